@@ -1,0 +1,56 @@
+# Project options, warnings and sanitizers. Optional parts use AUTO|ON|OFF:
+# AUTO builds a part when its toolkit is found and says what it skipped; ON
+# fails loudly when the toolkit is missing; OFF skips it.
+include_guard(GLOBAL)
+
+set(MT_CUDA "AUTO" CACHE STRING "Build the CUDA backend plugin: AUTO|ON|OFF")
+set(MT_TBB "AUTO" CACHE STRING "Build the parallel (oneTBB) backend plugin: AUTO|ON|OFF")
+set_property(CACHE MT_CUDA PROPERTY STRINGS AUTO ON OFF)
+set_property(CACHE MT_TBB PROPERTY STRINGS AUTO ON OFF)
+option(MT_BUILD_TESTS "Build the Boost.Test suites" ON)
+option(MT_BUILD_BENCHMARKS "Build the benchmark lab" ON)
+set(MT_SANITIZE "" CACHE STRING "Sanitizers for a Debug build: '', 'address,undefined' or 'thread'")
+
+foreach(opt MT_CUDA MT_TBB)
+  if(NOT ${opt} MATCHES "^(AUTO|ON|OFF)$")
+    message(FATAL_ERROR "${opt}=${${opt}} is not allowed; use AUTO, ON or OFF")
+  endif()
+endforeach()
+
+if(MT_SANITIZE)
+  add_compile_options(-fsanitize=${MT_SANITIZE} -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${MT_SANITIZE})
+  if(MT_SANITIZE MATCHES "undefined")
+    add_compile_options(-fno-sanitize-recover=undefined)
+  endif()
+endif()
+
+# Warnings are errors in project code. Apply with mt_project_warnings(target).
+function(mt_project_warnings target)
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX,C>:-Wall -Wextra -Wpedantic -Werror>)
+endfunction()
+
+set(MT_FEATURES_BUILT "" CACHE INTERNAL "")
+set(MT_FEATURES_SKIPPED "" CACHE INTERNAL "")
+function(mt_feature_built what)
+  set(MT_FEATURES_BUILT "${MT_FEATURES_BUILT};${what}" CACHE INTERNAL "")
+endfunction()
+function(mt_feature_skipped what why)
+  set(MT_FEATURES_SKIPPED "${MT_FEATURES_SKIPPED};${what} (${why})" CACHE INTERNAL "")
+endfunction()
+function(mt_print_feature_summary)
+  message(STATUS "MiniTorch parts built:")
+  foreach(item IN LISTS MT_FEATURES_BUILT)
+    if(item)
+      message(STATUS "  + ${item}")
+    endif()
+  endforeach()
+  foreach(item IN LISTS MT_FEATURES_SKIPPED)
+    if(item)
+      message(STATUS "  - skipped: ${item}")
+    endif()
+  endforeach()
+  set(MT_FEATURES_BUILT "" CACHE INTERNAL "")
+  set(MT_FEATURES_SKIPPED "" CACHE INTERNAL "")
+endfunction()

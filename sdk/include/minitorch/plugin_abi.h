@@ -1,0 +1,295 @@
+/*
+ * minitorch/plugin_abi.h — the one contract between MiniTorch's core and a
+ * compute backend plugin. Plain C99: no C++ types and no exceptions cross it,
+ * so a plugin built with another compiler or standard library still loads.
+ *
+ * It is deliberately NOT a tensor library: core owns every shape, stride and
+ * broadcast decision and hands the plugin views that are already laid out;
+ * a plugin only loops. Naming: C symbols are mt_<object>_<verb>, types mt_*.
+ *
+ * Versioning: MT_ABI_MAJOR must match between host and plugin; a plugin may
+ * have a lower MT_ABI_MINOR, in which case the host treats every slot that
+ * lies beyond the plugin's `struct_size` as absent. New slots are only ever
+ * appended. The layout is frozen by the static asserts at the bottom.
+ */
+#ifndef MINITORCH_PLUGIN_ABI_H
+#define MINITORCH_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MT_ABI_MAJOR 1
+#define MT_ABI_MINOR 0
+
+/* Highest tensor rank a view can carry. Core rejects larger tensors with a
+ * clear error before any plugin is called. */
+#define MT_MAX_DIMS 16
+
+/* The one symbol every plugin exports (see mt_plugin_entry_fn below). */
+#define MT_PLUGIN_ENTRY_SYMBOL "mt_plugin_entry"
+
+/* ------------------------------------------------------------------------ */
+/* Status codes. Every slot that can fail returns one. On anything but      */
+/* MT_OK the plugin must make `last_error` describe what went wrong.        */
+/* ------------------------------------------------------------------------ */
+typedef enum mt_status {
+  MT_OK = 0,
+  MT_ERR_UNSUPPORTED = 1,   /* (op, dtype) or feature not provided by this plugin */
+  MT_ERR_INVALID_ARG = 2,   /* a view or argument broke this header's contract */
+  MT_ERR_OUT_OF_MEMORY = 3, /* an allocation failed */
+  MT_ERR_DEVICE = 4,        /* the device / driver reported an error */
+  MT_ERR_UNIMPLEMENTED = 5, /* slot exists but has no implementation yet */
+  MT_ERR_INTERNAL = 6       /* anything else (e.g. a C++ exception caught at the boundary) */
+} mt_status;
+
+typedef enum mt_dtype {
+  MT_F32 = 0, /* IEEE-754 binary32, `float` */
+  MT_F64 = 1, /* IEEE-754 binary64, `double` */
+  MT_DTYPE_COUNT
+} mt_dtype;
+
+typedef enum mt_device_kind {
+  MT_DEVICE_CPU = 0,  /* buffers are host memory core may read directly */
+  MT_DEVICE_CUDA = 1, /* buffers are CUDA device memory */
+  MT_DEVICE_OTHER = 2 /* anything else; core only touches it through slots */
+} mt_device_kind;
+
+/* Which compute family an (op, dtype) query is about; see `supports`. */
+typedef enum mt_family {
+  MT_FAMILY_MAP = 0,
+  MT_FAMILY_ZIP = 1,
+  MT_FAMILY_REDUCE = 2,
+  MT_FAMILY_MATMUL = 3, /* op is ignored (pass 0) */
+  MT_FAMILY_CONV1D = 4, /* op is ignored (pass 0) */
+  MT_FAMILY_CONV2D = 5, /* op is ignored (pass 0) */
+  MT_FAMILY_COUNT
+} mt_family;
+
+/* Unary element-wise ops: out[i] = f(in[i]). */
+typedef enum mt_map_op {
+  MT_MAP_NEG = 0,     /* -x */
+  MT_MAP_COPY = 1,    /* x (MiniTorch's id); also how core broadcasts and makes contiguous */
+  MT_MAP_SIGMOID = 2, /* 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise (no overflow) */
+  MT_MAP_RELU = 3,    /* x > 0 ? x : 0 (NaN maps to 0) */
+  MT_MAP_LOG = 4,     /* natural log; log(0) = -inf, log(<0) = NaN (no EPS added) */
+  MT_MAP_EXP = 5,     /* e^x */
+  MT_MAP_INV = 6,     /* 1/x; 1/0 = +inf */
+  MT_MAP_SQRT = 7,    /* square root; sqrt(<0) = NaN */
+  MT_MAP_ABS = 8,     /* |x| */
+  MT_MAP_OP_COUNT
+} mt_map_op;
+
+/* Binary element-wise ops: out[i] = f(a[i], b[i]). Comparisons give 1 or 0
+ * in the views' dtype. */
+typedef enum mt_zip_op {
+  MT_ZIP_ADD = 0,       /* a + b */
+  MT_ZIP_SUB = 1,       /* a - b */
+  MT_ZIP_MUL = 2,       /* a * b */
+  MT_ZIP_DIV = 3,       /* a / b (IEEE: x/0 = ±inf, 0/0 = NaN) */
+  MT_ZIP_LT = 4,        /* a < b ? 1 : 0 */
+  MT_ZIP_EQ = 5,        /* a == b ? 1 : 0 */
+  MT_ZIP_MAX = 6,       /* a > b ? a : b (MiniTorch's operators.max) */
+  MT_ZIP_IS_CLOSE = 7,  /* |a - b| < 1e-2 ? 1 : 0 (MiniTorch's absolute tolerance) */
+  MT_ZIP_RELU_BACK = 8, /* a > 0 ? b : 0   (a = forward input, b = upstream grad) */
+  MT_ZIP_LOG_BACK = 9,  /* b / a */
+  MT_ZIP_INV_BACK = 10, /* -b / (a * a) */
+  MT_ZIP_POW = 11,      /* pow(a, b) */
+  MT_ZIP_OP_COUNT
+} mt_zip_op;
+
+/* Reductions along one dim. */
+typedef enum mt_reduce_op {
+  MT_REDUCE_SUM = 0,  /* start 0 */
+  MT_REDUCE_PROD = 1, /* start 1 */
+  MT_REDUCE_MAX = 2,  /* start -inf; NaN in the input makes the result NaN */
+  MT_REDUCE_OP_COUNT
+} mt_reduce_op;
+
+/* ------------------------------------------------------------------------ */
+/* Views. A tensor crosses the boundary as a view onto a buffer the plugin  */
+/* allocated. Element (i0, …, i{n-1}) lives at element position             */
+/*     offset + Σ_k i_k * strides[k]                                         */
+/* of the buffer, counted in elements of `dtype` (NOT bytes).               */
+/* ------------------------------------------------------------------------ */
+typedef struct mt_view {
+  void* buffer;                 /* handle returned by `alloc` of this same plugin (a device
+                                   pointer for CUDA). Never dereferenced by core unless the
+                                   plugin's device kind is MT_DEVICE_CPU. */
+  int64_t offset;               /* in elements, >= 0 */
+  int32_t dtype;                /* mt_dtype */
+  int32_t ndim;                 /* 0 .. MT_MAX_DIMS; 0 is a scalar with one element */
+  int64_t shape[MT_MAX_DIMS];   /* sizes, each >= 0; entries >= ndim are ignored */
+  int64_t strides[MT_MAX_DIMS]; /* in elements, each >= 0. Any order is allowed
+                                   (permuted, non-contiguous). 0 means the dim
+                                   is broadcast (inputs only). */
+} mt_view;
+
+/* Rules every compute slot below follows unless its comment says otherwise:
+ *  - All views of one call have the same dtype. A call with a dtype for which
+ *    `supports` says no returns MT_ERR_UNSUPPORTED.
+ *  - Inputs may have any strides, including 0. Outputs never have two indices
+ *    on the same element (core guarantees it), but may be non-contiguous.
+ *  - An element-wise output (map, zip, fill) may be exactly the same view as
+ *    one of its inputs (in place); core never passes any other overlap
+ *    between an output and an input. Reduce, matmul and conv outputs never
+ *    overlap their inputs.
+ *  - A tensor with a zero-size dim has no elements: the call succeeds and
+ *    touches no memory (its buffer may be NULL).
+ *  - Inputs are never modified. On failure the output's contents are
+ *    unspecified, and no memory outside the output view is written.
+ *  - Compute slots may run asynchronously on a device: results are visible to
+ *    `copy_to_host` (which orders after them) and after `synchronize`.
+ *  - Slots are called from one host thread at a time per plugin instance.
+ */
+
+/* Opaque plugin state, passed back to every slot. */
+typedef struct mt_plugin_context mt_plugin_context;
+
+typedef struct mt_backend {
+  /* ---- header: fixed for every ABI version -------------------------------- */
+  uint32_t abi_major;         /* MT_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;         /* MT_ABI_MINOR the plugin was built with */
+  uint32_t struct_size;       /* sizeof(mt_backend) as the plugin compiled it */
+  uint32_t reserved0;         /* 0 */
+  const char* name;           /* short name used to load it, e.g. "reference"; [a-z0-9_] */
+  const char* version;        /* plugin version, e.g. "0.1.0" */
+  int32_t device_kind;        /* mt_device_kind */
+  int32_t reserved1;          /* 0 */
+  mt_plugin_context* context; /* handed back as the first argument of every slot */
+
+  /* ---- queries ------------------------------------------------------------- */
+
+  /* Whether this plugin can run on this machine. Returns 1 if usable, 0 if
+   * not; when not, writes a NUL-terminated reason into reason[0..reason_size)
+   * (e.g. "cudaGetDeviceCount: cudaErrorInsufficientDriver"). Core calls it
+   * once after loading; a plugin that is not usable is never asked to compute.
+   * Must not crash on a machine without the plugin's device. */
+  int32_t (*is_usable)(mt_plugin_context* ctx, char* reason, size_t reason_size);
+
+  /* 1 if (family, op, dtype) is implemented, else 0. For MATMUL, CONV1D and
+   * CONV2D pass op = 0. Must be cheap and free of side effects. */
+  int32_t (*supports)(mt_plugin_context* ctx, int32_t family, int32_t op, int32_t dtype);
+
+  /* A NUL-terminated description of the most recent failure on the calling
+   * thread (never NULL; "" if none). Valid until the next slot call. */
+  const char* (*last_error)(mt_plugin_context* ctx);
+
+  /* ---- memory --------------------------------------------------------------- */
+
+  /* Allocate `bytes` bytes (uninitialised) suitably aligned for any dtype
+   * (>= 64 bytes recommended). bytes == 0 may return NULL with MT_OK.
+   * On failure *out is set to NULL and MT_ERR_OUT_OF_MEMORY returned. */
+  mt_status (*alloc)(mt_plugin_context* ctx, size_t bytes, void** out);
+
+  /* Release a buffer from `alloc`. NULL is a no-op. Pending work on the
+   * buffer is completed (or ordered) first. */
+  mt_status (*free)(mt_plugin_context* ctx, void* buffer);
+
+  /* Copy `bytes` bytes from host memory `src` into `dst` + dst_offset bytes.
+   * Synchronous: `src` may be reused as soon as it returns. */
+  mt_status (*copy_from_host)(mt_plugin_context* ctx, void* dst, size_t dst_offset, const void* src,
+                              size_t bytes);
+
+  /* Copy `bytes` bytes from `src` + src_offset bytes into host memory `dst`.
+   * Synchronous: waits for all earlier work that writes `src`. */
+  mt_status (*copy_to_host)(mt_plugin_context* ctx, void* dst, const void* src, size_t src_offset,
+                            size_t bytes);
+
+  /* out[i] = value for every element of `out` (converted to its dtype). */
+  mt_status (*fill)(mt_plugin_context* ctx, const mt_view* out, double value);
+
+  /* Block until all work issued so far is complete. */
+  mt_status (*synchronize)(mt_plugin_context* ctx);
+
+  /* ---- compute families ----------------------------------------------------- */
+
+  /* out[idx] = op(in[idx]). `in` has exactly out's ndim and shape; broadcast
+   * inputs arrive already expanded (stride 0). `op` is an mt_map_op. */
+  mt_status (*map)(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* in);
+
+  /* out[idx] = op(a[idx], b[idx]). `a` and `b` have exactly out's ndim and
+   * shape (expanded with stride 0 where broadcast). `op` is an mt_zip_op. */
+  mt_status (*zip)(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* a,
+                   const mt_view* b);
+
+  /* Reduce `in` along `dim` (0 <= dim < in->ndim). `out` has in's ndim and
+   * shape except out->shape[dim] == 1 (MiniTorch keeps the dim). Each output
+   * element is the reduction, from the op's start value, over in's dim.
+   * A reduced dim of size 0 yields the start value (sum 0, prod 1, max -inf).
+   * `op` is an mt_reduce_op. */
+  mt_status (*reduce)(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* in,
+                      int32_t dim);
+
+  /* Batched matrix product, every view 3-D:
+   *   a (B, M, K), b (B, K, N), out (B, M, N);
+   *   out[z,i,j] = Σ_k a[z,i,k] * b[z,k,j]   (K == 0 gives 0).
+   * A broadcast batch arrives with batch stride 0 on a or b. */
+  mt_status (*matmul)(mt_plugin_context* ctx, const mt_view* out, const mt_view* a,
+                      const mt_view* b);
+
+  /* 1-D convolution, MiniTorch layout (no bias, no padding argument):
+   *   in (B, Cin, W), weight (Cout, Cin, K), out (B, Cout, T).
+   * T comes from out (it need not equal W; the weight-gradient call has
+   * T = K_original and K = W). Out-of-range input terms count as 0:
+   *   reverse == 0: out[b,o,t] = Σ_c Σ_k in[b,c,t+k] * w[o,c,k]   (t+k < W)
+   *   reverse != 0: out[b,o,t] = Σ_c Σ_k in[b,c,t-k] * w[o,c,k]   (t-k >= 0)
+   * B, Cin and Cout must agree between the views, else MT_ERR_INVALID_ARG. */
+  mt_status (*conv1d)(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
+                      const mt_view* weight, int32_t reverse);
+
+  /* 2-D convolution, MiniTorch layout:
+   *   in (B, Cin, H, W), weight (Cout, Cin, KH, KW), out (B, Cout, OH, OW).
+   *   reverse == 0: out[b,o,i,j] = Σ_c Σ_ki Σ_kj in[b,c,i+ki,j+kj] * w[o,c,ki,kj]
+   *   reverse != 0: out[b,o,i,j] = Σ_c Σ_ki Σ_kj in[b,c,i-ki,j-kj] * w[o,c,ki,kj]
+   * with out-of-range input terms 0 and OH, OW taken from out. */
+  mt_status (*conv2d)(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
+                      const mt_view* weight, int32_t reverse);
+} mt_backend;
+
+/* The exported entry point, named MT_PLUGIN_ENTRY_SYMBOL:
+ *
+ *   MT_PLUGIN_EXPORT const mt_backend* mt_plugin_entry(uint32_t host_abi_major,
+ *                                                      uint32_t host_abi_minor);
+ *
+ * Called once after loading, with the host's ABI version. Returns the
+ * plugin's table (static storage, alive until unload), or NULL if the plugin
+ * cannot initialise at all (core then reports "entry returned NULL"). A plugin
+ * whose device is absent must still return its table and say so through
+ * `is_usable`. The host checks abi_major and struct_size before using slots. */
+typedef const mt_backend* (*mt_plugin_entry_fn)(uint32_t host_abi_major, uint32_t host_abi_minor);
+
+#if defined(_WIN32)
+#define MT_PLUGIN_EXPORT __declspec(dllexport)
+#else
+#define MT_PLUGIN_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* Size of the table up to and including member `m`: a slot is present iff
+ * table->struct_size >= MT_BACKEND_SIZE_THROUGH(m) and it is non-NULL. */
+#define MT_BACKEND_SIZE_THROUGH(m) (offsetof(mt_backend, m) + sizeof(((mt_backend*)0)->m))
+
+/* Freeze the layout of ABI 1.0 (LP64 / LLP64 64-bit targets). */
+#if defined(__cplusplus)
+#define MT_STATIC_ASSERT(c, msg) static_assert(c, msg)
+#else
+#define MT_STATIC_ASSERT(c, msg) _Static_assert(c, msg)
+#endif
+#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
+MT_STATIC_ASSERT(sizeof(mt_view) == 8 + 8 + 4 + 4 + 8 * MT_MAX_DIMS * 2, "mt_view layout changed");
+MT_STATIC_ASSERT(offsetof(mt_backend, name) == 16, "mt_backend header layout changed");
+MT_STATIC_ASSERT(offsetof(mt_backend, device_kind) == 32, "mt_backend header layout changed");
+MT_STATIC_ASSERT(offsetof(mt_backend, context) == 40, "mt_backend header layout changed");
+MT_STATIC_ASSERT(offsetof(mt_backend, is_usable) == 48, "mt_backend slot order changed");
+MT_STATIC_ASSERT(offsetof(mt_backend, map) == 48 + 8 * 9, "mt_backend slot order changed");
+MT_STATIC_ASSERT(sizeof(mt_backend) == 48 + 8 * 15, "mt_backend size changed for ABI 1.0");
+#endif
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* MINITORCH_PLUGIN_ABI_H */
