@@ -1,0 +1,156 @@
+// autograd.cpp — grad mode and the backward engine: topological order by an
+// iterative DFS (no recursion limit), then one pass from the root down that
+// sums gradients per node and accumulates into leaves. No ops live here.
+#include <minitorch/autograd.hpp>
+
+#include "tensor/kernels.hpp"
+
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+namespace mt {
+
+namespace {
+thread_local bool t_grad_enabled = true;
+}  // namespace
+
+bool grad_enabled() {
+  return t_grad_enabled;
+}
+
+NoGradGuard::NoGradGuard() : previous_(t_grad_enabled) {
+  t_grad_enabled = false;
+}
+
+NoGradGuard::~NoGradGuard() {
+  t_grad_enabled = previous_;
+}
+
+Tensor sum_to_shape(const Tensor& grad, const Shape& shape) {
+  const Shape& from = grad.shape();
+  if (from == shape)
+    return grad;
+  const auto fail = [&] {
+    return ShapeError("cannot sum a gradient of shape " + shape_to_string(from) +
+                      " back to shape " + shape_to_string(shape) +
+                      ": the second must broadcast to the first");
+  };
+  if (shape.size() > from.size())
+    throw fail();
+  const std::size_t shift = from.size() - shape.size();
+  Tensor out = grad;
+  for (std::size_t d = 0; d < from.size(); ++d) {
+    const int64_t target = d < shift ? 1 : shape[d - shift];
+    if (target == from[d])
+      continue;
+    if (target != 1)
+      throw fail();
+    out = out.sum(static_cast<int64_t>(d));  // keeps the dim at size 1
+  }
+  // Drop the leading dims broadcasting added (all size 1 now).
+  return out.reshape(shape);
+}
+
+namespace {
+
+// Nodes reachable from `root` through inputs that require grad, each after
+// every node it depends on (post-order), root last.
+std::vector<Node*> topological_order(Node* root) {
+  std::vector<Node*> order;
+  std::unordered_set<Node*> visited{root};
+  std::vector<std::pair<Node*, std::size_t>> stack{{root, 0}};
+  while (!stack.empty()) {
+    Node* node = stack.back().first;
+    std::size_t& next = stack.back().second;
+    if (next < node->inputs.size()) {
+      const Tensor& input = node->inputs[next++];
+      Node* child = input.requires_grad() ? input.grad_fn().get() : nullptr;
+      if (child != nullptr && visited.insert(child).second)
+        stack.emplace_back(child, 0);  // invalidates `next`; not used again
+    } else {
+      order.push_back(node);
+      stack.pop_back();
+    }
+  }
+  return order;
+}
+
+// Adds `grad` (already the leaf's shape) into the leaf's gradient. The first
+// gradient is adopted when nothing else can see it, else copied, so a leaf
+// never shares its gradient's storage with another tensor.
+void accumulate(Tensor leaf, Tensor grad) {
+  Tensor current = leaf.grad();
+  if (current.defined()) {
+    current.add_(grad);
+    return;
+  }
+  const bool adoptable = grad.unshared() && grad.is_contiguous() && grad.offset() == 0 &&
+                         grad.storage()->size() == grad.numel();
+  leaf.set_grad(adoptable ? std::move(grad) : kernels::copy(grad));
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& seed) {
+  if (!root.requires_grad()) {
+    throw ArgumentError(
+        "backward(): this tensor does not require grad, so it has no graph; call "
+        "requires_grad_() on the leaves before computing it (and not under NoGradGuard)");
+  }
+  if (!seed.defined())
+    throw ArgumentError("backward(): the gradient is undefined");
+  if (seed.shape() != root.shape()) {
+    throw ShapeError("backward(): gradient of shape " + shape_to_string(seed.shape()) +
+                     " does not match the tensor's shape " + shape_to_string(root.shape()));
+  }
+  kernels::check_compatible(root, seed, "backward");
+
+  NoGradGuard no_grad;  // gradients are values, not new graph
+  if (root.is_leaf()) {
+    accumulate(root, seed);
+    return;
+  }
+  const std::vector<Node*> order = topological_order(root.grad_fn().get());
+  std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    Node* node = *it;
+    auto found = pending.find(node);
+    if (found == pending.end())
+      continue;  // nothing flowed here (every path gave no gradient)
+    const Tensor grad_output = std::move(found->second);
+    pending.erase(found);
+
+    std::vector<Tensor> grads = node->backward(grad_output);
+    if (grads.size() != node->inputs.size()) {
+      throw Error(std::string("autograd: ") + node->name() + " returned " +
+                  std::to_string(grads.size()) + " gradients for " +
+                  std::to_string(node->inputs.size()) + " inputs");
+    }
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      Tensor& input = node->inputs[i];
+      if (!input.requires_grad() || !grads[i].defined())
+        continue;
+      Tensor grad = std::move(grads[i]);
+      if (grad.shape() != input.shape()) {
+        try {
+          grad = sum_to_shape(grad, input.shape());
+        } catch (const ShapeError& e) {
+          throw ShapeError(std::string("autograd: ") + node->name() + " input " +
+                           std::to_string(i) + ": " + e.what());
+        }
+      }
+      if (input.is_leaf()) {
+        accumulate(input, std::move(grad));
+        continue;
+      }
+      // try_emplace leaves `grad` untouched when the slot already exists.
+      auto [slot, inserted] = pending.try_emplace(input.grad_fn().get(), std::move(grad));
+      if (!inserted)
+        slot->second = slot->second + grad;
+    }
+  }
+}
+
+}  // namespace mt

@@ -1,0 +1,551 @@
+// functions.cpp — every differentiable Tensor operation: its forward (a plugin
+// call through kernels.cpp, or a view) and, right beside it, its backward as a
+// Node. Derived ops (sub by a constant, mean, transpose …) are built from
+// these primitives. Comparisons and all() are never recorded.
+#include <minitorch/autograd.hpp>
+#include <minitorch/tensor.hpp>
+
+#include "tensor/kernels.hpp"
+
+#include <numeric>
+
+namespace mt {
+
+namespace {
+
+using Grads = std::vector<Tensor>;
+
+Tensor constant(double value, const Tensor& like) {
+  return kernels::scalar_like(value, like);
+}
+
+}  // namespace
+
+// ==== element-wise maps ======================================================
+
+namespace {
+struct Neg final : Node {
+  const char* name() const override { return "Neg"; }
+  Grads backward(const Tensor& g) override { return {-g}; }
+};
+}  // namespace
+
+Tensor operator-(const Tensor& a) {
+  Tensor out = kernels::map(MT_MAP_NEG, a);
+  record<Neg>(out, a);
+  return out;
+}
+
+namespace {
+struct Inv final : Node {
+  const char* name() const override { return "Inv"; }
+  // d(1/a) = −g / a²
+  Grads backward(const Tensor& g) override {
+    return {kernels::zip(MT_ZIP_INV_BACK, inputs[0], g, "inv backward")};
+  }
+};
+}  // namespace
+
+Tensor Tensor::inv() const {
+  Tensor out = kernels::map(MT_MAP_INV, *this);
+  record<Inv>(out, *this);
+  return out;
+}
+
+namespace {
+struct Sigmoid final : Node {
+  Tensor out;  // saved detached: keeping the output itself would be a cycle
+  const char* name() const override { return "Sigmoid"; }
+  Grads backward(const Tensor& g) override { return {g * out * (1.0 - out)}; }
+};
+}  // namespace
+
+Tensor Tensor::sigmoid() const {
+  Tensor out = kernels::map(MT_MAP_SIGMOID, *this);
+  if (auto* node = record<Sigmoid>(out, *this))
+    node->out = out.detach();
+  return out;
+}
+
+namespace {
+struct ReLU final : Node {
+  const char* name() const override { return "ReLU"; }
+  // g where a > 0, else 0
+  Grads backward(const Tensor& g) override {
+    return {kernels::zip(MT_ZIP_RELU_BACK, inputs[0], g, "relu backward")};
+  }
+};
+}  // namespace
+
+Tensor Tensor::relu() const {
+  Tensor out = kernels::map(MT_MAP_RELU, *this);
+  record<ReLU>(out, *this);
+  return out;
+}
+
+namespace {
+struct Log final : Node {
+  const char* name() const override { return "Log"; }
+  // g / a
+  Grads backward(const Tensor& g) override {
+    return {kernels::zip(MT_ZIP_LOG_BACK, inputs[0], g, "log backward")};
+  }
+};
+}  // namespace
+
+Tensor Tensor::log() const {
+  Tensor out = kernels::map(MT_MAP_LOG, *this);
+  record<Log>(out, *this);
+  return out;
+}
+
+namespace {
+struct Exp final : Node {
+  Tensor out;
+  const char* name() const override { return "Exp"; }
+  Grads backward(const Tensor& g) override { return {g * out}; }
+};
+}  // namespace
+
+Tensor Tensor::exp() const {
+  Tensor out = kernels::map(MT_MAP_EXP, *this);
+  if (auto* node = record<Exp>(out, *this))
+    node->out = out.detach();
+  return out;
+}
+
+namespace {
+struct Sqrt final : Node {
+  Tensor out;
+  const char* name() const override { return "Sqrt"; }
+  // g / (2·√a)
+  Grads backward(const Tensor& g) override { return {g / (out * 2.0)}; }
+};
+}  // namespace
+
+Tensor Tensor::sqrt() const {
+  Tensor out = kernels::map(MT_MAP_SQRT, *this);
+  if (auto* node = record<Sqrt>(out, *this))
+    node->out = out.detach();
+  return out;
+}
+
+namespace {
+struct Abs final : Node {
+  const char* name() const override { return "Abs"; }
+  // g · sign(a), with sign(0) = 0
+  Grads backward(const Tensor& g) override {
+    const Tensor& a = inputs[0];
+    return {g * ((a > 0.0) - (a < 0.0))};
+  }
+};
+}  // namespace
+
+Tensor Tensor::abs() const {
+  Tensor out = kernels::map(MT_MAP_ABS, *this);
+  record<Abs>(out, *this);
+  return out;
+}
+
+namespace {
+struct Pow final : Node {
+  double exponent = 0.0;
+  const char* name() const override { return "Pow"; }
+  // g · e · a^(e−1); a zero exponent is a constant (avoids 0 · 0^−1 = NaN)
+  Grads backward(const Tensor& g) override {
+    if (exponent == 0.0)
+      return {zeros_like(inputs[0])};
+    return {g * (inputs[0].pow(exponent - 1.0) * exponent)};
+  }
+};
+}  // namespace
+
+Tensor Tensor::pow(double exponent) const {
+  Tensor out = kernels::zip(MT_ZIP_POW, *this, constant(exponent, *this), "pow");
+  if (auto* node = record<Pow>(out, *this))
+    node->exponent = exponent;
+  return out;
+}
+
+// ==== element-wise zips (broadcasting; the engine sums gradients back) ====
+
+namespace {
+struct Add final : Node {
+  const char* name() const override { return "Add"; }
+  Grads backward(const Tensor& g) override { return {g, g}; }
+};
+
+struct Sub final : Node {
+  const char* name() const override { return "Sub"; }
+  Grads backward(const Tensor& g) override { return {g, needs_grad(1) ? -g : Tensor()}; }
+};
+
+struct Mul final : Node {
+  const char* name() const override { return "Mul"; }
+  Grads backward(const Tensor& g) override {
+    return {needs_grad(0) ? g * inputs[1] : Tensor(), needs_grad(1) ? g * inputs[0] : Tensor()};
+  }
+};
+
+struct Div final : Node {
+  const char* name() const override { return "Div"; }
+  // d(a/b) = g/b, −g·a/b²
+  Grads backward(const Tensor& g) override {
+    const Tensor& a = inputs[0];
+    const Tensor& b = inputs[1];
+    return {needs_grad(0) ? g / b : Tensor(), needs_grad(1) ? -(g * a) / (b * b) : Tensor()};
+  }
+};
+
+template <class N>
+Tensor recorded_zip(mt_zip_op op, const Tensor& a, const Tensor& b, const char* what) {
+  Tensor out = kernels::zip(op, a, b, what);
+  record<N>(out, a, b);
+  return out;
+}
+}  // namespace
+
+Tensor operator+(const Tensor& a, const Tensor& b) {
+  return recorded_zip<Add>(MT_ZIP_ADD, a, b, "add");
+}
+Tensor operator+(const Tensor& a, double b) {
+  return a + constant(b, a);
+}
+Tensor operator+(double a, const Tensor& b) {
+  return constant(a, b) + b;
+}
+Tensor operator-(const Tensor& a, const Tensor& b) {
+  return recorded_zip<Sub>(MT_ZIP_SUB, a, b, "sub");
+}
+Tensor operator-(const Tensor& a, double b) {
+  return a - constant(b, a);
+}
+Tensor operator-(double a, const Tensor& b) {
+  return constant(a, b) - b;
+}
+Tensor operator*(const Tensor& a, const Tensor& b) {
+  return recorded_zip<Mul>(MT_ZIP_MUL, a, b, "mul");
+}
+Tensor operator*(const Tensor& a, double b) {
+  return a * constant(b, a);
+}
+Tensor operator*(double a, const Tensor& b) {
+  return constant(a, b) * b;
+}
+Tensor operator/(const Tensor& a, const Tensor& b) {
+  return recorded_zip<Div>(MT_ZIP_DIV, a, b, "div");
+}
+Tensor operator/(const Tensor& a, double b) {
+  return a / constant(b, a);
+}
+Tensor operator/(double a, const Tensor& b) {
+  return constant(a, b) / b;
+}
+
+// ==== comparisons: 0/1 results, no gradient ===================================
+
+Tensor operator<(const Tensor& a, const Tensor& b) {
+  return kernels::zip(MT_ZIP_LT, a, b, "lt");
+}
+Tensor operator<(const Tensor& a, double b) {
+  return a < constant(b, a);
+}
+Tensor operator<(double a, const Tensor& b) {
+  return constant(a, b) < b;
+}
+Tensor operator>(const Tensor& a, const Tensor& b) {
+  return b < a;
+}
+Tensor operator>(const Tensor& a, double b) {
+  return constant(b, a) < a;
+}
+Tensor operator>(double a, const Tensor& b) {
+  return b < constant(a, b);
+}
+Tensor operator==(const Tensor& a, const Tensor& b) {
+  return kernels::zip(MT_ZIP_EQ, a, b, "eq");
+}
+Tensor operator==(const Tensor& a, double b) {
+  return a == constant(b, a);
+}
+Tensor operator==(double a, const Tensor& b) {
+  return constant(a, b) == b;
+}
+Tensor is_close(const Tensor& a, const Tensor& b) {
+  return kernels::zip(MT_ZIP_IS_CLOSE, a, b, "is_close");
+}
+Tensor Tensor::is_close(const Tensor& other) const {
+  return mt::is_close(*this, other);
+}
+
+// ==== reductions (the reduced dim is kept at size 1) ===========================
+
+namespace {
+struct Sum final : Node {
+  const char* name() const override { return "Sum"; }
+  // Every input element contributed once: broadcast g back over the dim.
+  Grads backward(const Tensor& g) override { return {g.expand(inputs[0].shape())}; }
+};
+
+struct Max final : Node {
+  Tensor out;
+  const char* name() const override { return "Max"; }
+  // g to every element equal to the max (all of them on ties, as MiniTorch).
+  Grads backward(const Tensor& g) override { return {g * (inputs[0] == out)}; }
+};
+
+// The whole tensor as one dim, so a full reduction is a dim-0 reduction.
+Tensor flattened(const Tensor& t) {
+  return t.contiguous().view({t.numel()});
+}
+}  // namespace
+
+Tensor Tensor::sum(int64_t dim) const {
+  Tensor out = kernels::reduce(MT_REDUCE_SUM, *this, kernels::normalize_dim(dim, dims(), "sum"));
+  record<Sum>(out, *this);
+  return out;
+}
+
+Tensor Tensor::sum() const {
+  return flattened(*this).sum(0);
+}
+
+Tensor Tensor::mean(int64_t dim) const {
+  return sum(dim) / static_cast<double>(size(dim));
+}
+
+Tensor Tensor::mean() const {
+  return sum() / static_cast<double>(numel());
+}
+
+Tensor Tensor::max(int64_t dim) const {
+  Tensor out = kernels::reduce(MT_REDUCE_MAX, *this, kernels::normalize_dim(dim, dims(), "max"));
+  if (auto* node = record<Max>(out, *this))
+    node->out = out.detach();
+  return out;
+}
+
+Tensor Tensor::max() const {
+  return flattened(*this).max(0);
+}
+
+Tensor Tensor::all(int64_t dim) const {
+  const Tensor nonzero = 1.0 - (*this == 0.0);
+  return kernels::reduce(MT_REDUCE_PROD, nonzero, kernels::normalize_dim(dim, dims(), "all"));
+}
+
+Tensor Tensor::all() const {
+  NoGradGuard no_grad;  // a 0/1 answer has no gradient
+  return flattened(*this).all(0);
+}
+
+// ==== views: share storage; backward maps the gradient back ===================
+
+namespace {
+struct Permute final : Node {
+  std::vector<int64_t> order;
+  const char* name() const override { return "Permute"; }
+  Grads backward(const Tensor& g) override {
+    std::vector<int64_t> inverse(order.size());
+    for (std::size_t i = 0; i < order.size(); ++i)
+      inverse[static_cast<std::size_t>(order[i])] = static_cast<int64_t>(i);
+    return {g.permute(std::move(inverse))};
+  }
+};
+
+struct View final : Node {
+  const char* name() const override { return "View"; }
+  // The gradient may arrive non-contiguous (e.g. expanded), so reshape.
+  Grads backward(const Tensor& g) override { return {g.reshape(inputs[0].shape())}; }
+};
+
+struct Copy final : Node {
+  const char* name() const override { return "Copy"; }
+  Grads backward(const Tensor& g) override { return {g}; }
+};
+
+struct Expand final : Node {
+  const char* name() const override { return "Expand"; }
+  // The engine sums g over the broadcast dims (sum_to_shape).
+  Grads backward(const Tensor& g) override { return {g}; }
+};
+
+struct Narrow final : Node {
+  int64_t dim = 0;
+  int64_t start = 0;
+  const char* name() const override { return "Narrow"; }
+  // g in the slice, zero elsewhere.
+  Grads backward(const Tensor& g) override {
+    Tensor grad = zeros_like(inputs[0]);
+    grad.narrow(dim, start, g.shape()[static_cast<std::size_t>(dim)]).copy_(g);
+    return {grad};
+  }
+};
+
+// A new tensor sharing t's storage with another layout.
+Tensor with_layout(const Tensor& t, Layout layout) {
+  return Tensor::from_storage(t.storage(), std::move(layout));
+}
+
+// `shape` with one -1 entry resolved against `numel`; ShapeError if it cannot
+// hold exactly numel elements.
+Shape resolve_view_shape(Shape shape, const Tensor& t) {
+  int64_t known = 1;
+  int64_t infer = -1;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1 && infer < 0) {
+      infer = static_cast<int64_t>(i);
+    } else if (shape[i] < 0) {
+      throw ShapeError("view shape " + shape_to_string(shape) +
+                       " is invalid: sizes must be >= 0, with at most one -1");
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0 && known != 0 && t.numel() % known == 0)
+    shape[static_cast<std::size_t>(infer)] = t.numel() / known;
+  if (shape_size(shape) != t.numel() ||
+      (infer >= 0 && shape[static_cast<std::size_t>(infer)] < 0)) {
+    throw ShapeError("cannot view shape " + shape_to_string(t.shape()) + " (" +
+                     std::to_string(t.numel()) + " elements) as " + shape_to_string(shape));
+  }
+  return shape;
+}
+}  // namespace
+
+Tensor Tensor::permute(std::vector<int64_t> order) const {
+  Tensor out = with_layout(*this, layout().permute(order));
+  if (auto* node = record<Permute>(out, *this))
+    node->order = std::move(order);
+  return out;
+}
+
+Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
+  std::vector<int64_t> order(static_cast<std::size_t>(dims()));
+  std::iota(order.begin(), order.end(), 0);
+  std::swap(order[static_cast<std::size_t>(kernels::normalize_dim(dim0, dims(), "transpose"))],
+            order[static_cast<std::size_t>(kernels::normalize_dim(dim1, dims(), "transpose"))]);
+  return permute(std::move(order));
+}
+
+Tensor Tensor::view(Shape shape) const {
+  if (!is_contiguous()) {
+    throw ShapeError("view needs a contiguous tensor; call contiguous() first (shape " +
+                     shape_to_string(this->shape()) + ", strides " + shape_to_string(strides()) +
+                     ")");
+  }
+  Shape resolved = resolve_view_shape(std::move(shape), *this);
+  Strides strides = strides_from_shape(resolved);
+  Tensor out = with_layout(*this, Layout(std::move(resolved), std::move(strides), offset()));
+  record<View>(out, *this);
+  return out;
+}
+
+Tensor Tensor::reshape(Shape shape) const {
+  return is_contiguous() ? view(std::move(shape)) : contiguous().view(std::move(shape));
+}
+
+Tensor Tensor::clone() const {
+  Tensor out = kernels::copy(*this);
+  record<Copy>(out, *this);
+  return out;
+}
+
+Tensor Tensor::contiguous() const {
+  return is_contiguous() ? *this : clone();
+}
+
+Tensor Tensor::expand(Shape shape) const {
+  Shape target;
+  try {
+    target = shape_broadcast(this->shape(), shape);
+  } catch (const ShapeError&) {
+  }
+  if (target != shape) {
+    throw ShapeError("cannot expand shape " + shape_to_string(this->shape()) + " to " +
+                     shape_to_string(shape) + ": only size-1 dims can grow");
+  }
+  const mt_view v = kernels::expanded_view(*this, shape);
+  Tensor out = with_layout(*this, Layout(shape, Strides(v.strides, v.strides + v.ndim), offset()));
+  record<Expand>(out, *this);
+  return out;
+}
+
+Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
+  const int64_t d = kernels::normalize_dim(dim, dims(), "narrow");
+  const int64_t size = shape()[static_cast<std::size_t>(d)];
+  if (start < 0 || length < 0 || start + length > size) {
+    throw IndexingError("narrow(dim " + std::to_string(dim) + ", start " + std::to_string(start) +
+                        ", length " + std::to_string(length) + ") is out of range for shape " +
+                        shape_to_string(shape()) +
+                        ": need 0 <= start and start + length <= " + std::to_string(size));
+  }
+  Shape new_shape = shape();
+  new_shape[static_cast<std::size_t>(d)] = length;
+  const int64_t new_offset = offset() + start * strides()[static_cast<std::size_t>(d)];
+  Tensor out = with_layout(*this, Layout(std::move(new_shape), strides(), new_offset));
+  if (auto* node = record<Narrow>(out, *this)) {
+    node->dim = d;
+    node->start = start;
+  }
+  return out;
+}
+
+// ==== matmul =================================================================
+
+namespace {
+struct MatMul final : Node {
+  const char* name() const override { return "MatMul"; }
+  // (g @ bᵀ, aᵀ @ g); broadcast batch dims are summed away by the engine.
+  Grads backward(const Tensor& g) override {
+    const Tensor& a = inputs[0];
+    const Tensor& b = inputs[1];
+    return {needs_grad(0) ? g.matmul(b.transpose(-2, -1)) : Tensor(),
+            needs_grad(1) ? a.transpose(-2, -1).matmul(g) : Tensor()};
+  }
+};
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  Tensor out = kernels::matmul(a, b);
+  record<MatMul>(out, a, b);
+  return out;
+}
+
+Tensor Tensor::matmul(const Tensor& other) const {
+  return mt::matmul(*this, other);
+}
+
+// ==== moving between backends and dtypes ======================================
+
+namespace {
+struct ToBackend final : Node {
+  const char* name() const override { return "ToBackend"; }
+  Grads backward(const Tensor& g) override { return {g.to(inputs[0].backend())}; }
+};
+
+struct ToDType final : Node {
+  const char* name() const override { return "ToDType"; }
+  Grads backward(const Tensor& g) override { return {g.to(inputs[0].dtype())}; }
+};
+}  // namespace
+
+Tensor Tensor::to(const BackendPtr& target) const {
+  if (!target)
+    throw ArgumentError("to(backend): the backend is null");
+  if (target == backend())
+    return *this;
+  Tensor out = kernels::convert(*this, target, dtype());
+  record<ToBackend>(out, *this);
+  return out;
+}
+
+Tensor Tensor::to(DType target) const {
+  if (target == dtype())
+    return *this;
+  Tensor out = kernels::convert(*this, backend(), target);
+  record<ToDType>(out, *this);
+  return out;
+}
+
+}  // namespace mt

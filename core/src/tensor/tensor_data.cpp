@@ -1,0 +1,223 @@
+// tensor_data.cpp — index arithmetic and Layout (see minitorch/tensor_data.hpp).
+// Pure host code: nothing here touches storage or a backend.
+#include <minitorch/errors.hpp>
+#include <minitorch/tensor_data.hpp>
+
+#include <algorithm>
+#include <cstdio>
+
+namespace mt {
+
+std::string shape_to_string(const std::vector<int64_t>& dims) {
+  std::string text = "(";
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (i > 0)
+      text += ", ";
+    text += std::to_string(dims[i]);
+  }
+  return text + ")";
+}
+
+int64_t shape_size(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t s : shape)
+    n *= s;
+  return n;
+}
+
+int64_t index_to_position(std::span<const int64_t> index, std::span<const int64_t> strides) {
+  int64_t position = 0;
+  for (std::size_t i = 0; i < index.size(); ++i)
+    position += index[i] * strides[i];
+  return position;
+}
+
+void to_index(int64_t ordinal, std::span<const int64_t> shape, std::span<int64_t> out_index) {
+  // Peel digits off from the last (fastest-moving) dim.
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    out_index[i] = ordinal % shape[i];
+    ordinal /= shape[i];
+  }
+}
+
+void broadcast_index(std::span<const int64_t> big_index, std::span<const int64_t> big_shape,
+                     std::span<const int64_t> shape, std::span<int64_t> out_index) {
+  const std::size_t shift = big_shape.size() - shape.size();
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    out_index[i] = shape[i] > 1 ? big_index[i + shift] : 0;
+}
+
+Shape shape_broadcast(const Shape& a, const Shape& b) {
+  const std::size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    // Walk both shapes from the right; a missing dim counts as 1.
+    const int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
+    const int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
+    if (da != db && da != 1 && db != 1) {
+      throw ShapeError("cannot broadcast shapes " + shape_to_string(a) + " and " +
+                       shape_to_string(b) + ": sizes " + std::to_string(da) + " and " +
+                       std::to_string(db) + " differ and neither is 1");
+    }
+    out[n - 1 - i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+Strides strides_from_shape(const Shape& shape) {
+  Strides strides(shape.size());
+  int64_t step = 1;
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    strides[i] = step;
+    step *= shape[i];
+  }
+  return strides;
+}
+
+Layout::Layout(Shape shape) : shape_(std::move(shape)), strides_(strides_from_shape(shape_)) {
+  for (int64_t s : shape_) {
+    if (s < 0)
+      throw ArgumentError("shape " + shape_to_string(shape_) + " has a negative size");
+  }
+}
+
+Layout::Layout(Shape shape, Strides strides, int64_t offset)
+    : shape_(std::move(shape)), strides_(std::move(strides)), offset_(offset) {
+  if (shape_.size() != strides_.size()) {
+    throw ShapeError("strides " + shape_to_string(strides_) + " do not fit shape " +
+                     shape_to_string(shape_) + ": need one stride per dim (" +
+                     std::to_string(shape_.size()) + ")");
+  }
+  for (std::size_t i = 0; i < shape_.size(); ++i) {
+    if (shape_[i] < 0 || strides_[i] < 0) {
+      throw ArgumentError("shape " + shape_to_string(shape_) + " with strides " +
+                          shape_to_string(strides_) + ": sizes and strides must be >= 0");
+    }
+  }
+  if (offset_ < 0)
+    throw ArgumentError("layout offset " + std::to_string(offset_) + " must be >= 0");
+}
+
+bool Layout::is_contiguous() const {
+  int64_t expected = 1;
+  for (std::size_t i = shape_.size(); i-- > 0;) {
+    if (shape_[i] == 1)
+      continue;  // a size-1 dim is never stepped over
+    if (strides_[i] != expected)
+      return false;
+    expected *= shape_[i];
+  }
+  return true;
+}
+
+int64_t Layout::index(std::span<const int64_t> idx) const {
+  const std::vector<int64_t> as_vector(idx.begin(), idx.end());
+  if (idx.size() != shape_.size()) {
+    throw IndexingError("index " + shape_to_string(as_vector) + " has " +
+                        std::to_string(idx.size()) + " entries but shape " +
+                        shape_to_string(shape_) + " has " + std::to_string(shape_.size()) +
+                        " dims");
+  }
+  for (std::size_t i = 0; i < idx.size(); ++i) {
+    if (idx[i] < 0 || idx[i] >= shape_[i]) {
+      const std::string allowed =
+          shape_[i] == 0 ? "none (the dim is empty)" : "0.." + std::to_string(shape_[i] - 1);
+      throw IndexingError("index " + shape_to_string(as_vector) + " is out of range for shape " +
+                          shape_to_string(shape_) + ": entry " + std::to_string(i) + " is " +
+                          std::to_string(idx[i]) + ", allowed " + allowed +
+                          (idx[i] < 0 ? " (negative indexing is not supported)" : ""));
+    }
+  }
+  return offset_ + index_to_position(idx, strides_);
+}
+
+Layout Layout::permute(std::span<const int64_t> order) const {
+  const std::vector<int64_t> as_vector(order.begin(), order.end());
+  std::vector<bool> seen(shape_.size(), false);
+  bool valid = order.size() == shape_.size();
+  for (std::size_t i = 0; valid && i < order.size(); ++i) {
+    const int64_t d = order[i];
+    valid = d >= 0 && d < dims() && !seen[static_cast<std::size_t>(d)];
+    if (valid)
+      seen[static_cast<std::size_t>(d)] = true;
+  }
+  if (!valid) {
+    throw IndexingError("permute order " + shape_to_string(as_vector) +
+                        " is not a permutation of 0.." + std::to_string(dims() - 1) + " (shape " +
+                        shape_to_string(shape_) + " has " + std::to_string(dims()) + " dims)");
+  }
+  Shape shape(order.size());
+  Strides strides(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    shape[i] = shape_[static_cast<std::size_t>(order[i])];
+    strides[i] = strides_[static_cast<std::size_t>(order[i])];
+  }
+  return Layout(std::move(shape), std::move(strides), offset_);
+}
+
+std::vector<Index> Layout::indices() const {
+  const int64_t n = size();
+  std::vector<Index> out(static_cast<std::size_t>(n), Index(shape_.size()));
+  for (int64_t ordinal = 0; ordinal < n; ++ordinal)
+    to_index(ordinal, shape_, out[static_cast<std::size_t>(ordinal)]);
+  return out;
+}
+
+Index Layout::sample(std::mt19937_64& rng) const {
+  if (size() == 0)
+    throw ArgumentError("cannot sample an index of shape " + shape_to_string(shape_) +
+                        ": it has no elements");
+  Index idx(shape_.size());
+  for (std::size_t i = 0; i < shape_.size(); ++i)
+    idx[i] = static_cast<int64_t>(rng() % static_cast<uint64_t>(shape_[i]));
+  return idx;
+}
+
+std::vector<int64_t> Layout::positions() const {
+  const int64_t n = size();
+  std::vector<int64_t> out;
+  out.reserve(static_cast<std::size_t>(n));
+  if (n == 0)
+    return out;
+  // An odometer over the index, moving the position by strides rather than
+  // recomputing Σ index·stride for every element.
+  Index idx(shape_.size(), 0);
+  int64_t position = offset_;
+  for (int64_t k = 0; k < n; ++k) {
+    out.push_back(position);
+    for (std::size_t d = shape_.size(); d-- > 0;) {
+      position += strides_[d];
+      if (++idx[d] < shape_[d])
+        break;
+      position -= strides_[d] * shape_[d];
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+std::string Layout::to_string(std::span<const double> storage) const {
+  std::string text;
+  const std::vector<int64_t> where = positions();
+  char number[64];
+  Index idx(shape_.size());
+  for (std::size_t k = 0; k < where.size(); ++k) {
+    to_index(static_cast<int64_t>(k), shape_, idx);
+    // Open one bracket for every trailing dim that starts here; the outer
+    // brackets come first, each on its own line indented by its depth.
+    std::string open;
+    for (std::size_t i = idx.size(); i-- > 0 && idx[i] == 0;)
+      open = "\n" + std::string(i, '\t') + "[" + open;
+    text += open;
+    std::snprintf(number, sizeof number, "%3.2f", storage[static_cast<std::size_t>(where[k])]);
+    text += number;
+    // Close one bracket for every trailing dim that ends here.
+    std::string close;
+    for (std::size_t i = idx.size(); i-- > 0 && idx[i] == shape_[i] - 1;)
+      close += "]";
+    text += close.empty() ? " " : close;
+  }
+  return text;
+}
+
+}  // namespace mt
