@@ -1,5 +1,6 @@
 # minitorch_add_plugin(<name> SOURCES <src>... [VERSION <v>] [DEVICE cpu|cuda|other]
-#                      [DESCRIPTION <text>] [OUTPUT_DIRECTORY <dir>] [INSTALL_DIR <dir>])
+#                      [DESCRIPTION <text>] [OUTPUT_DIRECTORY <dir>] [INSTALL_DIR <dir>]
+#                      [NO_MANIFEST])
 #
 # Builds a MiniTorch backend plugin with the conventions the loader expects:
 # a MODULE library named libminitorch_backend_<name>.so with hidden symbols
@@ -9,7 +10,7 @@
 include_guard(GLOBAL)
 
 function(minitorch_add_plugin name)
-  cmake_parse_arguments(ARG "" "VERSION;DEVICE;DESCRIPTION;OUTPUT_DIRECTORY;INSTALL_DIR" "SOURCES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_MANIFEST" "VERSION;DEVICE;DESCRIPTION;OUTPUT_DIRECTORY;INSTALL_DIR" "SOURCES" ${ARGN})
   if(NOT name MATCHES "^[a-z0-9_]+$")
     message(FATAL_ERROR "minitorch_add_plugin: name '${name}' must match [a-z0-9_]+")
   endif()
@@ -53,6 +54,9 @@ function(minitorch_add_plugin name)
   target_link_options(${target} PRIVATE "LINKER:--no-undefined" "LINKER:-z,now")
   target_compile_definitions(${target} PRIVATE MT_PLUGIN_NAME="${name}" MT_PLUGIN_VERSION="${ARG_VERSION}")
 
+  if(ARG_NO_MANIFEST)
+    return()
+  endif()
   set(manifest "${ARG_OUTPUT_DIRECTORY}/libminitorch_backend_${name}.json")
   string(REPLACE "\"" "\\\"" desc "${ARG_DESCRIPTION}")
   file(GENERATE OUTPUT "${manifest}" CONTENT

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# demo.sh — README command 1: install what is missing, build Release, show the
+# backend load report and train MiniTorch's MLP on a 2-D dataset on the
+# default backend (auto). Extra arguments go to `minitorch train`.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/install-deps.sh"
+bash "$root/scripts/build.sh" "$root/build"
+"$root/build/bin/minitorch" backends
+"$root/build/bin/minitorch" train --dataset xor --hidden 10 --rate 0.05 --epochs 500 "$@"
