@@ -1,0 +1,323 @@
+// elementwise.cpp — map / zip / fill. Each (op, dtype) gets its own row
+// kernel, instantiated from mt::sdk::apply_map / apply_zip with the op as a
+// compile-time constant, so the switch folds away and GCC vectorises the
+// contiguous loops. The op-independent driver simplifies the loop nest, runs
+// small tensors inline, splits large ones across the arena, and walks an
+// operand that is transposed relative to the output in cache-sized tiles.
+// Not here: validation (plugin.cpp) and reductions (reduce.cpp).
+#include "elementwise.hpp"
+
+#include "layout.hpp"
+#include "runtime.hpp"
+#include "vector_math.hpp"
+
+#include <minitorch/plugin_helpers.hpp>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace mt::par {
+
+namespace {
+
+// Elements below which a loop is not worth a task (cheap ops), and the
+// smaller grain for ops that cost tens of cycles per element.
+constexpr int64_t kCheapGrain = 32768;
+constexpr int64_t kCostlyGrain = 4096;
+
+template <class T>
+using MapRow = void (*)(int64_t n, T* o, int64_t os, const T* x, int64_t xs);
+template <class T>
+using ZipRow = void (*)(int64_t n, T* o, int64_t os, const T* a, int64_t as, const T* b,
+                        int64_t bs);
+
+// ---- per-op row kernels ----------------------------------------------------
+
+template <class T, int OP>
+[[gnu::always_inline]] inline T map_one(T x) {
+  return sdk::apply_map<T>(OP, x);
+}
+
+template <class T, int OP>
+[[gnu::always_inline]] inline T zip_one(T a, T b) {
+  return sdk::apply_zip<T>(OP, a, b);
+}
+
+// The contiguous loop of a map. Ops with a vectorisable formulation in
+// vector_math.hpp use it; the rest rely on GCC vectorising the sdk formula.
+template <class T, int OP>
+void map_contiguous(int64_t n, T* o, const T* x) {
+  if constexpr (has_vector_map<T>(OP)) {
+    vector_map<T, OP>(n, o, x);
+  } else {
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = map_one<T, OP>(x[i]);
+  }
+}
+
+template <class T, int OP>
+void map_row(int64_t n, T* o, int64_t os, const T* x, int64_t xs) {
+  if (os == 1 && xs == 1) {
+    map_contiguous<T, OP>(n, o, x);
+    return;
+  }
+  if (xs == 0) {
+    const T v = map_one<T, OP>(*x);
+    if (os == 1) {
+      std::fill_n(o, n, v);
+    } else {
+      for (int64_t i = 0; i < n; ++i)
+        o[i * os] = v;
+    }
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    o[i * os] = map_one<T, OP>(x[i * xs]);
+}
+
+template <class T, int OP>
+void zip_row(int64_t n, T* o, int64_t os, const T* a, int64_t as, const T* b, int64_t bs) {
+  if (os == 1) {
+    if (as == 1 && bs == 1) {
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = zip_one<T, OP>(a[i], b[i]);
+      return;
+    }
+    if (as == 1 && bs == 0) {
+      const T bv = *b;
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = zip_one<T, OP>(a[i], bv);
+      return;
+    }
+    if (as == 0 && bs == 1) {
+      const T av = *a;
+      for (int64_t i = 0; i < n; ++i)
+        o[i] = zip_one<T, OP>(av, b[i]);
+      return;
+    }
+  }
+  for (int64_t i = 0; i < n; ++i)
+    o[i * os] = zip_one<T, OP>(a[i * as], b[i * bs]);
+}
+
+template <class T, std::size_t... I>
+constexpr std::array<MapRow<T>, sizeof...(I)> make_map_rows(std::index_sequence<I...>) {
+  return {&map_row<T, static_cast<int>(I)>...};
+}
+template <class T, std::size_t... I>
+constexpr std::array<ZipRow<T>, sizeof...(I)> make_zip_rows(std::index_sequence<I...>) {
+  return {&zip_row<T, static_cast<int>(I)>...};
+}
+
+template <class T>
+constexpr auto kMapRows = make_map_rows<T>(std::make_index_sequence<MT_MAP_OP_COUNT>{});
+template <class T>
+constexpr auto kZipRows = make_zip_rows<T>(std::make_index_sequence<MT_ZIP_OP_COUNT>{});
+
+int64_t map_grain(int32_t op) {
+  switch (op) {
+    case MT_MAP_SIGMOID:
+    case MT_MAP_LOG:
+    case MT_MAP_EXP:
+      return kCostlyGrain;
+    default:
+      return kCheapGrain;
+  }
+}
+
+int64_t zip_grain(int32_t op) {
+  return op == MT_ZIP_POW ? kCostlyGrain : kCheapGrain;
+}
+
+// ---- op-independent driver --------------------------------------------------
+
+// Row callback shape: row(len, out, out_stride, inputs[NI], input_strides[NI]).
+template <class T, int NI>
+struct Operands {
+  T* out;
+  const T* in[NI];
+};
+
+// Tile edge for the transposed walk: a tile of one operand is 16 KiB.
+template <class T>
+constexpr int64_t kTile = sizeof(T) == 4 ? 64 : 32;
+
+// If some input walks the output's innermost dim with a large stride while
+// having unit stride on another dim `e`, returns e (the tile partner), else -1.
+template <int NV>
+int transposed_partner(const Plan<NV>& p) {
+  if (p.ndim < 2)
+    return -1;
+  const int inner = p.ndim - 1;
+  if (p.strides[0][inner] != 1 || p.shape[inner] < 8)
+    return -1;
+  for (int v = 1; v < NV; ++v) {
+    if (p.strides[v][inner] <= 1)
+      continue;
+    for (int e = 0; e < inner; ++e)
+      if (p.strides[v][e] == 1 && p.shape[e] >= 8)
+        return e;
+  }
+  return -1;
+}
+
+template <class T, int NI, class Row>
+void run_plain(const Plan<NI + 1>& p, const Operands<T, NI>& ops, int64_t grain, const Row& row) {
+  parallel_for(0, p.total, grain, [&](int64_t begin, int64_t end) {
+    walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[NI + 1]) {
+      const T* in[NI];
+      int64_t is[NI];
+      for (int v = 0; v < NI; ++v) {
+        in[v] = ops.in[v] + off[v + 1];
+        is[v] = p.inner_stride(v + 1);
+      }
+      row(len, ops.out + off[0], p.inner_stride(0), in, is);
+    });
+  });
+}
+
+// Walks dims (e, inner) in kTile x kTile tiles. Inputs with unit stride on e
+// are first transposed into a small buffer (reading them contiguously), so
+// every row kernel call then sees unit-stride rows on both sides.
+template <class T, int NI, class Row>
+void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t grain,
+               const Row& row) {
+  constexpr int NV = NI + 1;
+  constexpr int64_t TB = kTile<T>;
+  const int inner = p.ndim - 1;
+  // The remaining dims, iterated as a plain odometer per work item.
+  int outer_dims[MT_MAX_DIMS];
+  int n_outer = 0;
+  int64_t outer_count = 1;
+  for (int d = 0; d < inner; ++d) {
+    if (d == e)
+      continue;
+    outer_dims[n_outer++] = d;
+    outer_count *= p.shape[d];
+  }
+  const int64_t ne = p.shape[e];
+  const int64_t ni = p.shape[inner];
+  const int64_t e_blocks = (ne + TB - 1) / TB;
+  bool transposed[NI];
+  for (int v = 0; v < NI; ++v)
+    transposed[v] = p.strides[v + 1][e] == 1 && p.strides[v + 1][inner] > 1;
+
+  const int64_t items = outer_count * e_blocks;
+  const int64_t item_grain = std::max<int64_t>(1, grain / (TB * ni));
+  parallel_for(0, items, item_grain, [&](int64_t begin, int64_t end) {
+    alignas(64) T buffer[NI][TB * TB];
+    for (int64_t item = begin; item < end; ++item) {
+      int64_t outer = item / e_blocks;
+      const int64_t e0 = (item % e_blocks) * TB;
+      const int64_t e_len = std::min(TB, ne - e0);
+      int64_t base[NV] = {};
+      for (int k = n_outer - 1; k >= 0; --k) {
+        const int d = outer_dims[k];
+        const int64_t idx = outer % p.shape[d];
+        outer /= p.shape[d];
+        for (int v = 0; v < NV; ++v)
+          base[v] += idx * p.strides[v][d];
+      }
+      for (int64_t i0 = 0; i0 < ni; i0 += TB) {
+        const int64_t i_len = std::min(TB, ni - i0);
+        for (int v = 0; v < NI; ++v) {
+          if (!transposed[v])
+            continue;
+          const T* src = ops.in[v] + base[v + 1] + e0 + i0 * p.strides[v + 1][inner];
+          const int64_t step = p.strides[v + 1][inner];
+          for (int64_t ii = 0; ii < i_len; ++ii)
+            for (int64_t ee = 0; ee < e_len; ++ee)
+              buffer[v][ee * TB + ii] = src[ii * step + ee];
+        }
+        for (int64_t ee = 0; ee < e_len; ++ee) {
+          const T* in[NI];
+          int64_t is[NI];
+          for (int v = 0; v < NI; ++v) {
+            if (transposed[v]) {
+              in[v] = buffer[v] + ee * TB;
+              is[v] = 1;
+            } else {
+              in[v] = ops.in[v] + base[v + 1] + (e0 + ee) * p.strides[v + 1][e] +
+                      i0 * p.strides[v + 1][inner];
+              is[v] = p.strides[v + 1][inner];
+            }
+          }
+          row(i_len, ops.out + base[0] + (e0 + ee) * p.strides[0][e] + i0 * p.strides[0][inner],
+              p.strides[0][inner], in, is);
+        }
+      }
+    }
+  });
+}
+
+template <class T, int NI, class Row>
+void run(const mt_view& out, const mt_view* const (&in)[NI], int64_t grain, const Row& row) {
+  constexpr int NV = NI + 1;
+  const int64_t* strides[NV];
+  strides[0] = out.strides;
+  Operands<T, NI> ops;
+  ops.out = sdk::typed_data<T>(out);
+  for (int v = 0; v < NI; ++v) {
+    strides[v + 1] = in[v]->strides;
+    ops.in[v] = sdk::typed_data<T>(*in[v]);
+  }
+  const Plan<NV> p = make_plan<NV>(out.ndim, out.shape, strides);
+  if (p.total == 0)
+    return;
+  const int e = transposed_partner(p);
+  if (e >= 0)
+    run_tiled<T, NI>(p, e, ops, grain, row);
+  else
+    run_plain<T, NI>(p, ops, grain, row);
+}
+
+}  // namespace
+
+void map(int32_t op, const mt_view& out, const mt_view& in) {
+  sdk::dispatch_dtype(out.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const MapRow<T> kernel = kMapRows<T>[static_cast<std::size_t>(op)];
+    const mt_view* inputs[1] = {&in};
+    run<T, 1>(out, inputs, map_grain(op),
+              [kernel](int64_t n, T* o, int64_t os, const T* const(&x)[1], const int64_t(&xs)[1]) {
+                kernel(n, o, os, x[0], xs[0]);
+              });
+  });
+}
+
+void zip(int32_t op, const mt_view& out, const mt_view& a, const mt_view& b) {
+  sdk::dispatch_dtype(out.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const ZipRow<T> kernel = kZipRows<T>[static_cast<std::size_t>(op)];
+    const mt_view* inputs[2] = {&a, &b};
+    run<T, 2>(out, inputs, zip_grain(op),
+              [kernel](int64_t n, T* o, int64_t os, const T* const(&x)[2], const int64_t(&xs)[2]) {
+                kernel(n, o, os, x[0], xs[0], x[1], xs[1]);
+              });
+  });
+}
+
+void fill(const mt_view& out, double value) {
+  sdk::dispatch_dtype(out.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const T v = static_cast<T>(value);
+    const int64_t* strides[1] = {out.strides};
+    const Plan<1> p = make_plan<1>(out.ndim, out.shape, strides);
+    T* base = sdk::typed_data<T>(out);
+    parallel_for(0, p.total, kCheapGrain * 4, [&](int64_t begin, int64_t end) {
+      walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[1]) {
+        T* o = base + off[0];
+        const int64_t os = p.inner_stride(0);
+        if (os == 1) {
+          std::fill_n(o, len, v);
+        } else {
+          for (int64_t i = 0; i < len; ++i)
+            o[i * os] = v;
+        }
+      });
+    });
+  });
+}
+
+}  // namespace mt::par

@@ -1,0 +1,141 @@
+// gemm_kernels.cpp — one micro-kernel template written with GCC vector
+// extensions, instantiated inside functions compiled for AVX-512, AVX2+FMA
+// and the baseline target (the plugin as a whole is built for generic
+// x86-64, so only these functions use wide registers, and only after the
+// run-time check in runtime.cpp picked them). This file is compiled with
+// -ffp-contract=fast so `acc += a * b` becomes one FMA.
+// Not here: packing and blocking loops (gemm.hpp).
+#include "gemm_kernels.hpp"
+
+#include <cstring>
+
+namespace mt::par {
+
+namespace {
+
+// acc[MR][NV] vector registers hold the tile; each k step loads NV vectors of
+// B and broadcasts MR scalars of A. Every loop has a constant trip count and
+// is fully unrolled, so the accumulators never leave registers.
+template <class T, int VB, int MR, int NV>
+[[gnu::always_inline]] inline void micro_body(int64_t kc, const T* __restrict a,
+                                              const T* __restrict b, T* __restrict c, int64_t rs_c,
+                                              int accumulate) {
+  constexpr int VL = VB / static_cast<int>(sizeof(T));
+  constexpr int NR = NV * VL;
+  typedef T V __attribute__((vector_size(VB)));
+  V acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = V{};
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      std::memcpy(&bv[v], b + p * NR + v * VL, VB);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      // x - 0 is exactly x (also for -0), so this is a pure broadcast.
+      const V av = a[p * MR + r] - V{};
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        acc[r][v] += av * bv[v];
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      T* cp = c + r * rs_c + v * VL;
+      V out = acc[r][v];
+      if (accumulate) {
+        V old;
+        std::memcpy(&old, cp, VB);
+        out += old;
+      }
+      std::memcpy(cp, &out, VB);
+    }
+}
+
+#if defined(__x86_64__)
+#define MT_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define MT_TARGET_AVX2 __attribute__((target("avx2,fma")))
+
+MT_TARGET_AVX512 void sgemm_avx512(int64_t kc, const float* a, const float* b, float* c,
+                                   int64_t rs_c, int accumulate) {
+  micro_body<float, 64, 12, 2>(kc, a, b, c, rs_c, accumulate);
+}
+MT_TARGET_AVX512 void dgemm_avx512(int64_t kc, const double* a, const double* b, double* c,
+                                   int64_t rs_c, int accumulate) {
+  micro_body<double, 64, 12, 2>(kc, a, b, c, rs_c, accumulate);
+}
+MT_TARGET_AVX2 void sgemm_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t rs_c,
+                               int accumulate) {
+  micro_body<float, 32, 6, 2>(kc, a, b, c, rs_c, accumulate);
+}
+MT_TARGET_AVX2 void dgemm_avx2(int64_t kc, const double* a, const double* b, double* c,
+                               int64_t rs_c, int accumulate) {
+  micro_body<double, 32, 6, 2>(kc, a, b, c, rs_c, accumulate);
+}
+#endif
+
+// Baseline: 16-byte vectors (SSE2 / NEON), 12 accumulators of 16 registers.
+void sgemm_generic(int64_t kc, const float* a, const float* b, float* c, int64_t rs_c,
+                   int accumulate) {
+  micro_body<float, 16, 6, 2>(kc, a, b, c, rs_c, accumulate);
+}
+void dgemm_generic(int64_t kc, const double* a, const double* b, double* c, int64_t rs_c,
+                   int accumulate) {
+  micro_body<double, 16, 6, 2>(kc, a, b, c, rs_c, accumulate);
+}
+
+// Block sizes: kc x nr of B (the L1-resident panel) is 32 KiB for the wide
+// kernels; mc x kc of A stays in L2; nc x kc of B in L3.
+constexpr GemmKernel<float> kSgemmGeneric{"generic", 6, 8, 144, 256, 4096, &sgemm_generic};
+constexpr GemmKernel<double> kDgemmGeneric{"generic", 6, 4, 96, 256, 2048, &dgemm_generic};
+#if defined(__x86_64__)
+constexpr GemmKernel<float> kSgemmAvx2{"avx2", 6, 16, 144, 256, 4096, &sgemm_avx2};
+constexpr GemmKernel<double> kDgemmAvx2{"avx2", 6, 8, 96, 256, 2048, &dgemm_avx2};
+constexpr GemmKernel<float> kSgemmAvx512{"avx512", 12, 32, 192, 256, 4096, &sgemm_avx512};
+constexpr GemmKernel<double> kDgemmAvx512{"avx512", 12, 16, 96, 256, 2048, &dgemm_avx512};
+#endif
+
+constexpr bool fits_tile(int mr, int nr) {
+  return mr * nr <= kMaxTileElements;
+}
+static_assert(fits_tile(kSgemmGeneric.mr, kSgemmGeneric.nr) &&
+              fits_tile(kDgemmGeneric.mr, kDgemmGeneric.nr));
+#if defined(__x86_64__)
+static_assert(fits_tile(kSgemmAvx512.mr, kSgemmAvx512.nr) &&
+              fits_tile(kDgemmAvx512.mr, kDgemmAvx512.nr) &&
+              fits_tile(kSgemmAvx2.mr, kSgemmAvx2.nr) && fits_tile(kDgemmAvx2.mr, kDgemmAvx2.nr));
+#endif
+
+}  // namespace
+
+template <>
+const GemmKernel<float>& gemm_kernel<float>(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::avx512)
+    return kSgemmAvx512;
+  if (isa == Isa::avx2)
+    return kSgemmAvx2;
+#endif
+  (void)isa;
+  return kSgemmGeneric;
+}
+
+template <>
+const GemmKernel<double>& gemm_kernel<double>(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::avx512)
+    return kDgemmAvx512;
+  if (isa == Isa::avx2)
+    return kDgemmAvx2;
+#endif
+  (void)isa;
+  return kDgemmGeneric;
+}
+
+}  // namespace mt::par

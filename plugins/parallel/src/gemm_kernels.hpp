@@ -1,0 +1,50 @@
+// gemm_kernels.hpp — the register-tiled GEMM micro-kernels and their block
+// sizes, one set per instruction set (AVX-512, AVX2+FMA, portable), chosen
+// once at run time from runtime.hpp's Isa. Not the blocking loops: those are
+// in gemm.hpp.
+#pragma once
+
+#include "runtime.hpp"
+
+#include <cstdint>
+
+namespace mt::par {
+
+// A micro-kernel computes one mr x nr tile of C from packed panels:
+//   a: kc x mr, element (p, r) at a[p * mr + r]
+//   b: kc x nr, element (p, c) at b[p * nr + c]   (64-byte aligned)
+//   c: row r, column j at c[r * rs_c + j]  (unit column stride)
+// accumulate == 0 stores the product, else adds it to what c holds.
+template <class T>
+using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t rs_c,
+                             int accumulate);
+
+// Largest mr * nr of any kernel (the driver's edge-tile buffer size).
+inline constexpr int kMaxTileElements = 512;
+
+template <class T>
+struct GemmKernel {
+  const char* name;
+  int mr;      // rows of the register tile
+  int nr;      // columns of the register tile
+  int64_t mc;  // rows of A per packed block (L2), a multiple of mr
+  int64_t kc;  // depth per packed block (a kc x nr panel of B stays in L1)
+  int64_t nc;  // columns of B per packed block (L3), a multiple of nr
+  MicroKernel<T> micro;
+};
+
+// The kernels for `isa` (falling back to narrower ones if not compiled in).
+template <class T>
+const GemmKernel<T>& gemm_kernel(Isa isa);
+template <>
+const GemmKernel<float>& gemm_kernel<float>(Isa isa);
+template <>
+const GemmKernel<double>& gemm_kernel<double>(Isa isa);
+
+// The kernels for the ISA in settings().
+template <class T>
+const GemmKernel<T>& gemm_kernel() {
+  return gemm_kernel<T>(settings().isa);
+}
+
+}  // namespace mt::par

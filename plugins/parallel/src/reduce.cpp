@@ -1,0 +1,168 @@
+// reduce.cpp — sum / prod / max along one dim for any strides. Three loop
+// shapes: the reduced dim contiguous (several independent accumulators per
+// output, vectorised), the reduced dim strided with the outputs contiguous
+// (reduced dim outer, outputs inner, vectorised across outputs), and a plain
+// strided fallback. Work is split over outputs, or, when there are only a
+// few outputs, over fixed chunks of the reduced dim whose partial results
+// are combined in order; the chunking depends on shapes only, so results do
+// not change with the thread count. Op semantics come from mt::sdk.
+#include "reduce.hpp"
+
+#include "layout.hpp"
+#include "memory.hpp"
+#include "runtime.hpp"
+
+#include <minitorch/plugin_helpers.hpp>
+
+#include <algorithm>
+
+namespace mt::par {
+
+namespace {
+
+constexpr int64_t kGrain = 32768;    // elements read per task, at least
+constexpr int64_t kChunk = 16384;    // reduced-dim chunk when splitting it
+constexpr int64_t kFewOutputs = 64;  // below this many outputs, split the reduced dim
+constexpr int64_t kStripe = 256;     // outputs accumulated together in the strided shape
+
+template <class T, int OP>
+[[gnu::always_inline]] inline T combine(T acc, T x) {
+  return sdk::reduce_combine<T>(OP, acc, x);
+}
+
+// Reduction of x[0..n) from `start`, with 32 bytes x 8 of independent
+// accumulators so the loop vectorises and hides the add latency.
+template <class T, int OP>
+T reduce_contiguous(const T* x, int64_t n, T start) {
+  constexpr int L = 64 / sizeof(T) * 4;
+  T acc[L];
+  for (int j = 0; j < L; ++j)
+    acc[j] = start;
+  int64_t i = 0;
+  for (; i + L <= n; i += L)
+    for (int j = 0; j < L; ++j)
+      acc[j] = combine<T, OP>(acc[j], x[i + j]);
+  for (int j = 0; i < n; ++i, ++j)
+    acc[j] = combine<T, OP>(acc[j], x[i]);
+  T r = acc[0];
+  for (int j = 1; j < L; ++j)
+    r = combine<T, OP>(r, acc[j]);
+  return r;
+}
+
+// Reduces `len` outputs over k in [kb, ke). in points at (output 0, k = 0);
+// output j, element k is in[j * is + k * ks]. Results go to dest[j * ds].
+template <class T, int OP>
+void reduce_piece(int64_t len, const T* in, int64_t is, int64_t ks, int64_t kb, int64_t ke, T* dest,
+                  int64_t ds) {
+  const T start = sdk::reduce_start<T>(OP);
+  if (ks == 1) {
+    for (int64_t j = 0; j < len; ++j)
+      dest[j * ds] = reduce_contiguous<T, OP>(in + j * is + kb, ke - kb, start);
+    return;
+  }
+  if (is == 1 && len > 1) {
+    T acc[kStripe];
+    for (int64_t j0 = 0; j0 < len; j0 += kStripe) {
+      const int64_t jl = std::min(kStripe, len - j0);
+      for (int64_t j = 0; j < jl; ++j)
+        acc[j] = start;
+      for (int64_t k = kb; k < ke; ++k) {
+        const T* row = in + k * ks + j0;
+        for (int64_t j = 0; j < jl; ++j)
+          acc[j] = combine<T, OP>(acc[j], row[j]);
+      }
+      for (int64_t j = 0; j < jl; ++j)
+        dest[(j0 + j) * ds] = acc[j];
+    }
+    return;
+  }
+  for (int64_t j = 0; j < len; ++j) {
+    T acc = start;
+    const T* x = in + j * is;
+    for (int64_t k = kb; k < ke; ++k)
+      acc = combine<T, OP>(acc, x[k * ks]);
+    dest[j * ds] = acc;
+  }
+}
+
+template <class T, int OP>
+void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
+  T* out_base = sdk::typed_data<T>(out);
+  const T* in_base = sdk::typed_data<T>(in);
+  const int64_t n = in.shape[dim];
+  const int64_t ks = in.strides[dim];
+  // Loop over the outputs, ordered by the input's strides (reads dominate).
+  // out.shape has size 1 at `dim`, so the plan drops it.
+  const int64_t* strides[2] = {in.strides, out.strides};
+  const Plan<2> p = make_plan<2>(out.ndim, out.shape, strides);
+  const int64_t outputs = p.total;
+  if (outputs == 0)
+    return;
+  const T start = sdk::reduce_start<T>(OP);
+  if (n == 0) {
+    walk_range(p, 0, outputs, [&](int64_t len, const int64_t(&off)[2]) {
+      for (int64_t j = 0; j < len; ++j)
+        out_base[off[1] + j * p.inner_stride(1)] = start;
+    });
+    return;
+  }
+
+  const bool split_k = outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= 4 * kGrain;
+  if (!split_k) {
+    const int64_t grain = std::max<int64_t>(1, kGrain / n);
+    parallel_for(0, outputs, grain, [&](int64_t begin, int64_t end) {
+      walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[2]) {
+        reduce_piece<T, OP>(len, in_base + off[0], p.inner_stride(0), ks, 0, n, out_base + off[1],
+                            p.inner_stride(1));
+      });
+    });
+    return;
+  }
+
+  // Few outputs, long reduced dim: partials per fixed chunk of k, combined
+  // in chunk order. partial[c * outputs + i] holds chunk c of output i (i in
+  // walk order).
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  Scratch<T> partial(static_cast<std::size_t>(chunks * outputs));
+  parallel_tasks(chunks, [&](int64_t c) {
+    const int64_t kb = c * kChunk;
+    const int64_t ke = std::min(n, kb + kChunk);
+    int64_t pos = 0;
+    walk_range(p, 0, outputs, [&](int64_t len, const int64_t(&off)[2]) {
+      reduce_piece<T, OP>(len, in_base + off[0], p.inner_stride(0), ks, kb, ke,
+                          partial.data() + c * outputs + pos, 1);
+      pos += len;
+    });
+  });
+  int64_t pos = 0;
+  walk_range(p, 0, outputs, [&](int64_t len, const int64_t(&off)[2]) {
+    for (int64_t j = 0; j < len; ++j, ++pos) {
+      T acc = partial[static_cast<std::size_t>(pos)];
+      for (int64_t c = 1; c < chunks; ++c)
+        acc = combine<T, OP>(acc, partial[static_cast<std::size_t>(c * outputs + pos)]);
+      out_base[off[1] + j * p.inner_stride(1)] = acc;
+    }
+  });
+}
+
+}  // namespace
+
+void reduce(int32_t op, const mt_view& out, const mt_view& in, int32_t dim) {
+  sdk::dispatch_dtype(out.dtype, [&](auto zero) {
+    using T = decltype(zero);
+    switch (op) {
+      case MT_REDUCE_SUM:
+        reduce_typed<T, MT_REDUCE_SUM>(out, in, dim);
+        break;
+      case MT_REDUCE_PROD:
+        reduce_typed<T, MT_REDUCE_PROD>(out, in, dim);
+        break;
+      default:
+        reduce_typed<T, MT_REDUCE_MAX>(out, in, dim);
+        break;
+    }
+  });
+}
+
+}  // namespace mt::par

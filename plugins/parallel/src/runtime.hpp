@@ -1,0 +1,81 @@
+// runtime.hpp — the parallel plugin's process-wide settings: its oneTBB task
+// arena (MT_NUM_THREADS), the instruction set chosen for the GEMM kernels
+// (MT_PARALLEL_ISA) and a parallel_for that runs small ranges inline.
+// It is not a scheduler: every parallel loop is a plain tbb::parallel_for.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <oneapi/tbb/blocked_range.h>
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+namespace mt::par {
+
+// Instruction sets with their own GEMM micro-kernels. `generic` is plain C++
+// (SSE2 on x86-64, NEON on AArch64) and always available.
+enum class Isa { generic = 0, avx2 = 1, avx512 = 2 };
+const char* isa_name(Isa isa);
+
+struct Settings {
+  int threads = 1;         // size of the plugin's arena
+  Isa isa = Isa::generic;  // kernels the GEMM uses
+  std::string error;       // non-empty: the environment was invalid (plugin not usable)
+};
+
+// Reads the environment once (first call) and returns the result.
+const Settings& settings();
+
+// The arena every parallel loop of this plugin runs in.
+oneapi::tbb::task_arena& arena();
+
+inline int thread_count() {
+  return settings().threads;
+}
+
+// Runs body(begin, end) over [begin, end) split into pieces of at least
+// `grain` items. Ranges no larger than `grain` (or a one-thread arena) run
+// inline on the calling thread: no task is created, so tiny tensors pay
+// nothing for the thread pool.
+template <class Body>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const Body& body) {
+  if (end <= begin)
+    return;
+  if (grain < 1)
+    grain = 1;
+  if (end - begin <= grain || thread_count() == 1) {
+    body(begin, end);
+    return;
+  }
+  arena().execute([&] {
+    oneapi::tbb::parallel_for(
+        oneapi::tbb::blocked_range<int64_t>(begin, end, grain),
+        [&](const oneapi::tbb::blocked_range<int64_t>& r) { body(r.begin(), r.end()); });
+  });
+}
+
+// Runs body(i) for each i in [0, count) as separate tasks (one index per
+// task, no splitting heuristics): for loops whose items are already sized to
+// be worth a task each, e.g. GEMM blocks. Runs inline when count == 1.
+template <class Body>
+void parallel_tasks(int64_t count, const Body& body) {
+  if (count <= 0)
+    return;
+  if (count == 1 || thread_count() == 1) {
+    for (int64_t i = 0; i < count; ++i)
+      body(i);
+    return;
+  }
+  arena().execute([&] {
+    oneapi::tbb::parallel_for(
+        oneapi::tbb::blocked_range<int64_t>(0, count, 1),
+        [&](const oneapi::tbb::blocked_range<int64_t>& r) {
+          for (int64_t i = r.begin(); i < r.end(); ++i)
+            body(i);
+        },
+        oneapi::tbb::simple_partitioner());
+  });
+}
+
+}  // namespace mt::par
