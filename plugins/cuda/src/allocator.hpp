@@ -1,0 +1,67 @@
+// allocator.hpp — the plugin's caching device allocator: freed blocks go to
+// size-bucketed free lists and are handed out again, so training loops do not
+// pay cudaMalloc / cudaFree (which synchronise the device) on every step.
+// Not a sub-allocator: one cudaMalloc per cached block, no splitting.
+#ifndef MT_CUDA_ALLOCATOR_HPP
+#define MT_CUDA_ALLOCATOR_HPP
+
+#include "launch.hpp"
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace mt::cuda {
+
+class CachingAllocator final : public Workspace {
+ public:
+  CachingAllocator() = default;
+  CachingAllocator(const CachingAllocator&) = delete;
+  CachingAllocator& operator=(const CachingAllocator&) = delete;
+  // Best effort: returns cached blocks to the driver, ignoring errors (at
+  // process exit the CUDA runtime may already be shut down).
+  ~CachingAllocator();
+
+  // A block of at least `bytes` (> 0) bytes, 256-byte aligned (cudaMalloc's
+  // guarantee). Reuses a cached block of the same bucket when there is one;
+  // when cudaMalloc reports out-of-memory, returns every cached block to the
+  // driver and tries once more. Throws mt::sdk::Error (MT_ERR_OUT_OF_MEMORY
+  // or MT_ERR_DEVICE) naming the size and the CUDA error.
+  void* allocate(std::size_t bytes);
+
+  // Puts a live block back on its free list. Throws MT_ERR_INVALID_ARG when
+  // `block` is not live (never allocated here, or already freed).
+  void deallocate(void* block);
+
+  // Bytes requested for a live block; nullopt when `block` is not live.
+  std::optional<std::size_t> live_bytes(const void* block) const;
+
+  // cudaFree on every cached (not live) block. Returns the first error.
+  cudaError_t release_cached() noexcept;
+
+  // Workspace: temporary blocks for multi-pass kernels.
+  void* acquire(std::size_t bytes) override { return allocate(bytes); }
+  void release(void* block) noexcept override;
+
+  // Size class of a request: powers of two up to 1 MiB (at least 512 B),
+  // then four classes per power of two (at most 25% slack).
+  static std::size_t bucket_size(std::size_t bytes);
+
+ private:
+  struct Live {
+    std::size_t requested;
+    std::size_t bucket;
+  };
+  cudaError_t release_cached_locked() noexcept;
+
+  mutable std::mutex mutex_;
+  std::map<std::size_t, std::vector<void*>> free_;  // bucket size -> cached blocks
+  std::unordered_map<const void*, Live> live_;
+};
+
+}  // namespace mt::cuda
+
+#endif  // MT_CUDA_ALLOCATOR_HPP
