@@ -9,6 +9,7 @@
 #include <minitorch/tensor.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -55,6 +56,12 @@ struct Train2DConfig {
   uint64_t seed = 42;
   BackendPtr backend;  // null: default_backend()
   DType dtype = DType::f32;
+  // Checkpoints (see checkpoint.hpp): resume_from continues a run saved with
+  // the same dataset and hyper-parameters up to `epochs` in total, with the
+  // same numbers an uninterrupted run gives; save_to is rewritten after
+  // every epoch. Empty paths: neither.
+  std::filesystem::path resume_from;
+  std::filesystem::path save_to;
 };
 
 struct EpochStats {
@@ -66,13 +73,15 @@ struct EpochStats {
 };
 
 struct Train2DResult {
-  std::vector<EpochStats> epochs;
+  std::vector<EpochStats> epochs;  // every epoch of the run, resumed ones included
+  int resumed_epochs = 0;          // how many of them came from the checkpoint
   Graph data;
   std::shared_ptr<Mlp2D> model;
 };
 
-// Trains and calls on_epoch after every epoch. Throws ArgumentError for a bad
-// dataset name or non-positive sizes.
+// Trains and calls on_epoch after every (new) epoch. Throws ArgumentError for
+// a bad dataset name or non-positive sizes, DataError for a checkpoint that is
+// corrupt or does not match the config.
 Train2DResult train_2d(const Train2DConfig& config,
                        const std::function<void(const EpochStats&)>& on_epoch = {});
 

@@ -1,13 +1,16 @@
 // train2d.cpp — MiniTorch's run_fast_tensor.py as C++: MLP, shuffled
 // mini-batches, SGD. Fixes two upstream quirks: the loss is the stable form
 // (no log(0)), and the reported loss covers the whole epoch, not the last batch.
+// Checkpoints resume a run exactly (parameters, optimizer and generator state).
 #include <minitorch/autograd.hpp>
+#include <minitorch/checkpoint.hpp>
 #include <minitorch/optim.hpp>
 #include <minitorch/random.hpp>
 #include <minitorch/train2d.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <numeric>
 
 namespace mt {
@@ -97,12 +100,41 @@ Train2DResult train_2d(const Train2DConfig& config,
     params.push_back(p->value());
   SGD optimizer(params, config.rate);
 
+  const std::map<std::string, std::string> hyper{{"points", std::to_string(config.points)},
+                                                 {"hidden", std::to_string(config.hidden)},
+                                                 {"rate", hyper_text(config.rate)},
+                                                 {"batch", std::to_string(config.batch)},
+                                                 {"seed", std::to_string(config.seed)}};
+  if (!config.resume_from.empty()) {
+    const Checkpoint ck = read_checkpoint(config.resume_from);
+    check_checkpoint_matches(ck, config.resume_from, "mlp2d", config.dataset, config.dtype, hyper);
+    if (ck.epoch >= config.epochs)
+      throw ArgumentError(config.resume_from.string() + " already holds " +
+                          std::to_string(ck.epoch) + " epochs; ask for more than that (epochs " +
+                          "is the total to reach, got " + std::to_string(config.epochs) + ")");
+    restore_parameters(*result.model, ck.parameters, config.resume_from);
+    restore_optimizer_state(optimizer, ck, config.resume_from);
+    set_generator_state(ck.rng_state, config.resume_from);
+    for (const auto& record : ck.history) {
+      auto get = [&](const char* key) {
+        auto it = record.find(key);
+        return it == record.end() ? 0.0 : it->second;
+      };
+      result.epochs.push_back({static_cast<int>(get("epoch")), get("loss"),
+                               static_cast<int>(get("correct")), static_cast<int>(get("total")),
+                               get("seconds")});
+    }
+    result.resumed_epochs = static_cast<int>(ck.epoch);
+  }
+
   const Graph& data = result.data;
   std::vector<int> order(data.X.size());
-  std::iota(order.begin(), order.end(), 0);
   std::mt19937_64& rng = generator();
-  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+  for (int epoch = result.resumed_epochs + 1; epoch <= config.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
+    // Shuffled from the identity each epoch, so the order depends only on the
+    // generator's state, which a checkpoint carries.
+    std::iota(order.begin(), order.end(), 0);
     std::shuffle(order.begin(), order.end(), rng);
     double total_loss = 0.0;
     Tensor epoch_loss;
@@ -127,6 +159,25 @@ Train2DResult train_2d(const Train2DConfig& config,
     stats.total = static_cast<int>(data.X.size());
     stats.correct = count_correct(*result.model, data, options);
     result.epochs.push_back(stats);
+    if (!config.save_to.empty()) {
+      Checkpoint ck;
+      ck.recipe = "mlp2d";
+      ck.dataset = config.dataset;
+      ck.epoch = epoch;
+      ck.dtype = config.dtype;
+      ck.hyper = hyper;
+      ck.rng_state = generator_state();
+      ck.optimizer_steps = optimizer.steps();
+      for (const EpochStats& s : result.epochs)
+        ck.history.push_back({{"epoch", s.epoch},
+                              {"loss", s.loss},
+                              {"correct", s.correct},
+                              {"total", s.total},
+                              {"seconds", s.seconds}});
+      ck.parameters = save_parameters(*result.model);
+      ck.optimizer_state = save_optimizer_state(optimizer);
+      write_checkpoint(config.save_to, ck);
+    }
     if (on_epoch)
       on_epoch(stats);
   }

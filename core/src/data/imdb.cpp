@@ -1,0 +1,207 @@
+// imdb.cpp — reviews.json parsing, token encoding against the embedding table,
+// the fixed train/validation split and batch gathering. The embeddings are
+// frozen: batches are gathered on the host and copied to the backend.
+#include <minitorch/data/imdb.hpp>
+#include <minitorch/errors.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
+#include <unordered_set>
+
+namespace mt {
+
+namespace fs = std::filesystem;
+
+std::vector<Review> read_imdb_reviews(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw DataError(path.string() + ": file not found");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw DataError(path.string() + ": cannot open");
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path.string() + ": invalid JSON: " + e.what());
+  }
+  if (!doc.is_array())
+    throw DataError(path.string() + ": expected a JSON array of {\"t\": text, \"s\": 0|1}, got " +
+                    std::string(doc.type_name()));
+  std::vector<Review> reviews;
+  reviews.reserve(doc.size());
+  for (std::size_t i = 0; i < doc.size(); ++i) {
+    const auto& entry = doc[i];
+    const auto where = path.string() + ": review " + std::to_string(i);
+    if (!entry.is_object() || !entry.contains("t") || !entry["t"].is_string() ||
+        !entry.contains("s") || !entry["s"].is_number_integer())
+      throw DataError(where + " is not an object with a string \"t\" and an integer \"s\"");
+    const auto label = entry["s"].get<int64_t>();
+    if (label != 0 && label != 1)
+      throw DataError(where + " has sentiment " + std::to_string(label) + "; allowed: 0 or 1");
+    reviews.push_back({entry["t"].get<std::string>(), static_cast<int>(label)});
+  }
+  if (reviews.empty())
+    throw DataError(path.string() + ": the review array is empty");
+  return reviews;
+}
+
+std::vector<int32_t> encode_tokens(const std::vector<std::string>& tokens,
+                                   const EmbeddingTable& table, int64_t max_length) {
+  std::vector<int32_t> row(static_cast<std::size_t>(max_length), pad_token);
+  const auto n = std::min<std::size_t>(tokens.size(), row.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const int32_t r = table.lookup(tokens[i]);
+    row[i] = r < 0 ? unknown_token : 2 + r;
+  }
+  return row;
+}
+
+std::string embedding_cache_key(const fs::path& reviews, const fs::path& embeddings) {
+  std::error_code ec;
+  const auto size_of = [&](const fs::path& p) {
+    const auto s = fs::file_size(p, ec);
+    return ec ? std::string("?") : std::to_string(s);
+  };
+  return "tokenizer " + std::to_string(tokenizer_version) + "; " + reviews.filename().string() +
+         " " + size_of(reviews) + " bytes; " + embeddings.filename().string() + " " +
+         size_of(embeddings) + " bytes";
+}
+
+namespace {
+
+void check_config(const SentimentConfig& config, std::size_t corpus) {
+  if (config.max_length < 1 || config.max_length > 100000)
+    throw ArgumentError("sentiment data: max_length must be in 1..100000, got " +
+                        std::to_string(config.max_length));
+  if (config.valid_size < 1 || config.train_size < 0)
+    throw ArgumentError("sentiment data: valid_size must be >= 1 and train_size >= 0 (got " +
+                        std::to_string(config.valid_size) + ", " +
+                        std::to_string(config.train_size) + ")");
+  const auto n = static_cast<int64_t>(corpus);
+  if (config.valid_size >= n || config.valid_size + config.train_size > n)
+    throw ArgumentError("sentiment data: " + std::to_string(config.valid_size) + " validation + " +
+                        std::to_string(config.train_size) +
+                        " training reviews do not fit a corpus of " + std::to_string(n) +
+                        "; use smaller sizes (train_size 0 = all the rest)");
+}
+
+}  // namespace
+
+SentimentData make_sentiment_data(const std::vector<Review>& reviews, EmbeddingTable table,
+                                  const SentimentConfig& config) {
+  check_config(config, reviews.size());
+  SentimentData data;
+  data.table = std::move(table);
+  // MiniTorch gives every unknown word one shared vector 0.1 * (rand - 0.5);
+  // a private generator keeps it independent of the training seed.
+  std::mt19937_64 unknown_rng(0x5eed);
+  data.unknown_vector.resize(static_cast<std::size_t>(data.table.dim));
+  for (float& v : data.unknown_vector)
+    v = static_cast<float>(0.1 * ((unknown_rng() >> 11) * 0x1.0p-53 - 0.5));
+
+  std::vector<int64_t> order(reviews.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 split_rng(config.split_seed);
+  std::shuffle(order.begin(), order.end(), split_rng);
+  const int64_t n = static_cast<int64_t>(reviews.size());
+  const int64_t train_size = config.train_size == 0 ? n - config.valid_size : config.train_size;
+
+  std::unordered_set<std::string> distinct, unknown;
+  auto fill = [&](TextSet& set, int64_t begin, int64_t count) {
+    set.count = count;
+    set.max_length = config.max_length;
+    set.tokens.reserve(static_cast<std::size_t>(count * config.max_length));
+    for (int64_t k = begin; k < begin + count; ++k) {
+      const Review& review = reviews[order[k]];
+      const std::vector<std::string> tokens = tokenize(review.text);
+      const std::vector<int32_t> row = encode_tokens(tokens, data.table, config.max_length);
+      for (std::size_t i = 0; i < row.size() && i < tokens.size(); ++i) {
+        distinct.insert(tokens[i]);
+        if (row[i] == unknown_token) {
+          unknown.insert(tokens[i]);
+          ++data.unknown_occurrences;
+        }
+        ++data.total_occurrences;
+      }
+      set.tokens.insert(set.tokens.end(), row.begin(), row.end());
+      set.labels.push_back(review.label);
+    }
+  };
+  fill(data.valid, 0, config.valid_size);
+  fill(data.train, config.valid_size, train_size);
+  data.corpus_words = static_cast<int64_t>(distinct.size());
+  data.unknown_words = static_cast<int64_t>(unknown.size());
+  return data;
+}
+
+SentimentData load_sentiment_data(const SentimentConfig& config,
+                                  const std::function<void(const std::string&)>& log) {
+  auto say = [&](const std::string& m) {
+    if (log)
+      log(m);
+  };
+  std::vector<Review> reviews = read_imdb_reviews(config.reviews);
+  check_config(config, reviews.size());
+  // The cache holds every corpus word with a vector (whole reviews, not just
+  // the first max_length tokens), so changing the length or the split does
+  // not need a rebuild.
+  std::unordered_set<std::string> vocabulary;
+  for (const Review& r : reviews)
+    for (std::string& t : tokenize(r.text))
+      vocabulary.insert(std::move(t));
+  EmbeddingTable table =
+      load_or_build_embeddings(config.cache, config.embeddings, vocabulary,
+                               embedding_cache_key(config.reviews, config.embeddings), log);
+  SentimentData data = make_sentiment_data(reviews, std::move(table), config);
+  say("missing pre-trained embedding for " + std::to_string(data.unknown_words) + " of " +
+      std::to_string(data.corpus_words) + " distinct words in the kept tokens (" +
+      std::to_string(data.unknown_occurrences) + " of " + std::to_string(data.total_occurrences) +
+      " tokens)");
+  return data;
+}
+
+Tensor SentimentData::embed(const TextSet& set, std::span<const int64_t> indices,
+                            const TensorOptions& options) const {
+  const int64_t length = set.max_length;
+  const int64_t d = table.dim;
+  std::vector<float> out(indices.size() * static_cast<std::size_t>(d * length), 0.0f);
+  for (std::size_t b = 0; b < indices.size(); ++b) {
+    const int64_t row = indices[b];
+    if (row < 0 || row >= set.count)
+      throw IndexingError("review index " + std::to_string(row) + " is outside 0.." +
+                          std::to_string(set.count - 1));
+    float* sample = out.data() + b * d * length;
+    for (int64_t t = 0; t < length; ++t) {
+      const int32_t id = set.tokens[row * length + t];
+      if (id == pad_token)
+        continue;
+      const float* v =
+          id == unknown_token ? unknown_vector.data() : table.vectors.data() + (id - 2) * d;
+      // Channels-first (dim, length): conv1d reads channel c at time t.
+      for (int64_t c = 0; c < d; ++c)
+        sample[c * length + t] = v[c];
+    }
+  }
+  return Tensor::from_host(std::span<const float>(out),
+                           {static_cast<int64_t>(indices.size()), d, length}, options);
+}
+
+Tensor SentimentData::labels(const TextSet& set, std::span<const int64_t> indices,
+                             const TensorOptions& options) const {
+  std::vector<float> out;
+  out.reserve(indices.size());
+  for (int64_t row : indices) {
+    if (row < 0 || row >= set.count)
+      throw IndexingError("review index " + std::to_string(row) + " is outside 0.." +
+                          std::to_string(set.count - 1));
+    out.push_back(static_cast<float>(set.labels[row]));
+  }
+  return Tensor::from_host(std::span<const float>(out), {static_cast<int64_t>(indices.size())},
+                           options);
+}
+
+}  // namespace mt

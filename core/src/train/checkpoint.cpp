@@ -1,0 +1,322 @@
+// checkpoint.cpp — the checkpoint file (fixed header, JSON metadata, raw
+// tensor bytes, CRC-32) and the capture/restore of parameters, optimizer
+// state and the random generator. Every read is bounds-checked; nothing is
+// changed in a model until the whole checkpoint has been validated.
+#include <minitorch/autograd.hpp>
+#include <minitorch/checkpoint.hpp>
+#include <minitorch/errors.hpp>
+#include <minitorch/io.hpp>
+#include <minitorch/random.hpp>
+
+#include "data/binary.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace mt {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr char magic[8] = {'M', 'T', 'C', 'K', 'P', 'T', '0', '1'};
+constexpr uint32_t format_version = 1;
+constexpr std::size_t header_size = sizeof magic + 4 + 8 + 8 + 4;
+
+int64_t element_count(const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+json tensor_entry(const std::string& group, const SavedTensor& t, uint64_t offset, uint64_t bytes) {
+  return json{{"group", group},   {"name", t.name},
+              {"shape", t.shape}, {"dtype", dtype_name(t.dtype)},
+              {"offset", offset}, {"bytes", bytes}};
+}
+
+void append_values(detail::ByteWriter& payload, const SavedTensor& t) {
+  if (t.values.size() != static_cast<std::size_t>(element_count(t.shape)))
+    throw ArgumentError("write_checkpoint: tensor " + t.name + " has " +
+                        std::to_string(t.values.size()) + " values for shape " +
+                        shape_to_string(t.shape));
+  for (double v : t.values) {
+    if (t.dtype == DType::f32)
+      payload.number<float>(static_cast<float>(v));
+    else
+      payload.number<double>(v);
+  }
+}
+
+}  // namespace
+
+std::string hyper_text(double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  // Prefer the shortest text that still parses back to the same double.
+  for (int precision = 1; precision <= 17; ++precision) {
+    char shorter[64];
+    std::snprintf(shorter, sizeof shorter, "%.*g", precision, value);
+    if (std::strtod(shorter, nullptr) == value)
+      return shorter;
+  }
+  return text;
+}
+
+void write_checkpoint(const fs::path& path, const Checkpoint& checkpoint) {
+  detail::ByteWriter payload;
+  json tensors = json::array();
+  for (const auto& [group, list] : {std::pair<const char*, const std::vector<SavedTensor>*>{
+                                        "parameter", &checkpoint.parameters},
+                                    {"optimizer", &checkpoint.optimizer_state}}) {
+    for (const SavedTensor& t : *list) {
+      const uint64_t offset = payload.buffer().size();
+      append_values(payload, t);
+      tensors.push_back(tensor_entry(group, t, offset, payload.buffer().size() - offset));
+    }
+  }
+  json history = json::array();
+  for (const auto& record : checkpoint.history) {
+    json entry = json::object();
+    for (const auto& [key, value] : record)
+      entry[key] = std::isfinite(value) ? json(value) : json(nullptr);
+    history.push_back(entry);
+  }
+  const json meta = {
+      {"format", "minitorch-checkpoint"},
+      {"recipe", checkpoint.recipe},
+      {"dataset", checkpoint.dataset},
+      {"epoch", checkpoint.epoch},
+      {"dtype", dtype_name(checkpoint.dtype)},
+      {"hyper", checkpoint.hyper},
+      {"rng_state", checkpoint.rng_state},
+      {"optimizer_steps", checkpoint.optimizer_steps},
+      {"history", history},
+      {"tensors", tensors},
+      {"payload_bytes", payload.buffer().size()},
+      {"payload_crc32", detail::crc32_of(payload.buffer().data(), payload.buffer().size())},
+  };
+  const std::string meta_text = meta.dump(1);
+  std::string body = meta_text + payload.buffer();
+  detail::ByteWriter file;
+  file.bytes(magic, sizeof magic);
+  file.number<uint32_t>(format_version);
+  file.number<uint64_t>(meta_text.size());
+  file.number<uint64_t>(payload.buffer().size());
+  file.number<uint32_t>(detail::crc32_of(body.data(), body.size()));
+  file.bytes(body.data(), body.size());
+  write_file_atomically(path, file.buffer());
+}
+
+Checkpoint read_checkpoint(const fs::path& path) {
+  const std::string data = detail::read_whole_file(path);
+  const std::string name = path.string() + " (checkpoint)";
+  if (data.size() < header_size)
+    throw DataError(name + ": truncated: expected at least the " + std::to_string(header_size) +
+                    "-byte header, got " + std::to_string(data.size()) + " bytes");
+  if (std::memcmp(data.data(), magic, sizeof magic) != 0)
+    throw DataError(name + ": bad magic; not a MiniTorch checkpoint");
+  detail::ByteReader header(data, path);
+  header.take(sizeof magic, "the magic");
+  const auto version = header.number<uint32_t>("the format version");
+  if (version != format_version)
+    throw DataError(name + ": format version " + std::to_string(version) +
+                    " is not supported (this build reads version " +
+                    std::to_string(format_version) + ")");
+  const auto meta_size = header.number<uint64_t>("the metadata size");
+  const auto payload_size = header.number<uint64_t>("the payload size");
+  const auto stored_crc = header.number<uint32_t>("the checksum");
+  if (meta_size > data.size() || payload_size > data.size() ||
+      header_size + meta_size + payload_size != data.size()) {
+    const uint64_t expected = header_size + meta_size + payload_size;
+    throw DataError(name + ": " + (expected > data.size() ? "truncated" : "wrong size") +
+                    ": the header describes " + std::to_string(expected) + " bytes, got " +
+                    std::to_string(data.size()));
+  }
+  const uint32_t actual_crc = detail::crc32_of(data.data() + header_size, meta_size + payload_size);
+  if (actual_crc != stored_crc)
+    throw DataError(name + ": checksum mismatch (stored CRC-32 " + std::to_string(stored_crc) +
+                    ", computed " + std::to_string(actual_crc) + "); the file is corrupt");
+  const std::string_view meta_text(data.data() + header_size, meta_size);
+  const std::string_view payload(data.data() + header_size + meta_size, payload_size);
+
+  Checkpoint out;
+  try {
+    const json meta = json::parse(meta_text);
+    if (meta.value("format", "") != "minitorch-checkpoint")
+      throw DataError(name + ": the metadata does not say format \"minitorch-checkpoint\"");
+    out.recipe = meta.at("recipe").get<std::string>();
+    out.dataset = meta.at("dataset").get<std::string>();
+    out.epoch = meta.at("epoch").get<int64_t>();
+    out.dtype = parse_dtype(meta.at("dtype").get<std::string>());
+    out.hyper = meta.at("hyper").get<std::map<std::string, std::string>>();
+    out.rng_state = meta.at("rng_state").get<std::string>();
+    out.optimizer_steps = meta.at("optimizer_steps").get<int64_t>();
+    for (const json& entry : meta.at("history")) {
+      std::map<std::string, double> record;
+      for (const auto& [key, value] : entry.items())
+        record[key] =
+            value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
+      out.history.push_back(std::move(record));
+    }
+    if (meta.at("payload_crc32").get<uint32_t>() !=
+        detail::crc32_of(payload.data(), payload.size()))
+      throw DataError(name + ": the payload's CRC-32 does not match the metadata");
+    uint64_t next = 0;
+    for (const json& entry : meta.at("tensors")) {
+      SavedTensor t;
+      t.name = entry.at("name").get<std::string>();
+      t.shape = entry.at("shape").get<Shape>();
+      t.dtype = parse_dtype(entry.at("dtype").get<std::string>());
+      const auto offset = entry.at("offset").get<uint64_t>();
+      const auto bytes = entry.at("bytes").get<uint64_t>();
+      for (int64_t d : t.shape)
+        if (d < 0)
+          throw DataError(name + ": tensor " + t.name + " has a negative dim in " +
+                          shape_to_string(t.shape));
+      const auto count = static_cast<uint64_t>(element_count(t.shape));
+      if (offset != next || bytes != count * dtype_size(t.dtype) || offset + bytes > payload.size())
+        throw DataError(name + ": the tensor table is inconsistent at " + t.name + " (offset " +
+                        std::to_string(offset) + ", " + std::to_string(bytes) + " bytes for " +
+                        shape_to_string(t.shape) + " " + dtype_name(t.dtype) + ", payload " +
+                        std::to_string(payload.size()) + " bytes)");
+      next = offset + bytes;
+      detail::ByteReader values(payload.substr(offset, bytes), path);
+      t.values.resize(count);
+      for (uint64_t i = 0; i < count; ++i)
+        t.values[i] = t.dtype == DType::f32 ? double(values.number<float>("a value"))
+                                            : values.number<double>("a value");
+      const std::string group = entry.at("group").get<std::string>();
+      if (group == "parameter")
+        out.parameters.push_back(std::move(t));
+      else if (group == "optimizer")
+        out.optimizer_state.push_back(std::move(t));
+      else
+        throw DataError(name + ": tensor " + t.name + " has unknown group \"" + group + "\"");
+    }
+    if (next != payload.size())
+      throw DataError(name + ": " + std::to_string(payload.size() - next) +
+                      " payload bytes belong to no tensor");
+  } catch (const json::exception& e) {
+    throw DataError(name + ": malformed metadata: " + e.what());
+  } catch (const ArgumentError& e) {
+    throw DataError(name + ": malformed metadata: " + e.what());
+  }
+  return out;
+}
+
+SavedTensor save_tensor(const std::string& name, const Tensor& t) {
+  return SavedTensor{name, t.shape(), t.dtype(), t.to_vector()};
+}
+
+std::vector<SavedTensor> save_parameters(const Module& model) {
+  std::vector<SavedTensor> out;
+  for (const auto& [name, p] : model.named_parameters())
+    out.push_back(save_tensor(name, p->value()));
+  return out;
+}
+
+std::vector<SavedTensor> save_optimizer_state(const Optimizer& optimizer) {
+  std::vector<SavedTensor> out;
+  for (const auto& [name, t] : optimizer.state())
+    out.push_back(save_tensor(name, t));
+  return out;
+}
+
+void restore_parameters(const Module& model, const std::vector<SavedTensor>& saved,
+                        const fs::path& file) {
+  const auto named = model.named_parameters();
+  const std::string where = file.string() + " (checkpoint)";
+  std::string expected_names, saved_names;
+  for (const auto& [name, p] : named)
+    expected_names += (expected_names.empty() ? "" : ", ") + name;
+  for (const auto& t : saved)
+    saved_names += (saved_names.empty() ? "" : ", ") + t.name;
+  if (named.size() != saved.size())
+    throw DataError(where + " holds " + std::to_string(saved.size()) + " parameters (" +
+                    saved_names + ") but the model has " + std::to_string(named.size()) + " (" +
+                    expected_names + "); it was saved from a different model");
+  // Validate everything first, so a mismatch leaves the model untouched.
+  for (std::size_t i = 0; i < named.size(); ++i) {
+    const auto& [name, p] = named[i];
+    const SavedTensor& t = saved[i];
+    if (t.name != name)
+      throw DataError(where + ": parameter " + std::to_string(i) + " is \"" + t.name +
+                      "\" but the model's is \"" + name +
+                      "\"; it was saved from a different model");
+    if (t.shape != p->value().shape())
+      throw DataError(where + ": parameter " + name + " has shape " + shape_to_string(t.shape) +
+                      " but the model expects " + shape_to_string(p->value().shape()));
+    if (t.dtype != p->value().dtype())
+      throw DataError(where + ": parameter " + name + " was saved as " + dtype_name(t.dtype) +
+                      " but the model is " + dtype_name(p->value().dtype()) +
+                      "; train with --dtype " + dtype_name(t.dtype));
+  }
+  NoGradGuard no_grad;
+  for (std::size_t i = 0; i < named.size(); ++i) {
+    Tensor& value = named[i].second->value();
+    value.copy_(Tensor::from_values(saved[i].values, saved[i].shape, value.options()));
+  }
+}
+
+void restore_optimizer_state(Optimizer& optimizer, const Checkpoint& checkpoint,
+                             const fs::path& file) {
+  const NamedTensors live = optimizer.state();
+  NamedTensors values;
+  for (std::size_t i = 0; i < checkpoint.optimizer_state.size(); ++i) {
+    const SavedTensor& t = checkpoint.optimizer_state[i];
+    const TensorOptions options =
+        i < live.size() ? live[i].second.options() : TensorOptions{.dtype = t.dtype};
+    values.emplace_back(t.name, Tensor::from_values(t.values, t.shape, options));
+  }
+  try {
+    optimizer.load_state(values);
+    optimizer.set_steps(checkpoint.optimizer_steps);
+  } catch (const Error& e) {
+    throw DataError(file.string() + " (checkpoint): optimizer state does not fit: " + e.what());
+  }
+}
+
+std::string generator_state() {
+  std::ostringstream out;
+  out << generator();
+  return out.str();
+}
+
+void set_generator_state(const std::string& state, const fs::path& file) {
+  std::istringstream in(state);
+  std::mt19937_64 restored;
+  in >> restored;
+  if (in.fail())
+    throw DataError(file.string() + " (checkpoint): the saved random generator state is malformed");
+  generator() = restored;
+}
+
+void check_checkpoint_matches(const Checkpoint& checkpoint, const fs::path& file,
+                              const std::string& recipe, const std::string& dataset, DType dtype,
+                              const std::map<std::string, std::string>& hyper) {
+  const std::string where = file.string() + " (checkpoint)";
+  if (checkpoint.recipe != recipe)
+    throw DataError(where + " is for recipe \"" + checkpoint.recipe + "\", not \"" + recipe + "\"");
+  if (checkpoint.dataset != dataset)
+    throw DataError(where + " was trained on dataset \"" + checkpoint.dataset + "\", not \"" +
+                    dataset + "\"");
+  if (checkpoint.dtype != dtype)
+    throw DataError(where + " was trained in " + std::string(dtype_name(checkpoint.dtype)) +
+                    ", not " + dtype_name(dtype));
+  for (const auto& [key, value] : hyper) {
+    auto it = checkpoint.hyper.find(key);
+    if (it == checkpoint.hyper.end())
+      throw DataError(where + " does not record hyper-parameter \"" + key + "\"");
+    if (it->second != value)
+      throw DataError(where + " was trained with " + key + " = " + it->second +
+                      ", this run asks for " + value);
+  }
+}
+
+}  // namespace mt
