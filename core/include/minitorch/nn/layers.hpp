@@ -1,0 +1,108 @@
+// minitorch/nn/layers.hpp — the layers of MiniTorch's Module-4 networks as
+// mt::Module subclasses: Linear, Conv1d, Conv2d and Dropout, with PyTorch's
+// default initialisation. Parameters are named "weights" and "bias" as in
+// MiniTorch. Not containers (no Sequential): networks compose these by hand.
+#pragma once
+
+#include <minitorch/module.hpp>
+#include <minitorch/tensor.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace mt::nn {
+
+// y = x @ weights + bias; weights (in, out), bias (out); x (..., in).
+// Both drawn from U(−1/√in, 1/√in). `options` picks dtype and backend
+// (its requires_grad is ignored: parameters always require grad).
+class Linear : public Module {
+ public:
+  // ArgumentError unless both sizes are >= 1.
+  Linear(int64_t in_features, int64_t out_features, TensorOptions options = {});
+
+  // ShapeError naming both shapes unless x's last dim is in_features.
+  Tensor forward(const Tensor& x) const;
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+
+  Parameter& weights() const { return *weights_; }
+  Parameter& bias() const { return *bias_; }
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
+  std::string extra_repr() const override;
+
+ private:
+  int64_t in_features_;
+  int64_t out_features_;
+  Parameter* weights_;
+  Parameter* bias_;
+};
+
+// conv1d(x, weights) + bias: x (B, in, W) -> (B, out, W); weights
+// (out, in, k), bias (1, out, 1) broadcast over batch and width. Both drawn
+// from U(−b, b) with b = 1/√(in·k) (PyTorch's default).
+class Conv1d : public Module {
+ public:
+  // ArgumentError unless every size is >= 1.
+  Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_width,
+         TensorOptions options = {});
+
+  // ShapeError (from nn::conv1d) for a wrong rank or channel count.
+  Tensor forward(const Tensor& x) const;
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+
+  Parameter& weights() const { return *weights_; }
+  Parameter& bias() const { return *bias_; }
+  std::string extra_repr() const override;
+
+ private:
+  int64_t in_channels_;
+  int64_t out_channels_;
+  int64_t kernel_width_;
+  Parameter* weights_;
+  Parameter* bias_;
+};
+
+// conv2d(x, weights) + bias: x (B, in, H, W) -> (B, out, H, W); weights
+// (out, in, kh, kw), bias (out, 1, 1) broadcast over batch, height and width.
+// Both drawn from U(−b, b) with b = 1/√(in·kh·kw).
+class Conv2d : public Module {
+ public:
+  // ArgumentError unless every size is >= 1.
+  Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_h, int64_t kernel_w,
+         TensorOptions options = {});
+
+  // ShapeError (from nn::conv2d) for a wrong rank or channel count.
+  Tensor forward(const Tensor& x) const;
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+
+  Parameter& weights() const { return *weights_; }
+  Parameter& bias() const { return *bias_; }
+  std::string extra_repr() const override;
+
+ private:
+  int64_t in_channels_;
+  int64_t out_channels_;
+  int64_t kernel_h_;
+  int64_t kernel_w_;
+  Parameter* weights_;
+  Parameter* bias_;
+};
+
+// nn::dropout(x, rate, training()): active only in training mode, so eval()
+// turns it off (MiniTorch's scripts left it on during evaluation).
+class Dropout : public Module {
+ public:
+  // ArgumentError unless 0 <= rate <= 1.
+  explicit Dropout(double rate);
+
+  Tensor forward(const Tensor& x) const;
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+
+  double rate() const { return rate_; }
+  std::string extra_repr() const override;
+
+ private:
+  double rate_;
+};
+
+}  // namespace mt::nn

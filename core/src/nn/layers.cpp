@@ -1,0 +1,129 @@
+// layers.cpp — construction (sizes checked, PyTorch-style init) and forward
+// passes of Linear, Conv1d, Conv2d and Dropout. The math lives in
+// functional.cpp and conv.cpp; this file only wires parameters to it.
+#include <minitorch/nn/functional.hpp>
+#include <minitorch/nn/init.hpp>
+#include <minitorch/nn/layers.hpp>
+
+#include <cmath>
+#include <initializer_list>
+#include <string>
+
+namespace mt::nn {
+
+namespace {
+
+void check_sizes(const char* layer, std::initializer_list<std::pair<const char*, int64_t>> sizes) {
+  for (const auto& [name, value] : sizes) {
+    if (value < 1) {
+      throw ArgumentError(std::string(layer) + ": " + name + " must be >= 1, got " +
+                          std::to_string(value));
+    }
+  }
+}
+
+// A parameter tensor drawn from U(−bound, bound) beside `options`.
+Tensor uniform_parameter(Shape shape, double bound, TensorOptions options) {
+  options.requires_grad = true;
+  return init::uniform(std::move(shape), -bound, bound, options);
+}
+
+}  // namespace
+
+// ---- Linear ---------------------------------------------------------------------
+
+Linear::Linear(int64_t in_features, int64_t out_features, TensorOptions options)
+    : in_features_(in_features), out_features_(out_features) {
+  check_sizes("Linear", {{"in_features", in_features}, {"out_features", out_features}});
+  const double bound = init::default_bound(in_features);
+  weights_ =
+      &add_parameter("weights", uniform_parameter({in_features, out_features}, bound, options));
+  bias_ = &add_parameter("bias", uniform_parameter({out_features}, bound, options));
+}
+
+Tensor Linear::forward(const Tensor& x) const {
+  if (x.dims() < 1 || x.size(-1) != in_features_) {
+    throw ShapeError("Linear(" + std::to_string(in_features_) + " -> " +
+                     std::to_string(out_features_) + "): input " + shape_to_string(x.shape()) +
+                     " must end in " + std::to_string(in_features_) + " features (weights " +
+                     shape_to_string(weights_->value().shape()) + ")");
+  }
+  return x.matmul(weights_->value()) + bias_->value();
+}
+
+std::string Linear::extra_repr() const {
+  return "in_features=" + std::to_string(in_features_) +
+         ", out_features=" + std::to_string(out_features_);
+}
+
+// ---- Conv1d ---------------------------------------------------------------------
+
+Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_width,
+               TensorOptions options)
+    : in_channels_(in_channels), out_channels_(out_channels), kernel_width_(kernel_width) {
+  check_sizes("Conv1d", {{"in_channels", in_channels},
+                         {"out_channels", out_channels},
+                         {"kernel_width", kernel_width}});
+  const double bound = init::default_bound(in_channels * kernel_width);
+  weights_ = &add_parameter(
+      "weights", uniform_parameter({out_channels, in_channels, kernel_width}, bound, options));
+  bias_ = &add_parameter("bias", uniform_parameter({1, out_channels, 1}, bound, options));
+}
+
+Tensor Conv1d::forward(const Tensor& x) const {
+  return conv1d(x, weights_->value()) + bias_->value();
+}
+
+std::string Conv1d::extra_repr() const {
+  return "in_channels=" + std::to_string(in_channels_) +
+         ", out_channels=" + std::to_string(out_channels_) +
+         ", kernel_width=" + std::to_string(kernel_width_);
+}
+
+// ---- Conv2d ---------------------------------------------------------------------
+
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_h, int64_t kernel_w,
+               TensorOptions options)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_h_(kernel_h),
+      kernel_w_(kernel_w) {
+  check_sizes("Conv2d", {{"in_channels", in_channels},
+                         {"out_channels", out_channels},
+                         {"kernel_h", kernel_h},
+                         {"kernel_w", kernel_w}});
+  const double bound = init::default_bound(in_channels * kernel_h * kernel_w);
+  weights_ = &add_parameter(
+      "weights",
+      uniform_parameter({out_channels, in_channels, kernel_h, kernel_w}, bound, options));
+  bias_ = &add_parameter("bias", uniform_parameter({out_channels, 1, 1}, bound, options));
+}
+
+Tensor Conv2d::forward(const Tensor& x) const {
+  return conv2d(x, weights_->value()) + bias_->value();
+}
+
+std::string Conv2d::extra_repr() const {
+  return "in_channels=" + std::to_string(in_channels_) +
+         ", out_channels=" + std::to_string(out_channels_) + ", kernel=(" +
+         std::to_string(kernel_h_) + ", " + std::to_string(kernel_w_) + ")";
+}
+
+// ---- Dropout --------------------------------------------------------------------
+
+Dropout::Dropout(double rate) : rate_(rate) {
+  if (!(rate >= 0.0 && rate <= 1.0)) {
+    throw ArgumentError("Dropout rate must be in [0, 1] (1 drops everything), got " +
+                        std::to_string(rate));
+  }
+}
+
+Tensor Dropout::forward(const Tensor& x) const {
+  return dropout(x, rate_, training());
+}
+
+std::string Dropout::extra_repr() const {
+  return "rate=" + std::to_string(rate_);
+}
+
+}  // namespace mt::nn
