@@ -31,7 +31,12 @@ class NoGradGuard {
 // output into one gradient per input. Every op has exactly one output.
 class Node {
  public:
-  virtual ~Node() = default;
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Releases the chain of nodes only this one keeps alive iteratively, so a
+  // graph of any depth is freed without deep recursion.
+  virtual ~Node();
   virtual const char* name() const = 0;
   // One entry per input, in order. An entry may be undefined (no gradient,
   // e.g. for an input that does not require grad). A gradient may have the

@@ -202,6 +202,7 @@ class Tensor {
   Tensor& zip_in_place(mt_zip_op op, const Tensor& other, const char* what);
   void check_in_place(const char* what) const;
 
+  friend class Node;  // frees long graphs iteratively (see ~Node)
   std::shared_ptr<TensorImpl> impl_;
 };
 

@@ -28,6 +28,27 @@ NoGradGuard::~NoGradGuard() {
   t_grad_enabled = previous_;
 }
 
+Node::~Node() {
+  // Default destruction would recurse once per node of a chain (node ->
+  // input tensor -> its node ...). Instead, take over the grad_fn of every
+  // input that is about to die with us, and let those go one at a time.
+  std::vector<std::shared_ptr<Node>> dying;
+  const auto adopt_inputs = [&dying](std::vector<Tensor>& inputs) {
+    for (Tensor& input : inputs) {
+      if (input.impl_ && input.impl_.use_count() == 1 && input.impl_->grad_fn &&
+          input.impl_->grad_fn.use_count() == 1)
+        dying.push_back(std::move(input.impl_->grad_fn));
+    }
+    inputs.clear();
+  };
+  adopt_inputs(inputs);
+  while (!dying.empty()) {
+    std::shared_ptr<Node> node = std::move(dying.back());
+    dying.pop_back();
+    adopt_inputs(node->inputs);
+  }  // `node` dies here with no inputs left, so its destructor is shallow
+}
+
 Tensor sum_to_shape(const Tensor& grad, const Shape& shape) {
   const Shape& from = grad.shape();
   if (from == shape)

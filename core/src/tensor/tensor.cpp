@@ -255,6 +255,8 @@ void Tensor::check_in_place(const char* what) const {
                         "under mt::NoGradGuard (as optimizers do) or on a detach()ed tensor");
   }
   const Layout& l = layout();
+  if (l.size() == 0)
+    return;  // no elements, nothing can overlap
   for (std::size_t d = 0; d < l.shape().size(); ++d) {
     if (l.strides()[d] == 0 && l.shape()[d] > 1) {
       throw ArgumentError(std::string(what) + " cannot write into an expanded tensor (shape " +

@@ -69,7 +69,8 @@ Strides strides_from_shape(const Shape& shape) {
   int64_t step = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = step;
-    step *= shape[i];
+    // A size-0 dim still steps by 1, so no stride is 0 (0 means broadcast).
+    step *= std::max<int64_t>(shape[i], 1);
   }
   return strides;
 }
@@ -99,6 +100,8 @@ Layout::Layout(Shape shape, Strides strides, int64_t offset)
 }
 
 bool Layout::is_contiguous() const {
+  if (size() == 0)
+    return true;  // nothing to lay out
   int64_t expected = 1;
   for (std::size_t i = shape_.size(); i-- > 0;) {
     if (shape_[i] == 1)

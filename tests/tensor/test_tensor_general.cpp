@@ -1,0 +1,114 @@
+// test_tensor_general.cpp — MiniTorch's test_tensor_general.py cases that are
+// not already in test_tensor.cpp (mm2, bmm), plus matmul layouts MiniTorch
+// does not reach: permuted operands, multi-dim broadcast batches, 2-D @ 3-D.
+#include <rapidcheck/boost_test.h>
+#include <boost/test/unit_test.hpp>
+#include <minitorch/random.hpp>
+
+#include "tensor_strategies.hpp"
+
+using namespace mt;
+using namespace mt::test;
+
+namespace {
+
+// Σ_k a[..., i, k] · b[..., k, j] by broadcasting: the definition matmul must
+// agree with, built from mul and sum only.
+Tensor matmul_by_broadcast(const Tensor& a, const Tensor& b) {
+  Shape a_shape = a.shape();
+  a_shape.push_back(1);  // (..., M, K, 1)
+  Shape b_shape = b.shape();
+  b_shape.insert(b_shape.end() - 2, 1);  // (..., 1, K, N)
+  const Tensor product = a.reshape(a_shape) * b.reshape(b_shape);
+  Tensor summed = product.sum(-2);  // (..., M, 1, N)
+  Shape out = summed.shape();
+  out.erase(out.end() - 2);
+  return summed.reshape(out);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(test_tensor_general)
+
+BOOST_AUTO_TEST_CASE(test_mm2) {
+  manual_seed(3);
+  const Tensor a = rand({2, 3}, f64());
+  const Tensor b = rand({3, 4}, f64());
+  const Tensor c = a.matmul(b);
+  BOOST_TEST((c.shape() == Shape{2, 4}));
+  const Tensor c2 = (a.view({2, 3, 1}) * b.view({1, 3, 4})).sum(1).view({2, 4});
+  BOOST_TEST(close_tensors(c, c2));
+  // A value computed by hand from the definition.
+  double expected = 0.0;
+  for (int64_t k = 0; k < 3; ++k)
+    expected += a.get({1, k}) * b.get({k, 2});
+  BOOST_TEST(c.get({1, 2}) == expected, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(rc::check("mm2 grad_check", [&] {
+    grad_check([](const std::vector<Tensor>& in) { return in[0].matmul(in[1]); }, {a, b});
+  }));
+}
+
+RC_BOOST_PROP(test_bmm, ()) {
+  const auto size = rc::gen::inRange<int64_t>(2, 5);
+  const int64_t A = *size, B = *size, C = *size, D = *size;
+  const Tensor a = build(*tensor_specs_of({D, A, B}));
+  const Tensor b = build(*tensor_specs_of({1, B, C}));
+  const Tensor c = a.matmul(b);
+  RC_ASSERT(c.shape() == (Shape{D, A, C}));
+  const Tensor c2 = (a.contiguous().view({D, A, B, 1}) * b.contiguous().view({1, 1, B, C}))
+                        .sum(2)
+                        .view({D, A, C});
+  RC_ASSERT(close_tensors(c, c2));
+}
+
+RC_BOOST_PROP(bmm_grad_check_with_broadcast_batch, ()) {
+  const auto size = rc::gen::inRange<int64_t>(1, 4);
+  const int64_t A = *size, B = *size, C = *size, D = *size;
+  grad_check([](const std::vector<Tensor>& in) { return in[0].matmul(in[1]); },
+             {build(*tensor_specs_of({D, A, B})), build(*tensor_specs_of({1, B, C}))});
+}
+
+BOOST_AUTO_TEST_CASE(matmul_2d_with_3d_and_multi_dim_batches) {
+  manual_seed(11);
+  // 2-D @ 3-D: the 2-D side is one batch broadcast over the other's batch.
+  const Tensor m = rand({3, 4}, f64());
+  const Tensor batch = rand({2, 4, 5}, f64());
+  const Tensor out = m.matmul(batch);
+  BOOST_TEST((out.shape() == Shape{2, 3, 5}));
+  BOOST_TEST(close_tensors(out, matmul_by_broadcast(m.view({1, 3, 4}), batch)));
+
+  // Batch dims (2, 1) and (1, 3) broadcast to (2, 3): no single batch stride
+  // walks them, so core lays the operands out first.
+  const Tensor a = rand({2, 1, 3, 4}, f64());
+  const Tensor b = rand({1, 3, 4, 2}, f64());
+  const Tensor ab = matmul(a, b);
+  BOOST_TEST((ab.shape() == Shape{2, 3, 3, 2}));
+  BOOST_TEST(close_tensors(ab, matmul_by_broadcast(a, b)));
+  BOOST_TEST(rc::check("multi-dim batch grad_check", [&] {
+    grad_check([](const std::vector<Tensor>& in) { return in[0].matmul(in[1]); }, {a, b});
+  }));
+
+  // Transposed (non-contiguous) operands are read through their strides.
+  const Tensor at = rand({4, 3}, f64()).transpose(0, 1);
+  BOOST_TEST(!at.is_contiguous());
+  BOOST_TEST(close_tensors(at.matmul(batch), matmul_by_broadcast(at.contiguous(), batch)));
+}
+
+BOOST_AUTO_TEST_CASE(matmul_shape_errors_name_both_shapes) {
+  const Tensor a = zeros({2, 3}, f64());
+  const Tensor b = zeros({4, 5}, f64());
+  BOOST_CHECK_EXCEPTION(a.matmul(b), ShapeError, [](const ShapeError& e) {
+    const std::string text = e.what();
+    return text.find("(2, 3)") != std::string::npos && text.find("(4, 5)") != std::string::npos;
+  });
+  BOOST_CHECK_THROW(zeros({3}, f64()).matmul(zeros({3, 2}, f64())), ShapeError);
+  BOOST_CHECK_THROW(zeros({2, 2, 3}, f64()).matmul(zeros({3, 3, 2}, f64())), ShapeError);
+}
+
+BOOST_AUTO_TEST_CASE(matmul_with_empty_inner_dim_is_zero) {
+  const Tensor out = zeros({2, 0}, f64()).matmul(zeros({0, 3}, f64()));
+  BOOST_TEST((out.shape() == Shape{2, 3}));
+  BOOST_TEST((out.to_vector() == std::vector<double>(6, 0.0)));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
