@@ -34,9 +34,19 @@ using ZipRow = void (*)(int64_t n, T* o, int64_t os, const T* a, int64_t as, con
 
 // ---- per-op row kernels ----------------------------------------------------
 
+// exp, log and sigmoid use vector_math.hpp's vectorisable formulation (on
+// every path, so results do not depend on the layout); the rest are the sdk
+// formulas, which GCC vectorises as they are.
 template <class T, int OP>
 [[gnu::always_inline]] inline T map_one(T x) {
-  return sdk::apply_map<T>(OP, x);
+  if constexpr (OP == MT_MAP_EXP)
+    return vm::exp<T>(x);
+  else if constexpr (OP == MT_MAP_LOG)
+    return vm::log<T>(x);
+  else if constexpr (OP == MT_MAP_SIGMOID)
+    return vm::sigmoid<T>(x);
+  else
+    return sdk::apply_map<T>(OP, x);
 }
 
 template <class T, int OP>
@@ -44,22 +54,11 @@ template <class T, int OP>
   return sdk::apply_zip<T>(OP, a, b);
 }
 
-// The contiguous loop of a map. Ops with a vectorisable formulation in
-// vector_math.hpp use it; the rest rely on GCC vectorising the sdk formula.
-template <class T, int OP>
-void map_contiguous(int64_t n, T* o, const T* x) {
-  if constexpr (has_vector_map<T>(OP)) {
-    vector_map<T, OP>(n, o, x);
-  } else {
-    for (int64_t i = 0; i < n; ++i)
-      o[i] = map_one<T, OP>(x[i]);
-  }
-}
-
 template <class T, int OP>
 void map_row(int64_t n, T* o, int64_t os, const T* x, int64_t xs) {
   if (os == 1 && xs == 1) {
-    map_contiguous<T, OP>(n, o, x);
+    for (int64_t i = 0; i < n; ++i)
+      o[i] = map_one<T, OP>(x[i]);
     return;
   }
   if (xs == 0) {
@@ -139,9 +138,13 @@ struct Operands {
   const T* in[NI];
 };
 
-// Tile edge for the transposed walk: a tile of one operand is 16 KiB.
+// Transposed walk: bands of kBand output rows (one cache line of a
+// transposed input per source row) by kSpan columns (the transpose buffer).
 template <class T>
-constexpr int64_t kTile = sizeof(T) == 4 ? 64 : 32;
+constexpr int64_t kBand = 64 / sizeof(T);
+constexpr int64_t kSpan = 256;
+// Source rows of a transposed input prefetched ahead of the transpose.
+constexpr int64_t kPrefetchRows = 32;
 
 // If some input walks the output's innermost dim with a large stride while
 // having unit stride on another dim `e`, returns e (the tile partner), else -1.
@@ -177,14 +180,18 @@ void run_plain(const Plan<NI + 1>& p, const Operands<T, NI>& ops, int64_t grain,
   });
 }
 
-// Walks dims (e, inner) in kTile x kTile tiles. Inputs with unit stride on e
-// are first transposed into a small buffer (reading them contiguously), so
-// every row kernel call then sees unit-stride rows on both sides.
+// Walks dims (e, inner) in bands of kBand rows of e, each across the whole
+// inner dim. Inputs with unit stride on e are transposed kSpan columns at a
+// time into a buffer: each source row then gives one full cache line, the
+// output and the other inputs are read as kBand sequential streams, and the
+// row kernels see unit stride everywhere. The transposed rows are strided by
+// a whole row of the source, which no hardware prefetcher follows, so they
+// are prefetched in software.
 template <class T, int NI, class Row>
 void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t grain,
                const Row& row) {
   constexpr int NV = NI + 1;
-  constexpr int64_t TB = kTile<T>;
+  constexpr int64_t TE = kBand<T>;
   const int inner = p.ndim - 1;
   // The remaining dims, iterated as a plain odometer per work item.
   int outer_dims[MT_MAX_DIMS];
@@ -198,19 +205,19 @@ void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t
   }
   const int64_t ne = p.shape[e];
   const int64_t ni = p.shape[inner];
-  const int64_t e_blocks = (ne + TB - 1) / TB;
+  const int64_t bands = (ne + TE - 1) / TE;
   bool transposed[NI];
   for (int v = 0; v < NI; ++v)
     transposed[v] = p.strides[v + 1][e] == 1 && p.strides[v + 1][inner] > 1;
 
-  const int64_t items = outer_count * e_blocks;
-  const int64_t item_grain = std::max<int64_t>(1, grain / (TB * ni));
+  const int64_t items = outer_count * bands;
+  const int64_t item_grain = std::max<int64_t>(1, grain / (TE * ni));
   parallel_for(0, items, item_grain, [&](int64_t begin, int64_t end) {
-    alignas(64) T buffer[NI][TB * TB];
+    alignas(64) T buffer[NI][TE * kSpan];
     for (int64_t item = begin; item < end; ++item) {
-      int64_t outer = item / e_blocks;
-      const int64_t e0 = (item % e_blocks) * TB;
-      const int64_t e_len = std::min(TB, ne - e0);
+      int64_t outer = item / bands;
+      const int64_t e0 = (item % bands) * TE;
+      const int64_t e_len = std::min(TE, ne - e0);
       int64_t base[NV] = {};
       for (int k = n_outer - 1; k >= 0; --k) {
         const int d = outer_dims[k];
@@ -219,23 +226,27 @@ void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t
         for (int v = 0; v < NV; ++v)
           base[v] += idx * p.strides[v][d];
       }
-      for (int64_t i0 = 0; i0 < ni; i0 += TB) {
-        const int64_t i_len = std::min(TB, ni - i0);
+      for (int64_t i0 = 0; i0 < ni; i0 += kSpan) {
+        const int64_t i_len = std::min(kSpan, ni - i0);
         for (int v = 0; v < NI; ++v) {
           if (!transposed[v])
             continue;
-          const T* src = ops.in[v] + base[v + 1] + e0 + i0 * p.strides[v + 1][inner];
           const int64_t step = p.strides[v + 1][inner];
-          for (int64_t ii = 0; ii < i_len; ++ii)
+          const T* src = ops.in[v] + base[v + 1] + e0 + i0 * step;
+          const int64_t ahead = std::min(kPrefetchRows, ni - i0);
+          for (int64_t ii = 0; ii < i_len; ++ii) {
+            if (ii + ahead < ni - i0)
+              __builtin_prefetch(src + (ii + ahead) * step);
             for (int64_t ee = 0; ee < e_len; ++ee)
-              buffer[v][ee * TB + ii] = src[ii * step + ee];
+              buffer[v][ee * kSpan + ii] = src[ii * step + ee];
+          }
         }
         for (int64_t ee = 0; ee < e_len; ++ee) {
           const T* in[NI];
           int64_t is[NI];
           for (int v = 0; v < NI; ++v) {
             if (transposed[v]) {
-              in[v] = buffer[v] + ee * TB;
+              in[v] = buffer[v] + ee * kSpan;
               is[v] = 1;
             } else {
               in[v] = ops.in[v] + base[v + 1] + (e0 + ee) * p.strides[v + 1][e] +

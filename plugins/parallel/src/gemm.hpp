@@ -35,6 +35,35 @@ inline int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
+// dst[p * ld + r] = src[r * rs + p] for r < rows (<= 32), p < len: a
+// transpose of `rows` unit-stride source rows. Each source row is read a
+// cache line at a time into a small tile first: reading the rows element by
+// element in lockstep would thrash L1 when rs is a multiple of 4 KiB.
+template <class T>
+void transpose_rows(T* dst, int64_t ld, const T* src, int64_t rs, int64_t rows, int64_t len) {
+  constexpr int64_t kStep = 64 / sizeof(T);
+  T tile[32][kStep];
+  for (int64_t p0 = 0; p0 < len; p0 += kStep) {
+    const int64_t pl = std::min(kStep, len - p0);
+    if (pl == kStep) {
+      // Fixed length, so GCC emits vector moves rather than a rep movs. The
+      // prefetch runs a few lines ahead on each of the `rows` streams.
+      for (int64_t r = 0; r < rows; ++r) {
+        __builtin_prefetch(src + r * rs + p0 + 4 * kStep);
+        for (int64_t q = 0; q < kStep; ++q)
+          tile[r][q] = src[r * rs + p0 + q];
+      }
+    } else {
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t q = 0; q < pl; ++q)
+          tile[r][q] = src[r * rs + p0 + q];
+    }
+    for (int64_t q = 0; q < pl; ++q)
+      for (int64_t r = 0; r < rows; ++r)
+        dst[(p0 + q) * ld + r] = tile[r][q];
+  }
+}
+
 // Packs rows [i0, i0 + m) x depth [p0, p0 + kc) of `a` into ceil(m / mr)
 // panels; panel q holds element (p, r) at dst[q * mr * kc + p * mr + r],
 // zero-padded past row m.
@@ -47,15 +76,12 @@ void pack_a_strided(T* dst, const StridedMatrix<T>& a, int64_t i0, int64_t m, in
     const T* src = a.data + (i0 + ip) * a.rs + p0 * a.cs;
     if (a.rs == 1 && rows == mr) {
       for (int64_t p = 0; p < kc; ++p)
-        std::memcpy(panel + p * mr, src + p * a.cs, sizeof(T) * static_cast<std::size_t>(mr));
+        for (int r = 0; r < mr; ++r)
+          panel[p * mr + r] = src[p * a.cs + r];
       continue;
     }
     if (a.cs == 1) {
-      for (int64_t r = 0; r < rows; ++r) {
-        const T* row = src + r * a.rs;
-        for (int64_t p = 0; p < kc; ++p)
-          panel[p * mr + r] = row[p];
-      }
+      transpose_rows(panel, mr, src, a.rs, rows, kc);
     } else {
       for (int64_t p = 0; p < kc; ++p)
         for (int64_t r = 0; r < rows; ++r)
@@ -74,16 +100,19 @@ void pack_b_panel_strided(T* dst, const StridedMatrix<T>& b, int64_t j0, int64_t
                           int64_t kc, int nr) {
   const T* src = b.data + p0 * b.rs + j0 * b.cs;
   if (b.cs == 1 && cols == nr) {
-    for (int64_t p = 0; p < kc; ++p)
-      std::memcpy(dst + p * nr, src + p * b.rs, sizeof(T) * static_cast<std::size_t>(nr));
+    // Each k step is a new row of B (often a new page): prefetch rows ahead.
+    constexpr int64_t kAhead = 8;
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* row = src + p * b.rs;
+      __builtin_prefetch(row + kAhead * b.rs);
+      __builtin_prefetch(row + kAhead * b.rs + nr - 1);
+      for (int c = 0; c < nr; ++c)
+        dst[p * nr + c] = row[c];
+    }
     return;
   }
   if (b.rs == 1) {
-    for (int64_t c = 0; c < cols; ++c) {
-      const T* col = src + c * b.cs;
-      for (int64_t p = 0; p < kc; ++p)
-        dst[p * nr + c] = col[p];
-    }
+    transpose_rows(dst, nr, src, b.cs, cols, kc);
   } else {
     for (int64_t p = 0; p < kc; ++p)
       for (int64_t c = 0; c < cols; ++c)
@@ -164,13 +193,15 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const Pa
         Scratch<T> a_pack(static_cast<std::size_t>((panel1 - panel0) * mr * kc));
         pack_a(a_pack.data(), i0, rows, pc, kc);
         alignas(64) T tile[kMaxTileElements];
-        for (int64_t q = q0; q < q1; ++q) {
-          const int64_t j = jc + q * nr;
-          const int64_t cols = std::min<int64_t>(nr, n - j);
-          const T* bq = bp + q * nr * kc;
-          for (int64_t ir = 0; ir < rows; ir += mr) {
-            const int64_t tile_rows = std::min<int64_t>(mr, rows - ir);
-            const T* aq = a_pack.data() + (ir / mr) * mr * kc;
+        // The mr x kc sliver of A stays in L1 while the kc x nr panels of
+        // B stream past it from L2.
+        for (int64_t ir = 0; ir < rows; ir += mr) {
+          const int64_t tile_rows = std::min<int64_t>(mr, rows - ir);
+          const T* aq = a_pack.data() + (ir / mr) * mr * kc;
+          for (int64_t q = q0; q < q1; ++q) {
+            const int64_t j = jc + q * nr;
+            const int64_t cols = std::min<int64_t>(nr, n - j);
+            const T* bq = bp + q * nr * kc;
             T* cq = c.data + (i0 + ir) * c.rs + j * c.cs;
             if (c_unit && tile_rows == mr && cols == nr) {
               kern.micro(kc, aq, bq, cq, c.rs, accumulate);

@@ -23,6 +23,13 @@ template <class T, int VB, int MR, int NV>
   constexpr int VL = VB / static_cast<int>(sizeof(T));
   constexpr int NR = NV * VL;
   typedef T V __attribute__((vector_size(VB)));
+  // The C tile is read (accumulate) or written only after the whole k loop;
+  // fetching its lines now hides a likely cache miss behind the FMAs.
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    __builtin_prefetch(c + r * rs_c, 1);
+    __builtin_prefetch(c + r * rs_c + NR - 1, 1);
+  }
   V acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
@@ -90,15 +97,16 @@ void dgemm_generic(int64_t kc, const double* a, const double* b, double* c, int6
   micro_body<double, 16, 6, 2>(kc, a, b, c, rs_c, accumulate);
 }
 
-// Block sizes: kc x nr of B (the L1-resident panel) is 32 KiB for the wide
-// kernels; mc x kc of A stays in L2; nc x kc of B in L3.
-constexpr GemmKernel<float> kSgemmGeneric{"generic", 6, 8, 144, 256, 4096, &sgemm_generic};
-constexpr GemmKernel<double> kDgemmGeneric{"generic", 6, 4, 96, 256, 2048, &dgemm_generic};
+// Block sizes. The driver keeps an mr x kc sliver of A in L1 while kc x nr
+// panels of B stream past it from L2, so kc x nc of B (about 1 MiB) is sized
+// for L2 and kc x nr (16-32 KiB) for L1; mc only sets the task granularity.
+constexpr GemmKernel<float> kSgemmGeneric{"generic", 6, 8, 192, 256, 1024, &sgemm_generic};
+constexpr GemmKernel<double> kDgemmGeneric{"generic", 6, 4, 96, 256, 512, &dgemm_generic};
 #if defined(__x86_64__)
-constexpr GemmKernel<float> kSgemmAvx2{"avx2", 6, 16, 144, 256, 4096, &sgemm_avx2};
-constexpr GemmKernel<double> kDgemmAvx2{"avx2", 6, 8, 96, 256, 2048, &dgemm_avx2};
-constexpr GemmKernel<float> kSgemmAvx512{"avx512", 12, 32, 192, 256, 4096, &sgemm_avx512};
-constexpr GemmKernel<double> kDgemmAvx512{"avx512", 12, 16, 96, 256, 2048, &dgemm_avx512};
+constexpr GemmKernel<float> kSgemmAvx2{"avx2", 6, 16, 192, 256, 1024, &sgemm_avx2};
+constexpr GemmKernel<double> kDgemmAvx2{"avx2", 6, 8, 96, 256, 512, &dgemm_avx2};
+constexpr GemmKernel<float> kSgemmAvx512{"avx512", 12, 32, 384, 256, 1024, &sgemm_avx512};
+constexpr GemmKernel<double> kDgemmAvx512{"avx512", 12, 16, 192, 256, 512, &dgemm_avx512};
 #endif
 
 constexpr bool fits_tile(int mr, int nr) {
