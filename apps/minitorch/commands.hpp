@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <set>
 #include <string>
 
 namespace mt::cli {
@@ -12,6 +13,8 @@ struct BackendsOptions {
   bool json = false;
 };
 
+// Defaults are the 2-D MLP's; the CNN recipes replace the ones the user did
+// not give (see `given`) with their own (train_command.cpp, recipe_defaults).
 struct TrainOptions {
   std::string dataset = "simple";
   std::string backend = "auto";
@@ -26,10 +29,19 @@ struct TrainOptions {
   std::string plot;     // PNG file, "" = none
   std::string save;     // checkpoint to write, "" = none
   std::string load;     // checkpoint to resume from, "" = none
+  // CNN recipes (mnist, fashion-mnist, imdb):
+  std::string optimizer = "sgd";
+  double momentum = 0.0;
+  double dropout = -1;          // < 0: the recipe's default
+  int64_t train_size = 0;       // 0: all
+  int64_t test_size = 0;        // 0: all (MNIST test set) / 10000 (IMDB validation)
+  int64_t max_length = 200;     // IMDB tokens per review
+  std::string data_dir;         // "" = mt::data_root()
+  std::set<std::string> given;  // long names of the options on the command line
 };
 
 void print_load_report(std::ostream& out);
 int run_backends(const BackendsOptions& options);
-int run_train(const TrainOptions& options);
+int run_train(TrainOptions options);
 
 }  // namespace mt::cli

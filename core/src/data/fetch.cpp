@@ -137,6 +137,9 @@ void ensure_dataset(const std::string& name, const fs::path& root, const fs::pat
                     ") and the fetch script " + script.string() +
                     " does not exist; run scripts/fetch-data.sh " + name +
                     " from the source tree, or set MINITORCH_FETCH_SCRIPT");
+  fs::create_directories(root, ec);
+  if (ec)
+    throw DataError("cannot create the dataset folder " + root.string() + ": " + ec.message());
   log << "fetching " << display_name(name) << " into " << root.string() << " ..." << std::endl;
   const int rc = run_script(script, name, root);
   if (rc != 0)

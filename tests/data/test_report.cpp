@@ -1,0 +1,103 @@
+// test_report.cpp — what the user sees: the progress bar's text, and the
+// gnuplot script and PNG of a training plot (drawn only where gnuplot is
+// installed; the test says so when it skips).
+#include <boost/test/unit_test.hpp>
+#include <minitorch/plot.hpp>
+#include <minitorch/progress.hpp>
+
+#include "data_testing.hpp"
+
+#include <cstdlib>
+#include <sstream>
+
+using namespace mt;
+using namespace mt::test;
+
+BOOST_AUTO_TEST_SUITE(report)
+
+BOOST_AUTO_TEST_CASE(progress_bar_shows_count_rate_and_eta) {
+  // 30 of 60 images in 3 s: 10 img/s, 30 left -> 3 s.
+  const std::string text = ProgressBar::render("Epoch 1", 30, 60, 3.0, "img", 0.25, 10);
+  BOOST_TEST(text == "Epoch 1 [=====>    ] 30/60  10 img/s  ETA 3s  loss 0.2500");
+  BOOST_TEST(ProgressBar::render("E", 0, 5, 0.0, "x", NAN, 4) == "E [>   ] 0/5  0 x/s  ETA ?");
+  BOOST_TEST(format_duration(185) == "3m05s");
+  BOOST_TEST(format_duration(3720) == "1h02m");
+}
+
+BOOST_AUTO_TEST_CASE(progress_bar_is_silent_when_not_interactive) {
+  std::ostringstream out;
+  ProgressBar bar(out, "Epoch 1", 10, "img", false);
+  bar.update(5, 1.0);
+  bar.finish();
+  BOOST_TEST(out.str().empty());
+  ProgressBar live(out, "Epoch 1", 10, "img", true);
+  live.update(10, 1.0);
+  live.finish();
+  BOOST_TEST(contains(out.str(), "\r"));
+  BOOST_TEST(contains(out.str(), "10/10"));
+}
+
+BOOST_AUTO_TEST_CASE(plot_script_holds_the_data_and_panels) {
+  const std::vector<PlotPanel> panels{
+      {"loss",
+       "epoch",
+       "loss",
+       {{"train", {1, 2}, {0.5, 0.25}}, {"it's test", {1, 2}, {0.6, NAN}}}}};
+  DecisionBoundary b;
+  b.resolution = 2;
+  b.probability = {0.1, 0.9, 0.2, 0.8};
+  b.points = {{0.1, 0.2}, {0.7, 0.9}};
+  b.labels = {0, 1};
+  const std::string s = training_plot_script("out.png", "title", panels, &b);
+  BOOST_TEST(contains(s, "set output 'out.png'"));
+  BOOST_TEST(contains(s, "set multiplot layout 1,2"));
+  BOOST_TEST(contains(s, "2 0.25\n"));
+  BOOST_TEST(contains(s, "2 NaN\n"));
+  BOOST_TEST(contains(s, "title 'it''s test'"));  // quote doubled for gnuplot
+  BOOST_TEST(contains(s, "0.75 0.25 0.9\n"));     // grid cell i = 1, j = 0
+  BOOST_TEST(contains(s, "$points1 << EOD\n0.7 0.9\nEOD"));
+  BOOST_CHECK_THROW(
+      training_plot_script("o.png", "t", {{"p", "x", "y", {{"s", {1}, {}}}}}, nullptr),
+      ArgumentError);
+}
+
+BOOST_AUTO_TEST_CASE(plot_png_is_written_atomically) {
+  try {
+    find_gnuplot();
+  } catch (const Error& e) {
+    BOOST_TEST_MESSAGE("skipped: gnuplot is not installed here (" << e.what() << ")");
+    return;
+  }
+  TempDir dir;
+  plot_training(dir / "p.png", "t", {{"loss", "epoch", "loss", {{"train", {1, 2, 3}, {3, 2, 1}}}}});
+  const std::string png = read_bytes(dir / "p.png");
+  BOOST_TEST(png.substr(0, 4) == "\x89PNG");
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    (void)entry;
+    ++files;
+  }
+  BOOST_TEST(files == 1);  // no script, log or temporary image left
+}
+
+BOOST_AUTO_TEST_CASE(missing_gnuplot_is_a_clear_error) {
+  TempDir dir;
+  const std::string old_path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  const char* own = std::getenv("MINITORCH_GNUPLOT");
+  const std::string old_own = own ? own : "";
+  ::setenv("PATH", dir.path().c_str(), 1);
+  ::unsetenv("MINITORCH_GNUPLOT");
+  std::string message;
+  try {
+    find_gnuplot();
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  ::setenv("PATH", old_path.c_str(), 1);
+  if (own)
+    ::setenv("MINITORCH_GNUPLOT", old_own.c_str(), 1);
+  BOOST_TEST(contains(message, "gnuplot is not installed"));
+  BOOST_TEST(contains(message, "gnuplot-nox"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

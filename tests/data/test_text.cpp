@@ -1,0 +1,238 @@
+// test_text.cpp — the IMDB side: tokenizer, both embedding source formats,
+// the pruned cache (round trip, corrupt -> DataError then rebuild, stale key),
+// reviews.json errors, and encoding/splitting/embedding of a tiny corpus.
+#include <boost/test/unit_test.hpp>
+#include <minitorch/data/imdb.hpp>
+#include <minitorch/data/text.hpp>
+
+#include "data_testing.hpp"
+
+#include <set>
+
+using namespace mt;
+using namespace mt::test;
+
+namespace {
+
+// A small wink-style JSON: each vector has `dim` values plus two extras
+// (norm and index) that the reader must drop.
+std::string wink_json(const std::vector<std::pair<std::string, std::vector<double>>>& words,
+                      int dim) {
+  std::string out = "{\"precision\":8,\"dimensions\":" + std::to_string(dim) +
+                    ",\"words\":[\"ignored\"],\"vectors\":{";
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    out += (i ? "," : "") + std::string("\"") + words[i].first + "\":[";
+    for (double v : words[i].second)
+      out += std::to_string(v) + ",";
+    out += "9.5," + std::to_string(i) + "]";
+  }
+  return out + "},\"unkVector\":[0,0,0]}";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(text)
+
+BOOST_AUTO_TEST_CASE(tokenizer_lowercases_strips_html_and_splits) {
+  const std::vector<std::string> expected{"it's",  "great", "a",    "must", "see",
+                                          "movie", "don't", "miss", "it"};
+  const auto tokens = tokenize("It's GREAT!<br /><br />A must-see movie... 'Don't' miss it, 10/10");
+  BOOST_TEST(tokens == expected, boost::test_tools::per_element());
+  BOOST_TEST(tokenize("").empty());
+  BOOST_TEST(tokenize("<i>''</i> 123").empty());
+  // A lone '<' without '>' is just a separator.
+  BOOST_TEST(tokenize("a<b") == (std::vector<std::string>{"a", "b"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(lookup_falls_back_to_the_word_without_apostrophes) {
+  EmbeddingTable table;
+  table.dim = 2;
+  const float v[2] = {1, 2};
+  table.add("dont", v);
+  BOOST_TEST(table.lookup("don't") == 0);
+  BOOST_TEST(table.lookup("dont") == 0);
+  BOOST_TEST(table.lookup("do") == -1);
+  BOOST_CHECK_THROW(table.add("dont", v), ArgumentError);
+}
+
+BOOST_AUTO_TEST_CASE(reads_wink_json_and_glove_text_keeping_wanted_words) {
+  TempDir dir;
+  write_bytes(dir / "w.json",
+              wink_json({{"good", {0.5, -1, 2}}, {"bad", {-0.5, 1, -2}}, {"film", {0, 0, 1}}}, 3));
+  const std::unordered_set<std::string> wanted{"good", "film", "absent"};
+  const EmbeddingTable w = read_embedding_source(dir / "w.json", &wanted);
+  BOOST_TEST(w.dim == 3);
+  BOOST_TEST(w.size() == 2);
+  const int32_t g = w.lookup("good");
+  BOOST_REQUIRE(g >= 0);
+  BOOST_TEST(w.vectors[g * 3 + 1] == -1.0f);
+  BOOST_TEST(w.lookup("bad") == -1);
+
+  write_bytes(dir / "g.txt", "good 0.5 -1 2\nbad -0.5 1 -2\nfilm 0 0 1\n");
+  const EmbeddingTable t = read_embedding_source(dir / "g.txt", &wanted);
+  BOOST_TEST(t.dim == 3);
+  BOOST_TEST(t.size() == 2);
+  BOOST_TEST(t.vectors[t.lookup("film") * 3 + 2] == 1.0f);
+
+  write_bytes(dir / "ragged.txt", "good 1 2 3\nbad 1 2\n");
+  const std::string m = data_error_of([&] { read_embedding_source(dir / "ragged.txt"); });
+  BOOST_TEST(contains(m, "line 2 has 2 values, expected 3"));
+  write_bytes(dir / "broken.json", "{\"dimensions\":3,\"vectors\":{\"a\":[1,2,");
+  BOOST_TEST(
+      contains(data_error_of([&] { read_embedding_source(dir / "broken.json"); }), "invalid JSON"));
+}
+
+BOOST_AUTO_TEST_CASE(cache_round_trip) {
+  TempDir dir;
+  EmbeddingTable table;
+  table.dim = 4;
+  const float a[4] = {1.5f, -2, 0, 3.25f}, b[4] = {0.125f, 9, -9, 1e-3f};
+  table.add("alpha", a);
+  table.add("beta", b);
+  save_embedding_cache(dir / "c.bin", table, "key-1");
+  std::string key;
+  const EmbeddingTable back = load_embedding_cache(dir / "c.bin", &key);
+  BOOST_TEST(key == "key-1");
+  BOOST_TEST(back.dim == 4);
+  BOOST_TEST(back.words == table.words, boost::test_tools::per_element());
+  BOOST_TEST(back.vectors == table.vectors, boost::test_tools::per_element());
+  BOOST_TEST(back.lookup("beta") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(corrupt_or_truncated_cache_is_a_data_error_naming_the_file) {
+  TempDir dir;
+  EmbeddingTable table;
+  table.dim = 2;
+  const float a[2] = {1, 2};
+  table.add("word", a);
+  save_embedding_cache(dir / "c.bin", table, "k");
+  const std::string good = read_bytes(dir / "c.bin");
+
+  std::string flipped = good;
+  flipped[good.size() - 6] = static_cast<char>(flipped[good.size() - 6] ^ 1);
+  write_bytes(dir / "c.bin", flipped);
+  std::string m = data_error_of([&] { load_embedding_cache(dir / "c.bin", nullptr); });
+  BOOST_TEST(contains(m, (dir / "c.bin").string()));
+  BOOST_TEST(contains(m, "checksum mismatch"));
+
+  write_bytes(dir / "c.bin", good.substr(0, good.size() - 3));
+  m = data_error_of([&] { load_embedding_cache(dir / "c.bin", nullptr); });
+  BOOST_TEST(contains(m, (dir / "c.bin").string()));
+
+  write_bytes(dir / "c.bin", "garbage that is long enough to have a header");
+  BOOST_TEST(
+      contains(data_error_of([&] { load_embedding_cache(dir / "c.bin", nullptr); }), "bad magic"));
+}
+
+BOOST_AUTO_TEST_CASE(load_or_build_rebuilds_corrupt_and_stale_caches) {
+  TempDir dir;
+  write_bytes(dir / "src.txt", "good 1 0\nbad 0 1\nother 5 5\n");
+  const std::unordered_set<std::string> vocabulary{"good", "bad", "unseen"};
+  std::vector<std::string> log;
+  auto logger = [&](const std::string& m) { log.push_back(m); };
+
+  EmbeddingTable t =
+      load_or_build_embeddings(dir / "c.bin", dir / "src.txt", vocabulary, "v1", logger);
+  BOOST_TEST(t.size() == 2);  // "other" pruned, "unseen" has no vector
+  BOOST_TEST(fs::exists(dir / "c.bin"));
+
+  // A second call reads the cache: the source is not needed any more.
+  fs::rename(dir / "src.txt", dir / "src.moved");
+  log.clear();
+  t = load_or_build_embeddings(dir / "c.bin", dir / "src.txt", vocabulary, "v1", logger);
+  BOOST_TEST(t.size() == 2);
+  BOOST_TEST(log.empty());
+  fs::rename(dir / "src.moved", dir / "src.txt");
+
+  // Corrupt: the DataError (naming the cache) is logged, then it is rebuilt.
+  std::string bytes = read_bytes(dir / "c.bin");
+  bytes[20] = static_cast<char>(bytes[20] ^ 0x40);
+  write_bytes(dir / "c.bin", bytes);
+  log.clear();
+  t = load_or_build_embeddings(dir / "c.bin", dir / "src.txt", vocabulary, "v1", logger);
+  BOOST_TEST(t.size() == 2);
+  BOOST_REQUIRE(!log.empty());
+  BOOST_TEST(contains(log.front(), (dir / "c.bin").string()));
+  BOOST_TEST(contains(log.front(), "rebuilding"));
+  BOOST_TEST(load_embedding_cache(dir / "c.bin", nullptr).size() == 2);
+
+  // Stale key: rebuilt too.
+  log.clear();
+  load_or_build_embeddings(dir / "c.bin", dir / "src.txt", vocabulary, "v2", logger);
+  BOOST_REQUIRE(!log.empty());
+  BOOST_TEST(contains(log.front(), "stale"));
+  std::string key;
+  load_embedding_cache(dir / "c.bin", &key);
+  BOOST_TEST(key == "v2");
+}
+
+BOOST_AUTO_TEST_CASE(reviews_json_errors_name_the_entry) {
+  TempDir dir;
+  write_bytes(dir / "r.json", R"([{"t":"fine","s":1},{"t":"odd","s":3}])");
+  std::string m = data_error_of([&] { read_imdb_reviews(dir / "r.json"); });
+  BOOST_TEST(contains(m, "review 1 has sentiment 3"));
+  write_bytes(dir / "r.json", R"({"t":"x"})");
+  BOOST_TEST(
+      contains(data_error_of([&] { read_imdb_reviews(dir / "r.json"); }), "expected a JSON array"));
+  write_bytes(dir / "r.json", R"([{"t":"x","s":1},{"text":"y","s":0}])");
+  BOOST_TEST(
+      contains(data_error_of([&] { read_imdb_reviews(dir / "r.json"); }), "review 1 is not"));
+  BOOST_TEST(
+      contains(data_error_of([&] { read_imdb_reviews(dir / "missing.json"); }), "not found"));
+}
+
+BOOST_AUTO_TEST_CASE(encodes_pads_truncates_and_splits) {
+  EmbeddingTable table;
+  table.dim = 2;
+  const float good[2] = {1, 0}, bad[2] = {0, 1};
+  table.add("good", good);
+  table.add("bad", bad);
+  // Ids: 0 pad, 1 unknown, 2 + row.
+  const auto row = encode_tokens({"good", "zzz", "bad"}, table, 5);
+  BOOST_TEST(row == (std::vector<int32_t>{2, 1, 3, 0, 0}), boost::test_tools::per_element());
+  BOOST_TEST(encode_tokens({"bad", "bad", "bad"}, table, 2) == (std::vector<int32_t>{3, 3}),
+             boost::test_tools::per_element());
+
+  std::vector<Review> reviews;
+  for (int i = 0; i < 10; ++i)
+    reviews.push_back({i % 2 ? "good good" : "bad <br /> zzz", i % 2});
+  SentimentConfig config;
+  config.max_length = 3;
+  config.valid_size = 4;
+  config.train_size = 0;  // the other 6
+  const SentimentData data = make_sentiment_data(reviews, table, config);
+  BOOST_TEST(data.valid.count == 4);
+  BOOST_TEST(data.train.count == 6);
+  BOOST_TEST(data.unknown_words == 1);  // "zzz"
+  // Every review lands in exactly one split: labels add up to the corpus's 5 positives.
+  int positives = 0;
+  for (int l : data.train.labels)
+    positives += l;
+  for (int l : data.valid.labels)
+    positives += l;
+  BOOST_TEST(positives == 5);
+
+  const TensorOptions options{.dtype = DType::f64, .backend = reference()};
+  // Find a negative training review: its tokens are bad, unknown, pad.
+  int64_t negative = -1;
+  for (int64_t i = 0; i < data.train.count; ++i)
+    if (data.train.labels[i] == 0)
+      negative = i;
+  BOOST_REQUIRE(negative >= 0);
+  const std::vector<int64_t> idx{negative};
+  const Tensor x = data.embed(data.train, idx, options);  // (1, dim, length)
+  BOOST_TEST(x.shape() == (Shape{1, 2, 3}), boost::test_tools::per_element());
+  BOOST_TEST(x.get({0, 0, 0}) == 0.0);  // "bad" = (0, 1) at t = 0
+  BOOST_TEST(x.get({0, 1, 0}) == 1.0);
+  BOOST_TEST(x.get({0, 0, 1}) == double(data.unknown_vector[0]),
+             boost::test_tools::tolerance(1e-7));
+  BOOST_TEST(x.get({0, 0, 2}) == 0.0);  // padding
+  BOOST_TEST(x.get({0, 1, 2}) == 0.0);
+  BOOST_TEST(data.labels(data.train, idx, options).item() == 0.0);
+
+  config.valid_size = 10;
+  BOOST_CHECK_THROW(make_sentiment_data(reviews, table, config), ArgumentError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
