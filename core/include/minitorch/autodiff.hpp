@@ -55,8 +55,8 @@ double central_difference(F&& f, const std::array<V, N>& vals, std::size_t arg =
                           double epsilon = 1e-6) {
   if (arg >= N) {
     throw ArgumentError("central_difference: arg " + std::to_string(arg) +
-                        " is out of range for a function of " + std::to_string(N) +
-                        " argument(s); allowed 0.." + std::to_string(N == 0 ? 0 : N - 1));
+                        " is out of range for a function of " + std::to_string(N) + " argument(s)" +
+                        (N == 0 ? std::string() : "; allowed 0.." + std::to_string(N - 1)));
   }
   if (!(epsilon > 0.0)) {
     throw ArgumentError("central_difference: epsilon must be > 0, got " + std::to_string(epsilon));

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <minitorch/errors.hpp>
-#include <minitorch/scalar.hpp>
 
 #include <concepts>
 #include <memory>
@@ -22,6 +21,10 @@
 #endif
 
 namespace mt {
+
+// Declared only, so that tensor code including this header does not pull in the scalar
+// layer; code that uses ScalarModule includes <minitorch/scalar.hpp> as well.
+class Scalar;
 
 namespace detail {
 

@@ -31,7 +31,6 @@ struct ScalarHistory;
 // and how to turn the output's derivative into one derivative per input.
 struct ScalarFunctionInfo {
   std::string_view name;
-  std::size_t arity;
   std::vector<double> (*backward)(const ScalarContext& ctx, double d_output);
 };
 
@@ -167,7 +166,7 @@ struct ScalarFunction {
   static constexpr std::size_t arity = Arity;
 
   static const ScalarFunctionInfo& info() {
-    static const ScalarFunctionInfo row{Derived::name, Arity, &backward_as_vector};
+    static const ScalarFunctionInfo row{Derived::name, &backward_as_vector};
     return row;
   }
 
