@@ -135,15 +135,19 @@ std::vector<V> topological_sort(const V& variable) {
   return {order.rbegin(), order.rend()};
 }
 
+// A Variable that can pass on derivatives of type D: leaves take them through
+// accumulate_derivative, other nodes split them over their inputs through chain_rule.
+template <class V, class D>
+concept BackpropVariable = Variable<V> && requires(V v, const D& d) {
+  v.accumulate_derivative(d);
+  { v.chain_rule(d) } -> std::ranges::input_range;
+};
+
 // Runs backpropagation from `variable`, whose derivative is `deriv`: walks the graph in
 // topological order, sums the derivatives arriving at each node, hands a leaf its total
 // through accumulate_derivative and passes the others on through chain_rule. Only leaves
 // end up holding derivatives (as in PyTorch). D needs operator+ to sum fan-in.
-template <Variable V, class D>
-requires requires(V v, const D& d) {
-  v.accumulate_derivative(d);
-  { v.chain_rule(d) } -> std::ranges::input_range;
-}
+template <class D, BackpropVariable<D> V>
 void backpropagate(const V& variable, D deriv) {
   const std::vector<V> order = topological_sort(variable);
   std::unordered_map<std::uint64_t, D> pending;

@@ -122,9 +122,8 @@ class BasicModule {
   }
 
   // Registers a child module under `name` and returns it with its own type.
-  template <class M>
-  requires std::derived_from<M, BasicModule> std::shared_ptr<M> add_module(
-      std::string name, std::shared_ptr<M> child) {
+  template <std::derived_from<BasicModule> M>
+  std::shared_ptr<M> add_module(std::string name, std::shared_ptr<M> child) {
     check_new_name(name, "module");
     if (!child) {
       throw ArgumentError(type_name() + ".add_module(\"" + name + "\"): the child is null");
@@ -138,9 +137,8 @@ class BasicModule {
     return child;
   }
   // libtorch's spelling of add_module.
-  template <class M>
-  requires std::derived_from<M, BasicModule> std::shared_ptr<M> register_module(
-      std::string name, std::shared_ptr<M> child) {
+  template <std::derived_from<BasicModule> M>
+  std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> child) {
     return add_module(std::move(name), std::move(child));
   }
 

@@ -149,9 +149,8 @@ concept ScalarLike =
 inline Scalar as_scalar(const Scalar& s) {
   return s;
 }
-template <class T>
-requires std::is_arithmetic_v<T> Scalar as_scalar(T value) {
-  return Scalar::constant(static_cast<double>(value));
+inline Scalar as_scalar(double value) {
+  return Scalar::constant(value);
 }
 
 // Base of every scalar function, by CRTP. Derived provides
@@ -170,10 +169,11 @@ struct ScalarFunction {
     return row;
   }
 
-  template <class... Args>
-  requires(sizeof...(Args) == Arity && (ScalarLike<Args> && ...)) static Scalar
-      apply(const Args&... args) {
-    return apply_to(std::array<Scalar, Arity>{as_scalar(args)...});
+  template <ScalarLike... Args>
+  static Scalar apply(const Args&... args) {
+    static_assert(sizeof...(Args) == Arity, "apply() takes exactly Arity inputs");
+    return apply_to(std::array<Scalar, Arity>{as_scalar(args)...},
+                    std::make_index_sequence<Arity>{});
   }
 
  private:
@@ -186,15 +186,13 @@ struct ScalarFunction {
     }
   }
 
-  static Scalar apply_to(const std::array<Scalar, Arity>& inputs) {
+  template <std::size_t... I>
+  static Scalar apply_to(const std::array<Scalar, Arity>& inputs, std::index_sequence<I...>) {
     const bool need_grad =
         std::any_of(inputs.begin(), inputs.end(), [](const Scalar& s) { return !s.is_constant(); });
     ScalarContext ctx;
     ctx.no_grad = !need_grad;
-    const double out = [&]<std::size_t... I>(std::index_sequence<I...>)->double {
-      return Derived::forward(ctx, inputs[I].data()...);
-    }
-    (std::make_index_sequence<Arity>{});
+    const double out = Derived::forward(ctx, inputs[I].data()...);
     if (!need_grad) {
       return Scalar::constant(out);
     }
@@ -387,8 +385,8 @@ bool derivatives_close(double autodiff, double numeric);
 // argument of f, within rtol = atol = 1e-2 (MiniTorch's derivative_check). The arguments
 // must be leaves; their derivatives are reset first, then hold the backpropagated values.
 // A derivative that backward never reached counts as 0.
-template <class F, class... S>
-requires(std::same_as<S, Scalar>&&...) DerivativeCheckResult derivative_check(F&& f, S... scalars) {
+template <class F, std::same_as<Scalar>... S>
+DerivativeCheckResult derivative_check(F&& f, S... scalars) {
   constexpr std::size_t n = sizeof...(S);
   std::array<Scalar, n> inputs{scalars...};
   for (std::size_t i = 0; i < n; ++i) {
