@@ -1,0 +1,320 @@
+// kernels.hpp — the compute loops of the example_cpu backend: every compute
+// slot of plugin_abi.h (fill, map, zip, reduce, matmul, conv1d, conv2d) as
+// plain loops over strided host views, each checking its arguments first.
+// Deliberately not fast (no threads, no blocking, no SIMD): it is the smallest
+// complete backend, meant to be read and copied. Memory slots: plugin.cpp.
+#pragma once
+
+#include <minitorch/plugin_abi.h>
+#include <minitorch/plugin_helpers.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace example_cpu {
+
+using mt::sdk::Error;
+
+// ---------------------------------------------------------------------------
+// Argument checks. The header says what a call may contain; anything else is
+// refused with MT_ERR_INVALID_ARG and a message naming what was wrong, so a
+// bug in the caller surfaces as an error instead of a stray write.
+// ---------------------------------------------------------------------------
+
+inline std::string shape_text(const mt_view& v) {
+  std::string text = "(";
+  for (int32_t d = 0; d < v.ndim; ++d)
+    text += (d ? ", " : "") + std::to_string(v.shape[d]);
+  return text + ")";
+}
+
+inline void check_op(int32_t family, int32_t op) {
+  if (!mt::sdk::valid_op(family, op))
+    throw Error(MT_ERR_UNSUPPORTED, "unknown op " + std::to_string(op) + " for this family");
+}
+
+inline void check_rank(const mt_view& v, int32_t ndim, const char* what) {
+  if (v.ndim != ndim)
+    throw Error(MT_ERR_INVALID_ARG, std::string(what) + " has " + std::to_string(v.ndim) +
+                                        " dims " + shape_text(v) + "; expected " +
+                                        std::to_string(ndim));
+}
+
+inline void check_same_dtype(const mt_view& a, const mt_view& b, const char* a_name,
+                             const char* b_name) {
+  if (a.dtype != b.dtype)
+    throw Error(MT_ERR_INVALID_ARG, std::string(a_name) + " is " + mt::sdk::dtype_name(a.dtype) +
+                                        " but " + b_name + " is " + mt::sdk::dtype_name(b.dtype));
+}
+
+// `what` names the two sizes that must agree, e.g. "batch size (in, out)".
+inline void check_equal(int64_t a, int64_t b, const std::string& what) {
+  if (a != b)
+    throw Error(MT_ERR_INVALID_ARG,
+                what + " differ: " + std::to_string(a) + " vs " + std::to_string(b));
+}
+
+// ---------------------------------------------------------------------------
+// Arithmetic. Every op is computed in double and rounded once when stored:
+// the simplest way to be as accurate as the reference, which works in f64.
+// ---------------------------------------------------------------------------
+
+// double -> T with IEEE overflow to ±inf (a plain cast of an out-of-range
+// double to float is undefined behaviour in C++).
+template <class T>
+T to_dtype(double x) {
+  if constexpr (sizeof(T) < sizeof(double)) {
+    constexpr double kOverflow = 0x1.ffffffp127;  // FLT_MAX plus half an ulp
+    if (std::isfinite(x) && std::fabs(x) >= kOverflow)
+      return x > 0 ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
+  }
+  return static_cast<T>(x);
+}
+
+// Element (position) of a view's buffer, in elements.
+template <class T>
+T* element(const mt_view& v, int64_t position) {
+  return static_cast<T*>(v.buffer) + position;
+}
+
+// The stride of the innermost dim (rows of mt::sdk::for_each_row run along it).
+inline int64_t inner_stride(const mt_view& v) {
+  return v.ndim > 0 ? v.strides[v.ndim - 1] : 0;
+}
+
+// ---------------------------------------------------------------------------
+// Element-wise slots
+// ---------------------------------------------------------------------------
+
+inline void fill(const mt_view* out, double value) {
+  mt::sdk::check_view(out, "out");
+  mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const T v = to_dtype<T>(value);
+    const int64_t* const strides[1] = {out->strides};
+    const int64_t base[1] = {out->offset};
+    const int64_t step = inner_stride(*out);
+    mt::sdk::for_each_row<1>(out->ndim, out->shape, strides, base,
+                             [&](int64_t n, const int64_t(&at)[1]) {
+                               for (int64_t i = 0; i < n; ++i)
+                                 *element<T>(*out, at[0] + i * step) = v;
+                             });
+  });
+}
+
+// An in-place call (out is the same view as in) is safe: each element is
+// read before it is written, and no other element depends on it.
+inline void map(int32_t op, const mt_view* out, const mt_view* in) {
+  check_op(MT_FAMILY_MAP, op);
+  mt::sdk::check_view(out, "out");
+  mt::sdk::check_view(in, "in");
+  mt::sdk::check_same_shape(*out, *in, "out", "in");
+  mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const int64_t* const strides[2] = {out->strides, in->strides};
+    const int64_t base[2] = {out->offset, in->offset};
+    const int64_t so = inner_stride(*out), si = inner_stride(*in);
+    mt::sdk::for_each_row<2>(
+        out->ndim, out->shape, strides, base, [&](int64_t n, const int64_t(&at)[2]) {
+          for (int64_t i = 0; i < n; ++i) {
+            const double x = *element<T>(*in, at[1] + i * si);
+            *element<T>(*out, at[0] + i * so) = to_dtype<T>(mt::sdk::apply_map<double>(op, x));
+          }
+        });
+  });
+}
+
+inline void zip(int32_t op, const mt_view* out, const mt_view* a, const mt_view* b) {
+  check_op(MT_FAMILY_ZIP, op);
+  mt::sdk::check_view(out, "out");
+  mt::sdk::check_view(a, "a");
+  mt::sdk::check_view(b, "b");
+  mt::sdk::check_same_shape(*out, *a, "out", "a");
+  mt::sdk::check_same_shape(*out, *b, "out", "b");
+  mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const int64_t* const strides[3] = {out->strides, a->strides, b->strides};
+    const int64_t base[3] = {out->offset, a->offset, b->offset};
+    const int64_t so = inner_stride(*out), sa = inner_stride(*a), sb = inner_stride(*b);
+    mt::sdk::for_each_row<3>(
+        out->ndim, out->shape, strides, base, [&](int64_t n, const int64_t(&at)[3]) {
+          for (int64_t i = 0; i < n; ++i) {
+            const double x = *element<T>(*a, at[1] + i * sa);
+            const double y = *element<T>(*b, at[2] + i * sb);
+            *element<T>(*out, at[0] + i * so) = to_dtype<T>(mt::sdk::apply_zip<double>(op, x, y));
+          }
+        });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Reduction: walk every output element, and for each one the reduced dim of
+// the input. out has in's shape with shape[dim] == 1, so the same index walk
+// positions both views (the reduced dim contributes index 0).
+// ---------------------------------------------------------------------------
+
+inline void reduce(int32_t op, const mt_view* out, const mt_view* in, int32_t dim) {
+  check_op(MT_FAMILY_REDUCE, op);
+  mt::sdk::check_view(out, "out");
+  mt::sdk::check_view(in, "in");
+  check_same_dtype(*out, *in, "out", "in");
+  if (dim < 0 || dim >= in->ndim)
+    throw Error(MT_ERR_INVALID_ARG, "dim " + std::to_string(dim) + " is out of range for in " +
+                                        shape_text(*in) + "; allowed 0.." +
+                                        std::to_string(in->ndim - 1));
+  check_rank(*out, in->ndim, "out");
+  for (int32_t d = 0; d < in->ndim; ++d) {
+    const int64_t want = d == dim ? 1 : in->shape[d];
+    if (out->shape[d] != want)
+      throw Error(MT_ERR_INVALID_ARG, "out " + shape_text(*out) + " does not fit in " +
+                                          shape_text(*in) + " reduced along dim " +
+                                          std::to_string(dim));
+  }
+  mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const int64_t* const strides[2] = {out->strides, in->strides};
+    const int64_t base[2] = {out->offset, in->offset};
+    const int64_t so = inner_stride(*out), si = inner_stride(*in);
+    const int64_t length = in->shape[dim], step = in->strides[dim];
+    mt::sdk::for_each_row<2>(
+        out->ndim, out->shape, strides, base, [&](int64_t n, const int64_t(&at)[2]) {
+          for (int64_t i = 0; i < n; ++i) {
+            double acc = mt::sdk::reduce_start<double>(op);
+            const int64_t first = at[1] + i * si;
+            for (int64_t k = 0; k < length; ++k)
+              acc = mt::sdk::reduce_combine<double>(op, acc, *element<T>(*in, first + k * step));
+            *element<T>(*out, at[0] + i * so) = to_dtype<T>(acc);
+          }
+        });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Matrix product: a (B, M, K) x b (B, K, N) -> out (B, M, N). A broadcast
+// batch arrives with batch stride 0, so the loops need no special case.
+// ---------------------------------------------------------------------------
+
+inline void matmul(const mt_view* out, const mt_view* a, const mt_view* b) {
+  mt::sdk::check_view(out, "out");
+  mt::sdk::check_view(a, "a");
+  mt::sdk::check_view(b, "b");
+  check_rank(*out, 3, "out");
+  check_rank(*a, 3, "a");
+  check_rank(*b, 3, "b");
+  check_same_dtype(*out, *a, "out", "a");
+  check_same_dtype(*out, *b, "out", "b");
+  const int64_t batch = out->shape[0], m = out->shape[1], n = out->shape[2], k = a->shape[2];
+  check_equal(a->shape[0], batch, "batch sizes (a, out)");
+  check_equal(b->shape[0], batch, "batch sizes (b, out)");
+  check_equal(a->shape[1], m, "rows (a, out)");
+  check_equal(b->shape[2], n, "columns (b, out)");
+  check_equal(b->shape[1], k, "inner sizes (a columns, b rows)");
+  mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    for (int64_t z = 0; z < batch; ++z)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double acc = 0.0;
+          for (int64_t p = 0; p < k; ++p) {
+            const double x = *element<T>(
+                *a, a->offset + z * a->strides[0] + i * a->strides[1] + p * a->strides[2]);
+            const double y = *element<T>(
+                *b, b->offset + z * b->strides[0] + p * b->strides[1] + j * b->strides[2]);
+            acc += x * y;
+          }
+          *element<T>(*out, out->offset + z * out->strides[0] + i * out->strides[1] +
+                                j * out->strides[2]) = to_dtype<T>(acc);
+        }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Convolutions, MiniTorch layout. The output's spatial size comes from `out`
+// (it need not equal the input's); input terms outside the input count as 0.
+// `reverse` walks the kernel backwards (in[t - k] instead of in[t + k]),
+// which is what the input gradient needs.
+// ---------------------------------------------------------------------------
+
+inline void check_conv(const mt_view* out, const mt_view* in, const mt_view* weight, int32_t ndim) {
+  mt::sdk::check_view(out, "out");
+  mt::sdk::check_view(in, "in");
+  mt::sdk::check_view(weight, "weight");
+  check_rank(*out, ndim, "out");
+  check_rank(*in, ndim, "in");
+  check_rank(*weight, ndim, "weight");
+  check_same_dtype(*out, *in, "out", "in");
+  check_same_dtype(*out, *weight, "out", "weight");
+  check_equal(in->shape[0], out->shape[0], "batch sizes (in, out)");
+  check_equal(in->shape[1], weight->shape[1], "input channels (in, weight)");
+  check_equal(weight->shape[0], out->shape[1], "output channels (weight, out)");
+}
+
+inline void conv1d(const mt_view* out, const mt_view* in, const mt_view* weight, int32_t reverse) {
+  check_conv(out, in, weight, 3);
+  const int64_t batch = out->shape[0], cout = out->shape[1], width_out = out->shape[2];
+  const int64_t cin = in->shape[1], width = in->shape[2], kw = weight->shape[2];
+  mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t o = 0; o < cout; ++o)
+        for (int64_t t = 0; t < width_out; ++t) {
+          double acc = 0.0;
+          for (int64_t c = 0; c < cin; ++c)
+            for (int64_t k = 0; k < kw; ++k) {
+              const int64_t x = reverse ? t - k : t + k;
+              if (x < 0 || x >= width)
+                continue;
+              acc += static_cast<double>(*element<T>(*in, in->offset + b * in->strides[0] +
+                                                              c * in->strides[1] +
+                                                              x * in->strides[2])) *
+                     static_cast<double>(
+                         *element<T>(*weight, weight->offset + o * weight->strides[0] +
+                                                  c * weight->strides[1] + k * weight->strides[2]));
+            }
+          *element<T>(*out, out->offset + b * out->strides[0] + o * out->strides[1] +
+                                t * out->strides[2]) = to_dtype<T>(acc);
+        }
+  });
+}
+
+inline void conv2d(const mt_view* out, const mt_view* in, const mt_view* weight, int32_t reverse) {
+  check_conv(out, in, weight, 4);
+  const int64_t batch = out->shape[0], cout = out->shape[1];
+  const int64_t height_out = out->shape[2], width_out = out->shape[3];
+  const int64_t cin = in->shape[1], height = in->shape[2], width = in->shape[3];
+  const int64_t kh = weight->shape[2], kw = weight->shape[3];
+  const int64_t* is = in->strides;
+  const int64_t* ws = weight->strides;
+  const int64_t* os = out->strides;
+  mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
+    using T = decltype(zero);
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t o = 0; o < cout; ++o)
+        for (int64_t i = 0; i < height_out; ++i)
+          for (int64_t j = 0; j < width_out; ++j) {
+            double acc = 0.0;
+            for (int64_t c = 0; c < cin; ++c)
+              for (int64_t ki = 0; ki < kh; ++ki) {
+                const int64_t y = reverse ? i - ki : i + ki;
+                if (y < 0 || y >= height)
+                  continue;
+                for (int64_t kj = 0; kj < kw; ++kj) {
+                  const int64_t x = reverse ? j - kj : j + kj;
+                  if (x < 0 || x >= width)
+                    continue;
+                  const double v =
+                      *element<T>(*in, in->offset + b * is[0] + c * is[1] + y * is[2] + x * is[3]);
+                  const double w = *element<T>(
+                      *weight, weight->offset + o * ws[0] + c * ws[1] + ki * ws[2] + kj * ws[3]);
+                  acc += v * w;
+                }
+              }
+            *element<T>(*out, out->offset + b * os[0] + o * os[1] + i * os[2] + j * os[3]) =
+                to_dtype<T>(acc);
+          }
+  });
+}
+
+}  // namespace example_cpu

@@ -1,0 +1,42 @@
+// kit.hpp — the conformance kit as a function: pick the candidate plugin and
+// the reference, run every selected case (op cases from the conformance
+// library, gradient cases from grad_cases.hpp) each in its own child process,
+// print the op x dtype table and summary, and write the JSON report. Argument
+// parsing is main.cpp's; the cases themselves are not defined here.
+#pragma once
+
+#include <minitorch/backend.hpp>
+
+#include <filesystem>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace mt::kit {
+
+struct Options {
+  std::string backend;            // --backend NAME (found on the plugin search path)
+  std::filesystem::path plugin;   // --plugin PATH (exactly one of the two)
+  std::vector<DType> dtypes;      // empty: f32 and f64
+  std::string filter;             // --filter: comma-separated patterns, "" = every case
+  std::filesystem::path json;     // --json REPORT ("" = none)
+  double timeout_seconds = 60.0;  // per case
+  int jobs = 1;                   // children at a time
+  bool list = false;              // --list: print the selected case ids, run nothing
+};
+
+// Exit codes of run_kit (and of the minitorch-conformance program).
+inline constexpr int kExitPassed = 0;    // every case that ran passed
+inline constexpr int kExitFailures = 1;  // a case failed, crashed or timed out
+inline constexpr int kExitError = 2;     // bad usage, or a plugin that does not load
+inline constexpr int kExitInterrupted = 130;
+
+// True when `id` is selected by `filter` (comma-separated patterns). A
+// pattern with * or ? is a glob over the whole id; one without selects the
+// id itself and everything under it ("zip.add" selects "zip.add.contiguous").
+bool filter_matches(const std::string& filter, const std::string& id);
+
+// Runs the kit; prints to `out` (table, summary) and `err` (errors).
+int run_kit(const Options& options, std::ostream& out, std::ostream& err);
+
+}  // namespace mt::kit
