@@ -124,14 +124,15 @@ void pack_b_panel_strided(T* dst, const StridedMatrix<T>& b, int64_t j0, int64_t
         dst[p * nr + c] = T(0);
 }
 
+// The blocking loops of gemm_blocked, for one k range.
 // C (m x n) = A (m x k) * B (k x n). pack_a(dst, i0, m, p0, kc) packs A
 // rows like pack_a_strided; pack_b(dst, j0, cols, p0, kc) packs one B panel
 // like pack_b_panel_strided. With `parallel`, packing and the tile loops run
 // on the arena; the summation order of every C element is the same either
 // way (k ascending, in kc slices), so results do not depend on threads.
 template <class T, class PackA, class PackB>
-void gemm_blocked(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const PackB& pack_b,
-                  const OutMatrix<T>& c, bool parallel) {
+void gemm_core(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const PackB& pack_b,
+               const OutMatrix<T>& c, bool parallel) {
   if (m <= 0 || n <= 0)
     return;
   if (k <= 0) {
@@ -204,10 +205,10 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const Pa
             const T* bq = bp + q * nr * kc;
             T* cq = c.data + (i0 + ir) * c.rs + j * c.cs;
             if (c_unit && tile_rows == mr && cols == nr) {
-              kern.micro(kc, aq, bq, cq, c.rs, accumulate);
+              kern.micro(kc, aq, bq, nullptr, cq, c.rs, accumulate);
               continue;
             }
-            kern.micro(kc, aq, bq, tile, nr, 0);
+            kern.micro(kc, aq, bq, nullptr, tile, nr, 0);
             for (int64_t r = 0; r < tile_rows; ++r)
               for (int64_t jj = 0; jj < cols; ++jj) {
                 T& dst = cq[r * c.rs + jj * c.cs];
@@ -225,6 +226,58 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const Pa
       }
     }
   }
+}
+
+// C (m x n) = A (m x k) * B (k x n), see gemm_core; with a long k and a
+// small C the k range is split first.
+template <class T, class PackA, class PackB>
+void gemm_blocked(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const PackB& pack_b,
+                  const OutMatrix<T>& c, bool parallel) {
+  if (m <= 0 || n <= 0 || k <= 0) {
+    gemm_core<T>(m, n, k, pack_a, pack_b, c, false);
+    return;
+  }
+  const GemmKernel<T>& kern = gemm_kernel<T>();
+  if (thread_count() == 1)
+    parallel = false;
+  // A small C with a long k (a weight gradient: out 64 x 576, k = 100352)
+  // has too few tiles to share out and would pay two barriers per kc slice.
+  // Instead, fixed chunks of k go to separate partial products, summed in
+  // chunk order. The choice depends on the shape only, so the rounding is
+  // the same whether or not the chunks run in parallel.
+  const int64_t chunk =
+      std::max<int64_t>(16 * kern.kc, ceil_div(ceil_div(k, 64), kern.kc) * kern.kc);
+  if (k >= 2 * chunk && m * n <= (int64_t{1} << 18)) {
+    const int64_t chunks = ceil_div(k, chunk);
+    Scratch<T> partial(static_cast<std::size_t>(chunks * m * n));
+    auto run_chunk = [&](int64_t ch) {
+      const int64_t kb = ch * chunk;
+      gemm_core<T>(
+          m, n, std::min(chunk, k - kb),
+          [&](T* dst, int64_t i0, int64_t rows, int64_t p0, int64_t kc) {
+            pack_a(dst, i0, rows, kb + p0, kc);
+          },
+          [&](T* dst, int64_t j0, int64_t cols, int64_t p0, int64_t kc) {
+            pack_b(dst, j0, cols, kb + p0, kc);
+          },
+          OutMatrix<T>{partial.data() + ch * m * n, n, 1}, false);
+    };
+    if (parallel) {
+      parallel_tasks(chunks, run_chunk);
+    } else {
+      for (int64_t ch = 0; ch < chunks; ++ch)
+        run_chunk(ch);
+    }
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        T sum = partial[static_cast<std::size_t>(i * n + j)];
+        for (int64_t ch = 1; ch < chunks; ++ch)
+          sum += partial[static_cast<std::size_t>((ch * m + i) * n + j)];
+        c.data[i * c.rs + j * c.cs] = sum;
+      }
+    return;
+  }
+  gemm_core<T>(m, n, k, pack_a, pack_b, c, parallel);
 }
 
 // C = A * B for strided matrices (any strides, including 0).

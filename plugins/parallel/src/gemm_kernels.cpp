@@ -15,11 +15,13 @@ namespace {
 
 // acc[MR][NV] vector registers hold the tile; each k step loads NV vectors of
 // B and broadcasts MR scalars of A. Every loop has a constant trip count and
-// is fully unrolled, so the accumulators never leave registers.
-template <class T, int VB, int MR, int NV>
+// is fully unrolled, so the accumulators never leave registers. B row p is
+// b + p * NR (packed) or, with ROWS, b + b_off[p] (rows read in place).
+template <class T, int VB, int MR, int NV, bool ROWS>
 [[gnu::always_inline]] inline void micro_body(int64_t kc, const T* __restrict a,
-                                              const T* __restrict b, T* __restrict c, int64_t rs_c,
-                                              int accumulate) {
+                                              const T* __restrict b,
+                                              const int64_t* __restrict b_off, T* __restrict c,
+                                              int64_t rs_c, int accumulate) {
   constexpr int VL = VB / static_cast<int>(sizeof(T));
   constexpr int NR = NV * VL;
   typedef T V __attribute__((vector_size(VB)));
@@ -38,9 +40,10 @@ template <class T, int VB, int MR, int NV>
       acc[r][v] = V{};
   for (int64_t p = 0; p < kc; ++p) {
     V bv[NV];
+    const T* brow = ROWS ? b + b_off[p] : b + p * NR;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v)
-      std::memcpy(&bv[v], b + p * NR + v * VL, VB);
+      std::memcpy(&bv[v], brow + v * VL, VB);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       // x - 0 is exactly x (also for -0), so this is a pure broadcast.
@@ -65,37 +68,28 @@ template <class T, int VB, int MR, int NV>
     }
 }
 
+// One entry point per (type, ISA, tile); the b_off test sits outside the k loop.
+#define MT_DEFINE_KERNEL(NAME, ATTR, T, VB, MR, NV)                                            \
+  ATTR void NAME(int64_t kc, const T* a, const T* b, const int64_t* b_off, T* c, int64_t rs_c, \
+                 int accumulate) {                                                             \
+    if (b_off == nullptr)                                                                      \
+      micro_body<T, VB, MR, NV, false>(kc, a, b, nullptr, c, rs_c, accumulate);                \
+    else                                                                                       \
+      micro_body<T, VB, MR, NV, true>(kc, a, b, b_off, c, rs_c, accumulate);                   \
+  }
+
 #if defined(__x86_64__)
 #define MT_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define MT_TARGET_AVX2 __attribute__((target("avx2,fma")))
-
-MT_TARGET_AVX512 void sgemm_avx512(int64_t kc, const float* a, const float* b, float* c,
-                                   int64_t rs_c, int accumulate) {
-  micro_body<float, 64, 12, 2>(kc, a, b, c, rs_c, accumulate);
-}
-MT_TARGET_AVX512 void dgemm_avx512(int64_t kc, const double* a, const double* b, double* c,
-                                   int64_t rs_c, int accumulate) {
-  micro_body<double, 64, 12, 2>(kc, a, b, c, rs_c, accumulate);
-}
-MT_TARGET_AVX2 void sgemm_avx2(int64_t kc, const float* a, const float* b, float* c, int64_t rs_c,
-                               int accumulate) {
-  micro_body<float, 32, 6, 2>(kc, a, b, c, rs_c, accumulate);
-}
-MT_TARGET_AVX2 void dgemm_avx2(int64_t kc, const double* a, const double* b, double* c,
-                               int64_t rs_c, int accumulate) {
-  micro_body<double, 32, 6, 2>(kc, a, b, c, rs_c, accumulate);
-}
+MT_DEFINE_KERNEL(sgemm_avx512, MT_TARGET_AVX512, float, 64, 12, 2)
+MT_DEFINE_KERNEL(dgemm_avx512, MT_TARGET_AVX512, double, 64, 12, 2)
+MT_DEFINE_KERNEL(sgemm_avx2, MT_TARGET_AVX2, float, 32, 6, 2)
+MT_DEFINE_KERNEL(dgemm_avx2, MT_TARGET_AVX2, double, 32, 6, 2)
 #endif
-
 // Baseline: 16-byte vectors (SSE2 / NEON), 12 accumulators of 16 registers.
-void sgemm_generic(int64_t kc, const float* a, const float* b, float* c, int64_t rs_c,
-                   int accumulate) {
-  micro_body<float, 16, 6, 2>(kc, a, b, c, rs_c, accumulate);
-}
-void dgemm_generic(int64_t kc, const double* a, const double* b, double* c, int64_t rs_c,
-                   int accumulate) {
-  micro_body<double, 16, 6, 2>(kc, a, b, c, rs_c, accumulate);
-}
+MT_DEFINE_KERNEL(sgemm_generic, , float, 16, 6, 2)
+MT_DEFINE_KERNEL(dgemm_generic, , double, 16, 6, 2)
+#undef MT_DEFINE_KERNEL
 
 // Block sizes. The driver keeps an mr x kc sliver of A in L1 while kc x nr
 // panels of B stream past it from L2, so kc x nc of B (about 1 MiB) is sized

@@ -10,14 +10,16 @@
 
 namespace mt::par {
 
-// A micro-kernel computes one mr x nr tile of C from packed panels:
-//   a: kc x mr, element (p, r) at a[p * mr + r]
-//   b: kc x nr, element (p, c) at b[p * nr + c]   (64-byte aligned)
+// A micro-kernel computes one mr x nr tile of C from panels:
+//   a: packed kc x mr, element (p, r) at a[p * mr + r]
+//   b: with b_off == NULL, packed kc x nr, element (p, c) at b[p * nr + c];
+//      otherwise row p is read in place at b + b_off[p] (nr contiguous
+//      elements, any alignment)
 //   c: row r, column j at c[r * rs_c + j]  (unit column stride)
 // accumulate == 0 stores the product, else adds it to what c holds.
 template <class T>
-using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, T* c, int64_t rs_c,
-                             int accumulate);
+using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, const int64_t* b_off, T* c,
+                             int64_t rs_c, int accumulate);
 
 // Largest mr * nr of any kernel (the driver's edge-tile buffer size).
 inline constexpr int kMaxTileElements = 512;
