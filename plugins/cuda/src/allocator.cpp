@@ -29,14 +29,15 @@ std::size_t CachingAllocator::bucket_size(std::size_t bytes) {
   return (bytes + granule - 1) / granule * granule;
 }
 
-CachingAllocator::~CachingAllocator() {
+void CachingAllocator::shut_down() noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
   (void)release_cached_locked();
-  // Live blocks at unload mean a caller leaked them; nothing can reach them
-  // once this library is gone, so they go back to the driver too.
+  // Live blocks now belong to tensors that outlive the runtime; their later
+  // free() calls become no-ops.
   for (const auto& entry : live_)
     (void)cudaFree(const_cast<void*>(entry.first));
   live_.clear();
+  shut_down_ = true;
 }
 
 void* CachingAllocator::allocate(std::size_t bytes) {
@@ -45,6 +46,8 @@ void* CachingAllocator::allocate(std::size_t bytes) {
     throw mt::sdk::Error(MT_ERR_OUT_OF_MEMORY,
                          "cannot allocate " + std::to_string(bytes) + " bytes (size overflows)");
   std::lock_guard<std::mutex> lock(mutex_);
+  if (shut_down_)
+    throw mt::sdk::Error(MT_ERR_DEVICE, "the CUDA backend has shut down (process exit)");
   const auto cached = free_.find(bucket);
   if (cached != free_.end() && !cached->second.empty()) {
     void* block = cached->second.back();
@@ -75,6 +78,8 @@ void* CachingAllocator::allocate(std::size_t bytes) {
 
 void CachingAllocator::deallocate(void* block) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (shut_down_)
+    return;  // already returned to the driver
   const auto found = live_.find(block);
   if (found == live_.end())
     throw mt::sdk::Error(MT_ERR_INVALID_ARG,
@@ -97,11 +102,6 @@ std::optional<std::size_t> CachingAllocator::live_bytes(const void* block) const
   if (found == live_.end())
     return std::nullopt;
   return found->second.requested;
-}
-
-cudaError_t CachingAllocator::release_cached() noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return release_cached_locked();
 }
 
 cudaError_t CachingAllocator::release_cached_locked() noexcept {

@@ -21,9 +21,9 @@ class CachingAllocator final : public Workspace {
   CachingAllocator() = default;
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;
-  // Best effort: returns cached blocks to the driver, ignoring errors (at
-  // process exit the CUDA runtime may already be shut down).
-  ~CachingAllocator();
+  // Makes no CUDA call: by the time static destructors run, the CUDA
+  // runtime may be gone. Memory is returned by shut_down() instead.
+  ~CachingAllocator() = default;
 
   // A block of at least `bytes` (> 0) bytes, 256-byte aligned (cudaMalloc's
   // guarantee). Reuses a cached block of the same bucket when there is one;
@@ -39,8 +39,10 @@ class CachingAllocator final : public Workspace {
   // Bytes requested for a live block; nullopt when `block` is not live.
   std::optional<std::size_t> live_bytes(const void* block) const;
 
-  // cudaFree on every cached (not live) block. Returns the first error.
-  cudaError_t release_cached() noexcept;
+  // cudaFree on every block, cached or live, ignoring errors; afterwards
+  // deallocate() accepts any pointer as a no-op and allocate() fails. For
+  // process exit / unload, while the CUDA runtime is still up.
+  void shut_down() noexcept;
 
   // Workspace: temporary blocks for multi-pass kernels.
   void* acquire(std::size_t bytes) override { return allocate(bytes); }
@@ -58,6 +60,7 @@ class CachingAllocator final : public Workspace {
   cudaError_t release_cached_locked() noexcept;
 
   mutable std::mutex mutex_;
+  bool shut_down_ = false;
   std::map<std::size_t, std::vector<void*>> free_;  // bucket size -> cached blocks
   std::unordered_map<const void*, Live> live_;
 };

@@ -124,6 +124,7 @@ void launch_kernel(const char* what, void (*kernel)(Params...), dim3 grid, dim3 
 #else
   // Host builds of these files exist only for the kernel emulation test,
   // which provides this function (tests/emulation).
+  (void)env;
   mt_emulate_launch(kernel, grid, block, std::forward<Args>(args)...);
 #endif
   check_cuda(cudaGetLastError(), (std::string(what) + " kernel launch").c_str());

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 
@@ -103,11 +104,25 @@ void probe_device(mt_plugin_context* ctx) {
   ctx->usable = true;
 }
 
+// Registered with atexit once a context exists, so it runs before the
+// static CUDA runtime's own teardown (registered earlier; atexit handlers of
+// a dlopen'ed library run last-in first-out at exit or at dlclose): device
+// memory goes back while cudaFree still works.
+mt_plugin_context* g_exit_context = nullptr;
+void release_device_memory_at_exit() {
+  if (g_exit_context != nullptr)
+    g_exit_context->allocator.shut_down();
+}
+
 bool ensure_probed(mt_plugin_context* ctx) {
   std::lock_guard<std::mutex> lock(ctx->probe_mutex);
   if (!ctx->probed) {
     probe_device(ctx);
     ctx->probed = true;
+    if (ctx->usable) {
+      g_exit_context = ctx;
+      (void)std::atexit(release_device_memory_at_exit);
+    }
   }
   return ctx->usable;
 }

@@ -1,0 +1,3 @@
+// cuda_runtime.h — stand-in used only by the kernel emulation test (see cuda_emulation.hpp).
+// Not the CUDA runtime.
+#include "cuda_emulation.hpp"

@@ -1,0 +1,3 @@
+// emulated_conv.cpp — src/conv.cu compiled as host C++ against cuda_emulation.hpp
+// for the kernel emulation test. Not part of the plugin.
+#include "conv.cu"

@@ -1,0 +1,3 @@
+// emulated_elementwise.cpp — src/elementwise.cu compiled as host C++ against cuda_emulation.hpp
+// for the kernel emulation test. Not part of the plugin.
+#include "elementwise.cu"

@@ -1,0 +1,3 @@
+// emulated_reduce.cpp — src/reduce.cu compiled as host C++ against cuda_emulation.hpp
+// for the kernel emulation test. Not part of the plugin.
+#include "reduce.cu"
