@@ -1,10 +1,16 @@
-// conv.cpp — convolution as GEMM without materialising im2col: per batch
-// item, out (Cout x OH*OW) = W (Cout x Cin*KH*KW) * X, where X's column n =
-// (i, j) and row q = (c, ki, kj) hold in[c, i ± ki, j ± kj] (0 outside the
-// input). The B-packer of gemm.hpp builds X's panels straight from the input,
-// a run of contiguous input per output row. Conv1d is the H = 1 case. The
-// weight-gradient call (tiny out, huge kernel) is the same code with long K.
-// Not here: validation (plugin.cpp).
+// conv.cpp — MiniTorch's conv1d/conv2d (forward anchored left, reverse
+// anchored right, out-of-range terms 0) on the packed GEMM kernels. Each
+// input image is first copied into a zero-padded buffer whose rows are
+// pitch = OW + KW - 1 wide, so every kernel tap (c, ki, kj) becomes a plain
+// offset into it and no bounds are checked in the inner loops:
+//   * "direct": out[b] (Cout x OH*pitch, extra columns discarded) =
+//     W (Cout x Cin*KH*KW) * X, where row k of X is read in place from the
+//     padded image at offset tap[k] (no im2col, no packing of X);
+//   * "folded": for tiny outputs (the weight-gradient call: out is the
+//     kernel size, the "kernel" is the image) the batch and output pixels
+//     become GEMM rows, C (B*OH*OW x Cout) = X^T * W^T, with a long k that
+//     the GEMM splits across threads.
+// Conv1d is the H = 1 case. Not here: validation (plugin.cpp).
 #include "conv.hpp"
 
 #include "gemm.hpp"
@@ -20,7 +26,7 @@ namespace mt::par {
 
 namespace {
 
-// A 4-D view's geometry, with conv1d lifted to H = 1.
+// A view's 4-D geometry, with conv1d's (B, C, W) lifted to (B, C, 1, W).
 struct Geometry {
   int64_t shape[4];
   int64_t strides[4];
@@ -33,7 +39,7 @@ Geometry lift(const mt_view& v) {
       g.shape[d] = v.shape[d];
       g.strides[d] = v.strides[d];
     }
-  } else {  // (B, C, W) -> (B, C, 1, W)
+  } else {
     g.shape[0] = v.shape[0];
     g.shape[1] = v.shape[1];
     g.shape[2] = 1;
@@ -46,135 +52,308 @@ Geometry lift(const mt_view& v) {
   return g;
 }
 
-// Row q of the implicit matrix: input channel and kernel offsets.
-struct KernelTap {
-  int64_t weight_offset;  // c * ws1 + ki * ws2 + kj * ws3
-  int64_t input_offset;   // c * is1
-  int64_t di;             // row shift: +ki forward, -ki reverse
-  int64_t dj;             // column shift
+template <class T>
+struct Conv {
+  Geometry out, in, w;
+  const T* in_data;
+  const T* w_data;
+  T* out_data;
+  bool reverse;
+  int64_t batch, cin, h, wd, cout, kh, kw, oh, ow;
+  // Padded image: ph rows of `pitch`, one plane per input channel.
+  int64_t pitch, ph, plane, image;  // image = cin * plane + tail
+  // Per k = (c, a, b) in the order of increasing tap offset: the offset into
+  // the padded image and the weight element it pairs with.
+  Scratch<int64_t> tap;
+  Scratch<int64_t> weight_off;
+
+  Conv(const Geometry& og, T* o, const Geometry& ig, const T* i, const Geometry& wg, const T* wt,
+       bool rev, int nr)
+      : out(og),
+        in(ig),
+        w(wg),
+        in_data(i),
+        w_data(wt),
+        out_data(o),
+        reverse(rev),
+        batch(og.shape[0]),
+        cin(ig.shape[1]),
+        h(ig.shape[2]),
+        wd(ig.shape[3]),
+        cout(og.shape[1]),
+        kh(wg.shape[2]),
+        kw(wg.shape[3]),
+        oh(og.shape[2]),
+        ow(og.shape[3]),
+        pitch(ow + kw - 1),
+        ph(oh + kh - 1),
+        plane(ph * pitch),
+        // Reads run past the last row by < pitch + nr elements (discarded
+        // columns and the zero-padded last panel); keep them in bounds.
+        image(cin * plane + pitch + nr),
+        tap(static_cast<std::size_t>(std::max<int64_t>(1, cin * kh * kw))),
+        weight_off(static_cast<std::size_t>(std::max<int64_t>(1, cin * kh * kw))) {
+    int64_t k = 0;
+    for (int64_t c = 0; c < cin; ++c)
+      for (int64_t a = 0; a < kh; ++a)
+        for (int64_t b = 0; b < kw; ++b, ++k) {
+          // Forward reads in[i + ki][j + kj]; the padded image starts at the
+          // input's origin. Reverse reads in[i - ki][j - kj]; the image is
+          // shifted down/right by (kh - 1, kw - 1), so tap a pairs with
+          // ki = kh - 1 - a and the offsets still increase with k.
+          const int64_t ki = reverse ? kh - 1 - a : a;
+          const int64_t kj = reverse ? kw - 1 - b : b;
+          tap[static_cast<std::size_t>(k)] = c * plane + a * pitch + b;
+          weight_off[static_cast<std::size_t>(k)] =
+              c * w.strides[1] + ki * w.strides[2] + kj * w.strides[3];
+        }
+  }
+
+  int64_t k() const { return cin * kh * kw; }
+
+  // Writes the zero-padded copy of input image `b` to dst (image elements).
+  void pad_image(int64_t b, T* dst) const {
+    const int64_t shift_h = reverse ? kh - 1 : 0;
+    const int64_t shift_w = reverse ? kw - 1 : 0;
+    // Padded column jj holds input column jj - shift_w when that is in range.
+    const int64_t j0 = shift_w;
+    const int64_t j1 = std::min(pitch, wd + shift_w);
+    for (int64_t c = 0; c < cin; ++c) {
+      const T* src_plane = in_data + b * in.strides[0] + c * in.strides[1];
+      T* dst_plane = dst + c * plane;
+      for (int64_t ii = 0; ii < ph; ++ii) {
+        T* row = dst_plane + ii * pitch;
+        const int64_t si = ii - shift_h;
+        if (si < 0 || si >= h || j1 <= j0) {
+          std::fill_n(row, pitch, T(0));
+          continue;
+        }
+        const T* src = src_plane + si * in.strides[2];
+        std::fill_n(row, j0, T(0));
+        if (in.strides[3] == 1) {
+          std::memcpy(row + j0, src, sizeof(T) * static_cast<std::size_t>(j1 - j0));
+        } else {
+          for (int64_t jj = j0; jj < j1; ++jj)
+            row[jj] = src[(jj - j0) * in.strides[3]];
+        }
+        std::fill_n(row + j1, pitch - j1, T(0));
+      }
+    }
+    std::fill_n(dst + cin * plane, image - cin * plane, T(0));
+  }
 };
 
+// ---- direct: W * X with X's rows read in place ----------------------------
+
 template <class T>
-void conv_typed(const Geometry& og, T* out_base, const Geometry& ig, const T* in_base,
-                const Geometry& wg, const T* w_base, bool reverse) {
-  const int64_t batch = og.shape[0];
-  const int64_t cout = og.shape[1];
-  const int64_t oh = og.shape[2];
-  const int64_t ow = og.shape[3];
-  const int64_t cin = ig.shape[1];
-  const int64_t h = ig.shape[2];
-  const int64_t w = ig.shape[3];
-  const int64_t kh = wg.shape[2];
-  const int64_t kw = wg.shape[3];
-  const int64_t m = cout;
-  const int64_t n = oh * ow;
-  const int64_t k = cin * kh * kw;
-  if (batch == 0 || m == 0 || n == 0)
-    return;
-
-  Scratch<KernelTap> taps(static_cast<std::size_t>(std::max<int64_t>(k, 1)));
-  const int64_t sign = reverse ? -1 : 1;
-  for (int64_t c = 0, q = 0; c < cin; ++c)
-    for (int64_t ki = 0; ki < kh; ++ki)
-      for (int64_t kj = 0; kj < kw; ++kj, ++q)
-        taps[static_cast<std::size_t>(q)] =
-            KernelTap{c * wg.strides[1] + ki * wg.strides[2] + kj * wg.strides[3],
-                      c * ig.strides[1], sign * ki, sign * kj};
-
+void conv_direct(const Conv<T>& cv) {
   const GemmKernel<T>& kern = gemm_kernel<T>();
-  const int mr = kern.mr;
-  const int nr = kern.nr;
-  const int64_t ws0 = wg.strides[0];
-  const int64_t is2 = ig.strides[2];
-  const int64_t is3 = ig.strides[3];
-  const KernelTap* tap = taps.data();
+  const Tile<T>& tile = kern.tile_for(cv.cout);
+  const int64_t mr = tile.mr;
+  const int64_t nr = kern.nr;
+  const int64_t k = cv.k();
+  const int64_t kc_max = std::min(k, kern.kc);
+  const int64_t m_panels = ceil_div(cv.cout, mr);
+  const int64_t cols = cv.oh * cv.pitch;  // GEMM columns of one image
+  const int64_t n_panels = ceil_div(cols, nr);
+  const int64_t ldc = n_panels * nr;
 
-  auto pack_w = [&](T* dst, int64_t i0, int64_t rows, int64_t p0, int64_t kc) {
+  // The whole weight matrix, packed once: panel q, row r, tap p at
+  // a_pack[q * mr * k + p * mr + r] (so any kc slice of a panel is contiguous).
+  Scratch<T> a_pack(static_cast<std::size_t>(m_panels * mr * k));
+  for (int64_t q = 0; q < m_panels; ++q) {
+    T* panel = a_pack.data() + q * mr * k;
+    for (int64_t r = 0; r < mr; ++r) {
+      const int64_t o = q * mr + r;
+      const T* wrow = cv.w_data + o * cv.w.strides[0];
+      for (int64_t p = 0; p < k; ++p)
+        panel[p * mr + r] = o < cv.cout ? wrow[cv.weight_off[static_cast<std::size_t>(p)]] : T(0);
+    }
+  }
+
+  // Computes panels [q0, q1) of image b from its padded copy into c_img
+  // (m_panels * mr rows of ldc), then copies the valid part to out.
+  auto compute = [&](int64_t b, const T* image, T* c_img, int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) {
+      for (int64_t pc = 0; pc < k; pc += kc_max) {
+        const int64_t kc = std::min(kc_max, k - pc);
+        const int64_t* offs = cv.tap.data() + pc;
+        for (int64_t ir = 0; ir < m_panels; ++ir)
+          tile.micro(kc, a_pack.data() + ir * mr * k + pc * mr, image + q * nr, offs,
+                     c_img + ir * mr * ldc + q * nr, ldc, pc > 0 ? 1 : 0);
+      }
+    }
+    // Column n = i * pitch + j of the GEMM is output pixel (i, j), j < ow.
+    T* out_b = cv.out_data + b * cv.out.strides[0];
+    const int64_t n0 = q0 * nr;
+    const int64_t n1 = std::min(cols, q1 * nr);
+    const int64_t os3 = cv.out.strides[3];
+    for (int64_t o = 0; o < cv.cout; ++o) {
+      const T* crow = c_img + o * ldc;
+      T* orow = out_b + o * cv.out.strides[1];
+      for (int64_t i = n0 / cv.pitch; i * cv.pitch < n1; ++i) {
+        const int64_t ja = std::max<int64_t>(0, n0 - i * cv.pitch);
+        const int64_t jb = std::min(cv.ow, n1 - i * cv.pitch);
+        const T* src = crow + i * cv.pitch;
+        T* dst = orow + i * cv.out.strides[2];
+        for (int64_t j = ja; j < jb; ++j)
+          dst[j * os3] = src[j];
+      }
+    }
+  };
+
+  const int threads = thread_count();
+  const std::size_t image_elems = static_cast<std::size_t>(cv.image);
+  const std::size_t c_elems = static_cast<std::size_t>(m_panels * mr * ldc);
+  if (threads == 1 || cv.batch >= 2 * threads) {
+    // Whole images per task: pad, multiply and copy out while hot in cache.
+    const int64_t work = cv.cout * cols * k;
+    parallel_for(0, cv.batch, std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, work)),
+                 [&](int64_t b0, int64_t b1) {
+                   Scratch<T> image(image_elems);
+                   Scratch<T> c_img(c_elems);
+                   for (int64_t b = b0; b < b1; ++b) {
+                     cv.pad_image(b, image.data());
+                     compute(b, image.data(), c_img.data(), 0, n_panels);
+                   }
+                 });
+    return;
+  }
+  // Few images: pad them all, then split each image's columns into groups.
+  Scratch<T> images(image_elems * static_cast<std::size_t>(cv.batch));
+  Scratch<T> c_all(c_elems * static_cast<std::size_t>(cv.batch));
+  parallel_for(0, cv.batch, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      cv.pad_image(b, images.data() + static_cast<std::size_t>(b) * image_elems);
+  });
+  const int64_t groups = std::min(n_panels, ceil_div(4 * threads, cv.batch));
+  parallel_tasks(cv.batch * groups, [&](int64_t task) {
+    const int64_t b = task / groups;
+    const int64_t g = task % groups;
+    compute(b, images.data() + static_cast<std::size_t>(b) * image_elems,
+            c_all.data() + static_cast<std::size_t>(b) * c_elems, g * n_panels / groups,
+            (g + 1) * n_panels / groups);
+  });
+}
+
+// ---- folded: pixels as rows, for tiny outputs -------------------------------
+
+// dst[p * ld + r] = rows[r][p] for r < nrows, p < len (rows of any address).
+template <class T>
+void transpose_runs(T* dst, int64_t ld, const T* const* rows, int64_t nrows, int64_t len) {
+  constexpr int64_t kStep = 64 / sizeof(T);
+  T tile[kMaxTileEdge][kStep];
+  for (int64_t p0 = 0; p0 < len; p0 += kStep) {
+    const int64_t pl = std::min(kStep, len - p0);
+    for (int64_t r = 0; r < nrows; ++r)
+      for (int64_t q = 0; q < pl; ++q)
+        tile[r][q] = rows[r][p0 + q];
+    for (int64_t q = 0; q < pl; ++q)
+      for (int64_t r = 0; r < nrows; ++r)
+        dst[(p0 + q) * ld + r] = tile[r][q];
+  }
+}
+
+// run[p] = how many taps from p on have offsets rising by exactly 1.
+inline void unit_runs(const int64_t* off, int64_t k, int64_t* run) {
+  for (int64_t p = k - 1; p >= 0; --p)
+    run[p] = (p + 1 < k && off[p + 1] == off[p] + 1) ? run[p + 1] + 1 : 1;
+}
+
+template <class T>
+void conv_folded(const Conv<T>& cv) {
+  const int nr = gemm_kernel<T>().nr;
+  const int64_t k = cv.k();
+  const int64_t pixels = cv.oh * cv.ow;
+  const int64_t m = cv.batch * pixels;
+  const int64_t n = cv.cout;
+
+  Scratch<T> images(static_cast<std::size_t>(cv.image * cv.batch));
+  parallel_for(0, cv.batch, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      cv.pad_image(b, images.data() + b * cv.image);
+  });
+  Scratch<int64_t> tap_run(static_cast<std::size_t>(std::max<int64_t>(1, k)));
+  Scratch<int64_t> w_run(static_cast<std::size_t>(std::max<int64_t>(1, k)));
+  unit_runs(cv.tap.data(), k, tap_run.data());
+  unit_runs(cv.weight_off.data(), k, w_run.data());
+
+  // A(row = (b, i, j), tap p) = image_b[i * pitch + j + tap[p]].
+  auto pack_x = [&](T* dst, int64_t i0, int64_t rows, int64_t p0, int64_t kc, int mr) {
     for (int64_t ip = 0; ip < rows; ip += mr) {
       T* panel = dst + (ip / mr) * mr * kc;
       const int64_t pr = std::min<int64_t>(mr, rows - ip);
+      const T* base[kMaxTileEdge];
       for (int64_t r = 0; r < pr; ++r) {
-        const T* wrow = w_base + (i0 + ip + r) * ws0;
-        for (int64_t p = 0; p < kc; ++p)
-          panel[p * mr + r] = wrow[tap[p0 + p].weight_offset];
+        const int64_t row = i0 + ip + r;
+        const int64_t b = row / pixels;
+        const int64_t pix = row % pixels;
+        base[r] = images.data() + b * cv.image + (pix / cv.ow) * cv.pitch + pix % cv.ow;
+      }
+      for (int64_t p = p0; p < p0 + kc;) {
+        const int64_t len = std::min(tap_run[static_cast<std::size_t>(p)], p0 + kc - p);
+        const T* src[kMaxTileEdge];
+        for (int64_t r = 0; r < pr; ++r)
+          src[r] = base[r] + cv.tap[static_cast<std::size_t>(p)];
+        transpose_runs(panel + (p - p0) * mr, mr, src, pr, len);
+        p += len;
       }
       for (int64_t r = pr; r < mr; ++r)
         for (int64_t p = 0; p < kc; ++p)
           panel[p * mr + r] = T(0);
     }
   };
-
-  // Output matrix of one batch item: rows o, columns n = i * ow + j. If the
-  // out view does not step evenly over (i, j), compute into a dense buffer.
-  const bool dense_out = oh == 1 || og.strides[2] == ow * og.strides[3];
-
-  auto one_item = [&](int64_t b, bool parallel) {
-    const T* in_b = in_base + b * ig.strides[0];
-    auto pack_x = [&](T* dst, int64_t j0, int64_t cols, int64_t p0, int64_t kc) {
-      const int64_t i_first = j0 / ow;
-      const int64_t j_first = j0 % ow;
-      for (int64_t p = 0; p < kc; ++p) {
-        const KernelTap& t = tap[p0 + p];
-        const T* plane = in_b + t.input_offset;
-        T* d = dst + p * nr;
-        int64_t left = cols;
-        int64_t i = i_first;
-        int64_t j = j_first;
-        while (left > 0) {
-          const int64_t len = std::min(left, ow - j);
-          const int64_t ii = i + t.di;
-          if (ii < 0 || ii >= h) {
-            std::fill_n(d, len, T(0));
-          } else {
-            // Input columns jj = j + dj + u for u in [0, len); valid where 0 <= jj < w.
-            const int64_t jj0 = j + t.dj;
-            const int64_t u0 = std::clamp<int64_t>(-jj0, 0, len);
-            const int64_t u1 = std::clamp<int64_t>(w - jj0, u0, len);
-            std::fill_n(d, u0, T(0));
-            const T* src = plane + ii * is2 + (jj0 + u0) * is3;
-            if (is3 == 1) {
-              std::memcpy(d + u0, src, sizeof(T) * static_cast<std::size_t>(u1 - u0));
-            } else {
-              for (int64_t u = u0; u < u1; ++u)
-                d[u] = src[(u - u0) * is3];
-            }
-            std::fill_n(d + u1, len - u1, T(0));
-          }
-          d += len;
-          left -= len;
-          ++i;
-          j = 0;
-        }
-        std::fill_n(dst + p * nr + cols, nr - cols, T(0));
-      }
-    };
-    T* out_b = out_base + b * og.strides[0];
-    if (dense_out) {
-      const OutMatrix<T> c{out_b, og.strides[1], og.strides[3]};
-      gemm_blocked<T>(m, n, k, pack_w, pack_x, c, parallel);
-      return;
+  // B(tap p, o) = w[o][weight_off[p]].
+  auto pack_w = [&](T* dst, int64_t j0, int64_t ncols, int64_t p0, int64_t kc) {
+    const T* base[kMaxTileEdge];
+    for (int64_t c = 0; c < ncols; ++c)
+      base[c] = cv.w_data + (j0 + c) * cv.w.strides[0];
+    for (int64_t p = p0; p < p0 + kc;) {
+      const int64_t len = std::min(w_run[static_cast<std::size_t>(p)], p0 + kc - p);
+      const T* src[kMaxTileEdge];
+      for (int64_t c = 0; c < ncols; ++c)
+        src[c] = base[c] + cv.weight_off[static_cast<std::size_t>(p)];
+      transpose_runs(dst + (p - p0) * nr, nr, src, ncols, len);
+      p += len;
     }
-    Scratch<T> tmp(static_cast<std::size_t>(m * n));
-    gemm_blocked<T>(m, n, k, pack_w, pack_x, OutMatrix<T>{tmp.data(), n, 1}, parallel);
-    for (int64_t o = 0; o < m; ++o)
-      for (int64_t i = 0; i < oh; ++i)
-        for (int64_t j = 0; j < ow; ++j)
-          out_b[o * og.strides[1] + i * og.strides[2] + j * og.strides[3]] =
-              tmp[static_cast<std::size_t>(o * n + i * ow + j)];
+    for (int64_t p = 0; p < kc; ++p)
+      for (int64_t c = ncols; c < nr; ++c)
+        dst[p * nr + c] = T(0);
   };
 
-  const int threads = thread_count();
-  const int64_t work = m * n * k;
-  if (threads > 1 && batch >= threads && work * batch >= (int64_t{1} << 16)) {
-    parallel_for(0, batch, 1, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b)
-        one_item(b, false);
-    });
+  Scratch<T> result(static_cast<std::size_t>(m * n));
+  gemm_blocked<T>(m, n, k, pack_x, pack_w, OutMatrix<T>{result.data(), n, 1},
+                  thread_count() > 1 && m * n * k >= (int64_t{1} << 18));
+  for (int64_t row = 0; row < m; ++row) {
+    const int64_t b = row / pixels;
+    const int64_t pix = row % pixels;
+    T* dst = cv.out_data + b * cv.out.strides[0] + (pix / cv.ow) * cv.out.strides[2] +
+             (pix % cv.ow) * cv.out.strides[3];
+    for (int64_t o = 0; o < n; ++o)
+      dst[o * cv.out.strides[1]] = result[static_cast<std::size_t>(row * n + o)];
+  }
+}
+
+template <class T>
+void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, const Geometry& wg,
+                const T* w, bool reverse) {
+  const Conv<T> cv(og, out, ig, in, wg, w, reverse, gemm_kernel<T>().nr);
+  if (cv.k() == 0) {
+    for (int64_t b = 0; b < cv.batch; ++b)
+      for (int64_t o = 0; o < cv.cout; ++o)
+        for (int64_t i = 0; i < cv.oh; ++i)
+          for (int64_t j = 0; j < cv.ow; ++j)
+            out[b * og.strides[0] + o * og.strides[1] + i * og.strides[2] + j * og.strides[3]] =
+                T(0);
     return;
   }
-  const bool parallel = threads > 1 && work >= (int64_t{1} << 18);
-  for (int64_t b = 0; b < batch; ++b)
-    one_item(b, parallel);
+  // The direct form computes pitch - ow discarded columns per output row;
+  // worth it while they are a small share (and there are whole panels).
+  const bool direct = 4 * (cv.kw - 1) <= cv.ow && cv.oh * cv.pitch >= gemm_kernel<T>().nr;
+  if (direct)
+    conv_direct(cv);
+  else
+    conv_folded(cv);
 }
 
 void conv(const mt_view& out, const mt_view& in, const mt_view& weight, bool reverse) {

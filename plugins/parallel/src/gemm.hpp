@@ -35,14 +35,14 @@ inline int64_t ceil_div(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
-// dst[p * ld + r] = src[r * rs + p] for r < rows (<= 32), p < len: a
+// dst[p * ld + r] = src[r * rs + p] for r < rows (<= kMaxTileEdge), p < len: a
 // transpose of `rows` unit-stride source rows. Each source row is read a
 // cache line at a time into a small tile first: reading the rows element by
 // element in lockstep would thrash L1 when rs is a multiple of 4 KiB.
 template <class T>
 void transpose_rows(T* dst, int64_t ld, const T* src, int64_t rs, int64_t rows, int64_t len) {
   constexpr int64_t kStep = 64 / sizeof(T);
-  T tile[32][kStep];
+  T tile[kMaxTileEdge][kStep];
   for (int64_t p0 = 0; p0 < len; p0 += kStep) {
     const int64_t pl = std::min(kStep, len - p0);
     if (pl == kStep) {
@@ -125,11 +125,11 @@ void pack_b_panel_strided(T* dst, const StridedMatrix<T>& b, int64_t j0, int64_t
 }
 
 // The blocking loops of gemm_blocked, for one k range.
-// C (m x n) = A (m x k) * B (k x n). pack_a(dst, i0, m, p0, kc) packs A
-// rows like pack_a_strided; pack_b(dst, j0, cols, p0, kc) packs one B panel
-// like pack_b_panel_strided. With `parallel`, packing and the tile loops run
-// on the arena; the summation order of every C element is the same either
-// way (k ascending, in kc slices), so results do not depend on threads.
+// C (m x n) = A (m x k) * B (k x n). pack_a(dst, i0, m, p0, kc, mr) packs A
+// rows like pack_a_strided (for the mr the driver chose); pack_b(dst, j0, cols, p0, kc) packs one B
+// panel like pack_b_panel_strided. With `parallel`, packing and the tile loops run on the arena;
+// the summation order of every C element is the same either way (k ascending, in kc slices), so
+// results do not depend on threads.
 template <class T, class PackA, class PackB>
 void gemm_core(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const PackB& pack_b,
                const OutMatrix<T>& c, bool parallel) {
@@ -142,7 +142,9 @@ void gemm_core(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const PackB
     return;
   }
   const GemmKernel<T>& kern = gemm_kernel<T>();
-  const int mr = kern.mr;
+  const Tile<T>& tile_shape = kern.tile_for(m);
+  const int mr = tile_shape.mr;
+  const MicroKernel<T> micro = tile_shape.micro;
   const int nr = kern.nr;
   const int threads = parallel ? thread_count() : 1;
   if (threads == 1)
@@ -192,7 +194,7 @@ void gemm_core(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const PackB
         if (rows <= 0 || q0 >= q1)
           return;
         Scratch<T> a_pack(static_cast<std::size_t>((panel1 - panel0) * mr * kc));
-        pack_a(a_pack.data(), i0, rows, pc, kc);
+        pack_a(a_pack.data(), i0, rows, pc, kc, mr);
         alignas(64) T tile[kMaxTileElements];
         // The mr x kc sliver of A stays in L1 while the kc x nr panels of
         // B stream past it from L2.
@@ -205,10 +207,10 @@ void gemm_core(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const PackB
             const T* bq = bp + q * nr * kc;
             T* cq = c.data + (i0 + ir) * c.rs + j * c.cs;
             if (c_unit && tile_rows == mr && cols == nr) {
-              kern.micro(kc, aq, bq, nullptr, cq, c.rs, accumulate);
+              micro(kc, aq, bq, nullptr, cq, c.rs, accumulate);
               continue;
             }
-            kern.micro(kc, aq, bq, nullptr, tile, nr, 0);
+            micro(kc, aq, bq, nullptr, tile, nr, 0);
             for (int64_t r = 0; r < tile_rows; ++r)
               for (int64_t jj = 0; jj < cols; ++jj) {
                 T& dst = cq[r * c.rs + jj * c.cs];
@@ -254,8 +256,8 @@ void gemm_blocked(int64_t m, int64_t n, int64_t k, const PackA& pack_a, const Pa
       const int64_t kb = ch * chunk;
       gemm_core<T>(
           m, n, std::min(chunk, k - kb),
-          [&](T* dst, int64_t i0, int64_t rows, int64_t p0, int64_t kc) {
-            pack_a(dst, i0, rows, kb + p0, kc);
+          [&](T* dst, int64_t i0, int64_t rows, int64_t p0, int64_t kc, int mr) {
+            pack_a(dst, i0, rows, kb + p0, kc, mr);
           },
           [&](T* dst, int64_t j0, int64_t cols, int64_t p0, int64_t kc) {
             pack_b(dst, j0, cols, kb + p0, kc);
@@ -287,8 +289,8 @@ void gemm_strided(int64_t m, int64_t n, int64_t k, const StridedMatrix<T>& a,
   const GemmKernel<T>& kern = gemm_kernel<T>();
   gemm_blocked<T>(
       m, n, k,
-      [&](T* dst, int64_t i0, int64_t rows, int64_t p0, int64_t kc) {
-        pack_a_strided(dst, a, i0, rows, p0, kc, kern.mr);
+      [&](T* dst, int64_t i0, int64_t rows, int64_t p0, int64_t kc, int mr) {
+        pack_a_strided(dst, a, i0, rows, p0, kc, mr);
       },
       [&](T* dst, int64_t j0, int64_t cols, int64_t p0, int64_t kc) {
         pack_b_panel_strided(dst, b, j0, cols, p0, kc, kern.nr);

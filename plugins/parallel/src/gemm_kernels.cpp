@@ -81,37 +81,49 @@ template <class T, int VB, int MR, int NV, bool ROWS>
 #if defined(__x86_64__)
 #define MT_TARGET_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define MT_TARGET_AVX2 __attribute__((target("avx2,fma")))
-MT_DEFINE_KERNEL(sgemm_avx512, MT_TARGET_AVX512, float, 64, 12, 2)
-MT_DEFINE_KERNEL(dgemm_avx512, MT_TARGET_AVX512, double, 64, 12, 2)
-MT_DEFINE_KERNEL(sgemm_avx2, MT_TARGET_AVX2, float, 32, 6, 2)
-MT_DEFINE_KERNEL(dgemm_avx2, MT_TARGET_AVX2, double, 32, 6, 2)
+MT_DEFINE_KERNEL(sgemm_avx512_12, MT_TARGET_AVX512, float, 64, 12, 2)
+MT_DEFINE_KERNEL(sgemm_avx512_8, MT_TARGET_AVX512, float, 64, 8, 2)
+MT_DEFINE_KERNEL(dgemm_avx512_12, MT_TARGET_AVX512, double, 64, 12, 2)
+MT_DEFINE_KERNEL(dgemm_avx512_8, MT_TARGET_AVX512, double, 64, 8, 2)
+MT_DEFINE_KERNEL(sgemm_avx2_6, MT_TARGET_AVX2, float, 32, 6, 2)
+MT_DEFINE_KERNEL(sgemm_avx2_4, MT_TARGET_AVX2, float, 32, 4, 2)
+MT_DEFINE_KERNEL(dgemm_avx2_6, MT_TARGET_AVX2, double, 32, 6, 2)
+MT_DEFINE_KERNEL(dgemm_avx2_4, MT_TARGET_AVX2, double, 32, 4, 2)
 #endif
 // Baseline: 16-byte vectors (SSE2 / NEON), 12 accumulators of 16 registers.
-MT_DEFINE_KERNEL(sgemm_generic, , float, 16, 6, 2)
-MT_DEFINE_KERNEL(dgemm_generic, , double, 16, 6, 2)
+MT_DEFINE_KERNEL(sgemm_generic_6, , float, 16, 6, 2)
+MT_DEFINE_KERNEL(sgemm_generic_4, , float, 16, 4, 2)
+MT_DEFINE_KERNEL(dgemm_generic_6, , double, 16, 6, 2)
+MT_DEFINE_KERNEL(dgemm_generic_4, , double, 16, 4, 2)
 #undef MT_DEFINE_KERNEL
 
 // Block sizes. The driver keeps an mr x kc sliver of A in L1 while kc x nr
 // panels of B stream past it from L2, so kc x nc of B (about 1 MiB) is sized
 // for L2 and kc x nr (16-32 KiB) for L1; mc only sets the task granularity.
-constexpr GemmKernel<float> kSgemmGeneric{"generic", 6, 8, 192, 256, 1024, &sgemm_generic};
-constexpr GemmKernel<double> kDgemmGeneric{"generic", 6, 4, 96, 256, 512, &dgemm_generic};
+constexpr GemmKernel<float> kSgemmGeneric{
+    "generic", {6, &sgemm_generic_6}, {4, &sgemm_generic_4}, 8, 192, 256, 1024};
+constexpr GemmKernel<double> kDgemmGeneric{
+    "generic", {6, &dgemm_generic_6}, {4, &dgemm_generic_4}, 4, 96, 256, 512};
 #if defined(__x86_64__)
-constexpr GemmKernel<float> kSgemmAvx2{"avx2", 6, 16, 192, 256, 1024, &sgemm_avx2};
-constexpr GemmKernel<double> kDgemmAvx2{"avx2", 6, 8, 96, 256, 512, &dgemm_avx2};
-constexpr GemmKernel<float> kSgemmAvx512{"avx512", 12, 32, 384, 256, 1024, &sgemm_avx512};
-constexpr GemmKernel<double> kDgemmAvx512{"avx512", 12, 16, 192, 256, 512, &dgemm_avx512};
+constexpr GemmKernel<float> kSgemmAvx2{"avx2", {6, &sgemm_avx2_6}, {4, &sgemm_avx2_4}, 16, 192, 256,
+                                       1024};
+constexpr GemmKernel<double> kDgemmAvx2{"avx2", {6, &dgemm_avx2_6}, {4, &dgemm_avx2_4}, 8, 96, 256,
+                                        512};
+constexpr GemmKernel<float> kSgemmAvx512{
+    "avx512", {12, &sgemm_avx512_12}, {8, &sgemm_avx512_8}, 32, 384, 256, 1024};
+constexpr GemmKernel<double> kDgemmAvx512{
+    "avx512", {12, &dgemm_avx512_12}, {8, &dgemm_avx512_8}, 16, 192, 256, 512};
 #endif
 
-constexpr bool fits_tile(int mr, int nr) {
-  return mr * nr <= kMaxTileElements;
+template <class T>
+constexpr bool valid(const GemmKernel<T>& k) {
+  return k.wide.mr * k.nr <= kMaxTileElements && k.wide.mr <= kMaxTileEdge &&
+         k.nr <= kMaxTileEdge && k.narrow.mr <= k.wide.mr && k.mc % k.wide.mr == 0 &&
+         k.mc % k.narrow.mr == 0 && k.nc % k.nr == 0;
 }
-static_assert(fits_tile(kSgemmGeneric.mr, kSgemmGeneric.nr) &&
-              fits_tile(kDgemmGeneric.mr, kDgemmGeneric.nr));
+static_assert(valid(kSgemmGeneric) && valid(kDgemmGeneric));
 #if defined(__x86_64__)
-static_assert(fits_tile(kSgemmAvx512.mr, kSgemmAvx512.nr) &&
-              fits_tile(kDgemmAvx512.mr, kDgemmAvx512.nr) &&
-              fits_tile(kSgemmAvx2.mr, kSgemmAvx2.nr) && fits_tile(kDgemmAvx2.mr, kDgemmAvx2.nr));
+static_assert(valid(kSgemmAvx2) && valid(kDgemmAvx2) && valid(kSgemmAvx512) && valid(kDgemmAvx512));
 #endif
 
 }  // namespace

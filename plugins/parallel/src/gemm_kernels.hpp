@@ -21,18 +21,34 @@ template <class T>
 using MicroKernel = void (*)(int64_t kc, const T* a, const T* b, const int64_t* b_off, T* c,
                              int64_t rs_c, int accumulate);
 
-// Largest mr * nr of any kernel (the driver's edge-tile buffer size).
+// Largest mr * nr of any tile (the driver's edge-tile buffer size), and the
+// largest mr or nr (packing helpers size their stack buffers by it).
 inline constexpr int kMaxTileElements = 512;
+inline constexpr int kMaxTileEdge = 32;
+
+// One register tile shape: mr rows by the kernel set's nr columns.
+template <class T>
+struct Tile {
+  int mr;
+  MicroKernel<T> micro;
+};
 
 template <class T>
 struct GemmKernel {
   const char* name;
-  int mr;      // rows of the register tile
-  int nr;      // columns of the register tile
-  int64_t mc;  // rows of A per packed block (L2), a multiple of mr
-  int64_t kc;  // depth per packed block (a kc x nr panel of B stays in L1)
-  int64_t nc;  // columns of B per packed block (L3), a multiple of nr
-  MicroKernel<T> micro;
+  Tile<T> wide;    // the fastest tile
+  Tile<T> narrow;  // fewer rows, for row counts the wide one would pad a lot (e.g. 64 = 5.3 x 12)
+  int nr;          // columns of the register tile
+  int64_t mc;      // rows of A per task block, a multiple of both mr
+  int64_t kc;      // depth per packed block (a kc x nr panel of B stays in L1)
+  int64_t nc;      // columns of B per packed block (kc x nc sized for L2), a multiple of nr
+
+  // The tile that pads m rows least (the wide one on a tie).
+  const Tile<T>& tile_for(int64_t m) const {
+    const int64_t pad_wide = (m + wide.mr - 1) / wide.mr * wide.mr - m;
+    const int64_t pad_narrow = (m + narrow.mr - 1) / narrow.mr * narrow.mr - m;
+    return pad_narrow < pad_wide ? narrow : wide;
+  }
 };
 
 // The kernels for `isa` (falling back to narrower ones if not compiled in).
