@@ -67,8 +67,9 @@ struct Conv {
   Scratch<int64_t> tap;
   Scratch<int64_t> weight_off;
 
+  // row_pitch >= ow + kw - 1: the width of the padded rows.
   Conv(const Geometry& og, T* o, const Geometry& ig, const T* i, const Geometry& wg, const T* wt,
-       bool rev, int nr)
+       bool rev, int64_t row_pitch, int nr)
       : out(og),
         in(ig),
         w(wg),
@@ -85,7 +86,7 @@ struct Conv {
         kw(wg.shape[3]),
         oh(og.shape[2]),
         ow(og.shape[3]),
-        pitch(ow + kw - 1),
+        pitch(row_pitch),
         ph(oh + kh - 1),
         plane(ph * pitch),
         // Reads run past the last row by < pitch + nr elements (discarded
@@ -334,26 +335,177 @@ void conv_folded(const Conv<T>& cv) {
   }
 }
 
+// ---- dot: tiny outputs with long kernel rows ---------------------------------
+
+// out[b, o, i, j] = sum_{c, ki} <w[o, c, ki, :], image_b[c, i + ki, j : j + kw]>:
+// both sides are contiguous along kj, so each output is a dot product of
+// vectors (weight rows zero-padded to a multiple of the vector length, the
+// image's lanes past kw masked off) and nothing is packed. Forward only.
+template <class T>
+void conv_dot(const Conv<T>& cv, int64_t kwp) {
+  const DotKernel<T>& dk = dot_kernel<T>();
+  const int64_t rows = cv.cin * cv.kh;
+  const int64_t o_blocks = ceil_div(cv.cout, dk.mo);
+  const int64_t pixels = cv.oh * cv.ow;
+  const int64_t p_blocks = ceil_div(pixels, dk.mp);
+
+  // Weights as (o, r = (c, ki), kwp) with zeros past kw and past cout.
+  Scratch<T> wpad(static_cast<std::size_t>(o_blocks * dk.mo * rows * kwp));
+  parallel_for(0, o_blocks * dk.mo, 1, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      T* dst = wpad.data() + o * rows * kwp;
+      std::fill_n(dst, rows * kwp, T(0));
+      if (o >= cv.cout)
+        continue;
+      for (int64_t c = 0; c < cv.cin; ++c)
+        for (int64_t ki = 0; ki < cv.kh; ++ki) {
+          const T* src =
+              cv.w_data + o * cv.w.strides[0] + c * cv.w.strides[1] + ki * cv.w.strides[2];
+          T* row = dst + (c * cv.kh + ki) * kwp;
+          for (int64_t kj = 0; kj < cv.kw; ++kj)
+            row[kj] = src[kj * cv.w.strides[3]];
+        }
+    }
+  });
+  Scratch<int64_t> x_off(static_cast<std::size_t>(rows));
+  for (int64_t c = 0; c < cv.cin; ++c)
+    for (int64_t ki = 0; ki < cv.kh; ++ki)
+      x_off[static_cast<std::size_t>(c * cv.kh + ki)] = c * cv.plane + ki * cv.pitch;
+  Scratch<T> images(static_cast<std::size_t>(cv.image * cv.batch));
+  parallel_for(0, cv.batch, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      cv.pad_image(b, images.data() + b * cv.image);
+  });
+
+  // Tasks: (block of mo weight rows, group of images). Within a task the
+  // (c, ki) rows go in chunks whose weights (mo x chunk x kwp) stay in L2
+  // while every image of the group and every pixel uses them; the chunk
+  // results are summed in chunk order (a shape-only order).
+  const int64_t chunk_rows =
+      std::max<int64_t>(1, (int64_t{512} << 10) / (dk.mo * kwp * static_cast<int64_t>(sizeof(T))));
+  const int64_t group = std::min<int64_t>(cv.batch, 8);
+  const int64_t groups = ceil_div(cv.batch, group);
+  const int64_t work = rows * kwp * dk.mo * pixels * group;  // multiply-adds per task
+  parallel_for(
+      0, o_blocks * groups, std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(1, work)),
+      [&](int64_t t0, int64_t t1) {
+        Scratch<T> sums(static_cast<std::size_t>(group * p_blocks * dk.mo * dk.mp));
+        T result[kMaxTileElements];
+        int64_t px[kMaxTileEdge];
+        for (int64_t t = t0; t < t1; ++t) {
+          const int64_t ob = t / groups;
+          const int64_t o0 = ob * dk.mo;
+          const int64_t b0 = (t % groups) * group;
+          const int64_t nb = std::min(group, cv.batch - b0);
+          for (int64_t r0 = 0; r0 < rows; r0 += chunk_rows) {
+            const int64_t nrows = std::min(chunk_rows, rows - r0);
+            for (int64_t bi = 0; bi < nb; ++bi)
+              for (int64_t pb = 0; pb < p_blocks; ++pb) {
+                for (int q = 0; q < dk.mp; ++q) {
+                  // Past the last pixel, repeat it (its results are dropped).
+                  const int64_t pix = std::min(pb * dk.mp + q, pixels - 1);
+                  px[q] = (pix / cv.ow) * cv.pitch + pix % cv.ow;
+                }
+                dk.run(nrows, kwp / dk.vl, cv.kw - (kwp - dk.vl),
+                       wpad.data() + o0 * rows * kwp + r0 * kwp, kwp, rows * kwp,
+                       images.data() + (b0 + bi) * cv.image, x_off.data() + r0, px, result);
+                T* dst = sums.data() + (bi * p_blocks + pb) * dk.mo * dk.mp;
+                for (int e = 0; e < dk.mo * dk.mp; ++e)
+                  dst[e] = r0 == 0 ? result[e] : dst[e] + result[e];
+              }
+          }
+          for (int64_t bi = 0; bi < nb; ++bi)
+            for (int64_t o = o0; o < std::min(cv.cout, o0 + dk.mo); ++o)
+              for (int64_t pix = 0; pix < pixels; ++pix) {
+                const int64_t pb = pix / dk.mp;
+                cv.out_data[(b0 + bi) * cv.out.strides[0] + o * cv.out.strides[1] +
+                            (pix / cv.ow) * cv.out.strides[2] + (pix % cv.ow) * cv.out.strides[3]] =
+                    sums[static_cast<std::size_t>(
+                        ((bi * p_blocks + pb) * dk.mo + (o - o0)) * dk.mp + pix % dk.mp)];
+              }
+        }
+      });
+}
+
+// ---- exact: the definition's loops -------------------------------------------
+
+// Used only when the weights hold inf or NaN. The definition skips
+// out-of-range input terms, while the forms above multiply the weight by a
+// zero standing in for the input (inf * 0 = NaN); everything else about
+// their results is the same.
+template <class T>
+void conv_exact(const Geometry& og, T* out, const Geometry& ig, const T* in, const Geometry& wg,
+                const T* w, bool reverse) {
+  const int64_t cout = og.shape[1];
+  const int64_t sign = reverse ? -1 : 1;
+  parallel_for(0, og.shape[0] * cout, 1, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t b = t / cout;
+      const int64_t o = t % cout;
+      for (int64_t i = 0; i < og.shape[2]; ++i)
+        for (int64_t j = 0; j < og.shape[3]; ++j) {
+          T acc = T(0);
+          for (int64_t c = 0; c < ig.shape[1]; ++c)
+            for (int64_t ki = 0; ki < wg.shape[2]; ++ki) {
+              const int64_t si = i + sign * ki;
+              if (si < 0 || si >= ig.shape[2])
+                continue;
+              for (int64_t kj = 0; kj < wg.shape[3]; ++kj) {
+                const int64_t sj = j + sign * kj;
+                if (sj < 0 || sj >= ig.shape[3])
+                  continue;
+                acc += in[b * ig.strides[0] + c * ig.strides[1] + si * ig.strides[2] +
+                          sj * ig.strides[3]] *
+                       w[o * wg.strides[0] + c * wg.strides[1] + ki * wg.strides[2] +
+                         kj * wg.strides[3]];
+              }
+            }
+          out[b * og.strides[0] + o * og.strides[1] + i * og.strides[2] + j * og.strides[3]] = acc;
+        }
+    }
+  });
+}
+
+template <class T>
+bool all_finite(const Geometry& g, const T* data) {
+  for (int64_t a = 0; a < g.shape[0]; ++a)
+    for (int64_t b = 0; b < g.shape[1]; ++b)
+      for (int64_t c = 0; c < g.shape[2]; ++c) {
+        const T* row = data + a * g.strides[0] + b * g.strides[1] + c * g.strides[2];
+        T probe = T(0);
+        for (int64_t d = 0; d < g.shape[3]; ++d)
+          probe *= row[d * g.strides[3]];  // stays 0 unless an element is inf or NaN
+        if (probe != T(0))
+          return false;
+      }
+  return true;
+}
+
 template <class T>
 void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, const Geometry& wg,
                 const T* w, bool reverse) {
-  const Conv<T> cv(og, out, ig, in, wg, w, reverse, gemm_kernel<T>().nr);
-  if (cv.k() == 0) {
-    for (int64_t b = 0; b < cv.batch; ++b)
-      for (int64_t o = 0; o < cv.cout; ++o)
-        for (int64_t i = 0; i < cv.oh; ++i)
-          for (int64_t j = 0; j < cv.ow; ++j)
-            out[b * og.strides[0] + o * og.strides[1] + i * og.strides[2] + j * og.strides[3]] =
-                T(0);
+  if (!all_finite(wg, w)) {
+    conv_exact(og, out, ig, in, wg, w, reverse);
     return;
   }
+  const int nr = gemm_kernel<T>().nr;
+  const int64_t kw = wg.shape[3];
+  const int64_t oh = og.shape[2];
+  const int64_t ow = og.shape[3];
   // The direct form computes pitch - ow discarded columns per output row;
   // worth it while they are a small share (and there are whole panels).
-  const bool direct = 4 * (cv.kw - 1) <= cv.ow && cv.oh * cv.pitch >= gemm_kernel<T>().nr;
-  if (direct)
-    conv_direct(cv);
-  else
-    conv_folded(cv);
+  if (4 * (kw - 1) <= ow && oh * (ow + kw - 1) >= nr) {
+    conv_direct(Conv<T>(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr));
+    return;
+  }
+  // Tiny outputs: dot products when the kernel rows fill vectors.
+  const int vl = dot_kernel<T>().vl;
+  if (!reverse && kw >= vl && oh * ow <= 64) {
+    const int64_t kwp = ceil_div(kw, vl) * vl;
+    conv_dot(Conv<T>(og, out, ig, in, wg, w, reverse, ow - 1 + kwp, nr), kwp);
+    return;
+  }
+  conv_folded(Conv<T>(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr));
 }
 
 void conv(const mt_view& out, const mt_view& in, const mt_view& weight, bool reverse) {

@@ -8,6 +8,7 @@
 #include "gemm_kernels.hpp"
 
 #include <cstring>
+#include <type_traits>
 
 namespace mt::par {
 
@@ -68,6 +69,72 @@ template <class T, int VB, int MR, int NV, bool ROWS>
     }
 }
 
+// acc[MO][MP] vectors of partial dot products; per vector step MP vectors of
+// x are loaded once and each of the MO a vectors is used against all of
+// them. The lanes are summed once at the end (in a fixed order).
+template <class T, int VB, int MO, int MP>
+[[gnu::always_inline]] inline void dot_body(int64_t rows, int64_t nvec, int64_t tail,
+                                            const T* __restrict a, int64_t a_row, int64_t a_o,
+                                            const T* __restrict x, const int64_t* __restrict x_off,
+                                            const int64_t* __restrict px_off, T* __restrict out) {
+  constexpr int VL = VB / static_cast<int>(sizeof(T));
+  typedef T V __attribute__((vector_size(VB)));
+  using I = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;
+  typedef I VI __attribute__((vector_size(VB)));
+  // Lanes of the last vector past the row's end: x there is a neighbour's
+  // data (possibly inf/NaN), so it is zeroed rather than trusted to meet a
+  // zero weight.
+  VI keep;
+  for (int l = 0; l < VL; ++l)
+    keep[l] = l < tail ? I(-1) : I(0);
+  V acc[MO][MP];
+#pragma GCC unroll 8
+  for (int o = 0; o < MO; ++o)
+#pragma GCC unroll 8
+    for (int q = 0; q < MP; ++q)
+      acc[o][q] = V{};
+  int64_t px[MP];
+#pragma GCC unroll 8
+  for (int q = 0; q < MP; ++q)
+    px[q] = px_off[q];
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* ar = a + r * a_row;
+    const T* xr = x + x_off[r];
+    for (int64_t v = 0; v < nvec; ++v) {
+      V xv[MP];
+#pragma GCC unroll 8
+      for (int q = 0; q < MP; ++q)
+        std::memcpy(&xv[q], xr + px[q] + v * VL, VB);
+      if (v == nvec - 1) {
+#pragma GCC unroll 8
+        for (int q = 0; q < MP; ++q)
+          xv[q] = keep ? xv[q] : V{};
+      }
+#pragma GCC unroll 8
+      for (int o = 0; o < MO; ++o) {
+        V av;
+        std::memcpy(&av, ar + o * a_o + v * VL, VB);
+#pragma GCC unroll 8
+        for (int q = 0; q < MP; ++q)
+          acc[o][q] += av * xv[q];
+      }
+    }
+  }
+  for (int o = 0; o < MO; ++o)
+    for (int q = 0; q < MP; ++q) {
+      T sum = T(0);
+      for (int l = 0; l < VL; ++l)
+        sum += acc[o][q][l];
+      out[o * MP + q] = sum;
+    }
+}
+
+#define MT_DEFINE_DOT(NAME, ATTR, T, VB, MO, MP)                                                   \
+  ATTR void NAME(int64_t rows, int64_t nvec, int64_t tail, const T* a, int64_t a_row, int64_t a_o, \
+                 const T* x, const int64_t* x_off, const int64_t* px_off, T* out) {                \
+    dot_body<T, VB, MO, MP>(rows, nvec, tail, a, a_row, a_o, x, x_off, px_off, out);               \
+  }
+
 // One entry point per (type, ISA, tile); the b_off test sits outside the k loop.
 #define MT_DEFINE_KERNEL(NAME, ATTR, T, VB, MR, NV)                                            \
   ATTR void NAME(int64_t kc, const T* a, const T* b, const int64_t* b_off, T* c, int64_t rs_c, \
@@ -95,7 +162,16 @@ MT_DEFINE_KERNEL(sgemm_generic_6, , float, 16, 6, 2)
 MT_DEFINE_KERNEL(sgemm_generic_4, , float, 16, 4, 2)
 MT_DEFINE_KERNEL(dgemm_generic_6, , double, 16, 6, 2)
 MT_DEFINE_KERNEL(dgemm_generic_4, , double, 16, 4, 2)
+#if defined(__x86_64__)
+MT_DEFINE_DOT(sdot_avx512, MT_TARGET_AVX512, float, 64, 8, 3)
+MT_DEFINE_DOT(ddot_avx512, MT_TARGET_AVX512, double, 64, 8, 3)
+MT_DEFINE_DOT(sdot_avx2, MT_TARGET_AVX2, float, 32, 4, 3)
+MT_DEFINE_DOT(ddot_avx2, MT_TARGET_AVX2, double, 32, 4, 3)
+#endif
+MT_DEFINE_DOT(sdot_generic, , float, 16, 4, 3)
+MT_DEFINE_DOT(ddot_generic, , double, 16, 4, 3)
 #undef MT_DEFINE_KERNEL
+#undef MT_DEFINE_DOT
 
 // Block sizes. The driver keeps an mr x kc sliver of A in L1 while kc x nr
 // panels of B stream past it from L2, so kc x nc of B (about 1 MiB) is sized
@@ -126,7 +202,40 @@ static_assert(valid(kSgemmGeneric) && valid(kDgemmGeneric));
 static_assert(valid(kSgemmAvx2) && valid(kDgemmAvx2) && valid(kSgemmAvx512) && valid(kDgemmAvx512));
 #endif
 
+constexpr DotKernel<float> kSdotGeneric{4, 3, 4, &sdot_generic};
+constexpr DotKernel<double> kDdotGeneric{4, 3, 2, &ddot_generic};
+#if defined(__x86_64__)
+constexpr DotKernel<float> kSdotAvx2{4, 3, 8, &sdot_avx2};
+constexpr DotKernel<double> kDdotAvx2{4, 3, 4, &ddot_avx2};
+constexpr DotKernel<float> kSdotAvx512{8, 3, 16, &sdot_avx512};
+constexpr DotKernel<double> kDdotAvx512{8, 3, 8, &ddot_avx512};
+#endif
+
 }  // namespace
+
+template <>
+const DotKernel<float>& dot_kernel<float>(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::avx512)
+    return kSdotAvx512;
+  if (isa == Isa::avx2)
+    return kSdotAvx2;
+#endif
+  (void)isa;
+  return kSdotGeneric;
+}
+
+template <>
+const DotKernel<double>& dot_kernel<double>(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::avx512)
+    return kDdotAvx512;
+  if (isa == Isa::avx2)
+    return kDdotAvx2;
+#endif
+  (void)isa;
+  return kDdotGeneric;
+}
 
 template <>
 const GemmKernel<float>& gemm_kernel<float>(Isa isa) {

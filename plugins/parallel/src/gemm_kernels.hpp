@@ -51,6 +51,22 @@ struct GemmKernel {
   }
 };
 
+// Dot-product kernel: mo x mp results, each a dot product along rows of
+// vl-padded vectors, for products whose operands are both contiguous along
+// the summed dim (a convolution's weight gradient: out 3x3, kernel 28x28).
+//   out[o * mp + q] = sum_{r < rows} sum_{e < len}
+//                       a[o * a_o + r * a_row + e] * x[x_off[r] + px_off[q] + e]
+// with len = (nvec - 1) * vl + tail: every vl-vector of a row is read whole
+// (a's rows are zero-padded to nvec * vl), x's lanes past len are ignored.
+template <class T>
+struct DotKernel {
+  int mo;  // weight rows per call
+  int mp;  // pixels per call
+  int vl;  // elements per vector
+  void (*run)(int64_t rows, int64_t nvec, int64_t tail, const T* a, int64_t a_row, int64_t a_o,
+              const T* x, const int64_t* x_off, const int64_t* px_off, T* out);
+};
+
 // The kernels for `isa` (falling back to narrower ones if not compiled in).
 template <class T>
 const GemmKernel<T>& gemm_kernel(Isa isa);
@@ -59,10 +75,21 @@ const GemmKernel<float>& gemm_kernel<float>(Isa isa);
 template <>
 const GemmKernel<double>& gemm_kernel<double>(Isa isa);
 
+template <class T>
+const DotKernel<T>& dot_kernel(Isa isa);
+template <>
+const DotKernel<float>& dot_kernel<float>(Isa isa);
+template <>
+const DotKernel<double>& dot_kernel<double>(Isa isa);
+
 // The kernels for the ISA in settings().
 template <class T>
 const GemmKernel<T>& gemm_kernel() {
   return gemm_kernel<T>(settings().isa);
+}
+template <class T>
+const DotKernel<T>& dot_kernel() {
+  return dot_kernel<T>(settings().isa);
 }
 
 }  // namespace mt::par
