@@ -142,6 +142,7 @@ std::string training_plot_script(const fs::path& output, const std::string& titl
     s << "set title 'decision boundary (P(class 1))'\nset xlabel 'x1'\nset ylabel 'x2'\n"
       << "set xrange [0:1]\nset yrange [0:1]\nset cbrange [0:1]\nset size ratio -1\n"
       << "set palette defined (0 '#4575b4', 0.5 '#f7f7f7', 1 '#d73027')\nunset grid\n"
+      << "set key opaque box\n"
       << "plot $grid using 1:2:3 with image notitle, "
       << "$points0 using 1:2 with points pt 7 ps 0.8 lc rgb '#08306b' title 'class 0', "
       << "$points1 using 1:2 with points pt 5 ps 0.8 lc rgb '#67000d' title 'class 1'\n";

@@ -1,0 +1,164 @@
+// test_recipes.cpp — the CNN recipes on small generated data sets, through
+// the same code path as MNIST and IMDB: LeNet learns on which side of a 28x28
+// image a bright square sits, Kim's CNN learns which word marks a review, and
+// a resumed run (Adam + dropout) equals an uninterrupted one.
+#include <boost/test/unit_test.hpp>
+#include <minitorch/checkpoint.hpp>
+#include <minitorch/recipes.hpp>
+
+#include "train_testing.hpp"
+
+#include <random>
+
+using namespace mt;
+using namespace mt::test;
+
+namespace {
+
+// n 28x28 images with a bright 6x6 square at a random place: in the left
+// half for class 0, the right half for class 1; background noise in [0, 0.3).
+ImageSet square_images(int64_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> noise(0.0f, 0.3f);
+  std::uniform_int_distribution<int> where(2, 24);
+  ImageSet set;
+  set.count = n;
+  set.rows = set.cols = 28;
+  set.num_classes = 2;
+  for (int64_t i = 0; i < n; ++i) {
+    const int label = static_cast<int>(i % 2);
+    const int top = where(rng) - 2, left = (label == 0 ? 1 : 15) + where(rng) % 8;
+    for (int r = 0; r < 28; ++r)
+      for (int c = 0; c < 28; ++c) {
+        const bool inside = r >= top && r < top + 6 && c >= left && c < left + 6;
+        set.pixels.push_back(inside ? 1.0f : noise(rng));
+      }
+    set.labels.push_back(label);
+  }
+  return set;
+}
+
+ImageDataset square_dataset() {
+  return {square_images(64, 1), square_images(32, 2)};
+}
+
+RecipeConfig image_config(int epochs) {
+  RecipeConfig c;
+  c.dataset = "squares";
+  c.epochs = epochs;
+  c.batch = 16;
+  c.optimizer = "adam";
+  c.lr = 0.01;
+  c.dropout = 0.25;
+  c.eval_batch = 32;
+  c.backend = reference();
+  return c;
+}
+
+// Reviews of `length` tokens: filler words plus, for positives, "good" and
+// for negatives "bad" at a random place. Word vectors are random.
+SentimentData word_reviews(uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> gauss(0.0f, 1.0f);
+  EmbeddingTable table;
+  table.dim = 6;
+  const std::vector<std::string> words{"good", "bad", "the", "film", "was", "a", "plot"};
+  for (const std::string& w : words) {
+    std::vector<float> v(6);
+    for (float& x : v)
+      x = gauss(rng);
+    table.add(w, v.data());
+  }
+  std::vector<Review> reviews;
+  std::uniform_int_distribution<int> filler(2, 6), pos(0, 7);
+  for (int i = 0; i < 96; ++i) {
+    std::vector<std::string> tokens;
+    for (int t = 0; t < 8; ++t)
+      tokens.push_back(words[filler(rng)]);
+    tokens[pos(rng)] = i % 2 ? "good" : "bad";
+    std::string text;
+    for (const auto& t : tokens)
+      text += t + " ";
+    reviews.push_back({text, i % 2});
+  }
+  SentimentConfig config;
+  config.max_length = 10;
+  config.valid_size = 32;
+  config.train_size = 0;
+  return make_sentiment_data(reviews, std::move(table), config);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(recipes)
+
+// Measured: 100% on the test images from epoch 4 (of 6) with these seeds.
+BOOST_AUTO_TEST_CASE(lenet_learns_where_the_square_is) {
+  const RecipeResult r = train_image_recipe(square_dataset(), image_config(6));
+  for (const EpochReport& e : r.history)
+    BOOST_TEST_MESSAGE("epoch " << e.epoch << " train loss " << e.train_loss << " acc "
+                                << e.train_accuracy << " test acc " << e.test_accuracy);
+  BOOST_TEST(r.history.size() == 6u);
+  BOOST_TEST(r.history.back().test_total == 32);
+  BOOST_TEST(r.history.back().test_accuracy >= 0.9);
+  BOOST_TEST(r.history.back().train_loss < r.history.front().train_loss);
+}
+
+BOOST_AUTO_TEST_CASE(kim_cnn_learns_the_marker_word) {
+  RecipeConfig c;
+  c.dataset = "words";
+  c.epochs = 8;
+  c.batch = 8;
+  c.optimizer = "adam";
+  c.lr = 0.01;
+  c.dropout = 0.25;
+  c.filters = 8;
+  c.kernel_widths = {2, 3};
+  c.backend = reference();
+  const RecipeResult r = train_sentiment_recipe(word_reviews(3), c);
+  BOOST_TEST(r.history.back().test_total == 32);
+  BOOST_TEST(r.history.back().test_accuracy >= 0.9);
+}
+
+BOOST_AUTO_TEST_CASE(resumed_recipe_equals_uninterrupted_run) {
+  TempDir dir;
+  const ImageDataset data = square_dataset();
+  const RecipeResult straight = train_image_recipe(data, image_config(2));
+
+  RecipeConfig first = image_config(1);
+  first.save_to = dir / "e1.ckpt";
+  train_image_recipe(data, first);
+  RecipeConfig second = image_config(2);
+  second.resume_from = dir / "e1.ckpt";
+  const RecipeResult resumed = train_image_recipe(data, second);
+
+  BOOST_TEST(resumed.resumed_epochs == 1);
+  BOOST_REQUIRE(resumed.history.size() == 2u);
+  BOOST_TEST(resumed.history[1].train_loss == straight.history[1].train_loss);
+  BOOST_TEST(resumed.history[1].test_loss == straight.history[1].test_loss);
+  const auto a = parameter_values(*straight.model), b = parameter_values(*resumed.model);
+  BOOST_REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    BOOST_TEST(a[i] == b[i], boost::test_tools::per_element());
+
+  // A different optimizer does not fit the checkpoint.
+  RecipeConfig sgd = image_config(2);
+  sgd.optimizer = "sgd";
+  sgd.resume_from = dir / "e1.ckpt";
+  BOOST_CHECK_EXCEPTION(train_image_recipe(data, sgd), DataError, [](const DataError& e) {
+    return std::string(e.what()).find("optimizer = adam, this run asks for sgd") !=
+           std::string::npos;
+  });
+}
+
+BOOST_AUTO_TEST_CASE(bad_configs_are_argument_errors) {
+  RecipeConfig c = image_config(1);
+  c.optimizer = "rmsprop";
+  BOOST_CHECK_THROW(train_image_recipe(square_dataset(), c), ArgumentError);
+  c = image_config(1);
+  c.dropout = 1.5;
+  BOOST_CHECK_THROW(train_image_recipe(square_dataset(), c), ArgumentError);
+  BOOST_CHECK_THROW(LeNet(TensorOptions{.backend = reference()}, 0.25, 30, 28), ArgumentError);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
