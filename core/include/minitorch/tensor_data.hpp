@@ -85,6 +85,9 @@ class Layout {
 
   // Storage positions of every element, in row-major order of the indices.
   std::vector<int64_t> positions() const;
+  // The largest storage position any element reaches (meaningless when the
+  // layout has no elements).
+  int64_t last_position() const;
 
   // MiniTorch's nested-bracket text: "\n[\n\t[1.00 2.00]\n\t[3.00 4.00]]",
   // each value printed as "%3.2f"; `storage` is indexed by position.

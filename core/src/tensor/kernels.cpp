@@ -87,15 +87,19 @@ Tensor copy(const Tensor& a) {
 
 namespace {
 
+// batch + t's last two dims (rows, cols).
+Shape with_matrix_dims(const Shape& batch, const Tensor& t) {
+  Shape full = batch;
+  full.insert(full.end(), t.shape().end() - 2, t.shape().end());
+  return full;
+}
+
 // `t` broadcast to batch + (rows, cols) as the 3-D view (B, rows, cols) the
 // ABI wants. The batch dims collapse into one only when a single stride
 // walks them all (always true for one batch dim, or all broadcast); else
 // returns false and the caller materialises the expanded operand.
 bool batched_view(const Tensor& t, const Shape& batch, mt_view& out) {
-  Shape full = batch;
-  full.push_back(t.shape()[t.shape().size() - 2]);
-  full.push_back(t.shape().back());
-  const mt_view v = expanded_view(t, full);
+  const mt_view v = expanded_view(t, with_matrix_dims(batch, t));
   const std::size_t nb = batch.size();
   int64_t batch_stride = 0;
   bool have_stride = false;
@@ -126,10 +130,7 @@ mt_view batched_operand(const Tensor& t, const Shape& batch, Tensor& keep_alive)
   mt_view view;
   if (batched_view(t, batch, view))
     return view;
-  Shape full = batch;
-  full.push_back(t.shape()[t.shape().size() - 2]);
-  full.push_back(t.shape().back());
-  keep_alive = copy(t.detach().expand(full));
+  keep_alive = copy(t.detach().expand(with_matrix_dims(batch, t)));
   batched_view(keep_alive, batch, view);  // contiguous: always collapses
   return view;
 }
@@ -208,10 +209,8 @@ std::vector<double> read_elements(const Tensor& t) {
   if (layout.is_contiguous())
     return read_span(t, layout.offset(), layout.size());
   // Copy only the stretch of storage the view can reach, then gather.
-  int64_t last = layout.offset();
-  for (std::size_t d = 0; d < layout.shape().size(); ++d)
-    last += (layout.shape()[d] - 1) * layout.strides()[d];
-  const std::vector<double> span = read_span(t, layout.offset(), last - layout.offset() + 1);
+  const std::vector<double> span =
+      read_span(t, layout.offset(), layout.last_position() - layout.offset() + 1);
   std::vector<double> out;
   out.reserve(static_cast<std::size_t>(layout.size()));
   for (int64_t position : layout.positions())

@@ -59,9 +59,7 @@ Tensor Tensor::from_storage(StoragePtr storage, Layout layout) {
                      std::to_string(MT_MAX_DIMS) + " are allowed");
   }
   if (layout.size() > 0) {
-    int64_t last = layout.offset();
-    for (std::size_t d = 0; d < layout.shape().size(); ++d)
-      last += (layout.shape()[d] - 1) * layout.strides()[d];
+    const int64_t last = layout.last_position();
     if (last >= storage->size()) {
       throw ArgumentError("layout " + shape_to_string(layout.shape()) + " with strides " +
                           shape_to_string(layout.strides()) + " and offset " +

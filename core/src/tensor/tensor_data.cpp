@@ -114,9 +114,9 @@ bool Layout::is_contiguous() const {
 }
 
 int64_t Layout::index(std::span<const int64_t> idx) const {
-  const std::vector<int64_t> as_vector(idx.begin(), idx.end());
+  const auto as_vector = [&] { return std::vector<int64_t>(idx.begin(), idx.end()); };
   if (idx.size() != shape_.size()) {
-    throw IndexingError("index " + shape_to_string(as_vector) + " has " +
+    throw IndexingError("index " + shape_to_string(as_vector()) + " has " +
                         std::to_string(idx.size()) + " entries but shape " +
                         shape_to_string(shape_) + " has " + std::to_string(shape_.size()) +
                         " dims");
@@ -125,7 +125,7 @@ int64_t Layout::index(std::span<const int64_t> idx) const {
     if (idx[i] < 0 || idx[i] >= shape_[i]) {
       const std::string allowed =
           shape_[i] == 0 ? "none (the dim is empty)" : "0.." + std::to_string(shape_[i] - 1);
-      throw IndexingError("index " + shape_to_string(as_vector) + " is out of range for shape " +
+      throw IndexingError("index " + shape_to_string(as_vector()) + " is out of range for shape " +
                           shape_to_string(shape_) + ": entry " + std::to_string(i) + " is " +
                           std::to_string(idx[i]) + ", allowed " + allowed +
                           (idx[i] < 0 ? " (negative indexing is not supported)" : ""));
@@ -135,7 +135,6 @@ int64_t Layout::index(std::span<const int64_t> idx) const {
 }
 
 Layout Layout::permute(std::span<const int64_t> order) const {
-  const std::vector<int64_t> as_vector(order.begin(), order.end());
   std::vector<bool> seen(shape_.size(), false);
   bool valid = order.size() == shape_.size();
   for (std::size_t i = 0; valid && i < order.size(); ++i) {
@@ -145,7 +144,8 @@ Layout Layout::permute(std::span<const int64_t> order) const {
       seen[static_cast<std::size_t>(d)] = true;
   }
   if (!valid) {
-    throw IndexingError("permute order " + shape_to_string(as_vector) +
+    throw IndexingError("permute order " +
+                        shape_to_string(std::vector<int64_t>(order.begin(), order.end())) +
                         " is not a permutation of 0.." + std::to_string(dims() - 1) + " (shape " +
                         shape_to_string(shape_) + " has " + std::to_string(dims()) + " dims)");
   }
@@ -197,6 +197,13 @@ std::vector<int64_t> Layout::positions() const {
     }
   }
   return out;
+}
+
+int64_t Layout::last_position() const {
+  int64_t last = offset_;
+  for (std::size_t d = 0; d < shape_.size(); ++d)
+    last += (shape_[d] - 1) * strides_[d];
+  return last;
 }
 
 std::string Layout::to_string(std::span<const double> storage) const {
