@@ -499,19 +499,26 @@ void print_table(std::ostream& out, const std::vector<Entry>& entries,
           w, cell_text(cells[{r, static_cast<int>(d)}], kinds[{r, static_cast<int>(d)}]).size());
     widths.push_back(w);
   }
-  out << std::left << std::setw(static_cast<int>(op_width)) << "op";
-  for (std::size_t k = 0; k < dtypes.size(); ++k)
-    out << "  " << std::setw(static_cast<int>(widths[k])) << dtype_name(dtypes[k]);
-  out << '\n';
+  // Columns padded to their widest cell; no padding after the last one.
+  auto print_row = [&](const std::string& first, const std::vector<std::string>& rest) {
+    std::string line = first + std::string(op_width - first.size(), ' ');
+    for (std::size_t k = 0; k < rest.size(); ++k)
+      line += "  " + rest[k] +
+              (k + 1 < rest.size() ? std::string(widths[k] - rest[k].size(), ' ') : "");
+    out << line << '\n';
+  };
+  std::vector<std::string> header;
+  for (const DType d : dtypes)
+    header.push_back(dtype_name(d));
+  print_row("op", header);
   for (const auto& r : rows) {
-    out << std::setw(static_cast<int>(op_width)) << r;
-    for (std::size_t k = 0; k < dtypes.size(); ++k) {
-      const auto key = std::make_pair(r, static_cast<int>(dtypes[k]));
-      out << "  " << std::setw(static_cast<int>(widths[k])) << cell_text(cells[key], kinds[key]);
+    std::vector<std::string> row;
+    for (const DType d : dtypes) {
+      const auto key = std::make_pair(r, static_cast<int>(d));
+      row.push_back(cell_text(cells[key], kinds[key]));
     }
-    out << '\n';
+    print_row(r, row);
   }
-  out << std::right;
 }
 
 void print_details(std::ostream& out, const std::vector<Entry>& entries) {

@@ -1,0 +1,72 @@
+# check_kit_run.cmake — runs the conformance kit once and checks its exit
+# status and JSON report against what the caller expects. A CTest driver
+# (cmake -P), not a test of the cases themselves. Variables:
+#   KIT     path of minitorch-conformance
+#   ARGS    its arguments, '|'-separated (e.g. --backend|reference)
+#   REPORT  where the kit writes its JSON report
+#   EXPECT  all_pass          usable, and every case passed (none skipped)
+#           pass_or_unusable  usable: nothing failed, crashed or timed out and
+#                             something passed; not usable: exit 0, every case
+#                             skipped as "not usable" and none passed
+#           all_fail          every case failed; none crashed, timed out or passed
+cmake_minimum_required(VERSION 3.20)
+foreach(var KIT ARGS REPORT EXPECT)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "check_kit_run.cmake: -D${var}=... is required")
+  endif()
+endforeach()
+
+string(REPLACE "|" ";" ARGS "${ARGS}")
+file(REMOVE "${REPORT}")
+execute_process(COMMAND "${KIT}" ${ARGS} --json "${REPORT}"
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}")
+if(err)
+  message("stderr:\n${err}")
+endif()
+if(NOT EXISTS "${REPORT}")
+  message(FATAL_ERROR "the kit (exit ${rc}) wrote no report to ${REPORT}")
+endif()
+file(READ "${REPORT}" report)
+string(JSON complete GET "${report}" complete)
+string(JSON usable GET "${report}" candidate usable)
+foreach(field total passed failed skipped crashed timed_out not_run)
+  string(JSON ${field} GET "${report}" summary ${field})
+endforeach()
+set(counts "total ${total}: ${passed} passed, ${failed} failed, ${skipped} skipped, ${crashed} crashed, ${timed_out} timed out, ${not_run} not run")
+if(NOT complete)
+  message(FATAL_ERROR "the report is not complete (${counts})")
+endif()
+
+if(EXPECT STREQUAL "all_pass")
+  if(NOT rc EQUAL 0 OR NOT usable OR NOT passed EQUAL total OR total EQUAL 0)
+    message(FATAL_ERROR "expected exit 0 and every case passed; got exit ${rc}, usable ${usable}, ${counts}")
+  endif()
+elseif(EXPECT STREQUAL "pass_or_unusable")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "expected exit 0; got ${rc} (${counts})")
+  endif()
+  if(usable)
+    if(passed EQUAL 0 OR NOT failed EQUAL 0 OR NOT crashed EQUAL 0 OR NOT timed_out EQUAL 0)
+      message(FATAL_ERROR "usable backend: expected passes and no failure; got ${counts}")
+    endif()
+  else()
+    if(NOT passed EQUAL 0 OR NOT skipped EQUAL total)
+      message(FATAL_ERROR "unusable backend: expected every case skipped, none passed; got ${counts}")
+    endif()
+    # Every case, not only the count: each skip must say "not usable".
+    string(REGEX MATCHALL "\"skip_reason\": \"not usable\"" marks "${report}")
+    list(LENGTH marks not_usable)
+    if(NOT not_usable EQUAL total)
+      message(FATAL_ERROR "unusable backend: ${not_usable} of ${total} cases say 'not usable'")
+    endif()
+    message("backend not usable here: every case reported as skipped (not usable)")
+  endif()
+elseif(EXPECT STREQUAL "all_fail")
+  if(NOT rc EQUAL 1 OR NOT failed EQUAL total OR total EQUAL 0)
+    message(FATAL_ERROR "expected exit 1 and every case failed (none crashed); got exit ${rc}, ${counts}")
+  endif()
+else()
+  message(FATAL_ERROR "check_kit_run.cmake: unknown EXPECT '${EXPECT}'")
+endif()
+message("check passed: exit ${rc}, ${counts}")
