@@ -53,9 +53,12 @@ fail() {
   exit 1
 }
 
-# The line after "  <name> ...: loaded" in `minitorch backends` output: its path.
+# The line after "  <name> ...: loaded" in `minitorch backends` output: its
+# path, made canonical (the loader may print <prefix>/bin/../lib/...).
 loaded_path() {
-  grep -A1 -E "^  $1 [^ ]+ \[[a-z]+\]: loaded\$" "$2" | sed -n '2s/^ *//p'
+  local path
+  path="$(grep -A1 -E "^  $1 [^ ]+ \[[a-z]+\]: loaded\$" "$2" | sed -n '2s/^ *//p')"
+  [[ -n "$path" ]] && realpath "$path"
 }
 
 # The kit's last line: "N passed, N failed, N skipped, N crashed, N timed out".
@@ -78,13 +81,14 @@ done
 # The installed programs run from the prefix (RPATH $ORIGIN/../lib), on the
 # installed library, not the build tree's.
 for exe in minitorch minitorch-conformance; do
-  ldd "$PREFIX/bin/$exe" | grep -q "=> $PREFIX/lib/libminitorch.so" ||
-    fail "bin/$exe does not resolve libminitorch.so in $PREFIX/lib: $(ldd "$PREFIX/bin/$exe" | grep minitorch)"
+  lib="$(ldd "$PREFIX/bin/$exe" | awk '$1 ~ /^libminitorch\.so/ { print $3 }')"
+  [[ -n "$lib" && "$(dirname "$(realpath "$lib")")" == "$(realpath "$PREFIX/lib")" ]] ||
+    fail "bin/$exe does not find libminitorch.so in $PREFIX/lib: $(ldd "$PREFIX/bin/$exe" | grep minitorch)"
 done
 
 # ---- 2. the installed loader finds the installed plugins, no env var ---------
 step installed-backends 0
-want="$PREFIX/lib/minitorch/plugins/libminitorch_backend_reference.so"
+want="$(realpath "$PREFIX/lib/minitorch/plugins/libminitorch_backend_reference.so")"
 got="$(loaded_path reference "$work/installed-backends.log")"
 [[ "$got" == "$want" ]] ||
   fail "installed minitorch loaded reference from '$got', expected $want (beside the core library)"
@@ -95,7 +99,7 @@ step build 0
 [[ -f "$WORK/my_backend/build/libminitorch_backend_my_backend.so" ]] || fail "no plugin built"
 [[ -f "$WORK/my_backend/build/libminitorch_backend_my_backend.json" ]] || fail "no manifest written"
 step backends 0
-[[ "$(loaded_path my_backend "$work/backends.log")" == "$WORK/my_backend/build/libminitorch_backend_my_backend.so" ]] ||
+[[ "$(loaded_path my_backend "$work/backends.log")" == "$(realpath "$WORK/my_backend/build/libminitorch_backend_my_backend.so")" ]] ||
   fail "the installed minitorch does not list my_backend as loaded from its build folder"
 # The stub implements nothing: every case must fail (exit 1), none crash.
 step kit-stub 1
@@ -107,7 +111,7 @@ grep -q '"message": ".*unimplemented' "$WORK/my_backend/report.json" ||
 # ---- 4. the complete example: passes every case --------------------------------
 step example 0
 step example-kit 0
-[[ "$(loaded_path example_cpu "$work/example-kit.log")" == "$WORK/example_cpu/build/libminitorch_backend_example_cpu.so" ]] ||
+[[ "$(loaded_path example_cpu "$work/example-kit.log")" == "$(realpath "$WORK/example_cpu/build/libminitorch_backend_example_cpu.so")" ]] ||
   fail "the installed minitorch does not list example_cpu as loaded"
 summary "$work/example-kit.log" | grep -qE '^[1-9][0-9]* passed, 0 failed, 0 skipped, 0 crashed, 0 timed out$' ||
   fail "example_cpu should pass every case: $(summary "$work/example-kit.log")"
