@@ -105,8 +105,8 @@ bool register_conformance_cases() {
         if (backend->usable() && info.family != conf::kMemoryFamily &&
             !backend->supports(info.family, info.op, dtype)) {
           const std::string reason = "backend '" + backend->name() + "' does not support " +
-                                     conf::family_name(info.family) + " op " +
-                                     std::to_string(info.op) + " in " + mt::dtype_name(dtype);
+                                     info.id.substr(0, info.id.rfind('.')) + " in " +
+                                     mt::dtype_name(dtype);
           test->add_precondition(skip_because(reason, tally, 1));
         }
         suite->add(test);

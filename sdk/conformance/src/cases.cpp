@@ -38,15 +38,16 @@ std::vector<int64_t> positions(const ViewSpec& v) {
   if (n == 0)
     return out;
   out.reserve(static_cast<std::size_t>(n));
+  // An odometer over the index that keeps the position up to date.
   std::vector<int64_t> index(v.shape.size(), 0);
+  int64_t pos = v.offset;
   for (int64_t e = 0; e < n; ++e) {
-    int64_t pos = v.offset;
-    for (std::size_t d = 0; d < index.size(); ++d)
-      pos += index[d] * v.strides[d];
     out.push_back(pos);
     for (std::size_t d = index.size(); d-- > 0;) {
+      pos += v.strides[d];
       if (++index[d] < v.shape[d])
         break;
+      pos -= v.strides[d] * v.shape[d];
       index[d] = 0;
     }
   }
@@ -67,6 +68,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Elements of padding around every buffer: writes there are out of bounds.
 constexpr int64_t kGuard = 8;
+// The "large" layouts: 153,600 elements, enough for a parallel backend to
+// split the work into several tasks, small enough for sanitizer builds.
+const std::vector<int64_t> kLarge = {384, 400};
 
 // ---------------------------------------------------------------------------
 // Layout builders
@@ -176,10 +180,11 @@ class Rng {
 // conditioned: positive inputs for log/sqrt, inputs away from 0 for
 // division, a coarse grid (many exact ties) for comparisons.
 struct Domain {
-  enum class Kind { uniform, magnitude, grid } kind = Kind::uniform;
-  double lo = -10, hi = 10;    // uniform in [lo, hi]; magnitude: ±[lo, hi]
-  double step = 0;             // grid: lo + step * k, k in [0, count)
-  int64_t count = 0;           //
+  enum class Kind { uniform, magnitude, log_magnitude, grid } kind = Kind::uniform;
+  double lo = -10,
+         hi = 10;     // uniform in [lo, hi]; magnitude: ±[lo, hi]; log_magnitude: ±e^[lo, hi]
+  double step = 0;    // grid: lo + step * k, k in [0, count)
+  int64_t count = 0;  //
   double zero_fraction = 0.0;  // chance of an exact 0 (uniform only)
 };
 
@@ -189,6 +194,9 @@ Domain uniform(double lo, double hi, double zero_fraction = 0.0) {
 Domain magnitude(double lo, double hi) {
   return {Domain::Kind::magnitude, lo, hi, 0, 0, 0};
 }
+Domain log_magnitude(double lo, double hi) {
+  return {Domain::Kind::log_magnitude, lo, hi, 0, 0, 0};
+}
 Domain grid(double lo, double step, int64_t count) {
   return {Domain::Kind::grid, lo, lo + step * static_cast<double>(count - 1), step, count, 0};
 }
@@ -197,6 +205,10 @@ double draw(const Domain& d, Rng& rng) {
   switch (d.kind) {
     case Domain::Kind::magnitude: {
       const double m = d.lo + (d.hi - d.lo) * rng.unit();
+      return rng.below(2) == 0 ? m : -m;
+    }
+    case Domain::Kind::log_magnitude: {
+      const double m = std::exp(d.lo + (d.hi - d.lo) * rng.unit());
       return rng.below(2) == 0 ? m : -m;
     }
     case Domain::Kind::grid:
@@ -251,7 +263,9 @@ Domain zip_domain(int32_t op, int which) {
 Domain reduce_domain(int32_t op) {
   switch (op) {
     case MT_REDUCE_PROD:
-      return magnitude(0.8, 1.25);  // long products stay far from over/underflow
+      // log|x| is uniform around 0: a product of 50,000 factors has log
+      // magnitude with sigma ≈ 13, far inside f32's range (±87).
+      return log_magnitude(-0.1, 0.1);
     case MT_REDUCE_MAX:
       return grid(-5, 0.5, 21);
     default:
@@ -315,7 +329,7 @@ const std::vector<std::string> kZipLayouts = {
 const std::vector<std::string> kReduceLayouts = {
     "contiguous_dim0", "contiguous_dim1", "permuted", "broadcast", "size1",
     "zero_size",       "zero_out",        "vector",   "offset",    "4d",
-    "large_dim0",      "large_dim1",      "special"};
+    "large_dim0",      "large_dim1",      "long_row", "long_col",  "special"};
 const std::vector<std::string> kMatmulLayouts = {"square",
                                                  "rectangular",
                                                  "batched",
@@ -408,10 +422,10 @@ ElementwiseLayout elementwise_layout(const std::string& layout, int arity) {
     return {{stored_in_order(s, {3, 1, 0, 2}), stored_in_order(s, {2, 3, 1, 0})}, contiguous(s)};
   }
   if (layout == "large")
-    return same(contiguous({600, 500}));
+    return same(contiguous(kLarge));
   if (layout == "large_strided")
-    return {{stored_in_order({600, 500}, {1, 0}), expanded({1, 500}, {600, 500})},
-            contiguous({600, 500})};
+    return {{stored_in_order(kLarge, {1, 0}), expanded({1, kLarge[1]}, kLarge)},
+            contiguous(kLarge)};
   if (layout == "inplace" || layout == "inplace_a" || layout == "inplace_b") {
     const ViewSpec v = stored_in_order({5, 6}, {1, 0});
     ElementwiseLayout l = same(v);
@@ -517,8 +531,16 @@ Plan reduce_plan(const CaseInfo& info, Rng& rng) {
     out = contiguous({2, 3, 1, 5});
   } else if (l == "large_dim0" || l == "large_dim1") {
     p.dim = l == "large_dim0" ? 0 : 1;
-    in = contiguous({600, 500});
-    out = contiguous(p.dim == 0 ? Shape{1, 500} : Shape{600, 1});
+    in = contiguous(kLarge);
+    out = contiguous(p.dim == 0 ? Shape{1, kLarge[1]} : Shape{kLarge[0], 1});
+  } else if (l == "long_row") {  // few outputs, each a long reduction
+    p.dim = 1;
+    in = contiguous({3, 50000});
+    out = contiguous({3, 1});
+  } else if (l == "long_col") {  // the same, reduced across rows (strided)
+    p.dim = 0;
+    in = contiguous({50000, 3});
+    out = contiguous({1, 3});
   } else if (l == "special") {
     p.dim = 1;
     const auto rows = static_cast<int64_t>(kReduceSpecialRows.size());

@@ -47,15 +47,14 @@ double round_to(DType dtype, double x) {
   return static_cast<double>(static_cast<float>(x));
 }
 
+// `values` must already be representable in `dtype` (see round_to).
 Bytes to_bytes(const std::vector<double>& values, DType dtype) {
   Bytes out(values.size() * size_of(dtype));
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (dtype == DType::f64) {
-      std::memcpy(out.data() + i * sizeof(double), &values[i], sizeof(double));
-    } else {
-      const auto f = static_cast<float>(round_to(DType::f32, values[i]));
-      std::memcpy(out.data() + i * sizeof(float), &f, sizeof(float));
-    }
+  if (dtype == DType::f64) {
+    std::memcpy(out.data(), values.data(), out.size());
+  } else {
+    std::vector<float> f(values.begin(), values.end());
+    std::memcpy(out.data(), f.data(), out.size());
   }
   return out;
 }
@@ -192,6 +191,8 @@ std::string call_op(const Plan& p, Backend& be, const mt_view& out,
 // unchanged. `values` are the input buffers' contents (already rounded).
 Execution execute(Backend& be, DType dtype, const Plan& plan,
                   const std::vector<std::vector<double>>& values, const OpCall& op) {
+  // Buffer positions of the output view's elements, in row-major order.
+  const std::vector<int64_t> out_positions = detail::positions(plan.output);
   Execution result;
   const std::size_t n_in = plan.inputs.size();
   std::vector<Bytes> images(n_in);
@@ -249,16 +250,21 @@ Execution execute(Backend& be, DType dtype, const Plan& plan,
 
   Bytes after(out_image.size());
   be.copy_to_host(after.data(), out_buffer, 0, after.size());
-  const auto out_positions = detail::positions(plan.output);
-  std::vector<char> in_view(static_cast<std::size_t>(plan.output.storage), 0);
+  // Outside the view, `after` must equal `out_image` byte for byte. Compare
+  // whole buffers (cheap) and look for the position only when they differ.
+  Bytes outside = after;
+  const std::size_t esize = size_of(dtype);
   for (const int64_t p : out_positions)
-    in_view[static_cast<std::size_t>(p)] = 1;
+    std::memcpy(outside.data() + static_cast<std::size_t>(p) * esize,
+                out_image.data() + static_cast<std::size_t>(p) * esize, esize);
   int64_t outside_writes = 0, first_outside = -1;
-  for (int64_t p = 0; p < plan.output.storage; ++p) {
-    if (!in_view[static_cast<std::size_t>(p)] && !same_element_bytes(after, out_image, p, dtype)) {
-      if (first_outside < 0)
-        first_outside = p;
-      ++outside_writes;
+  if (outside != out_image) {
+    for (int64_t p = 0; p < plan.output.storage; ++p) {
+      if (!same_element_bytes(outside, out_image, p, dtype)) {
+        if (first_outside < 0)
+          first_outside = p;
+        ++outside_writes;
+      }
     }
   }
   if (outside_writes > 0) {
@@ -277,6 +283,8 @@ Execution execute(Backend& be, DType dtype, const Plan& plan,
       continue;
     Bytes now(images[i].size());
     be.copy_to_host(now.data(), buffers[i]->data(), 0, now.size());
+    if (now == images[i])
+      continue;
     for (int64_t p = 0; p < plan.inputs[i].view.storage; ++p) {
       if (!same_element_bytes(now, images[i], p, dtype)) {
         const std::string text = "input '" + plan.inputs[i].name +
@@ -318,12 +326,15 @@ Tolerance tolerance_for(const Plan& p, DType dtype) {
   const double eps = f32 ? 0x1p-23 : 0x1p-52;
   const double simple = f32 ? 2e-6 : 1e-12;          // a few roundings
   const double transcendental = f32 ? 1e-5 : 1e-10;  // libm / device math accuracy
+  // Sums of n terms in any order and any blocking. The inputs are zero-mean
+  // random values, so rounding errors grow like sqrt(n) relative to Σ|terms|
+  // (the worst case n·eps would hide a lost block of a long reduction).
   auto accumulation = [&](int64_t terms, const char* what) {
     Tolerance t;
-    t.rtol = simple + 2.0 * static_cast<double>(terms) * eps;
+    t.rtol = simple + 4.0 * std::sqrt(static_cast<double>(terms)) * eps;
     t.absolute_scale = true;
-    t.rule = std::string(f32 ? "2e-6" : "1e-12") + " + 2 x " + std::to_string(terms) + " " + what +
-             " x eps";
+    t.rule = std::string(f32 ? "2e-6" : "1e-12") + " + 4 x sqrt(" + std::to_string(terms) + " " +
+             what + ") x eps";
     return t;
   };
   auto fixed = [](double rtol, const char* rule) { return Tolerance{rtol, false, rule}; };
