@@ -610,14 +610,14 @@ Plan matmul_plan(const CaseInfo& info, Rng& rng) {
   return p;
 }
 
-// Conv layouts for rank 3 (conv1d) and 4 (conv2d). `s2` picks the 2-D shape.
+// Conv layouts, rank 3 for conv1d and 4 for conv2d: sp(h, w) is the spatial
+// extent, (W) for 1-D and (H, W) for 2-D.
 Plan conv_plan(const CaseInfo& info, Rng& rng) {
   const bool two_d = info.family == MT_FAMILY_CONV2D;
   Plan p;
   p.family = info.family;
   ViewSpec in, w, out;
   const std::string& l = info.layout;
-  // Spatial extents: (W) for 1-D, (H, W) for 2-D.
   auto sp = [&](int64_t h, int64_t wd) { return two_d ? Shape{h, wd} : Shape{wd}; };
   auto cat = [](Shape a, const Shape& b) {
     a.insert(a.end(), b.begin(), b.end());
