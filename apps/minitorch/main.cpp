@@ -59,10 +59,14 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--load", train.load,
                         "Resume from this checkpoint (--epochs is the total to reach; options "
                         "not given are taken from the checkpoint)");
-  train_cmd->add_option("--optimizer", train.optimizer, "CNN recipes: sgd or adam")
+  train_cmd
+      ->add_option("--optimizer", train.optimizer,
+                   "CNN recipes: sgd or adam (default: sgd for mnist/fashion-mnist, adam for imdb)")
       ->check(CLI::IsMember({"sgd", "adam"}))
       ->capture_default_str();
-  train_cmd->add_option("--momentum", train.momentum, "CNN recipes: SGD momentum in [0, 1)")
+  train_cmd
+      ->add_option("--momentum", train.momentum,
+                   "CNN recipes: SGD momentum in [0, 1) (default 0.9 for the CNN recipes' sgd)")
       ->check(CLI::Range(0.0, 0.999999))
       ->capture_default_str();
   train_cmd
@@ -95,7 +99,7 @@ int main(int argc, char** argv) {
   // Which options were given matters for recipe defaults and for --load.
   for (const CLI::Option* option : train_cmd->get_options())
     if (option->count() > 0 && !option->get_lnames().empty())
-      train.given.insert(option->get_lnames().front());
+      train.given.insert("--" + option->get_lnames().front());
 
   try {
     if (*backends_cmd)
