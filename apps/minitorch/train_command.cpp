@@ -230,12 +230,12 @@ int run_train_2d(const TrainOptions& options, const BackendPtr& backend) {
     }
     const DecisionBoundary boundary = boundary_of(
         *result.model, result.data, TensorOptions{.dtype = config.dtype, .backend = backend});
-    plot_training(
-        options.plot,
-        "MLP 2-" + std::to_string(config.hidden) + "-" + std::to_string(config.hidden) + "-1 on " +
-            config.dataset + " (" + backend->name() + ")",
-        {{"loss", "epoch", "BCE", {loss}}, {"accuracy", "epoch", "% correct", {accuracy}}},
-        &boundary);
+    plot_training(options.plot,
+                  "MLP 2-" + std::to_string(config.hidden) + "-" + std::to_string(config.hidden) +
+                      "-1 on " + config.dataset + " (" + backend->name() + ")",
+                  {{"loss", "epoch", "BCE", {loss}},
+                   {"accuracy", "epoch", "% correct", {accuracy}, "bottom right"}},
+                  &boundary);
     std::printf("Wrote plot to %s\n", options.plot.c_str());
   }
   return 0;
@@ -289,7 +289,7 @@ void plot_recipe(const TrainOptions& options, const std::string& title,
   test_loss.title = test_acc.title = eval_name;
   plot_training(options.plot, title,
                 {{"loss", "epoch", "mean loss per example", {train_loss, test_loss}},
-                 {"accuracy", "epoch", "% correct", {train_acc, test_acc}}});
+                 {"accuracy", "epoch", "% correct", {train_acc, test_acc}, "bottom right"}});
 }
 
 int run_train_recipe(const TrainOptions& options, const BackendPtr& backend) {

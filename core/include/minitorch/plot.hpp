@@ -23,6 +23,7 @@ struct PlotPanel {
   std::string xlabel;
   std::string ylabel;
   std::vector<Series> series;
+  std::string key = "top right";  // where gnuplot puts the legend
 };
 
 // A classifier's probability of class 1 over [0,1]^2 on a resolution x

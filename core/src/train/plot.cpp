@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -127,9 +128,16 @@ std::string training_plot_script(const fs::path& output, const std::string& titl
     }
   }
   s << "set multiplot layout 1," << columns << " title " << quoted(title) << "\n";
-  s << "set grid\nset key top right\n";
+  s << "set grid\n";
   for (std::size_t p = 0; p < panels.size(); ++p) {
     const PlotPanel& panel = panels[p];
+    // Few epochs: one tick per epoch rather than gnuplot's 0.5 steps.
+    double x_max = 0;
+    for (const Series& series : panel.series)
+      for (double x : series.x)
+        x_max = std::max(x_max, x);
+    s << (x_max <= 20 ? "set xtics 1\n" : "set xtics autofreq\n");
+    s << "set key " << panel.key << "\n";
     s << "set title " << quoted(panel.title) << "\nset xlabel " << quoted(panel.xlabel)
       << "\nset ylabel " << quoted(panel.ylabel) << "\nplot ";
     for (std::size_t k = 0; k < panel.series.size(); ++k) {
@@ -139,7 +147,8 @@ std::string training_plot_script(const fs::path& output, const std::string& titl
     s << "\n";
   }
   if (boundary != nullptr) {
-    s << "set title 'decision boundary (P(class 1))'\nset xlabel 'x1'\nset ylabel 'x2'\n"
+    s << "set xtics autofreq\nset title 'decision boundary (P(class 1))'\nset xlabel 'x1'\nset "
+         "ylabel 'x2'\n"
       << "set xrange [0:1]\nset yrange [0:1]\nset cbrange [0:1]\nset size ratio -1\n"
       << "set palette defined (0 '#4575b4', 0.5 '#f7f7f7', 1 '#d73027')\nunset grid\n"
       << "set key opaque box\n"
