@@ -1,7 +1,6 @@
-// cublas_compare.hpp — cuBLAS's sgemm / dgemm behind a row-major interface,
-// the named competitor for the cuda plugin's matmul in benchmarks. Only a
-// comparison aid: not used by the plugin or core, built with
-// MT_CUDA_COMPARE=ON, and free of CUDA types so plain C++ can include it.
+// cublas_compare.hpp — cuBLAS sgemm / dgemm behind a row-major interface, the
+// named competitor for the plugin's matmul in benchmarks (MT_CUDA_COMPARE=ON).
+// Not used by the plugin or core; free of CUDA types so plain C++ includes it.
 #ifndef MT_CUDA_CUBLAS_COMPARE_HPP
 #define MT_CUDA_CUBLAS_COMPARE_HPP
 

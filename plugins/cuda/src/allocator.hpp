@@ -1,6 +1,5 @@
-// allocator.hpp — the plugin's caching device allocator: freed blocks go to
-// size-bucketed free lists and are handed out again, so training loops do not
-// pay cudaMalloc / cudaFree (which synchronise the device) on every step.
+// allocator.hpp — the plugin's caching device allocator: size-bucketed free
+// lists so training loops do not pay cudaMalloc / cudaFree on every step.
 // Not a sub-allocator: one cudaMalloc per cached block, no splitting.
 #ifndef MT_CUDA_ALLOCATOR_HPP
 #define MT_CUDA_ALLOCATOR_HPP

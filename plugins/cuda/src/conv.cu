@@ -1,9 +1,10 @@
 // conv.cu — conv1d and conv2d as implicit GEMMs on the tiled kernel in
-// gemm.cuh: output rows are (batch, position), columns are output channels,
-// and the reduction runs over (input channel, kernel offset). A tile of the
-// "unrolled input" is gathered straight from the strided input view (out-of-
-// range terms read as 0), so no im2col buffer is ever built. The formulas,
-// including `reverse`, are exactly plugin_abi.h's.
+// gemm.cuh, with plugin_abi.h's formulas (including `reverse`) exactly.
+// Not an im2col: input tiles are gathered straight from the strided view.
+//
+// Rows are (batch, output position), columns output channels, and the
+// reduction runs over (input channel, kernel offset); out-of-range input
+// terms read as 0.
 #include "gemm.cuh"
 
 #include <cstdint>

@@ -1,8 +1,8 @@
-// device_common.cuh — pieces every kernel file shares: the strided layout a
-// kernel receives by value, dim coalescing on the host, index decoding on the
-// device, vector packs, grid sizing and the one place a kernel is launched.
-// Not a tensor library: shapes arrive already broadcast by core. The CUDA
-// sources are C++17 (CMake 3.25 knows no C++20 flag for nvcc).
+// device_common.cuh — what every kernel file shares: strided layouts passed
+// by value, host-side dim coalescing, index decoding, vector packs, grid
+// sizing and the single launch point. Not a tensor library.
+//
+// The CUDA sources are C++17 (CMake 3.25 knows no C++20 flag for nvcc).
 #ifndef MT_CUDA_DEVICE_COMMON_CUH
 #define MT_CUDA_DEVICE_COMMON_CUH
 

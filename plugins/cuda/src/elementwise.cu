@@ -1,8 +1,6 @@
-// elementwise.cu — fill, map and zip: one output element per loop iteration
-// in grid-stride kernels. Three tiers, picked on the host after coalescing:
-// all views contiguous and 16-byte aligned (vector loads), one strided dim,
-// and any strided layout (linear index decoded per element). The per-element
-// math is the SDK's apply_map / apply_zip; nothing here redefines an op.
+// elementwise.cu — fill, map and zip as grid-stride kernels over the output,
+// in three tiers (vectorised contiguous, one strided dim, any layout). The
+// per-element math is the SDK's apply_map / apply_zip; nothing is redefined.
 #include "device_common.cuh"
 
 #include <cstdint>

@@ -1,10 +1,10 @@
-// gemm.cuh — one tiled GEMM kernel template shared by matmul and the
-// implicit-GEMM convolutions. A "problem" type says how to read element
-// (z, i, k) of A and (z, k, j) of B and where (z, i, j) of the output goes;
-// the kernel owns tiling: a BM x BN block tile staged through shared memory
-// BK columns at a time (each A and B element inside the tile is read from
-// global memory once per tile) and a TM x TN register micro-tile per thread.
+// gemm.cuh — the tiled, register-blocked GEMM kernel shared by matmul and the
+// implicit-GEMM convolutions; a "problem" type says how to load and store.
 // Not a general BLAS: no alpha/beta, no transposes beyond what strides say.
+//
+// A BM x BN block tile is staged through shared memory BK columns at a time
+// (each A and B element of the tile read from global memory once per tile);
+// each thread accumulates a TM x TN micro-tile in registers.
 #ifndef MT_CUDA_GEMM_CUH
 #define MT_CUDA_GEMM_CUH
 

@@ -1,6 +1,5 @@
-// launch.hpp — the seam between the plugin's slots (plugin.cpp, host C++) and
-// the kernel files (*.cu): one host function per compute family that checks
-// nothing about the views (plugin.cpp validated them) and enqueues kernels.
+// launch.hpp — the seam between the slots (plugin.cpp) and the kernel files:
+// one host launcher per compute family, fed views plugin.cpp already checked.
 // Not part of the ABI; nothing here is visible outside the plugin.
 #ifndef MT_CUDA_LAUNCH_HPP
 #define MT_CUDA_LAUNCH_HPP

@@ -1,7 +1,6 @@
-// matmul.cu — batched matrix product out[z] = a[z] @ b[z] over arbitrary
-// strides (a batch stride of 0 is a broadcast batch), on the tiled kernel in
-// gemm.cuh. Not a BLAS: it accumulates in the views' dtype and does nothing
-// beyond the header's formula.
+// matmul.cu — batched matrix product over arbitrary strides (batch stride 0
+// is a broadcast batch) on the tiled kernel in gemm.cuh. Not a BLAS: it
+// accumulates in the views' dtype and does only the header's formula.
 #include "gemm.cuh"
 
 #include <cstdint>

@@ -1,8 +1,6 @@
-// plugin.cpp — the CUDA backend's ABI table: entry point, usability probe,
-// memory slots and argument checks for every compute slot, which then hand
-// the views to the kernel launchers (launch.hpp). Deliberately no kernels
-// and no op semantics here; loading the library touches no CUDA API (the
-// device is probed lazily, on the first is_usable or slot call).
+// plugin.cpp — the CUDA backend's ABI table: entry point, lazy device probe,
+// memory slots and the argument checks of every compute slot. No kernels and
+// no op semantics here; loading the library touches no CUDA API.
 #include "allocator.hpp"
 #include "cuda_error.hpp"
 #include "launch.hpp"

@@ -1,11 +1,12 @@
 // reduce.cu — sum / prod / max along one dim of any strided view, for any
-// reduce length and any number of outputs. Two kernels: a block per output
-// (shared-memory tree over warp shuffles) when the reduced dim is contiguous
-// or outputs are few, and a thread per output when outputs are many and the
-// reduced dim is strided. Long reductions are split across blocks and the
-// partial results reduced again by the same code (a multi-pass scheme).
-// Start values and the NaN rule of max come from the SDK's reduce_start and
-// reduce_combine; nothing here redefines an op.
+// reduce length and any number of outputs, split over blocks and passes when
+// long. Start values and max's NaN rule are the SDK's; nothing is redefined.
+//
+// Two kernels: a block per output (warp shuffles, then a shared-memory tree
+// across warps) when the reduced dim is contiguous or outputs are few, and a
+// thread per output when outputs are many and the reduced dim is strided.
+// Split work leaves partial results in a workspace tensor of the same rank,
+// which the same code reduces again (multi-pass).
 #include "device_common.cuh"
 
 #include <cstdint>

@@ -1,17 +1,20 @@
-// cuda_emulation.hpp — just enough of the CUDA runtime and device language to
-// compile the plugin's kernel files (src/*.cu) as plain C++ and run them on
-// CPU threads: one std::thread per CUDA thread of a block, blocks one after
-// another, __syncthreads and __shfl_down_sync as barriers. It exists to test
-// the kernels' indexing, reductions and tiling without a GPU. It is NOT a
-// CUDA simulator: no warp-level lockstep, no memory model, no timing.
+// cuda_emulation.hpp — just enough CUDA runtime and device language to run the
+// plugin's kernel files on CPU threads (one std::thread per CUDA thread).
+// NOT a CUDA simulator: no lockstep warps, no memory model, no timing.
+//
+// Blocks run one after another; __syncthreads and __shfl_down_sync are
+// barriers, so a divergent barrier hangs and a missing one is a data race
+// that ThreadSanitizer reports.
 #ifndef MT_CUDA_EMULATION_HPP
 #define MT_CUDA_EMULATION_HPP
 
-#include <barrier>
+#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -44,27 +47,68 @@ inline thread_local dim3 gridDim;
 
 enum cudaError_t {
   cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
   cudaErrorMemoryAllocation = 2,
   cudaErrorInvalidConfiguration = 9,
 };
 typedef struct CUstream_st* cudaStream_t;
+enum cudaMemcpyKind { cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2 };
+struct cudaDeviceProp {
+  char name[256];
+  int major, minor, multiProcessorCount, maxThreadsPerMultiProcessor;
+};
 
 namespace mt_emu {
 
+// A reusable barrier that sleeps at once: with hundreds of emulated threads
+// on a few cores, spinning (as std::barrier does first) only burns time.
+class Barrier {
+ public:
+  explicit Barrier(unsigned count) : count_(count) {}
+  void arrive_and_wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::uint64_t phase = phase_;
+    if (++arrived_ == count_) {
+      arrived_ = 0;
+      ++phase_;
+      lock.unlock();
+      wake_.notify_all();
+      return;
+    }
+    wake_.wait(lock, [&] { return phase_ != phase; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  const unsigned count_;
+  unsigned arrived_ = 0;
+  std::uint64_t phase_ = 0;
+};
+
 // The block being run by this emulated thread.
 struct BlockContext {
-  explicit BlockContext(unsigned threads) : barrier(threads), slots(threads) {
+  explicit BlockContext(unsigned threads) : barrier(threads), slots(2 * threads) {
     for (unsigned w = 0; w < threads / 32; ++w)
-      warp_barriers.push_back(std::make_unique<std::barrier<>>(32));
+      warp_barriers.push_back(std::make_unique<Barrier>(32));
   }
-  std::barrier<> barrier;
-  std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
-  std::vector<std::uint64_t> slots;  // one shuffle slot per thread
+  Barrier barrier;
+  std::vector<std::unique_ptr<Barrier>> warp_barriers;
+  // Two shuffle slots per thread, used alternately: a lane that has passed
+  // shuffle k's barrier writes shuffle k+1's slot while slower lanes still
+  // read shuffle k's; it cannot reach k+2 before they have all read.
+  std::vector<std::uint64_t> slots;
 };
 
 inline thread_local BlockContext* block = nullptr;
 inline thread_local unsigned linear_thread = 0;
+inline thread_local unsigned shuffle_parity = 0;
 inline cudaError_t last_error = cudaSuccess;  // launches happen on one host thread
+
+// "Device" memory is host memory; a budget lets tests provoke out-of-memory.
+inline std::size_t memory_budget = SIZE_MAX;
+inline std::size_t memory_in_use = 0;
+inline std::vector<std::pair<void*, std::size_t>> blocks;
 
 }  // namespace mt_emu
 
@@ -77,6 +121,8 @@ inline const char* cudaGetErrorName(cudaError_t error) {
   switch (error) {
     case cudaSuccess:
       return "cudaSuccess";
+    case cudaErrorInvalidValue:
+      return "cudaErrorInvalidValue";
     case cudaErrorMemoryAllocation:
       return "cudaErrorMemoryAllocation";
     case cudaErrorInvalidConfiguration:
@@ -88,6 +134,60 @@ inline const char* cudaGetErrorString(cudaError_t error) {
   return error == cudaSuccess ? "no error" : "emulated error";
 }
 
+// The runtime API calls plugin.cpp and allocator.cpp make: one emulated
+// device (compute capability 9.0, 2 multiprocessors), synchronous copies.
+inline cudaError_t cudaGetDeviceCount(int* count) {
+  *count = 1;
+  return cudaSuccess;
+}
+inline cudaError_t cudaSetDevice(int device) {
+  return device == 0 ? cudaSuccess : cudaErrorInvalidValue;
+}
+inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (device != 0)
+    return cudaErrorInvalidValue;
+  *prop = cudaDeviceProp{};
+  std::strcpy(prop->name, "emulated device");
+  prop->major = 9;
+  prop->minor = 0;
+  prop->multiProcessorCount = 2;
+  prop->maxThreadsPerMultiProcessor = 512;
+  return cudaSuccess;
+}
+inline cudaError_t cudaMalloc(void** out, std::size_t bytes) {
+  *out = nullptr;
+  if (bytes > mt_emu::memory_budget - mt_emu::memory_in_use) {
+    mt_emu::last_error = cudaErrorMemoryAllocation;
+    return cudaErrorMemoryAllocation;
+  }
+  *out = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+  if (*out == nullptr)
+    return cudaErrorMemoryAllocation;
+  mt_emu::memory_in_use += bytes;
+  mt_emu::blocks.emplace_back(*out, bytes);
+  return cudaSuccess;
+}
+inline cudaError_t cudaFree(void* block) {
+  if (block == nullptr)
+    return cudaSuccess;
+  for (auto it = mt_emu::blocks.begin(); it != mt_emu::blocks.end(); ++it) {
+    if (it->first == block) {
+      mt_emu::memory_in_use -= it->second;
+      mt_emu::blocks.erase(it);
+      std::free(block);
+      return cudaSuccess;
+    }
+  }
+  return cudaErrorInvalidValue;
+}
+inline cudaError_t cudaMemcpy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind) {
+  std::memcpy(dst, src, bytes);
+  return cudaSuccess;
+}
+inline cudaError_t cudaDeviceSynchronize() {
+  return cudaSuccess;
+}
+
 // A barrier every thread of the block must reach (a divergent one hangs
 // the emulation, as it is undefined behaviour on a GPU).
 inline void __syncthreads() {
@@ -95,7 +195,9 @@ inline void __syncthreads() {
 }
 
 // Full-warp shuffle: every lane publishes its value, then reads lane +
-// delta's (its own when that is past lane 31), as the hardware does.
+// delta's (its own when that is past lane 31), as the hardware does. The
+// lanes of a warp make the same sequence of shuffles, so their parities
+// agree.
 template <class T>
 T __shfl_down_sync(unsigned mask, T value, unsigned delta) {
   static_assert(sizeof(T) <= sizeof(std::uint64_t) && std::is_trivially_copyable_v<T>);
@@ -103,12 +205,13 @@ T __shfl_down_sync(unsigned mask, T value, unsigned delta) {
     std::abort();  // the plugin only shuffles full warps
   mt_emu::BlockContext& b = *mt_emu::block;
   const unsigned tid = mt_emu::linear_thread;
-  std::memcpy(&b.slots[tid], &value, sizeof(T));
+  const std::size_t base = mt_emu::shuffle_parity * (b.slots.size() / 2);
+  mt_emu::shuffle_parity ^= 1u;
+  std::memcpy(&b.slots[base + tid], &value, sizeof(T));
   b.warp_barriers[tid / 32]->arrive_and_wait();
   T result = value;
   if (tid % 32 + delta < 32)
-    std::memcpy(&result, &b.slots[tid + delta], sizeof(T));
-  b.warp_barriers[tid / 32]->arrive_and_wait();
+    std::memcpy(&result, &b.slots[base + tid + delta], sizeof(T));
   return result;
 }
 
@@ -132,6 +235,7 @@ void mt_emulate_launch(void (*kernel)(Params...), dim3 grid, dim3 block, Args&&.
     pool.emplace_back([&, t] {
       mt_emu::block = &context;
       mt_emu::linear_thread = t;
+      mt_emu::shuffle_parity = 0;
       threadIdx = {t % block.x, t / block.x % block.y, t / (block.x * block.y)};
       blockDim = block;
       gridDim = grid;

@@ -1,8 +1,6 @@
-// kernel_emulation_test.cpp — runs the cuda plugin's kernel launchers (the
-// real src/*.cu code, compiled as host C++ against cuda_emulation.hpp) on CPU
-// threads and compares every result with the reference plugin, the project's
-// oracle. It checks indexing, coalescing, reductions, tiling and edge cases;
-// it does NOT check that the code is valid CUDA (nvcc does) or fast.
+// kernel_emulation_test.cpp — runs the plugin's kernel launchers (src/*.cu as
+// host C++) on CPU threads and compares every result with the reference
+// plugin. Checks indexing, reductions, tiling and edges; not CUDA validity.
 #define BOOST_TEST_MODULE cuda_kernel_emulation
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>
@@ -600,13 +598,15 @@ BOOST_AUTO_TEST_CASE(long_and_wide_reductions) {
     int32_t dim;
   };
   const std::vector<Case> cases = {
-      {{100003}, 0},      // one output, many splits, then more passes
-      {{3, 40001}, 1},    // few outputs, contiguous rows
-      {{40001, 3}, 0},    // few outputs, strided: block per output
-      {{20011, 37}, 0},   // many outputs, strided: thread per output, split
-      {{300, 5000}, 1},   // many long rows
-      {{7, 5, 3001}, 2},  // rank 3
-      {{4000, 2}, 1},     // many outputs, short rows
+      {{100003}, 0},       // one output, many splits, then more passes
+      {{3, 40001}, 1},     // few outputs, contiguous rows
+      {{40001, 3}, 0},     // few outputs, strided: block per output
+      {{20011, 37}, 0},    // strided rows, block per output
+      {{3000, 200}, 0},    // many outputs, strided: thread per output, split
+      {{200, 3, 900}, 0},  // thread per output over a non-contiguous kept layout
+      {{9, 3001}, 1},      // several long rows
+      {{3, 5, 3001}, 2},   // rank 3
+      {{4000, 2}, 1},      // many outputs, short rows
   };
   for (const Case& c : cases) {
     for (const int32_t op : {MT_REDUCE_SUM, MT_REDUCE_MAX}) {
