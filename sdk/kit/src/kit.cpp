@@ -536,6 +536,15 @@ void print_details(std::ostream& out, const std::vector<Entry>& entries) {
     for (const Entry* e : problems) {
       out << "  " << std::left << std::setw(8) << problem_label(*e) << std::right << ' '
           << dtype_name(e->dtype) << ' ' << e->id << ": " << clip(e->message, 400) << '\n';
+      // A crash or hang usually explains itself in the child's last words
+      // (a sanitizer report, an assertion): show their first line.
+      if (e->status != Status::failed && !e->output.empty()) {
+        const std::size_t start = e->output.find_first_not_of("\n\r ");
+        if (start != std::string::npos) {
+          const std::string line = e->output.substr(start, e->output.find('\n', start) - start);
+          out << "           its output: " << clip(line, 300) << '\n';
+        }
+      }
     }
   }
   if (!skip_reasons.empty()) {
