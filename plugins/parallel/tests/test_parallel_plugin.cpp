@@ -1,0 +1,547 @@
+// test_parallel_plugin.cpp — the parallel plugin's own code paths, checked
+// against naive loops over the SDK's per-element formulas: tensors large
+// enough to be split across threads, operands transposed against the output
+// (the banded walk), the three reduce loop shapes and chunked long
+// reductions, GEMM edge sizes, broadcast batches and the split-k path, and
+// each convolution path (direct, dot, folded, exact). Not the cross-backend
+// suite (tests/conformance); CTest runs this binary once per instruction set
+// (MT_PARALLEL_ISA) and once with a bad MT_NUM_THREADS.
+#define BOOST_TEST_MODULE parallel_plugin
+#include <rapidcheck/boost_test.h>
+#include <boost/test/unit_test.hpp>
+
+#include <minitorch/plugin_abi.h>
+#include <minitorch/plugin_helpers.hpp>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <initializer_list>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---- the plugin under test ----------------------------------------------------
+
+struct Plugin {
+  const mt_backend* table = nullptr;
+  bool usable = false;
+  std::string reason;
+};
+
+const Plugin& plugin() {
+  static const Plugin loaded = [] {
+    Plugin p;
+    void* handle = dlopen(MT_PARALLEL_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      p.reason = std::string("dlopen failed: ") + dlerror();
+      return p;
+    }
+    auto entry = reinterpret_cast<mt_plugin_entry_fn>(dlsym(handle, MT_PLUGIN_ENTRY_SYMBOL));
+    p.table = entry != nullptr ? entry(MT_ABI_MAJOR, MT_ABI_MINOR) : nullptr;
+    if (p.table == nullptr) {
+      p.reason = "no table from mt_plugin_entry";
+      return p;
+    }
+    char text[256] = "";
+    p.usable = p.table->is_usable(p.table->context, text, sizeof text) == 1;
+    p.reason = text;
+    return p;
+  }();
+  return loaded;
+}
+
+const mt_backend& api() {
+  return *plugin().table;
+}
+
+// Precondition for the compute suites: a run whose settings make the plugin
+// unusable (MT_PARALLEL_ISA=avx512 on a CPU without it) skips them, saying why.
+struct Usable {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    boost::test_tools::assertion_result result(plugin().usable);
+    result.message() << "the parallel plugin is not usable here: " << plugin().reason;
+    return result;
+  }
+};
+
+std::mt19937_64& rng() {
+  static std::mt19937_64 engine(20240601);
+  return engine;
+}
+
+// A tensor in one of the plugin's buffers. Dims are laid out in memory in
+// `order` (outermost first), with an element offset in front.
+class Tensor {
+ public:
+  Tensor(int32_t dtype, const std::vector<int64_t>& shape, const std::vector<int>& order,
+         int64_t offset = 0, double lo = -3.0, double hi = 3.0) {
+    view_.dtype = dtype;
+    view_.ndim = static_cast<int32_t>(shape.size());
+    view_.offset = offset;
+    int64_t stride = 1;
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      const auto d = static_cast<std::size_t>(*it);
+      view_.shape[d] = shape[d];
+      view_.strides[d] = stride;
+      stride *= std::max<int64_t>(1, shape[d]);
+    }
+    span_ = offset + stride;
+    const std::size_t bytes = static_cast<std::size_t>(span_) * (dtype == MT_F32 ? 4 : 8);
+    BOOST_TEST_REQUIRE(api().alloc(api().context, bytes, &view_.buffer) == MT_OK);
+    std::uniform_real_distribution<double> value(lo, hi);
+    for (int64_t i = 0; i < span_; ++i)
+      set(i, value(rng()));
+  }
+  Tensor(const Tensor&) = delete;
+  Tensor& operator=(const Tensor&) = delete;
+  ~Tensor() { api().free(api().context, view_.buffer); }
+
+  mt_view& view() { return view_; }
+  const mt_view& view() const { return view_; }
+  int64_t span() const { return span_; }
+  double get(int64_t pos) const {
+    return view_.dtype == MT_F32 ? static_cast<const float*>(view_.buffer)[pos]
+                                 : static_cast<const double*>(view_.buffer)[pos];
+  }
+  void set(int64_t pos, double x) {
+    if (view_.dtype == MT_F32)
+      static_cast<float*>(view_.buffer)[pos] = static_cast<float>(x);
+    else
+      static_cast<double*>(view_.buffer)[pos] = x;
+  }
+  int64_t position(const std::vector<int64_t>& index) const {
+    int64_t p = view_.offset;
+    for (int32_t d = 0; d < view_.ndim; ++d)
+      p += index[static_cast<std::size_t>(d)] * view_.strides[d];
+    return p;
+  }
+  double at(const std::vector<int64_t>& index) const { return get(position(index)); }
+  // The same without building a vector, for the oracles' inner loops.
+  double at(std::initializer_list<int64_t> index) const {
+    int64_t p = view_.offset;
+    int32_t d = 0;
+    for (int64_t i : index)
+      p += i * view_.strides[d++];
+    return get(p);
+  }
+
+ private:
+  mt_view view_{};
+  int64_t span_ = 0;
+};
+
+std::vector<int> in_order(std::size_t n) {
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
+std::vector<int> reversed(std::size_t n) {
+  std::vector<int> order = in_order(n);
+  std::reverse(order.begin(), order.end());
+  return order;
+}
+
+std::vector<int> shuffled(std::size_t n) {
+  std::vector<int> order = in_order(n);
+  std::shuffle(order.begin(), order.end(), rng());
+  return order;
+}
+
+void for_each_index(const std::vector<int64_t>& shape,
+                    const std::function<void(const std::vector<int64_t>&)>& body) {
+  for (int64_t s : shape)
+    if (s == 0)
+      return;
+  std::vector<int64_t> index(shape.size(), 0);
+  for (;;) {
+    body(index);
+    std::size_t d = shape.size();
+    for (;;) {
+      if (d == 0)
+        return;
+      --d;
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+}
+
+// Within rel * (1 + scale) of want; NaN and inf must match exactly.
+bool close(double got, double want, double rel, double scale) {
+  if (std::isnan(want))
+    return std::isnan(got);
+  if (std::isinf(want))
+    return got == want;
+  return std::fabs(got - want) <= rel * (1.0 + scale);
+}
+
+double unit_roundoff(int32_t dtype) {
+  return dtype == MT_F32 ? 6e-8 : 1.2e-16;
+}
+
+// The SDK formulas in the view's dtype.
+double sdk_map(int32_t dtype, int32_t op, double x) {
+  return dtype == MT_F32 ? mt::sdk::apply_map<float>(op, static_cast<float>(x))
+                         : mt::sdk::apply_map<double>(op, x);
+}
+double sdk_zip(int32_t dtype, int32_t op, double a, double b) {
+  return dtype == MT_F32
+             ? mt::sdk::apply_zip<float>(op, static_cast<float>(a), static_cast<float>(b))
+             : mt::sdk::apply_zip<double>(op, a, b);
+}
+
+// Element-wise results: exact, except exp/log/sigmoid/pow, which the plugin
+// computes with its own vectorised formulas (a few ulp).
+double elementwise_tolerance(int32_t dtype) {
+  return 40 * unit_roundoff(dtype);
+}
+
+// ---- element-wise checks ------------------------------------------------------
+
+void check_map(int32_t dtype, int32_t op, const std::vector<int64_t>& shape,
+               const std::vector<int>& in_layout, bool in_place) {
+  Tensor in(dtype, shape, in_layout, 2, op == MT_MAP_LOG || op == MT_MAP_SQRT ? 0.01 : -3.0);
+  std::vector<double> want(static_cast<std::size_t>(in.span()), 0.0);
+  for_each_index(shape, [&](const std::vector<int64_t>& i) {
+    want[static_cast<std::size_t>(in.position(i))] = sdk_map(dtype, op, in.at(i));
+  });
+  Tensor out_buffer(dtype, shape, in_order(shape.size()), 1);
+  Tensor& out = in_place ? in : out_buffer;
+  BOOST_TEST_REQUIRE(api().map(api().context, op, &out.view(), &in.view()) == MT_OK);
+  int bad = 0;
+  for_each_index(shape, [&](const std::vector<int64_t>& i) {
+    const double w = want[static_cast<std::size_t>(in.position(i))];
+    if (!close(out.at(i), w, elementwise_tolerance(dtype), std::fabs(w)) && bad++ < 3)
+      BOOST_ERROR(mt::sdk::map_op_name(op)
+                  << " " << mt::sdk::dtype_name(dtype) << ": got " << out.at(i) << ", want " << w);
+  });
+}
+
+void check_zip(int32_t dtype, int32_t op, const std::vector<int64_t>& shape,
+               const std::vector<int>& a_layout, const std::vector<int>& b_layout,
+               int broadcast_dim_of_b = -1) {
+  Tensor a(dtype, shape, a_layout, 3);
+  Tensor b(dtype, shape, b_layout, 0);
+  if (broadcast_dim_of_b >= 0)
+    b.view().strides[broadcast_dim_of_b] = 0;
+  if (op == MT_ZIP_POW)
+    for (int64_t i = 0; i < a.span(); ++i)
+      a.set(i, std::fabs(a.get(i)) + 0.1);
+  if (op == MT_ZIP_EQ || op == MT_ZIP_IS_CLOSE)
+    for (int64_t i = 0; i < std::min(a.span(), b.span()); i += 3)
+      b.set(i, a.get(i) + (op == MT_ZIP_IS_CLOSE ? 0.004 : 0.0));
+  Tensor out(dtype, shape, in_order(shape.size()), 1);
+  BOOST_TEST_REQUIRE(api().zip(api().context, op, &out.view(), &a.view(), &b.view()) == MT_OK);
+  int bad = 0;
+  for_each_index(shape, [&](const std::vector<int64_t>& i) {
+    const double w = sdk_zip(dtype, op, a.at(i), b.at(i));
+    if (!close(out.at(i), w, elementwise_tolerance(dtype), std::fabs(w)) && bad++ < 3)
+      BOOST_ERROR(mt::sdk::zip_op_name(op)
+                  << " " << mt::sdk::dtype_name(dtype) << ": got " << out.at(i) << ", want " << w);
+  });
+}
+
+// ---- reduce check ----------------------------------------------------------------
+
+void check_reduce(int32_t dtype, int32_t op, const std::vector<int64_t>& shape, int dim,
+                  const std::vector<int>& layout, bool with_nan = false) {
+  const bool prod = op == MT_REDUCE_PROD;
+  Tensor in(dtype, shape, layout, 1, prod ? 0.9 : -3.0, prod ? 1.1 : 3.0);
+  if (with_nan)
+    in.set(in.span() / 2, NAN);
+  std::vector<int64_t> out_shape = shape;
+  out_shape[static_cast<std::size_t>(dim)] = 1;
+  Tensor out(dtype, out_shape, in_order(shape.size()));
+  BOOST_TEST_REQUIRE(api().reduce(api().context, op, &out.view(), &in.view(), dim) == MT_OK);
+  int bad = 0;
+  for_each_index(out_shape, [&](const std::vector<int64_t>& o) {
+    std::vector<int64_t> i = o;
+    double want = mt::sdk::reduce_start<double>(op);
+    double magnitude = 0.0;
+    for (int64_t k = 0; k < shape[static_cast<std::size_t>(dim)]; ++k) {
+      i[static_cast<std::size_t>(dim)] = k;
+      want = mt::sdk::reduce_combine<double>(op, want, in.at(i));
+      magnitude += std::fabs(in.at(i));
+    }
+    // Summation order differs from the oracle's: allow n roundings.
+    const double n = static_cast<double>(shape[static_cast<std::size_t>(dim)]) + 1.0;
+    const double scale = op == MT_REDUCE_SUM ? magnitude : std::fabs(want);
+    if (!close(out.at(o), want, 4 * n * unit_roundoff(dtype), scale) && bad++ < 3)
+      BOOST_ERROR(mt::sdk::reduce_op_name(op)
+                  << " dim " << dim << ": got " << out.at(o) << ", want " << want);
+  });
+}
+
+// ---- matmul check -----------------------------------------------------------------
+
+void check_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, int64_t k, bool broadcast_a,
+                  bool broadcast_b, bool transposed_out = false) {
+  Tensor a(dtype, {broadcast_a ? 1 : batch, m, k}, shuffled(3), 2);
+  Tensor b(dtype, {broadcast_b ? 1 : batch, k, n}, shuffled(3), 0);
+  for (Tensor* t : {&a, &b})
+    if (t->view().shape[0] != batch) {
+      t->view().shape[0] = batch;
+      t->view().strides[0] = 0;
+    }
+  Tensor out(dtype, {batch, m, n}, transposed_out ? std::vector<int>{0, 2, 1} : in_order(3), 1);
+  BOOST_TEST_REQUIRE(api().matmul(api().context, &out.view(), &a.view(), &b.view()) == MT_OK);
+  int bad = 0;
+  for_each_index({batch, m, n}, [&](const std::vector<int64_t>& o) {
+    double want = 0.0, magnitude = 0.0;
+    for (int64_t p = 0; p < k; ++p) {
+      const double term = a.at({o[0], o[1], p}) * b.at({o[0], p, o[2]});
+      want += term;
+      magnitude += std::fabs(term);
+    }
+    const double tol = 2.0 * (static_cast<double>(k) + 1.0) * unit_roundoff(dtype);
+    if (!close(out.at(o), want, tol, magnitude) && bad++ < 3)
+      BOOST_ERROR("matmul " << mt::sdk::dtype_name(dtype) << " B" << batch << " M" << m << " N" << n
+                            << " K" << k << " at (" << o[0] << "," << o[1] << "," << o[2]
+                            << "): got " << out.at(o) << ", want " << want);
+  });
+}
+
+// ---- conv check --------------------------------------------------------------------
+
+// dims = 1 or 2; in (B, Cin, space...), weight (Cout, Cin, kernel...), out
+// (B, Cout, out space...). `nan_weight` plants a NaN in the weights.
+void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cout,
+                const std::vector<int64_t>& space, const std::vector<int64_t>& kernel,
+                const std::vector<int64_t>& out_space, bool reverse, bool nan_weight = false) {
+  std::vector<int64_t> in_shape{batch, cin}, w_shape{cout, cin}, out_shape{batch, cout};
+  in_shape.insert(in_shape.end(), space.begin(), space.end());
+  w_shape.insert(w_shape.end(), kernel.begin(), kernel.end());
+  out_shape.insert(out_shape.end(), out_space.begin(), out_space.end());
+  const std::size_t rank = in_shape.size();
+  Tensor in(dtype, in_shape, shuffled(rank), 1);
+  Tensor w(dtype, w_shape, shuffled(rank), 2);
+  Tensor out(dtype, out_shape, shuffled(rank), 0);
+  if (nan_weight)
+    w.set(w.view().offset, NAN);
+  const mt_status status =
+      dims == 2 ? api().conv2d(api().context, &out.view(), &in.view(), &w.view(), reverse)
+                : api().conv1d(api().context, &out.view(), &in.view(), &w.view(), reverse);
+  BOOST_TEST_REQUIRE(status == MT_OK, api().last_error(api().context));
+  const int64_t h = dims == 2 ? space[0] : 1, wd = space.back();
+  const int64_t kh = dims == 2 ? kernel[0] : 1, kw = kernel.back();
+  const int64_t sign = reverse ? -1 : 1;
+  int bad = 0;
+  for_each_index(out_shape, [&](const std::vector<int64_t>& o) {
+    const int64_t i = dims == 2 ? o[2] : 0, j = o.back();
+    double want = 0.0, magnitude = 0.0;
+    for (int64_t c = 0; c < cin; ++c)
+      for (int64_t ki = 0; ki < kh; ++ki)
+        for (int64_t kj = 0; kj < kw; ++kj) {
+          const int64_t si = i + sign * ki, sj = j + sign * kj;
+          if (si < 0 || si >= h || sj < 0 || sj >= wd)
+            continue;  // out-of-range terms are skipped, as the ABI defines
+          const double term = dims == 2 ? in.at({o[0], c, si, sj}) * w.at({o[1], c, ki, kj})
+                                        : in.at({o[0], c, sj}) * w.at({o[1], c, kj});
+          want += term;
+          magnitude += std::fabs(term);
+        }
+    const double tol = 2.0 * static_cast<double>(cin * kh * kw + 1) * unit_roundoff(dtype);
+    if (!close(out.at(o), want, tol, magnitude) && bad++ < 3)
+      BOOST_ERROR("conv" << dims << "d reverse=" << reverse << " " << mt::sdk::dtype_name(dtype)
+                         << ": got " << out.at(o) << ", want " << want);
+  });
+}
+
+const int32_t kDtypes[] = {MT_F32, MT_F64};
+
+}  // namespace
+
+// ---- settings -------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(settings)
+
+// CTest also runs this suite with MT_NUM_THREADS=abc and
+// MT_PARALLEL_TEST_EXPECT_UNUSABLE naming the variable the reason must cite.
+BOOST_AUTO_TEST_CASE(usable_unless_the_environment_is_invalid) {
+  BOOST_TEST_REQUIRE(plugin().table != nullptr, plugin().reason);
+  if (const char* expected = std::getenv("MT_PARALLEL_TEST_EXPECT_UNUSABLE")) {
+    BOOST_TEST(!plugin().usable);
+    BOOST_TEST(plugin().reason.find(expected) != std::string::npos, plugin().reason);
+  } else {
+    BOOST_TEST(plugin().usable, plugin().reason);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(supports_every_op_in_both_dtypes) {
+  BOOST_TEST_REQUIRE(plugin().table != nullptr, plugin().reason);
+  const int32_t counts[] = {MT_MAP_OP_COUNT, MT_ZIP_OP_COUNT, MT_REDUCE_OP_COUNT, 1, 1, 1};
+  for (int32_t family = 0; family < MT_FAMILY_COUNT; ++family)
+    for (int32_t dtype : kDtypes) {
+      for (int32_t op = 0; op < counts[family]; ++op)
+        BOOST_TEST(api().supports(api().context, family, op, dtype) == 1);
+      BOOST_TEST(api().supports(api().context, family, counts[family], dtype) == 0);
+    }
+  BOOST_TEST(api().supports(api().context, MT_FAMILY_MAP, 0, MT_DTYPE_COUNT) == 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- element-wise ---------------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(elementwise, *boost::unit_test::precondition(Usable()))
+
+BOOST_AUTO_TEST_CASE(every_map_op_on_large_permuted_and_in_place_views) {
+  for (int32_t dtype : kDtypes)
+    for (int32_t op = 0; op < MT_MAP_OP_COUNT; ++op) {
+      check_map(dtype, op, {70001}, in_order(1), false);
+      check_map(dtype, op, {30, 41, 57}, {2, 0, 1}, false);
+      check_map(dtype, op, {200, 300}, in_order(2), true);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(every_zip_op_with_a_transposed_operand) {
+  for (int32_t dtype : kDtypes)
+    for (int32_t op = 0; op < MT_ZIP_OP_COUNT; ++op) {
+      check_zip(dtype, op, {300, 257}, reversed(2), in_order(2));
+      check_zip(dtype, op, {129, 1025}, in_order(2), reversed(2));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_and_three_dim_transposes) {
+  for (int32_t dtype : kDtypes) {
+    check_zip(dtype, MT_ZIP_ADD, {500, 300}, in_order(2), in_order(2), 0);  // row vector
+    check_zip(dtype, MT_ZIP_MUL, {500, 300}, in_order(2), in_order(2), 1);  // column vector
+    check_zip(dtype, MT_ZIP_SUB, {7, 90, 110}, {0, 2, 1}, {2, 1, 0});
+    check_zip(dtype, MT_ZIP_MAX, {90, 7, 110}, {1, 2, 0}, in_order(3));
+  }
+}
+
+RC_BOOST_PROP(zip_matches_the_sdk_formula_on_random_layouts, ()) {
+  const auto rank = *rc::gen::inRange<std::size_t>(0, 5);
+  const auto shape =
+      *rc::gen::container<std::vector<int64_t>>(rank, rc::gen::inRange<int64_t>(1, 12));
+  const int32_t op = *rc::gen::inRange<int32_t>(0, MT_ZIP_OP_COUNT);
+  const int32_t dtype = *rc::gen::element<int32_t>(MT_F32, MT_F64);
+  check_zip(dtype, op, shape, shuffled(rank), shuffled(rank));
+}
+
+BOOST_AUTO_TEST_CASE(fill_writes_exactly_the_view) {
+  for (int32_t dtype : kDtypes) {
+    Tensor t(dtype, {300, 400}, in_order(2));
+    mt_view every_other_column = t.view();
+    every_other_column.shape[1] = 200;
+    every_other_column.strides[1] = 2;
+    BOOST_TEST_REQUIRE(api().fill(api().context, &every_other_column, 2.5) == MT_OK);
+    int bad = 0;
+    for (int64_t i = 0; i < 300; ++i)
+      for (int64_t j = 0; j < 400; ++j) {
+        const bool in_view = j % 2 == 0;
+        const double v = t.at({i, j});
+        if ((in_view ? v != 2.5 : v == 2.5) && bad++ < 3)
+          BOOST_ERROR("fill at (" << i << "," << j << ") holds " << v);
+      }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- reduce ------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(reduce, *boost::unit_test::precondition(Usable()))
+
+BOOST_AUTO_TEST_CASE(every_op_along_every_dim_of_long_and_wide_shapes) {
+  const std::vector<std::vector<int64_t>> shapes = {
+      {3, 100000}, {100000, 3}, {70000}, {40, 50, 60}, {2, 33000, 3}};
+  for (int32_t dtype : kDtypes)
+    for (const auto& shape : shapes)
+      for (int dim = 0; dim < static_cast<int>(shape.size()); ++dim)
+        for (int32_t op = 0; op < MT_REDUCE_OP_COUNT; ++op) {
+          check_reduce(dtype, op, shape, dim, in_order(shape.size()));
+          check_reduce(dtype, op, shape, dim, reversed(shape.size()));
+        }
+}
+
+BOOST_AUTO_TEST_CASE(max_propagates_nan_and_empty_dims_give_the_start) {
+  for (int32_t dtype : kDtypes) {
+    check_reduce(dtype, MT_REDUCE_MAX, {100000}, 0, in_order(1), true);
+    check_reduce(dtype, MT_REDUCE_MAX, {300, 300}, 1, in_order(2), true);
+    for (int32_t op = 0; op < MT_REDUCE_OP_COUNT; ++op)
+      check_reduce(dtype, op, {5, 0, 4}, 1, shuffled(3));
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- matmul ------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(matmul, *boost::unit_test::precondition(Usable()))
+
+BOOST_AUTO_TEST_CASE(edge_sizes_with_random_layouts) {
+  const int64_t sizes[] = {0, 1, 7, 17, 64, 129};
+  for (int32_t dtype : kDtypes)
+    for (int64_t m : sizes)
+      for (int64_t n : sizes)
+        for (int64_t k : sizes)
+          check_matmul(dtype, 1, m, n, k, false, false);
+}
+
+BOOST_AUTO_TEST_CASE(broadcast_batches_transposed_output_and_long_k) {
+  for (int32_t dtype : kDtypes) {
+    check_matmul(dtype, 4, 70, 90, 110, true, false);
+    check_matmul(dtype, 4, 70, 90, 110, false, true);
+    check_matmul(dtype, 3, 200, 150, 300, false, false, true);
+    check_matmul(dtype, 1, 5, 7, 9000, false, false);     // split k
+    check_matmul(dtype, 2, 33, 40, 20000, true, false);   // split k, broadcast batch
+    check_matmul(dtype, 1, 400, 3, 500, false, false);    // narrow: direct loops
+    check_matmul(dtype, 1, 300, 500, 260, false, false);  // several kc and m blocks
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---- convolution ------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(convolution, *boost::unit_test::precondition(Usable()))
+
+BOOST_AUTO_TEST_CASE(direct_path_forward_and_reverse) {
+  for (int32_t dtype : kDtypes)
+    for (bool reverse : {false, true}) {
+      check_conv(dtype, 2, 4, 16, 8, {28, 28}, {3, 3}, {28, 28}, reverse);  // whole images
+      check_conv(dtype, 2, 1, 3, 13, {7, 40}, {2, 3}, {5, 37}, reverse);    // split columns
+      check_conv(dtype, 1, 3, 5, 7, {60}, {5}, {60}, reverse);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(weight_gradient_shapes) {
+  for (int32_t dtype : kDtypes) {
+    // MNIST's conv2 weight gradient: in (Cin=4, B=16, 28, 28), "weight" is
+    // grad_out (Cout=8, B=16, 28, 28), out (4, 8, 3, 3).
+    check_conv(dtype, 2, 4, 16, 8, {28, 28}, {28, 28}, {3, 3}, false);
+    check_conv(dtype, 2, 2, 40, 3, {64, 64}, {62, 62}, {3, 3}, false);  // row chunks
+    check_conv(dtype, 1, 5, 10, 7, {50}, {48}, {3}, false);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(folded_path_and_small_images) {
+  for (int32_t dtype : kDtypes)
+    for (bool reverse : {false, true}) {
+      check_conv(dtype, 2, 3, 4, 5, {6, 6}, {3, 3}, {6, 6}, reverse);
+      check_conv(dtype, 2, 2, 3, 4, {12, 12}, {12, 12}, {3, 3}, reverse);
+      check_conv(dtype, 1, 2, 3, 4, {9}, {4}, {9}, reverse);
+      check_conv(dtype, 2, 1, 1, 1, {1, 1}, {3, 3}, {1, 1}, reverse);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(non_finite_weights_skip_out_of_range_terms) {
+  for (int32_t dtype : kDtypes)
+    for (bool reverse : {false, true}) {
+      check_conv(dtype, 2, 2, 3, 5, {12, 12}, {3, 3}, {12, 12}, reverse, true);
+      check_conv(dtype, 1, 2, 3, 5, {40}, {40}, {3}, reverse, true);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
