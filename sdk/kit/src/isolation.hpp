@@ -40,8 +40,8 @@ std::string signal_name(int signal);
 // caller's code: it writes the task's result and leaves with _exit, skipping
 // static destructors and atexit handlers (which belong to the parent). It is
 // also killed if this process dies. SIGINT / SIGTERM during the run kill the
-// running children, report them as signaled, and skip the rest; `interrupted`
-// then says so.
+// running children and end the run: on_done is not called for those tasks
+// nor for the ones not started, and `interrupted` then says so.
 void run_isolated(std::size_t count, const std::function<std::string(std::size_t)>& task, int jobs,
                   double timeout_seconds,
                   const std::function<void(std::size_t, const ChildOutcome&)>& on_done);
