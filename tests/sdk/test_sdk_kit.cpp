@@ -211,14 +211,15 @@ BOOST_AUTO_TEST_CASE(a_broken_plugin_is_reported_op_by_op_in_one_run) {
                                "' --filter 'zip.sub.contiguous,zip.sub.broadcast_col,"
                                "map.exp.contiguous,map.abs.contiguous,map.abs.offset,"
                                "reduce.prod.contiguous_dim0,zip.add.contiguous,map.neg.permuted,"
-                               "reduce.sum.contiguous_dim1,grad.sub,grad.exp,grad.add'",
+                               "reduce.sum.contiguous_dim1,grad.sub,grad.exp,grad.add,"
+                               "map.sqrt.contiguous'",
                            scratch.dir, out);
   BOOST_TEST(code == mt::kit::kExitFailures);
   BOOST_REQUIRE(fs::exists(report));
   const json r = json::parse(read_file(report));
   BOOST_TEST(r.at("complete").get<bool>());
   auto cases = cases_of(r);
-  BOOST_TEST(cases.size() == 12u);
+  BOOST_TEST(cases.size() == 13u);
   auto status = [&](const std::string& id) {
     const auto it = cases.find({"f64", id});
     BOOST_REQUIRE_MESSAGE(it != cases.end(), "no case " << id << " in the report");
@@ -252,15 +253,20 @@ BOOST_AUTO_TEST_CASE(a_broken_plugin_is_reported_op_by_op_in_one_run) {
        {"zip.add.contiguous", "map.neg.permuted", "reduce.sum.contiguous_dim1", "grad.add"})
     BOOST_TEST(status(id).at("status") == "passed", id);
 
+  // Declared unsupported: skipped with that reason, neither passed nor failed.
+  BOOST_TEST(status("map.sqrt.contiguous").at("status") == "skipped");
+  BOOST_TEST(status("map.sqrt.contiguous").at("skip_reason") == "unsupported");
+
   const json& s = r.at("summary");
   BOOST_TEST(s.at("passed").get<int>() == 4);
   BOOST_TEST(s.at("failed").get<int>() == 5);
   BOOST_TEST(s.at("crashed").get<int>() == 2);
   BOOST_TEST(s.at("timed_out").get<int>() == 1);
-  BOOST_TEST(s.at("skipped").get<int>() == 0);
+  BOOST_TEST(s.at("skipped").get<int>() == 1);
   // The printed table and summary say the same.
-  BOOST_TEST(out.find("4 passed, 5 failed, 0 skipped, 2 crashed, 1 timed out") !=
+  BOOST_TEST(out.find("4 passed, 5 failed, 1 skipped, 2 crashed, 1 timed out") !=
              std::string::npos);
+  BOOST_TEST(out.find("1 skip (unsupported)") != std::string::npos);
   BOOST_TEST(out.find("CRASH    f64 map.exp.contiguous: killed by SIGSEGV") != std::string::npos);
   BOOST_TEST(out.find("TIMEOUT  f64 reduce.prod.contiguous_dim0") != std::string::npos);
 }
