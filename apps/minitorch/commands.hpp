@@ -30,7 +30,7 @@ struct TrainOptions {
   std::string save;     // checkpoint to write, "" = none
   std::string load;     // checkpoint to resume from, "" = none
   // CNN recipes (mnist, fashion-mnist, imdb):
-  std::string optimizer = "sgd";
+  std::string optimizer = "adam";
   double momentum = 0.0;
   double dropout = -1;          // < 0: the recipe's default
   int64_t train_size = 0;       // 0: all
