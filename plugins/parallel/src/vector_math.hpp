@@ -86,9 +86,11 @@ inline double exp_f64(double x) {
 // log(m) = 2 atanh(s), s = (m - 1) / (m + 1), as an odd series in s.
 inline float log_f32(float x) {
   constexpr float kMinNormal = std::numeric_limits<float>::min();
-  const bool denormal = x < kMinNormal;                        // also 0 and negatives, fixed below
-  const float xs = denormal ? x * 8388608.0f : x;              // 2^23
-  const int32_t ix = std::bit_cast<int32_t>(xs) - 0x3f3504f3;  // bits of sqrt(1/2)
+  const bool denormal = x < kMinNormal;            // also 0 and negatives, fixed below
+  const float xs = denormal ? x * 8388608.0f : x;  // 2^23
+  // Unsigned subtraction: negative inputs and -0 have the sign bit set, and a
+  // signed subtraction would overflow there (the result is discarded below).
+  const int32_t ix = static_cast<int32_t>(std::bit_cast<uint32_t>(xs) - 0x3f3504f3u);
   const int32_t e = ix >> 23;
   const float m = std::bit_cast<float>((ix & 0x007fffff) + 0x3f3504f3);
   const float ef = static_cast<float>(e) - (denormal ? 23.0f : 0.0f);
@@ -112,8 +114,9 @@ inline float log_f32(float x) {
 inline double log_f64(double x) {
   constexpr double kMinNormal = std::numeric_limits<double>::min();
   const bool denormal = x < kMinNormal;
-  const double xs = denormal ? x * 18014398509481984.0 : x;              // 2^54
-  const int64_t ix = std::bit_cast<int64_t>(xs) - 0x3fe6a09e667f3bcdLL;  // sqrt(1/2)
+  const double xs = denormal ? x * 18014398509481984.0 : x;  // 2^54
+  const int64_t ix = static_cast<int64_t>(std::bit_cast<uint64_t>(xs) -
+                                          0x3fe6a09e667f3bcdULL);  // sqrt(1/2), see log_f32
   // Exponent via a logical shift of a biased value (no 64-bit arithmetic
   // shift in SSE2/AVX2), then to double via the 2^52 trick (no 64-bit
   // int-to-double conversion either).
