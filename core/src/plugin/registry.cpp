@@ -134,13 +134,20 @@ std::vector<fs::path> default_plugin_search_path() {
   }
   // The install layout: <prefix>/lib/libminitorch.so and
   // <prefix>/lib/minitorch/plugins/. The build tree mirrors it.
+  fs::path core_dir;
   try {
-    dirs.push_back(boost::dll::this_line_location().parent_path() / "minitorch" / "plugins");
+    core_dir = boost::dll::this_line_location().parent_path();
+    dirs.push_back(core_dir / "minitorch" / "plugins");
   } catch (const std::exception&) {
     // Unknown location of the core library: the other entries still apply.
   }
-#ifdef MT_BUILD_PLUGIN_DIR
-  dirs.emplace_back(MT_BUILD_PLUGIN_DIR);
+#if defined(MT_BUILD_PLUGIN_DIR) && defined(MT_BUILD_LIB_DIR)
+  // The build tree's plugins, only for the library that is still in the build
+  // tree: an installed library must never pick up a stale build folder.
+  std::error_code same_ec;
+  if (!core_dir.empty() && fs::equivalent(core_dir, MT_BUILD_LIB_DIR, same_ec)) {
+    dirs.emplace_back(MT_BUILD_PLUGIN_DIR);
+  }
 #endif
   // Drop duplicates (the build-tree rule usually equals the "beside" rule).
   std::vector<fs::path> unique;
