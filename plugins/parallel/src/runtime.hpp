@@ -11,7 +11,27 @@
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
+#if defined(__SANITIZE_THREAD__)
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#endif
+
 namespace mt::par {
+
+// ThreadSanitizer cannot see the synchronisation inside libtbb (which is not
+// built with it), so under TSan each parallel loop announces its fork and
+// join: the caller's writes happen before every task, and every task's
+// writes before the caller goes on. No-ops in normal builds.
+inline void announce_release([[maybe_unused]] void* token) {
+#if defined(__SANITIZE_THREAD__)
+  __tsan_release(token);
+#endif
+}
+inline void announce_acquire([[maybe_unused]] void* token) {
+#if defined(__SANITIZE_THREAD__)
+  __tsan_acquire(token);
+#endif
+}
 
 // Instruction sets with their own GEMM micro-kernels. `generic` is plain C++
 // (SSE2 on x86-64, NEON on AArch64) and always available.
@@ -48,11 +68,17 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const Body& body) {
     body(begin, end);
     return;
   }
+  char fork = 0, join = 0;
+  announce_release(&fork);
   arena().execute([&] {
-    oneapi::tbb::parallel_for(
-        oneapi::tbb::blocked_range<int64_t>(begin, end, grain),
-        [&](const oneapi::tbb::blocked_range<int64_t>& r) { body(r.begin(), r.end()); });
+    oneapi::tbb::parallel_for(oneapi::tbb::blocked_range<int64_t>(begin, end, grain),
+                              [&](const oneapi::tbb::blocked_range<int64_t>& r) {
+                                announce_acquire(&fork);
+                                body(r.begin(), r.end());
+                                announce_release(&join);
+                              });
   });
+  announce_acquire(&join);
 }
 
 // Runs body(i) for each i in [0, count) as separate tasks (one index per
@@ -67,15 +93,20 @@ void parallel_tasks(int64_t count, const Body& body) {
       body(i);
     return;
   }
+  char fork = 0, join = 0;
+  announce_release(&fork);
   arena().execute([&] {
     oneapi::tbb::parallel_for(
         oneapi::tbb::blocked_range<int64_t>(0, count, 1),
         [&](const oneapi::tbb::blocked_range<int64_t>& r) {
+          announce_acquire(&fork);
           for (int64_t i = r.begin(); i < r.end(); ++i)
             body(i);
+          announce_release(&join);
         },
         oneapi::tbb::simple_partitioner());
   });
+  announce_acquire(&join);
 }
 
 }  // namespace mt::par
