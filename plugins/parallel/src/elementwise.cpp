@@ -9,6 +9,7 @@
 
 #include "layout.hpp"
 #include "runtime.hpp"
+#include "streaming.hpp"
 #include "vector_math.hpp"
 
 #include <minitorch/plugin_helpers.hpp>
@@ -57,6 +58,13 @@ template <class T, int OP>
 template <class T, int OP>
 void map_row(int64_t n, T* o, int64_t os, const T* x, int64_t xs) {
   if (os == 1 && xs == 1) {
+    if constexpr (OP == MT_MAP_EXP || OP == MT_MAP_LOG || OP == MT_MAP_SIGMOID) {
+      static const MapLoop<T> wide = wide_map_loop<T>(OP);
+      if (wide != nullptr) {
+        wide(n, o, x);
+        return;
+      }
+    }
     for (int64_t i = 0; i < n; ++i)
       o[i] = map_one<T, OP>(x[i]);
     return;
@@ -146,6 +154,52 @@ constexpr int64_t kSpan = 256;
 // Source rows of a transposed input prefetched ahead of the transpose.
 constexpr int64_t kPrefetchRows = 32;
 
+// dst[ee * ld + ii] = src[ii * step + ee] for ee < rows, ii < cols: rows of
+// the source are read one cache line each, `kPrefetchRows` ahead (but not
+// past `limit` rows). Whole 4x4 (f32) / 2x2 (f64) blocks go through SSE
+// registers.
+template <class T>
+void transpose_block(T* dst, int64_t ld, const T* src, int64_t step, int64_t rows, int64_t cols,
+                     int64_t limit) {
+  int64_t ii = 0;
+#if defined(__SSE2__)
+  constexpr int64_t L = 16 / sizeof(T);
+  if (rows % L == 0) {
+    for (; ii + L <= cols; ii += L) {
+      for (int64_t q = 0; q < L; ++q)
+        if (ii + q + kPrefetchRows < limit)
+          __builtin_prefetch(src + (ii + q + kPrefetchRows) * step);
+      for (int64_t ee = 0; ee < rows; ee += L) {
+        const T* s0 = src + ii * step + ee;
+        T* d0 = dst + ee * ld + ii;
+        if constexpr (sizeof(T) == 4) {
+          __m128 r0 = _mm_loadu_ps(s0);
+          __m128 r1 = _mm_loadu_ps(s0 + step);
+          __m128 r2 = _mm_loadu_ps(s0 + 2 * step);
+          __m128 r3 = _mm_loadu_ps(s0 + 3 * step);
+          _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+          _mm_storeu_ps(d0, r0);
+          _mm_storeu_ps(d0 + ld, r1);
+          _mm_storeu_ps(d0 + 2 * ld, r2);
+          _mm_storeu_ps(d0 + 3 * ld, r3);
+        } else {
+          const __m128d r0 = _mm_loadu_pd(s0);
+          const __m128d r1 = _mm_loadu_pd(s0 + step);
+          _mm_storeu_pd(d0, _mm_unpacklo_pd(r0, r1));
+          _mm_storeu_pd(d0 + ld, _mm_unpackhi_pd(r0, r1));
+        }
+      }
+    }
+  }
+#endif
+  for (; ii < cols; ++ii) {
+    if (ii + kPrefetchRows < limit)
+      __builtin_prefetch(src + (ii + kPrefetchRows) * step);
+    for (int64_t ee = 0; ee < rows; ++ee)
+      dst[ee * ld + ii] = src[ii * step + ee];
+  }
+}
+
 // If some input walks the output's innermost dim with a large stride while
 // having unit stride on another dim `e`, returns e (the tile partner), else -1.
 template <int NV>
@@ -165,8 +219,30 @@ int transposed_partner(const Plan<NV>& p) {
   return -1;
 }
 
+// Elements staged in L1 before a streaming store (see streaming.hpp).
+constexpr int64_t kStage = 1024;
+
+// Writes `len` results to the contiguous `out`: directly, or, for outputs
+// large enough to stream, through an L1 buffer and non-temporal stores.
+// compute(dst, first, count) writes results first..first+count to dst.
+template <class T, class Compute>
+void emit(bool stream, T* out, int64_t len, const Compute& compute) {
+  if (!stream) {
+    compute(out, 0, len);
+    return;
+  }
+  alignas(64) T stage[kStage];
+  for (int64_t c0 = 0; c0 < len; c0 += kStage) {
+    const int64_t n = std::min(kStage, len - c0);
+    compute(stage, c0, n);
+    stream_copy(out + c0, stage, n);
+  }
+}
+
 template <class T, int NI, class Row>
 void run_plain(const Plan<NI + 1>& p, const Operands<T, NI>& ops, int64_t grain, const Row& row) {
+  const bool stream =
+      p.inner_stride(0) == 1 && p.total * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   parallel_for(0, p.total, grain, [&](int64_t begin, int64_t end) {
     walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[NI + 1]) {
       const T* in[NI];
@@ -175,8 +251,19 @@ void run_plain(const Plan<NI + 1>& p, const Operands<T, NI>& ops, int64_t grain,
         in[v] = ops.in[v] + off[v + 1];
         is[v] = p.inner_stride(v + 1);
       }
-      row(len, ops.out + off[0], p.inner_stride(0), in, is);
+      if (!stream) {
+        row(len, ops.out + off[0], p.inner_stride(0), in, is);
+        return;
+      }
+      emit(true, ops.out + off[0], len, [&](T* dst, int64_t first, int64_t count) {
+        const T* part[NI];
+        for (int v = 0; v < NI; ++v)
+          part[v] = in[v] + first * is[v];
+        row(count, dst, 1, part, is);
+      });
     });
+    if (stream)
+      stream_fence();
   });
 }
 
@@ -210,6 +297,8 @@ void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t
   for (int v = 0; v < NI; ++v)
     transposed[v] = p.strides[v + 1][e] == 1 && p.strides[v + 1][inner] > 1;
 
+  // The output is walked with unit stride (see transposed_partner).
+  const bool stream = p.total * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
   const int64_t items = outer_count * bands;
   const int64_t item_grain = std::max<int64_t>(1, grain / (TE * ni));
   parallel_for(0, items, item_grain, [&](int64_t begin, int64_t end) {
@@ -233,13 +322,7 @@ void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t
             continue;
           const int64_t step = p.strides[v + 1][inner];
           const T* src = ops.in[v] + base[v + 1] + e0 + i0 * step;
-          const int64_t ahead = std::min(kPrefetchRows, ni - i0);
-          for (int64_t ii = 0; ii < i_len; ++ii) {
-            if (ii + ahead < ni - i0)
-              __builtin_prefetch(src + (ii + ahead) * step);
-            for (int64_t ee = 0; ee < e_len; ++ee)
-              buffer[v][ee * kSpan + ii] = src[ii * step + ee];
-          }
+          transpose_block(buffer[v], kSpan, src, step, e_len, i_len, ni - i0);
         }
         for (int64_t ee = 0; ee < e_len; ++ee) {
           const T* in[NI];
@@ -254,11 +337,18 @@ void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t
               is[v] = p.strides[v + 1][inner];
             }
           }
-          row(i_len, ops.out + base[0] + (e0 + ee) * p.strides[0][e] + i0 * p.strides[0][inner],
-              p.strides[0][inner], in, is);
+          emit(stream, ops.out + base[0] + (e0 + ee) * p.strides[0][e] + i0, i_len,
+               [&](T* dst, int64_t first, int64_t count) {
+                 const T* part[NI];
+                 for (int v = 0; v < NI; ++v)
+                   part[v] = in[v] + first * is[v];
+                 row(count, dst, 1, part, is);
+               });
         }
       }
     }
+    if (stream)
+      stream_fence();
   });
 }
 
@@ -316,17 +406,23 @@ void fill(const mt_view& out, double value) {
     const int64_t* strides[1] = {out.strides};
     const Plan<1> p = make_plan<1>(out.ndim, out.shape, strides);
     T* base = sdk::typed_data<T>(out);
+    const bool stream =
+        p.inner_stride(0) == 1 && p.total * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
     parallel_for(0, p.total, kCheapGrain * 4, [&](int64_t begin, int64_t end) {
       walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[1]) {
         T* o = base + off[0];
         const int64_t os = p.inner_stride(0);
-        if (os == 1) {
+        if (stream) {
+          stream_fill(o, v, len);
+        } else if (os == 1) {
           std::fill_n(o, len, v);
         } else {
           for (int64_t i = 0; i < len; ++i)
             o[i * os] = v;
         }
       });
+      if (stream)
+        stream_fence();
     });
   });
 }

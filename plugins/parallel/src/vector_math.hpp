@@ -177,4 +177,14 @@ inline T sigmoid(T x) {
 
 }  // namespace vm
 
+// A contiguous loop o[i] = f(x[i]).
+template <class T>
+using MapLoop = void (*)(int64_t n, T* o, const T* x);
+
+// The exp / log / sigmoid loop built for the ISA in settings() (AVX2 or
+// AVX-512), or nullptr when the baseline loop is the one to use (generic
+// ISA, or another op). Defined in vector_math.cpp for float and double.
+template <class T>
+MapLoop<T> wide_map_loop(int32_t op);
+
 }  // namespace mt::par
