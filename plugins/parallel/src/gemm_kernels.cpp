@@ -39,6 +39,7 @@ template <class T, int VB, int MR, int NV, bool ROWS>
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v)
       acc[r][v] = V{};
+#pragma GCC unroll 4
   for (int64_t p = 0; p < kc; ++p) {
     V bv[NV];
     const T* brow = ROWS ? b + b_off[p] : b + p * NR;
@@ -186,7 +187,7 @@ constexpr GemmKernel<float> kSgemmAvx2{"avx2", {6, &sgemm_avx2_6}, {4, &sgemm_av
 constexpr GemmKernel<double> kDgemmAvx2{"avx2", {6, &dgemm_avx2_6}, {4, &dgemm_avx2_4}, 8, 96, 256,
                                         512};
 constexpr GemmKernel<float> kSgemmAvx512{
-    "avx512", {12, &sgemm_avx512_12}, {8, &sgemm_avx512_8}, 32, 384, 256, 1024};
+    "avx512", {12, &sgemm_avx512_12}, {8, &sgemm_avx512_8}, 32, 192, 256, 1024};
 constexpr GemmKernel<double> kDgemmAvx512{
     "avx512", {12, &dgemm_avx512_12}, {8, &dgemm_avx512_8}, 16, 192, 256, 512};
 #endif
