@@ -25,6 +25,7 @@ struct Result {
   std::map<std::string, double> counters;
   std::string error;  // non-empty: the benchmark was skipped with this message
   bool median = false;
+  double cv = NAN;  // coefficient of variation of the time over repetitions (0.05 = 5 %)
 };
 
 // "zip/add/16M/parallel/real_time" -> "zip/add/16M/parallel": drop the
@@ -67,6 +68,10 @@ std::map<std::string, Result> read_results(const json& doc, std::vector<std::str
     const std::string name = base_name(entry.value("run_name", entry.value("name", "")));
     const bool is_aggregate = entry.value("run_type", "") == "aggregate";
     const std::string aggregate = entry.value("aggregate_name", "");
+    if (is_aggregate && aggregate == "cv") {
+      results[name].cv = entry.value("real_time", NAN);
+      continue;
+    }
     if (is_aggregate && aggregate != "median")
       continue;
     if (!results.count(name))
@@ -281,12 +286,12 @@ int main(int argc, char** argv) {
                 r.verdict.c_str());
 
   std::printf(
-      "\n## Every benchmark (medians)\n\n| benchmark | time | GB/s | GFLOP/s | other |\n"
-      "|---|---|---|---|---|\n");
+      "\n## Every benchmark (medians; cv = stddev / mean of the time over repetitions)\n\n"
+      "| benchmark | time | cv | GB/s | GFLOP/s | other |\n|---|---|---|---|---|---|\n");
   for (const std::string& name : order) {
     const Result& r = results.at(name);
     if (!r.error.empty()) {
-      std::printf("| %s | skipped: %s | | | |\n", name.c_str(), r.error.c_str());
+      std::printf("| %s | skipped: %s | | | | |\n", name.c_str(), r.error.c_str());
       continue;
     }
     std::string other;
@@ -297,7 +302,9 @@ int main(int argc, char** argv) {
     }
     const auto gb = r.counters.find("GB/s");
     const auto gf = r.counters.find("GFLOP/s");
-    std::printf("| %s | %s | %s | %s | %s |\n", name.c_str(), format_time(r.time, r.unit).c_str(),
+    const std::string spread = std::isnan(r.cv) ? "" : fmt(100.0 * r.cv, "%.0f") + " %";
+    std::printf("| %s | %s | %s | %s | %s | %s |\n", name.c_str(),
+                format_time(r.time, r.unit).c_str(), spread.c_str(),
                 gb == r.counters.end() ? "" : fmt(gb->second).c_str(),
                 gf == r.counters.end() ? "" : fmt(gf->second).c_str(), other.c_str());
   }
