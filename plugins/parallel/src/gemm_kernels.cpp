@@ -130,6 +130,73 @@ template <class T, int VB, int MO, int MP>
     }
 }
 
+// Two rows of C at a time, NV vectors of columns per step (registers:
+// 2 * NV accumulators), then one vector, then scalar columns.
+template <class T, int VB>
+[[gnu::always_inline]] inline void small_body(int64_t m, int64_t n, int64_t k,
+                                              const T* __restrict a, int64_t a_rs, int64_t a_cs,
+                                              const T* __restrict b, int64_t b_rs, T* __restrict c,
+                                              int64_t c_rs) {
+  constexpr int VL = VB / static_cast<int>(sizeof(T));
+  constexpr int NV = 4;
+  typedef T V __attribute__((vector_size(VB)));
+  for (int64_t i = 0; i < m; i += 2) {
+    const bool pair = i + 1 < m;
+    const T* a0 = a + i * a_rs;
+    const T* a1 = pair ? a0 + a_rs : a0;  // a lone last row computes itself twice
+    T* c0 = c + i * c_rs;
+    int64_t j = 0;
+    for (; j + NV * VL <= n; j += NV * VL) {
+      V acc0[NV] = {}, acc1[NV] = {};
+      for (int64_t p = 0; p < k; ++p) {
+        const V x0 = a0[p * a_cs] - V{};
+        const V x1 = a1[p * a_cs] - V{};
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v) {
+          V bv;
+          std::memcpy(&bv, b + p * b_rs + j + v * VL, VB);
+          acc0[v] += x0 * bv;
+          acc1[v] += x1 * bv;
+        }
+      }
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) {
+        std::memcpy(c0 + j + v * VL, &acc0[v], VB);
+        if (pair)
+          std::memcpy(c0 + c_rs + j + v * VL, &acc1[v], VB);
+      }
+    }
+    for (; j + VL <= n; j += VL) {
+      V acc0 = {}, acc1 = {};
+      for (int64_t p = 0; p < k; ++p) {
+        V bv;
+        std::memcpy(&bv, b + p * b_rs + j, VB);
+        acc0 += (a0[p * a_cs] - V{}) * bv;
+        acc1 += (a1[p * a_cs] - V{}) * bv;
+      }
+      std::memcpy(c0 + j, &acc0, VB);
+      if (pair)
+        std::memcpy(c0 + c_rs + j, &acc1, VB);
+    }
+    for (; j < n; ++j) {
+      T s0 = T(0), s1 = T(0);
+      for (int64_t p = 0; p < k; ++p) {
+        s0 += a0[p * a_cs] * b[p * b_rs + j];
+        s1 += a1[p * a_cs] * b[p * b_rs + j];
+      }
+      c0[j] = s0;
+      if (pair)
+        c0[c_rs + j] = s1;
+    }
+  }
+}
+
+#define MT_DEFINE_SMALL(NAME, ATTR, T, VB)                                                \
+  ATTR void NAME(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, \
+                 const T* b, int64_t b_rs, T* c, int64_t c_rs) {                          \
+    small_body<T, VB>(m, n, k, a, a_rs, a_cs, b, b_rs, c, c_rs);                          \
+  }
+
 #define MT_DEFINE_DOT(NAME, ATTR, T, VB, MO, MP)                                                   \
   ATTR void NAME(int64_t rows, int64_t nvec, int64_t tail, const T* a, int64_t a_row, int64_t a_o, \
                  const T* x, const int64_t* x_off, const int64_t* px_off, T* out) {                \
@@ -164,6 +231,15 @@ MT_DEFINE_KERNEL(sgemm_generic_4, , float, 16, 4, 2)
 MT_DEFINE_KERNEL(dgemm_generic_6, , double, 16, 6, 2)
 MT_DEFINE_KERNEL(dgemm_generic_4, , double, 16, 4, 2)
 #if defined(__x86_64__)
+MT_DEFINE_SMALL(ssmall_avx512, MT_TARGET_AVX512, float, 64)
+MT_DEFINE_SMALL(dsmall_avx512, MT_TARGET_AVX512, double, 64)
+MT_DEFINE_SMALL(ssmall_avx2, MT_TARGET_AVX2, float, 32)
+MT_DEFINE_SMALL(dsmall_avx2, MT_TARGET_AVX2, double, 32)
+#endif
+MT_DEFINE_SMALL(ssmall_generic, , float, 16)
+MT_DEFINE_SMALL(dsmall_generic, , double, 16)
+#undef MT_DEFINE_SMALL
+#if defined(__x86_64__)
 MT_DEFINE_DOT(sdot_avx512, MT_TARGET_AVX512, float, 64, 8, 3)
 MT_DEFINE_DOT(ddot_avx512, MT_TARGET_AVX512, double, 64, 8, 3)
 MT_DEFINE_DOT(sdot_avx2, MT_TARGET_AVX2, float, 32, 4, 3)
@@ -178,18 +254,18 @@ MT_DEFINE_DOT(ddot_generic, , double, 16, 4, 3)
 // panels of B stream past it from L2, so kc x nc of B (about 1 MiB) is sized
 // for L2 and kc x nr (16-32 KiB) for L1; mc only sets the task granularity.
 constexpr GemmKernel<float> kSgemmGeneric{
-    "generic", {6, &sgemm_generic_6}, {4, &sgemm_generic_4}, 8, 192, 256, 1024};
+    "generic", {6, &sgemm_generic_6}, {4, &sgemm_generic_4}, 8, 192, 256, 1024, &ssmall_generic};
 constexpr GemmKernel<double> kDgemmGeneric{
-    "generic", {6, &dgemm_generic_6}, {4, &dgemm_generic_4}, 4, 96, 256, 512};
+    "generic", {6, &dgemm_generic_6}, {4, &dgemm_generic_4}, 4, 96, 256, 512, &dsmall_generic};
 #if defined(__x86_64__)
 constexpr GemmKernel<float> kSgemmAvx2{"avx2", {6, &sgemm_avx2_6}, {4, &sgemm_avx2_4}, 16, 192, 256,
-                                       1024};
+                                       1024,   &ssmall_avx2};
 constexpr GemmKernel<double> kDgemmAvx2{"avx2", {6, &dgemm_avx2_6}, {4, &dgemm_avx2_4}, 8, 96, 256,
-                                        512};
+                                        512,    &dsmall_avx2};
 constexpr GemmKernel<float> kSgemmAvx512{
-    "avx512", {12, &sgemm_avx512_12}, {8, &sgemm_avx512_8}, 32, 192, 256, 1024};
+    "avx512", {12, &sgemm_avx512_12}, {8, &sgemm_avx512_8}, 32, 192, 256, 1024, &ssmall_avx512};
 constexpr GemmKernel<double> kDgemmAvx512{
-    "avx512", {12, &dgemm_avx512_12}, {8, &dgemm_avx512_8}, 16, 192, 256, 512};
+    "avx512", {12, &dgemm_avx512_12}, {8, &dgemm_avx512_8}, 16, 192, 256, 512, &dsmall_avx512};
 #endif
 
 template <class T>

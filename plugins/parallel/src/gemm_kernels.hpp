@@ -33,6 +33,13 @@ struct Tile {
   MicroKernel<T> micro;
 };
 
+// A product too small to repay packing: C (m x n) = A (m x k) * B (k x n),
+// B's and C's rows contiguous (unit column stride), A with any strides; vector
+// registers hold two rows of C across up to 4 vectors of columns.
+template <class T>
+using SmallGemm = void (*)(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs,
+                           const T* b, int64_t b_rs, T* c, int64_t c_rs);
+
 template <class T>
 struct GemmKernel {
   const char* name;
@@ -42,6 +49,7 @@ struct GemmKernel {
   int64_t mc;      // rows of A per task block, a multiple of both mr
   int64_t kc;      // depth per packed block (a kc x nr panel of B stays in L1)
   int64_t nc;      // columns of B per packed block (kc x nc sized for L2), a multiple of nr
+  SmallGemm<T> small;
 
   // The tile for m rows: the narrow one only when the wide one would
   // compute over 5% more (padded) rows, which is about what the narrow

@@ -19,6 +19,8 @@ namespace {
 
 // Below this many multiply-adds per matrix the direct loops win.
 constexpr int64_t kSmallProduct = 24 * 24 * 24;
+// Products up to this many multiply-adds with row-major B and C skip packing.
+constexpr int64_t kSmallVector = 96 * 96 * 96;
 // Multiply-adds per task, at least, when spreading small products.
 constexpr int64_t kTaskWork = 1 << 16;
 // Per-matrix multiply-adds below which matrices go to threads whole.
@@ -103,6 +105,17 @@ void matmul_typed(const mt_view& out, const mt_view& av, const mt_view& bv) {
     cz = OutMatrix<T>{c_base + z * c_bs, c.rs, c.cs};
   };
 
+  // Small products with row-major B and C: the unpacked vector kernel.
+  if (work <= kSmallVector && b.cs == 1 && c.cs == 1 && n >= 4 && m >= 2) {
+    const SmallGemm<T> small = gemm_kernel<T>().small;
+    parallel_for(0, batch, std::max<int64_t>(1, kTaskWork / std::max<int64_t>(work, 1)),
+                 [&](int64_t z0, int64_t z1) {
+                   for (int64_t z = z0; z < z1; ++z)
+                     small(m, n, k, a_base + z * a_bs, a.rs, a.cs, b_base + z * b_bs, b.rs,
+                           c_base + z * c_bs, c.rs);
+                 });
+    return;
+  }
   const bool direct = work <= kSmallProduct || n < 4 || m < 2;
   if (direct) {
     // Tasks are (matrix, row range) pairs over all batch * m rows.

@@ -68,9 +68,11 @@ void check_same_dtype(const mt_view& a, const mt_view& b, const char* a_name, co
                                         " but " + b_name + " is " + mt::sdk::dtype_name(b.dtype));
 }
 
-void require(bool ok, const std::string& message) {
+// The message is built only on failure: slots run for tiny tensors too.
+template <class Message>
+void require(bool ok, const Message& message) {
   if (!ok)
-    throw Error(MT_ERR_INVALID_ARG, message);
+    throw Error(MT_ERR_INVALID_ARG, message());
 }
 
 // ---- queries ---------------------------------------------------------------
@@ -124,7 +126,7 @@ mt_status copy_from_host(mt_plugin_context*, void* dst, size_t dst_offset, const
     if (bytes == 0)
       return;
     require(dst != nullptr && src != nullptr,
-            "NULL pointer with " + std::to_string(bytes) + " bytes to copy");
+            [&] { return "NULL pointer with " + std::to_string(bytes) + " bytes to copy"; });
     copy_bytes(static_cast<char*>(dst) + dst_offset, static_cast<const char*>(src), bytes);
   });
 }
@@ -135,7 +137,7 @@ mt_status copy_to_host(mt_plugin_context*, void* dst, const void* src, size_t sr
     if (bytes == 0)
       return;
     require(dst != nullptr && src != nullptr,
-            "NULL pointer with " + std::to_string(bytes) + " bytes to copy");
+            [&] { return "NULL pointer with " + std::to_string(bytes) + " bytes to copy"; });
     copy_bytes(static_cast<char*>(dst), static_cast<const char*>(src) + src_offset, bytes);
   });
 }
@@ -192,14 +194,17 @@ mt_status reduce(mt_plugin_context*, int32_t op, const mt_view* out, const mt_vi
     mt::sdk::check_view(out, "out");
     mt::sdk::check_view(in, "in");
     check_same_dtype(*out, *in, "out", "in");
-    require(dim >= 0 && dim < in->ndim, "dim " + std::to_string(dim) + " is out of range for a " +
-                                            std::to_string(in->ndim) + "-D input (allowed 0.." +
-                                            std::to_string(in->ndim - 1) + ")");
+    require(dim >= 0 && dim < in->ndim, [&] {
+      return "dim " + std::to_string(dim) + " is out of range for a " + std::to_string(in->ndim) +
+             "-D input (allowed 0.." + std::to_string(in->ndim - 1) + ")";
+    });
     bool ok = out->ndim == in->ndim;
     for (int32_t d = 0; ok && d < in->ndim; ++d)
       ok = out->shape[d] == (d == dim ? 1 : in->shape[d]);
-    require(ok, "out " + shape_text(*out) + " must be in " + shape_text(*in) + " with dim " +
-                    std::to_string(dim) + " set to 1");
+    require(ok, [&] {
+      return "out " + shape_text(*out) + " must be in " + shape_text(*in) + " with dim " +
+             std::to_string(dim) + " set to 1";
+    });
     check_output(*out, "out");
     if (mt::sdk::element_count(*out) == 0)
       return;
@@ -220,8 +225,10 @@ mt_status matmul(mt_plugin_context*, const mt_view* out, const mt_view* a, const
     const bool ok = a->shape[0] == out->shape[0] && b->shape[0] == out->shape[0] &&
                     a->shape[1] == out->shape[1] && b->shape[2] == out->shape[2] &&
                     a->shape[2] == b->shape[1];
-    require(ok, "shapes a " + shape_text(*a) + ", b " + shape_text(*b) + ", out " +
-                    shape_text(*out) + " do not form (B,M,K) x (B,K,N) -> (B,M,N)");
+    require(ok, [&] {
+      return "shapes a " + shape_text(*a) + ", b " + shape_text(*b) + ", out " + shape_text(*out) +
+             " do not form (B,M,K) x (B,K,N) -> (B,M,N)";
+    });
     check_output(*out, "out");
     if (mt::sdk::element_count(*out) == 0)
       return;
@@ -240,9 +247,11 @@ void check_conv(const mt_view* out, const mt_view* in, const mt_view* weight, in
   check_same_dtype(*out, *weight, "out", "weight");
   const bool ok = out->shape[0] == in->shape[0] && weight->shape[1] == in->shape[1] &&
                   weight->shape[0] == out->shape[1];
-  require(ok, "shapes in " + shape_text(*in) + ", weight " + shape_text(*weight) + ", out " +
-                  shape_text(*out) +
-                  " disagree: need in (B,Cin,...), weight (Cout,Cin,...), out (B,Cout,...)");
+  require(ok, [&] {
+    return "shapes in " + shape_text(*in) + ", weight " + shape_text(*weight) + ", out " +
+           shape_text(*out) +
+           " disagree: need in (B,Cin,...), weight (Cout,Cin,...), out (B,Cout,...)";
+  });
   check_output(*out, "out");
 }
 
