@@ -3,8 +3,9 @@
 #                      [NO_MANIFEST])
 #
 # Builds a MiniTorch backend plugin with the conventions the loader expects:
-# a MODULE library named libminitorch_backend_<name>.so with hidden symbols
-# (only mt_plugin_entry is exported), linked against the SDK headers, and a
+# a MODULE library named libminitorch_backend_<name>.so that exports only
+# mt_plugin_entry (hidden visibility plus a linker version script), linked
+# against the SDK headers, and a
 # JSON manifest libminitorch_backend_<name>.json beside it. Works in-tree and
 # for out-of-tree plugins found through find_package(MiniTorch).
 include_guard(GLOBAL)
@@ -52,6 +53,14 @@ function(minitorch_add_plugin name)
     LIBRARY_OUTPUT_DIRECTORY "${ARG_OUTPUT_DIRECTORY}")
   # Immediate binding is what the loader asks for too; no undefined symbols allowed.
   target_link_options(${target} PRIVATE "LINKER:--no-undefined" "LINKER:-z,now")
+  # Hidden visibility misses the weak and unique symbols that libstdc++'s
+  # templates are instantiated with; a version script keeps those private as
+  # well, so two plugins built with different compilers cannot bind to each
+  # other's copies. Only the entry point is exported.
+  set(version_script "${CMAKE_CURRENT_BINARY_DIR}/minitorch_backend_${name}.map")
+  file(WRITE "${version_script}" "{\n  global: mt_plugin_entry;\n  local: *;\n};\n")
+  target_link_options(${target} PRIVATE "LINKER:--version-script=${version_script}")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${version_script}")
   target_compile_definitions(${target} PRIVATE MT_PLUGIN_NAME="${name}" MT_PLUGIN_VERSION="${ARG_VERSION}")
 
   if(ARG_NO_MANIFEST)

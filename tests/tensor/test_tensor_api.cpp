@@ -234,9 +234,10 @@ BOOST_AUTO_TEST_CASE(comparisons_and_reductions) {
   BOOST_TEST((tensor({{1, 0}, {2, 3}}, f64()).all(1).to_vector() == std::vector<double>{0, 1}));
   BOOST_TEST(!a.all().requires_grad());
 
-  // Max gives the gradient to every maximal element (MiniTorch's argmax mask).
+  // Max shares the gradient among tied maxima (row 2 is a tie of two 3s);
+  // MiniTorch's argmax mask would give each of them all of it.
   a.max(1).sum().backward();
-  BOOST_TEST((a.grad().to_vector() == std::vector<double>{0, 1, 1, 1}));
+  BOOST_TEST((a.grad().to_vector() == std::vector<double>{0, 1, 0.5, 0.5}));
 }
 
 BOOST_AUTO_TEST_CASE(extra_elementwise_forward) {
@@ -284,6 +285,26 @@ RC_BOOST_PROP(max_grad_check_distinct_values, ()) {
   const int64_t dim = *rc::gen::inRange<int64_t>(0, static_cast<int64_t>(spec.shape.size()));
   grad_check([dim](const auto& in) { return in[0].max(dim); }, {build(spec)});
   grad_check([](const auto& in) { return in[0].max(); }, {build(spec)});
+}
+
+// Ties share the gradient evenly (torch.amax's rule), so it still sums to g
+// per slice: MiniTorch's mask would give each tied element all of it.
+BOOST_AUTO_TEST_CASE(max_ties_share_the_gradient) {
+  Tensor x = Tensor::from_values({3.0, 1.0, 3.0, 3.0, 2.0, 5.0, 0.0, 5.0}, {2, 4}, f64(true));
+  (x.max(1) * Tensor::from_values({1.0, 4.0}, {2, 1}, f64())).sum().backward();
+  const std::vector<double> by_row{1.0 / 3, 0.0, 1.0 / 3, 1.0 / 3, 0.0, 2.0, 0.0, 2.0};
+  const std::vector<double> got = x.grad().to_vector();
+  BOOST_TEST_REQUIRE(got.size() == by_row.size());
+  for (std::size_t i = 0; i < got.size(); ++i)
+    BOOST_TEST(got[i] == by_row[i], boost::test_tools::tolerance(1e-12));
+
+  Tensor y = Tensor::from_values({7.0, 7.0, -1.0, 7.0}, {2, 2}, f64(true));
+  y.max().backward();
+  const std::vector<double> whole = y.grad().to_vector();
+  const std::vector<double> expected{1.0 / 3, 1.0 / 3, 0.0, 1.0 / 3};
+  BOOST_TEST_REQUIRE(whole.size() == expected.size());
+  for (std::size_t i = 0; i < whole.size(); ++i)
+    BOOST_TEST(whole[i] == expected[i], boost::test_tools::tolerance(1e-12));
 }
 
 BOOST_AUTO_TEST_CASE(f32_forward_matches_f64) {

@@ -9,6 +9,7 @@
 #include "train_testing.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 using namespace mt;
 using namespace mt::test;
@@ -48,6 +49,29 @@ BOOST_AUTO_TEST_CASE(simple_reaches_every_point) {
 
 BOOST_AUTO_TEST_CASE(xor_reaches_45_of_50) {
   BOOST_TEST(best_correct(config_for("xor", 200)) >= 45);
+}
+
+// The summed loss, value and gradient, against host formulas: the gradient is
+// sigmoid(z) - y for each item, also at z = 0 (where a relu/abs composition
+// of the stable form would give -y).
+BOOST_AUTO_TEST_CASE(loss_is_the_stable_sum_with_exact_gradient) {
+  const std::vector<double> z{-30.0, -1.5, 0.0, 0.0, 2.0, 40.0};
+  const std::vector<double> y{0.0, 1.0, 1.0, 0.0, 1.0, 0.0};
+  double expected = 0.0;
+  std::vector<double> expected_grad;
+  for (size_t i = 0; i < z.size(); ++i) {
+    expected += std::max(z[i], 0.0) - z[i] * y[i] + std::log1p(std::exp(-std::abs(z[i])));
+    expected_grad.push_back(1.0 / (1.0 + std::exp(-z[i])) - y[i]);
+  }
+  const TensorOptions f64{.dtype = DType::f64, .backend = reference()};
+  Tensor logits = Tensor::from_values(z, {6, 1}, {f64.dtype, f64.backend, true});
+  const Tensor loss = binary_cross_entropy_with_logits(logits, Tensor::from_values(y, {6, 1}, f64));
+  BOOST_TEST(loss.item() == expected, boost::test_tools::tolerance(1e-12));
+  loss.backward();
+  const std::vector<double> grad = logits.grad().to_vector();
+  BOOST_REQUIRE_EQUAL(grad.size(), expected_grad.size());
+  for (size_t i = 0; i < grad.size(); ++i)
+    BOOST_TEST(grad[i] == expected_grad[i], boost::test_tools::tolerance(1e-12));
 }
 
 BOOST_AUTO_TEST_CASE(resumed_run_equals_uninterrupted_run) {

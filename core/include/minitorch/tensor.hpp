@@ -147,8 +147,9 @@ class Tensor {
   Tensor sum(int64_t dim) const;
   Tensor mean() const;
   Tensor mean(int64_t dim) const;
-  // Gradient goes to every element equal to the maximum (all of them on a
-  // tie, like MiniTorch's argmax mask), so ties receive the gradient twice.
+  // The gradient is shared evenly by the elements equal to the maximum
+  // (torch.amax's rule); MiniTorch gives each tied element all of it, which
+  // doubles the gradient on a tie. nn::max gives it to the first one instead.
   Tensor max() const;
   Tensor max(int64_t dim) const;
   // 1 if every element is non-zero, else 0 (product of the values); no grad.

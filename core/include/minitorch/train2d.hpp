@@ -44,6 +44,7 @@ class Mlp2D : public Module {
 // Binary cross-entropy of sigmoid(logits) against 0/1 labels, summed over the
 // batch, computed as max(z,0) − z·y + log(1 + e^−|z|): the value MiniTorch's
 // −log(p·y + (p−1)(y−1)) gives, without its log(0) = −inf when p saturates.
+// Its gradient is sigmoid(z) − y for every z, z = 0 included.
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& labels);
 
 struct Train2DConfig {

@@ -288,10 +288,15 @@ struct Sum final : Node {
 };
 
 struct Max final : Node {
+  int64_t dim = 0;
   Tensor out;
   const char* name() const override { return "Max"; }
-  // g to every element equal to the max (all of them on ties, as MiniTorch).
-  Grads backward(const Tensor& g) override { return {g * (inputs[0] == out)}; }
+  // g shared evenly by the elements equal to the max (torch.amax's rule).
+  // MiniTorch gives each tied element all of g, so a tie doubles the gradient.
+  Grads backward(const Tensor& g) override {
+    const Tensor winners = inputs[0].detach() == out;
+    return {g * winners / winners.sum(dim)};
+  }
 };
 
 // The whole tensor as one dim, so a full reduction is a dim-0 reduction.
@@ -319,9 +324,12 @@ Tensor Tensor::mean() const {
 }
 
 Tensor Tensor::max(int64_t dim) const {
-  Tensor out = kernels::reduce(MT_REDUCE_MAX, *this, kernels::normalize_dim(dim, dims(), "max"));
-  if (auto* node = record<Max>(out, *this))
+  const int64_t d = kernels::normalize_dim(dim, dims(), "max");
+  Tensor out = kernels::reduce(MT_REDUCE_MAX, *this, d);
+  if (auto* node = record<Max>(out, *this)) {
+    node->dim = d;
     node->out = out.detach();
+  }
   return out;
 }
 

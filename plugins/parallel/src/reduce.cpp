@@ -3,9 +3,10 @@
 // output, vectorised), the reduced dim strided with the outputs contiguous
 // (reduced dim outer, outputs inner, vectorised across outputs), and a plain
 // strided fallback. Work is split over outputs, or, when there are only a
-// few outputs, over fixed chunks of the reduced dim whose partial results
-// are combined in order; the chunking depends on shapes only, so results do
-// not change with the thread count. Op semantics come from mt::sdk.
+// few outputs or the reduced dim is an outer one, over fixed chunks of the
+// reduced dim whose partial results are combined in order; the chunking
+// depends on shapes only, so results do not change with the thread count. Op semantics come from
+// mt::sdk.
 #include "reduce.hpp"
 
 #include "layout.hpp"
@@ -20,10 +21,12 @@ namespace mt::par {
 
 namespace {
 
-constexpr int64_t kGrain = 32768;    // elements read per task, at least
-constexpr int64_t kChunk = 16384;    // reduced-dim chunk when splitting it
-constexpr int64_t kFewOutputs = 64;  // below this many outputs, split the reduced dim
-constexpr int64_t kStripe = 256;     // outputs accumulated together in the strided shape
+constexpr int64_t kGrain = 32768;        // elements read per task, at least
+constexpr int64_t kChunk = 16384;        // reduced-dim chunk when splitting it
+constexpr int64_t kFewOutputs = 64;      // below this many outputs, split the reduced dim
+constexpr int64_t kStripeBytes = 16384;  // accumulators (in L1) in the strided shape
+constexpr int64_t kRowBands = 16;        // row bands when the reduced dim is the outer one
+constexpr int64_t kMinBandRows = 8;      // ... each at least this many rows
 
 template <class T, int OP>
 [[gnu::always_inline]] inline T combine(T acc, T x) {
@@ -62,6 +65,9 @@ void reduce_piece(int64_t len, const T* in, int64_t is, int64_t ks, int64_t kb, 
     return;
   }
   if (is == 1 && len > 1) {
+    // Rows of up to 16 KiB are read front to back into accumulators that
+    // stay in L1, so memory is read in long contiguous runs.
+    constexpr int64_t kStripe = kStripeBytes / static_cast<int64_t>(sizeof(T));
     T acc[kStripe];
     for (int64_t j0 = 0; j0 < len; j0 += kStripe) {
       const int64_t jl = std::min(kStripe, len - j0);
@@ -108,8 +114,18 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
     return;
   }
 
-  const bool split_k = outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= 4 * kGrain;
-  if (!split_k) {
+  // The reduced dim is split into fixed chunks in two cases: few outputs
+  // with a long reduced dim (otherwise too few tasks), and a strided reduced
+  // dim with contiguous outputs (a sum over rows), where each task takes a
+  // band of whole rows and reads it front to back; column stripes instead
+  // would read a short run from every row, which the prefetchers serve
+  // poorly. The chunking depends on shapes only.
+  int64_t chunk = 0;
+  if (outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= 4 * kGrain)
+    chunk = kChunk;
+  else if (ks != 1 && p.inner_stride(0) == 1 && n >= 2 * kMinBandRows && outputs * n >= 4 * kGrain)
+    chunk = std::max(kMinBandRows, (n + kRowBands - 1) / kRowBands);
+  if (chunk == 0) {
     const int64_t grain = std::max<int64_t>(1, kGrain / n);
     parallel_for(0, outputs, grain, [&](int64_t begin, int64_t end) {
       walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[2]) {
@@ -120,14 +136,14 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
     return;
   }
 
-  // Few outputs, long reduced dim: partials per fixed chunk of k, combined
-  // in chunk order. partial[c * outputs + i] holds chunk c of output i (i in
-  // walk order).
-  const int64_t chunks = (n + kChunk - 1) / kChunk;
+  // Partials per chunk of k, combined in chunk order. partial[c * outputs + i]
+  // holds chunk c of output i (i in walk order). At most n / kMinBandRows
+  // chunks of rows, so the partials are at most 1/8 of the input.
+  const int64_t chunks = (n + chunk - 1) / chunk;
   Scratch<T> partial(static_cast<std::size_t>(chunks * outputs));
   parallel_tasks(chunks, [&](int64_t c) {
-    const int64_t kb = c * kChunk;
-    const int64_t ke = std::min(n, kb + kChunk);
+    const int64_t kb = c * chunk;
+    const int64_t ke = std::min(n, kb + chunk);
     int64_t pos = 0;
     walk_range(p, 0, outputs, [&](int64_t len, const int64_t(&off)[2]) {
       reduce_piece<T, OP>(len, in_base + off[0], p.inner_stride(0), ks, kb, ke,
@@ -135,14 +151,16 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
       pos += len;
     });
   });
-  int64_t pos = 0;
-  walk_range(p, 0, outputs, [&](int64_t len, const int64_t(&off)[2]) {
-    for (int64_t j = 0; j < len; ++j, ++pos) {
-      T acc = partial[static_cast<std::size_t>(pos)];
-      for (int64_t c = 1; c < chunks; ++c)
-        acc = combine<T, OP>(acc, partial[static_cast<std::size_t>(c * outputs + pos)]);
-      out_base[off[1] + j * p.inner_stride(1)] = acc;
-    }
+  parallel_for(0, outputs, std::max<int64_t>(1, kGrain / chunks), [&](int64_t begin, int64_t end) {
+    int64_t pos = begin;
+    walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[2]) {
+      for (int64_t j = 0; j < len; ++j, ++pos) {
+        T acc = partial[static_cast<std::size_t>(pos)];
+        for (int64_t c = 1; c < chunks; ++c)
+          acc = combine<T, OP>(acc, partial[static_cast<std::size_t>(c * outputs + pos)]);
+        out_base[off[1] + j * p.inner_stride(1)] = acc;
+      }
+    });
   });
 }
 

@@ -501,6 +501,19 @@ BOOST_AUTO_TEST_CASE(every_op_along_every_dim_of_long_and_wide_shapes) {
                        op == MT_REDUCE_SUM ? reversed(shape.size()) : in_order(shape.size()));
 }
 
+BOOST_AUTO_TEST_CASE(sums_over_an_outer_dim_read_bands_of_rows) {
+  // A strided reduced dim with contiguous outputs and enough work is split
+  // into bands of rows; rows wider than the 16 KiB accumulator stripe too.
+  const std::vector<std::pair<std::vector<int64_t>, int>> cases = {
+      {{600, 700}, 0}, {{64, 5000}, 0}, {{3, 100, 2000}, 1}, {{40, 9, 1000}, 0}};
+  for (int32_t dtype : kDtypes)
+    for (const auto& [shape, dim] : cases)
+      for (int32_t op = 0; op < MT_REDUCE_OP_COUNT; ++op)
+        check_reduce(dtype, op, shape, dim, in_order(shape.size()));
+  for (int32_t dtype : kDtypes)
+    check_reduce(dtype, MT_REDUCE_MAX, {600, 700}, 0, in_order(2), true);
+}
+
 BOOST_AUTO_TEST_CASE(max_propagates_nan_and_empty_dims_give_the_start) {
   for (int32_t dtype : kDtypes) {
     check_reduce(dtype, MT_REDUCE_MAX, {100000}, 0, in_order(1), true);

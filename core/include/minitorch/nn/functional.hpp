@@ -44,8 +44,8 @@ Tensor maxpool2d(const Tensor& input, int64_t kh, int64_t kw);
 
 // Maximum along dim. The gradient goes to a single element per slice: the
 // first (lowest index) of the tied maxima, as torch.max(dim) does. MiniTorch
-// gives every tied element the full gradient (so a tie doubles it), and so
-// does Tensor::max; this one does not.
+// gives every tied element the full gradient (so a tie doubles it);
+// Tensor::max shares it evenly among them (torch.amax's rule).
 Tensor max(const Tensor& input, int64_t dim);
 
 // One-hot (0/1, the input's shape) marking the first maximum along dim; not
