@@ -31,6 +31,8 @@ jobs="${MT_JOBS:-$(nproc)}"
 suppressions="$repo/scripts/tsan.supp"
 mkdir -p "$build"
 build="$(cd "$build" && pwd)"
+# The project's packages, plus xz-utils to unpack oneTBB's .orig.tar.xz.
+bash "$repo/scripts/install-deps.sh" xz-utils
 
 # ---- a TSan-instrumented oneTBB -------------------------------------------
 tbb_root="$build/tbb-tsan"
