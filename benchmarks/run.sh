@@ -79,10 +79,14 @@ elif [[ "$detected" =~ ^(Prescott|Katmai|Coppermine|Northwood|Banias|Core2|Penry
   echo "run.sh: OpenBLAS detects this CPU as '$detected' (generic kernels); using ${openblas_env[*]}" >&2
 fi
 # OPENBLAS_NUM_THREADS=2 sizes its pool; the lab itself runs each GEMM with
-# 1 and with 2 threads (openblas_set_num_threads).
+# 1 and with 2 threads (openblas_set_num_threads). Random interleaving runs
+# the repetitions of all benchmarks in a shuffled order, so a slow spell of
+# this shared machine spreads over every benchmark instead of landing on
+# whichever ran then (it decided ratios like ours/OpenBLAS by itself).
 env -u OPENBLAS_CORETYPE "${openblas_env[@]}" OPENBLAS_NUM_THREADS=2 \
   "$bench" \
   --benchmark_repetitions="$reps" \
+  --benchmark_enable_random_interleaving=true \
   --benchmark_report_aggregates_only=true \
   --benchmark_min_time="$min_time" \
   --benchmark_filter="$filter" \
