@@ -4,6 +4,7 @@
 // needs no Python or jq.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -64,6 +65,21 @@ const std::set<std::string> kNonCounterFields{"name",
 
 std::map<std::string, Result> read_results(const json& doc, std::vector<std::string>& order) {
   std::map<std::string, Result> results;
+  // Registration order (family, then instance): with random interleaving
+  // the JSON lists runs in the shuffled order they ran.
+  std::map<std::string, std::pair<int64_t, int64_t>> rank;
+  for (const json& entry : doc.at("benchmarks")) {
+    const std::string name = base_name(entry.value("run_name", entry.value("name", "")));
+    if (!rank.count(name))
+      rank[name] = {entry.value("family_index", int64_t{0}),
+                    entry.value("per_family_instance_index", int64_t{0})};
+  }
+  struct ByRank {
+    const std::map<std::string, std::pair<int64_t, int64_t>>& rank;
+    bool operator()(const std::string& a, const std::string& b) const {
+      return rank.at(a) < rank.at(b);
+    }
+  };
   for (const json& entry : doc.at("benchmarks")) {
     const std::string name = base_name(entry.value("run_name", entry.value("name", "")));
     const bool is_aggregate = entry.value("run_type", "") == "aggregate";
@@ -93,6 +109,7 @@ std::map<std::string, Result> read_results(const json& doc, std::vector<std::str
       if (!kNonCounterFields.count(it.key()) && it.value().is_number())
         r.counters[it.key()] = it.value().get<double>();
   }
+  std::stable_sort(order.begin(), order.end(), ByRank{rank});
   return results;
 }
 
