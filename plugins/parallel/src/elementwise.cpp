@@ -10,6 +10,7 @@
 #include "layout.hpp"
 #include "runtime.hpp"
 #include "streaming.hpp"
+#include "transpose.hpp"
 #include "vector_math.hpp"
 
 #include <minitorch/plugin_helpers.hpp>
@@ -151,17 +152,28 @@ struct Operands {
 template <class T>
 constexpr int64_t kBand = 64 / sizeof(T);
 constexpr int64_t kSpan = 256;
+// Elements per cache line.
+template <class T>
+constexpr int64_t kLine = 64 / sizeof(T);
 // Source rows of a transposed input prefetched ahead of the transpose.
 constexpr int64_t kPrefetchRows = 32;
 
 // dst[ee * ld + ii] = src[ii * step + ee] for ee < rows, ii < cols: rows of
 // the source are read one cache line each, `kPrefetchRows` ahead (but not
-// past `limit` rows). Whole 4x4 (f32) / 2x2 (f64) blocks go through SSE
-// registers.
+// past `limit` rows). Whole 16x16 f32 blocks go through AVX-512 registers
+// when the CPU has them (transpose.hpp), 4x4 (f32) / 2x2 (f64) through SSE.
 template <class T>
 void transpose_block(T* dst, int64_t ld, const T* src, int64_t step, int64_t rows, int64_t cols,
                      int64_t limit) {
   int64_t ii = 0;
+  if constexpr (sizeof(T) == 4) {
+    // Whole 16 x 16 blocks in AVX-512 registers where the CPU has them.
+    static const Transpose16 wide = transpose16_f32();
+    if (wide != nullptr && rows == 16 && cols >= 16) {
+      wide(dst, ld, src, step, cols / 16, kPrefetchRows, limit);
+      ii = cols / 16 * 16;
+    }
+  }
 #if defined(__SSE2__)
   constexpr int64_t L = 16 / sizeof(T);
   if (rows % L == 0) {
@@ -317,6 +329,22 @@ void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t
       }
       for (int64_t i0 = 0; i0 < ni; i0 += kSpan) {
         const int64_t i_len = std::min(kSpan, ni - i0);
+        // The other inputs' next span, one line at a time: the transposed
+        // reads touch a new page per row and crowd these kBand streams out
+        // of the hardware prefetcher's table. Only for operands too large
+        // for the caches (as for streaming stores); below, it only costs.
+        if (stream && i0 + kSpan < ni) {
+          const int64_t next_len = std::min(kSpan, ni - i0 - kSpan);
+          for (int v = 0; v < NI; ++v) {
+            if (transposed[v] || p.strides[v + 1][inner] != 1)
+              continue;
+            for (int64_t ee = 0; ee < e_len; ++ee) {
+              const T* row = ops.in[v] + base[v + 1] + (e0 + ee) * p.strides[v + 1][e] + i0 + kSpan;
+              for (int64_t c = 0; c < next_len; c += kLine<T>)
+                __builtin_prefetch(row + c);
+            }
+          }
+        }
         for (int v = 0; v < NI; ++v) {
           if (!transposed[v])
             continue;
