@@ -37,125 +37,16 @@ using mt::sdk::Error;
 
 constexpr std::size_t kAlignment = 64;
 
-std::string shape_text(const mt_view& v) {
-  std::string text = "(";
-  for (int32_t d = 0; d < v.ndim; ++d) {
-    if (d > 0)
-      text += ", ";
-    text += std::to_string(v.shape[d]);
+// The SDK's argument checks look live buffers up through this: the byte
+// size of an allocation of this plugin, 0 for anything else.
+struct BytesOf {
+  mt_plugin_context* ctx;
+  std::size_t operator()(const void* buffer) const {
+    std::lock_guard<std::mutex> lock(ctx->mutex);
+    const auto found = ctx->allocations.find(buffer);
+    return found == ctx->allocations.end() ? 0 : found->second;
   }
-  return text + ")";
-}
-
-std::string strides_text(const mt_view& v) {
-  std::string text = "(";
-  for (int32_t d = 0; d < v.ndim; ++d) {
-    if (d > 0)
-      text += ", ";
-    text += std::to_string(v.strides[d]);
-  }
-  return text + ")";
-}
-
-// Bytes of a live allocation; throws when `buffer` is not one of ours.
-std::size_t allocation_bytes(mt_plugin_context* ctx, const void* buffer, const std::string& what) {
-  std::lock_guard<std::mutex> lock(ctx->mutex);
-  const auto found = ctx->allocations.find(buffer);
-  if (found == ctx->allocations.end())
-    throw Error(
-        MT_ERR_INVALID_ARG,
-        what + " is not a live buffer allocated by this plugin (freed, or never allocated)");
-  return found->second;
-}
-
-// An unknown dtype value is reported as unsupported (not invalid) so that a
-// host with a newer ABI minor, which may know more dtypes, gets the answer
-// `supports` would have given it.
-void require_supported_dtype(int32_t dtype, const char* what) {
-  if (!mt::sdk::valid_dtype(dtype))
-    throw Error(MT_ERR_UNSUPPORTED, std::string(what) + " has dtype " + std::to_string(dtype) +
-                                        "; the reference backend supports f32 (" +
-                                        std::to_string(MT_F32) + ") and f64 (" +
-                                        std::to_string(MT_F64) + ")");
-}
-
-// Same reasoning as for dtypes: an op this plugin does not know is unsupported.
-void require_known_op(int32_t family, int32_t op) {
-  if (mt::sdk::valid_op(family, op))
-    return;
-  const char* family_name = family == MT_FAMILY_MAP      ? "map"
-                            : family == MT_FAMILY_ZIP    ? "zip"
-                            : family == MT_FAMILY_REDUCE ? "reduce"
-                                                         : "?";
-  const int32_t count = family == MT_FAMILY_MAP   ? int32_t{MT_MAP_OP_COUNT}
-                        : family == MT_FAMILY_ZIP ? int32_t{MT_ZIP_OP_COUNT}
-                                                  : int32_t{MT_REDUCE_OP_COUNT};
-  throw Error(MT_ERR_UNSUPPORTED, std::string(family_name) + " op " + std::to_string(op) +
-                                      " is unknown; allowed 0.." + std::to_string(count - 1));
-}
-
-// Full check of one view: present, a supported dtype, sane sizes and strides,
-// and every element it reaches inside its buffer. An output must also not
-// repeat an element (stride 0 on a dim longer than 1).
-void check_operand(mt_plugin_context* ctx, const mt_view* v, const char* what, bool is_output) {
-  if (v == nullptr)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + " view is NULL");
-  require_supported_dtype(v->dtype, what);
-  mt::sdk::check_view(v, what);
-  if (mt::sdk::element_count(*v) == 0)
-    return;  // touches no memory, so the buffer may be anything (even NULL)
-  if (is_output) {
-    for (int32_t d = 0; d < v->ndim; ++d) {
-      if (v->strides[d] == 0 && v->shape[d] > 1)
-        throw Error(MT_ERR_INVALID_ARG, std::string(what) + " has stride 0 in dim " +
-                                            std::to_string(d) + " of size " +
-                                            std::to_string(v->shape[d]) +
-                                            "; an output may not write one element twice");
-    }
-  }
-  int64_t last = v->offset;  // position of the furthest element the view reaches
-  for (int32_t d = 0; d < v->ndim; ++d) {
-    int64_t span = 0;
-    if (__builtin_mul_overflow(v->shape[d] - 1, v->strides[d], &span) ||
-        __builtin_add_overflow(last, span, &last))
-      throw Error(MT_ERR_INVALID_ARG, std::string(what) + " with shape " + shape_text(*v) +
-                                          " and strides " + strides_text(*v) +
-                                          " overflows a 64-bit element position");
-  }
-  const std::size_t elements = allocation_bytes(ctx, v->buffer, std::string(what) + "'s buffer") /
-                               mt::sdk::dtype_size(v->dtype);
-  if (static_cast<uint64_t>(last) >= elements)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + " (shape " + shape_text(*v) + ", strides " +
-                                        strides_text(*v) + ", offset " + std::to_string(v->offset) +
-                                        ") reaches element " + std::to_string(last) +
-                                        " but its buffer holds " + std::to_string(elements) + " " +
-                                        mt::sdk::dtype_name(v->dtype) + " elements");
-}
-
-void require_same_dtype(const mt_view& a, const mt_view& b, const char* a_name,
-                        const char* b_name) {
-  if (a.dtype != b.dtype)
-    throw Error(MT_ERR_INVALID_ARG, std::string(a_name) + " is " + mt::sdk::dtype_name(a.dtype) +
-                                        " but " + b_name + " is " + mt::sdk::dtype_name(b.dtype) +
-                                        "; all views of one call share a dtype");
-}
-
-void require_ndim(const mt_view& v, int32_t ndim, const char* what, const char* layout) {
-  if (v.ndim != ndim)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + " has " + std::to_string(v.ndim) +
-                                        " dims " + shape_text(v) + "; expected " +
-                                        std::to_string(ndim) + " dims " + layout);
-}
-
-// Throws naming both sizes when dim `da` of `a` and dim `db` of `b` differ.
-void require_equal_size(const mt_view& a, int32_t da, const char* a_name, const mt_view& b,
-                        int32_t db, const char* b_name, const char* meaning) {
-  if (a.shape[da] != b.shape[db])
-    throw Error(MT_ERR_INVALID_ARG, std::string(meaning) + " differs: " + a_name + " " +
-                                        shape_text(a) + " has " + std::to_string(a.shape[da]) +
-                                        " but " + b_name + " " + shape_text(b) + " has " +
-                                        std::to_string(b.shape[db]));
-}
+};
 
 // Element position of a multi-index (only the first `n` dims of the view).
 int64_t position(const mt_view& v, std::initializer_list<int64_t> index) {
@@ -313,23 +204,6 @@ void conv2d_loop(const mt_view& out, const mt_view& in, const mt_view& w, bool r
         }
 }
 
-// Checks that the three conv views have `rank` dims and agree on B, Cin, Cout.
-void check_conv(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
-                const mt_view* weight, int32_t rank, const char* layout_in, const char* layout_w,
-                const char* layout_out) {
-  check_operand(ctx, out, "out", true);
-  check_operand(ctx, in, "in", false);
-  check_operand(ctx, weight, "weight", false);
-  require_same_dtype(*out, *in, "out", "in");
-  require_same_dtype(*out, *weight, "out", "weight");
-  require_ndim(*in, rank, "in", layout_in);
-  require_ndim(*weight, rank, "weight", layout_w);
-  require_ndim(*out, rank, "out", layout_out);
-  require_equal_size(*in, 0, "in", *out, 0, "out", "batch size B");
-  require_equal_size(*in, 1, "in", *weight, 1, "weight", "input channels Cin");
-  require_equal_size(*weight, 0, "weight", *out, 1, "out", "output channels Cout");
-}
-
 // ---------------------------------------------------------------------------
 // Slots
 // ---------------------------------------------------------------------------
@@ -382,17 +256,6 @@ mt_status slot_free(mt_plugin_context* ctx, void* buffer) {
   });
 }
 
-// Throws unless [offset, offset + bytes) lies inside the live buffer.
-void check_byte_range(mt_plugin_context* ctx, const void* buffer, size_t offset, size_t bytes,
-                      const char* what) {
-  const std::size_t size = allocation_bytes(ctx, buffer, what);
-  if (offset > size || bytes > size - offset)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + ": bytes [" + std::to_string(offset) +
-                                        ", " + std::to_string(offset) + " + " +
-                                        std::to_string(bytes) + ") exceed the buffer's " +
-                                        std::to_string(size) + " bytes");
-}
-
 mt_status slot_copy_from_host(mt_plugin_context* ctx, void* dst, size_t dst_offset, const void* src,
                               size_t bytes) {
   if (bytes == 0)
@@ -400,7 +263,7 @@ mt_status slot_copy_from_host(mt_plugin_context* ctx, void* dst, size_t dst_offs
   return mt::sdk::guard("copy_from_host", [&] {
     if (src == nullptr)
       throw Error(MT_ERR_INVALID_ARG, "src is NULL");
-    check_byte_range(ctx, dst, dst_offset, bytes, "dst");
+    mt::sdk::check_byte_range(BytesOf{ctx}, dst, dst_offset, bytes, "dst");
     std::memcpy(static_cast<char*>(dst) + dst_offset, src, bytes);
   });
 }
@@ -412,14 +275,14 @@ mt_status slot_copy_to_host(mt_plugin_context* ctx, void* dst, const void* src, 
   return mt::sdk::guard("copy_to_host", [&] {
     if (dst == nullptr)
       throw Error(MT_ERR_INVALID_ARG, "dst is NULL");
-    check_byte_range(ctx, src, src_offset, bytes, "src");
+    mt::sdk::check_byte_range(BytesOf{ctx}, src, src_offset, bytes, "src");
     std::memcpy(dst, static_cast<const char*>(src) + src_offset, bytes);
   });
 }
 
 mt_status slot_fill(mt_plugin_context* ctx, const mt_view* out, double value) {
   return mt::sdk::guard("fill", [&] {
-    check_operand(ctx, out, "out", true);
+    mt::sdk::check_operand(BytesOf{ctx}, out, "out", true);
     mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) { fill_loop<decltype(zero)>(*out, value); });
   });
 }
@@ -430,10 +293,7 @@ mt_status slot_synchronize(mt_plugin_context*) {
 
 mt_status slot_map(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* in) {
   return mt::sdk::guard("map", [&] {
-    require_known_op(MT_FAMILY_MAP, op);
-    check_operand(ctx, out, "out", true);
-    check_operand(ctx, in, "in", false);
-    mt::sdk::check_same_shape(*out, *in, "out", "in");
+    mt::sdk::check_map_args(BytesOf{ctx}, op, out, in);
     mt::sdk::dispatch_dtype(out->dtype,
                             [&](auto zero) { map_loop<decltype(zero)>(op, *out, *in); });
   });
@@ -442,12 +302,7 @@ mt_status slot_map(mt_plugin_context* ctx, int32_t op, const mt_view* out, const
 mt_status slot_zip(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* a,
                    const mt_view* b) {
   return mt::sdk::guard("zip", [&] {
-    require_known_op(MT_FAMILY_ZIP, op);
-    check_operand(ctx, out, "out", true);
-    check_operand(ctx, a, "a", false);
-    check_operand(ctx, b, "b", false);
-    mt::sdk::check_same_shape(*out, *a, "out", "a");
-    mt::sdk::check_same_shape(*out, *b, "out", "b");
+    mt::sdk::check_zip_args(BytesOf{ctx}, op, out, a, b);
     mt::sdk::dispatch_dtype(out->dtype,
                             [&](auto zero) { zip_loop<decltype(zero)>(op, *out, *a, *b); });
   });
@@ -456,25 +311,7 @@ mt_status slot_zip(mt_plugin_context* ctx, int32_t op, const mt_view* out, const
 mt_status slot_reduce(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* in,
                       int32_t dim) {
   return mt::sdk::guard("reduce", [&] {
-    require_known_op(MT_FAMILY_REDUCE, op);
-    check_operand(ctx, out, "out", true);
-    check_operand(ctx, in, "in", false);
-    require_same_dtype(*out, *in, "out", "in");
-    if (dim < 0 || dim >= in->ndim)
-      throw Error(MT_ERR_INVALID_ARG, "dim " + std::to_string(dim) + " is out of range for in " +
-                                          shape_text(*in) + "; allowed 0.." +
-                                          std::to_string(in->ndim - 1));
-    if (out->ndim != in->ndim)
-      throw Error(MT_ERR_INVALID_ARG, "out " + shape_text(*out) + " must have in's rank " +
-                                          std::to_string(in->ndim) + " (the reduced dim is kept)");
-    for (int32_t d = 0; d < in->ndim; ++d) {
-      const int64_t want = d == dim ? 1 : in->shape[d];
-      if (out->shape[d] != want)
-        throw Error(MT_ERR_INVALID_ARG, "out " + shape_text(*out) + " does not fit in " +
-                                            shape_text(*in) + " reduced along dim " +
-                                            std::to_string(dim) + ": dim " + std::to_string(d) +
-                                            " must be " + std::to_string(want));
-    }
+    mt::sdk::check_reduce_args(BytesOf{ctx}, op, out, in, dim);
     mt::sdk::dispatch_dtype(out->dtype,
                             [&](auto zero) { reduce_loop<decltype(zero)>(op, *out, *in, dim); });
   });
@@ -483,19 +320,7 @@ mt_status slot_reduce(mt_plugin_context* ctx, int32_t op, const mt_view* out, co
 mt_status slot_matmul(mt_plugin_context* ctx, const mt_view* out, const mt_view* a,
                       const mt_view* b) {
   return mt::sdk::guard("matmul", [&] {
-    check_operand(ctx, out, "out", true);
-    check_operand(ctx, a, "a", false);
-    check_operand(ctx, b, "b", false);
-    require_same_dtype(*out, *a, "out", "a");
-    require_same_dtype(*out, *b, "out", "b");
-    require_ndim(*a, 3, "a", "(B, M, K)");
-    require_ndim(*b, 3, "b", "(B, K, N)");
-    require_ndim(*out, 3, "out", "(B, M, N)");
-    require_equal_size(*a, 0, "a", *out, 0, "out", "batch size B");
-    require_equal_size(*b, 0, "b", *out, 0, "out", "batch size B");
-    require_equal_size(*a, 1, "a", *out, 1, "out", "row count M");
-    require_equal_size(*b, 2, "b", *out, 2, "out", "column count N");
-    require_equal_size(*a, 2, "a", *b, 1, "b", "inner size K");
+    mt::sdk::check_matmul_args(BytesOf{ctx}, out, a, b);
     mt::sdk::dispatch_dtype(out->dtype,
                             [&](auto zero) { matmul_loop<decltype(zero)>(*out, *a, *b); });
   });
@@ -504,7 +329,7 @@ mt_status slot_matmul(mt_plugin_context* ctx, const mt_view* out, const mt_view*
 mt_status slot_conv1d(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
                       const mt_view* weight, int32_t reverse) {
   return mt::sdk::guard("conv1d", [&] {
-    check_conv(ctx, out, in, weight, 3, "(B, Cin, W)", "(Cout, Cin, K)", "(B, Cout, T)");
+    mt::sdk::check_conv_args(BytesOf{ctx}, 3, out, in, weight);
     mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
       conv1d_loop<decltype(zero)>(*out, *in, *weight, reverse != 0);
     });
@@ -514,8 +339,7 @@ mt_status slot_conv1d(mt_plugin_context* ctx, const mt_view* out, const mt_view*
 mt_status slot_conv2d(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
                       const mt_view* weight, int32_t reverse) {
   return mt::sdk::guard("conv2d", [&] {
-    check_conv(ctx, out, in, weight, 4, "(B, Cin, H, W)", "(Cout, Cin, KH, KW)",
-               "(B, Cout, OH, OW)");
+    mt::sdk::check_conv_args(BytesOf{ctx}, 4, out, in, weight);
     mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
       conv2d_loop<decltype(zero)>(*out, *in, *weight, reverse != 0);
     });

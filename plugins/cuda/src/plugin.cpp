@@ -131,139 +131,16 @@ void require_usable(mt_plugin_context* ctx) {
     throw Error(MT_ERR_DEVICE, "the CUDA backend is not usable on this machine: " + ctx->reason);
 }
 
-std::string dims_text(const int64_t* values, int32_t ndim) {
-  std::string text = "(";
-  for (int32_t d = 0; d < ndim; ++d) {
-    if (d > 0)
-      text += ", ";
-    text += std::to_string(values[d]);
+// The SDK's argument checks look live buffers up through this: the byte
+// size of a live allocation of this plugin, 0 for anything else. Checking
+// every view against its buffer matters most here: a stray view would
+// corrupt device memory silently.
+struct BytesOf {
+  mt_plugin_context* ctx;
+  std::size_t operator()(const void* buffer) const {
+    return ctx->allocator.live_bytes(buffer).value_or(0);
   }
-  return text + ")";
-}
-
-std::string shape_text(const mt_view& v) {
-  return dims_text(v.shape, v.ndim);
-}
-
-// An unknown dtype or op is reported as unsupported (what `supports` says
-// for it), not invalid: a host with a newer ABI minor may know more of them.
-void require_supported_dtype(int32_t dtype, const char* what) {
-  if (!mt::sdk::valid_dtype(dtype))
-    throw Error(MT_ERR_UNSUPPORTED, std::string(what) + " has dtype " + std::to_string(dtype) +
-                                        "; the cuda backend supports f32 (" +
-                                        std::to_string(MT_F32) + ") and f64 (" +
-                                        std::to_string(MT_F64) + ")");
-}
-
-void require_known_op(int32_t family, int32_t op) {
-  if (mt::sdk::valid_op(family, op))
-    return;
-  const char* name = family == MT_FAMILY_MAP ? "map" : family == MT_FAMILY_ZIP ? "zip" : "reduce";
-  const int32_t count = family == MT_FAMILY_MAP   ? int32_t{MT_MAP_OP_COUNT}
-                        : family == MT_FAMILY_ZIP ? int32_t{MT_ZIP_OP_COUNT}
-                                                  : int32_t{MT_REDUCE_OP_COUNT};
-  throw Error(MT_ERR_UNSUPPORTED, std::string(name) + " op " + std::to_string(op) +
-                                      " is unknown; allowed 0.." + std::to_string(count - 1));
-}
-
-// Full check of one view: present, supported dtype, sane sizes and strides,
-// every element inside the buffer it names (a stray view would otherwise
-// corrupt device memory silently), and for an output no element written
-// twice (stride 0 on a dim longer than 1).
-void check_operand(mt_plugin_context* ctx, const mt_view* v, const char* what, bool is_output) {
-  if (v == nullptr)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + " view is NULL");
-  require_supported_dtype(v->dtype, what);
-  mt::sdk::check_view(v, what);
-  if (mt::sdk::element_count(*v) == 0)
-    return;  // touches no memory; the buffer may be anything, even NULL
-  if (is_output) {
-    for (int32_t d = 0; d < v->ndim; ++d) {
-      if (v->strides[d] == 0 && v->shape[d] > 1)
-        throw Error(MT_ERR_INVALID_ARG, std::string(what) + " has stride 0 in dim " +
-                                            std::to_string(d) + " of size " +
-                                            std::to_string(v->shape[d]) +
-                                            "; an output may not write one element twice");
-    }
-  }
-  int64_t last = v->offset;
-  for (int32_t d = 0; d < v->ndim; ++d) {
-    int64_t span = 0;
-    if (__builtin_mul_overflow(v->shape[d] - 1, v->strides[d], &span) ||
-        __builtin_add_overflow(last, span, &last))
-      throw Error(MT_ERR_INVALID_ARG, std::string(what) + " with shape " + shape_text(*v) +
-                                          " and strides " + dims_text(v->strides, v->ndim) +
-                                          " overflows a 64-bit element position");
-  }
-  const auto bytes = ctx->allocator.live_bytes(v->buffer);
-  if (!bytes)
-    throw Error(MT_ERR_INVALID_ARG,
-                std::string(what) +
-                    "'s buffer is not a live buffer allocated by this plugin (freed, or never "
-                    "allocated)");
-  const std::size_t elements = *bytes / mt::sdk::dtype_size(v->dtype);
-  if (static_cast<uint64_t>(last) >= elements)
-    throw Error(MT_ERR_INVALID_ARG,
-                std::string(what) + " (shape " + shape_text(*v) + ", strides " +
-                    dims_text(v->strides, v->ndim) + ", offset " + std::to_string(v->offset) +
-                    ") reaches element " + std::to_string(last) + " but its buffer holds " +
-                    std::to_string(elements) + " " + mt::sdk::dtype_name(v->dtype) + " elements");
-}
-
-void require_same_dtype(const mt_view& a, const mt_view& b, const char* a_name,
-                        const char* b_name) {
-  if (a.dtype != b.dtype)
-    throw Error(MT_ERR_INVALID_ARG, std::string(a_name) + " is " + mt::sdk::dtype_name(a.dtype) +
-                                        " but " + b_name + " is " + mt::sdk::dtype_name(b.dtype) +
-                                        "; all views of one call share a dtype");
-}
-
-void require_ndim(const mt_view& v, int32_t ndim, const char* what, const char* layout) {
-  if (v.ndim != ndim)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + " has " + std::to_string(v.ndim) +
-                                        " dims " + shape_text(v) + "; expected " +
-                                        std::to_string(ndim) + " dims " + layout);
-}
-
-void require_equal_size(const mt_view& a, int32_t da, const char* a_name, const mt_view& b,
-                        int32_t db, const char* b_name, const char* meaning) {
-  if (a.shape[da] != b.shape[db])
-    throw Error(MT_ERR_INVALID_ARG, std::string(meaning) + " differs: " + a_name + " " +
-                                        shape_text(a) + " has " + std::to_string(a.shape[da]) +
-                                        " but " + b_name + " " + shape_text(b) + " has " +
-                                        std::to_string(b.shape[db]));
-}
-
-void check_conv(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
-                const mt_view* weight, int32_t rank, const char* layout_in, const char* layout_w,
-                const char* layout_out) {
-  check_operand(ctx, out, "out", true);
-  check_operand(ctx, in, "in", false);
-  check_operand(ctx, weight, "weight", false);
-  require_same_dtype(*out, *in, "out", "in");
-  require_same_dtype(*out, *weight, "out", "weight");
-  require_ndim(*in, rank, "in", layout_in);
-  require_ndim(*weight, rank, "weight", layout_w);
-  require_ndim(*out, rank, "out", layout_out);
-  require_equal_size(*in, 0, "in", *out, 0, "out", "batch size B");
-  require_equal_size(*in, 1, "in", *weight, 1, "weight", "input channels Cin");
-  require_equal_size(*weight, 0, "weight", *out, 1, "out", "output channels Cout");
-}
-
-// Throws unless [offset, offset + bytes) lies inside the live buffer.
-void check_byte_range(mt_plugin_context* ctx, const void* buffer, std::size_t offset,
-                      std::size_t bytes, const char* what) {
-  const auto size = ctx->allocator.live_bytes(buffer);
-  if (!size)
-    throw Error(MT_ERR_INVALID_ARG,
-                std::string(what) +
-                    " is not a live buffer allocated by this plugin (freed, or never allocated)");
-  if (offset > *size || bytes > *size - offset)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + ": bytes [" + std::to_string(offset) +
-                                        ", " + std::to_string(offset) + " + " +
-                                        std::to_string(bytes) + ") exceed the buffer's " +
-                                        std::to_string(*size) + " bytes");
-}
+};
 
 // ---------------------------------------------------------------------------
 // Slots
@@ -319,7 +196,7 @@ mt_status slot_copy_from_host(mt_plugin_context* ctx, void* dst, size_t dst_offs
       return;
     if (src == nullptr)
       throw Error(MT_ERR_INVALID_ARG, "src is NULL");
-    check_byte_range(ctx, dst, dst_offset, bytes, "dst");
+    mt::sdk::check_byte_range(BytesOf{ctx}, dst, dst_offset, bytes, "dst");
     // Pageable source: cudaMemcpy has staged it before returning, and the
     // copy is ordered before later work on the legacy stream.
     check_cuda(cudaMemcpy(static_cast<char*>(dst) + dst_offset, src, bytes, cudaMemcpyHostToDevice),
@@ -335,7 +212,7 @@ mt_status slot_copy_to_host(mt_plugin_context* ctx, void* dst, const void* src, 
       return;
     if (dst == nullptr)
       throw Error(MT_ERR_INVALID_ARG, "dst is NULL");
-    check_byte_range(ctx, src, src_offset, bytes, "src");
+    mt::sdk::check_byte_range(BytesOf{ctx}, src, src_offset, bytes, "src");
     // Waits for all earlier work on the legacy stream, so kernels writing
     // `src` have finished; their errors surface here too.
     check_cuda(
@@ -347,7 +224,7 @@ mt_status slot_copy_to_host(mt_plugin_context* ctx, void* dst, const void* src, 
 mt_status slot_fill(mt_plugin_context* ctx, const mt_view* out, double value) {
   return mt::sdk::guard("fill", [&] {
     require_usable(ctx);
-    check_operand(ctx, out, "out", true);
+    mt::sdk::check_operand(BytesOf{ctx}, out, "out", true);
     mt::cuda::launch_fill(ctx->env, *out, value);
   });
 }
@@ -362,10 +239,7 @@ mt_status slot_synchronize(mt_plugin_context* ctx) {
 mt_status slot_map(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* in) {
   return mt::sdk::guard("map", [&] {
     require_usable(ctx);
-    require_known_op(MT_FAMILY_MAP, op);
-    check_operand(ctx, out, "out", true);
-    check_operand(ctx, in, "in", false);
-    mt::sdk::check_same_shape(*out, *in, "out", "in");
+    mt::sdk::check_map_args(BytesOf{ctx}, op, out, in);
     mt::cuda::launch_map(ctx->env, op, *out, *in);
   });
 }
@@ -374,12 +248,7 @@ mt_status slot_zip(mt_plugin_context* ctx, int32_t op, const mt_view* out, const
                    const mt_view* b) {
   return mt::sdk::guard("zip", [&] {
     require_usable(ctx);
-    require_known_op(MT_FAMILY_ZIP, op);
-    check_operand(ctx, out, "out", true);
-    check_operand(ctx, a, "a", false);
-    check_operand(ctx, b, "b", false);
-    mt::sdk::check_same_shape(*out, *a, "out", "a");
-    mt::sdk::check_same_shape(*out, *b, "out", "b");
+    mt::sdk::check_zip_args(BytesOf{ctx}, op, out, a, b);
     mt::cuda::launch_zip(ctx->env, op, *out, *a, *b);
   });
 }
@@ -388,25 +257,7 @@ mt_status slot_reduce(mt_plugin_context* ctx, int32_t op, const mt_view* out, co
                       int32_t dim) {
   return mt::sdk::guard("reduce", [&] {
     require_usable(ctx);
-    require_known_op(MT_FAMILY_REDUCE, op);
-    check_operand(ctx, out, "out", true);
-    check_operand(ctx, in, "in", false);
-    require_same_dtype(*out, *in, "out", "in");
-    if (dim < 0 || dim >= in->ndim)
-      throw Error(MT_ERR_INVALID_ARG, "dim " + std::to_string(dim) + " is out of range for in " +
-                                          shape_text(*in) + "; allowed 0.." +
-                                          std::to_string(in->ndim - 1));
-    if (out->ndim != in->ndim)
-      throw Error(MT_ERR_INVALID_ARG, "out " + shape_text(*out) + " must have in's rank " +
-                                          std::to_string(in->ndim) + " (the reduced dim is kept)");
-    for (int32_t d = 0; d < in->ndim; ++d) {
-      const int64_t want = d == dim ? 1 : in->shape[d];
-      if (out->shape[d] != want)
-        throw Error(MT_ERR_INVALID_ARG, "out " + shape_text(*out) + " does not fit in " +
-                                            shape_text(*in) + " reduced along dim " +
-                                            std::to_string(dim) + ": dim " + std::to_string(d) +
-                                            " must be " + std::to_string(want));
-    }
+    mt::sdk::check_reduce_args(BytesOf{ctx}, op, out, in, dim);
     mt::cuda::launch_reduce(ctx->env, op, *out, *in, dim);
   });
 }
@@ -415,19 +266,7 @@ mt_status slot_matmul(mt_plugin_context* ctx, const mt_view* out, const mt_view*
                       const mt_view* b) {
   return mt::sdk::guard("matmul", [&] {
     require_usable(ctx);
-    check_operand(ctx, out, "out", true);
-    check_operand(ctx, a, "a", false);
-    check_operand(ctx, b, "b", false);
-    require_same_dtype(*out, *a, "out", "a");
-    require_same_dtype(*out, *b, "out", "b");
-    require_ndim(*a, 3, "a", "(B, M, K)");
-    require_ndim(*b, 3, "b", "(B, K, N)");
-    require_ndim(*out, 3, "out", "(B, M, N)");
-    require_equal_size(*a, 0, "a", *out, 0, "out", "batch size B");
-    require_equal_size(*b, 0, "b", *out, 0, "out", "batch size B");
-    require_equal_size(*a, 1, "a", *out, 1, "out", "row count M");
-    require_equal_size(*b, 2, "b", *out, 2, "out", "column count N");
-    require_equal_size(*a, 2, "a", *b, 1, "b", "inner size K");
+    mt::sdk::check_matmul_args(BytesOf{ctx}, out, a, b);
     mt::cuda::launch_matmul(ctx->env, *out, *a, *b);
   });
 }
@@ -436,7 +275,7 @@ mt_status slot_conv1d(mt_plugin_context* ctx, const mt_view* out, const mt_view*
                       const mt_view* weight, int32_t reverse) {
   return mt::sdk::guard("conv1d", [&] {
     require_usable(ctx);
-    check_conv(ctx, out, in, weight, 3, "(B, Cin, W)", "(Cout, Cin, K)", "(B, Cout, T)");
+    mt::sdk::check_conv_args(BytesOf{ctx}, 3, out, in, weight);
     mt::cuda::launch_conv1d(ctx->env, *out, *in, *weight, reverse != 0);
   });
 }
@@ -445,8 +284,7 @@ mt_status slot_conv2d(mt_plugin_context* ctx, const mt_view* out, const mt_view*
                       const mt_view* weight, int32_t reverse) {
   return mt::sdk::guard("conv2d", [&] {
     require_usable(ctx);
-    check_conv(ctx, out, in, weight, 4, "(B, Cin, H, W)", "(Cout, Cin, KH, KW)",
-               "(B, Cout, OH, OW)");
+    mt::sdk::check_conv_args(BytesOf{ctx}, 4, out, in, weight);
     mt::cuda::launch_conv2d(ctx->env, *out, *in, *weight, reverse != 0);
   });
 }
