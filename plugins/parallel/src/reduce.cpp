@@ -5,8 +5,8 @@
 // strided fallback. Work is split over outputs, or, when there are only a
 // few outputs or the reduced dim is an outer one, over fixed chunks of the
 // reduced dim whose partial results are combined in order; the chunking
-// depends on shapes only, so results do not change with the thread count. Op semantics come from
-// mt::sdk.
+// depends on shapes only, so results do not change with the thread count.
+// Op semantics come from mt::sdk.
 #include "reduce.hpp"
 
 #include "layout.hpp"
