@@ -34,10 +34,18 @@ template <class T, int OP>
 }
 
 // Reduction of x[0..n) from `start`, with 32 bytes x 8 of independent
-// accumulators so the loop vectorises and hides the add latency.
+// accumulators so the loop vectorises and hides the add latency. Rows
+// shorter than that (pooling windows: n = 2..16) are summed in a plain loop:
+// setting up and folding the accumulators would cost 30 times the work.
 template <class T, int OP>
 T reduce_contiguous(const T* x, int64_t n, T start) {
   constexpr int L = 64 / sizeof(T) * 4;
+  if (n < L) {
+    T r = start;
+    for (int64_t i = 0; i < n; ++i)
+      r = combine<T, OP>(r, x[i]);
+    return r;
+  }
   T acc[L];
   for (int j = 0; j < L; ++j)
     acc[j] = start;
