@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "../teaching/strategies.hpp"  // small_floats, MT_RC_ASSERT_CLOSE
+#include "test_support.hpp"            // reference()
 
 #include <cmath>
 #include <functional>
@@ -21,12 +22,6 @@
 #include <vector>
 
 namespace mt::test {
-
-// The in-tree reference backend, loaded by name (the oracle of every suite).
-inline BackendPtr reference() {
-  static const BackendPtr backend = load_backend("reference");
-  return backend;
-}
 
 // f64 on the reference backend: what MiniTorch's float64 storage computes.
 inline TensorOptions f64(bool requires_grad = false) {
