@@ -251,6 +251,19 @@ void emit(bool stream, T* out, int64_t len, const Compute& compute) {
   }
 }
 
+// emit() for one row call: row(count, dst, 1, inputs, strides) on the
+// inputs `in` (strides `is`) advanced to each staged piece.
+template <class T, int NI, class Row>
+void emit_row(bool stream, T* out, int64_t len, const T* const (&in)[NI], const int64_t (&is)[NI],
+              const Row& row) {
+  emit(stream, out, len, [&](T* dst, int64_t first, int64_t count) {
+    const T* part[NI];
+    for (int v = 0; v < NI; ++v)
+      part[v] = in[v] + first * is[v];
+    row(count, dst, 1, part, is);
+  });
+}
+
 template <class T, int NI, class Row>
 void run_plain(const Plan<NI + 1>& p, const Operands<T, NI>& ops, int64_t grain, const Row& row) {
   const bool stream =
@@ -267,12 +280,7 @@ void run_plain(const Plan<NI + 1>& p, const Operands<T, NI>& ops, int64_t grain,
         row(len, ops.out + off[0], p.inner_stride(0), in, is);
         return;
       }
-      emit(true, ops.out + off[0], len, [&](T* dst, int64_t first, int64_t count) {
-        const T* part[NI];
-        for (int v = 0; v < NI; ++v)
-          part[v] = in[v] + first * is[v];
-        row(count, dst, 1, part, is);
-      });
+      emit_row(true, ops.out + off[0], len, in, is, row);
     });
     if (stream)
       stream_fence();
@@ -365,13 +373,8 @@ void run_tiled(const Plan<NI + 1>& p, int e, const Operands<T, NI>& ops, int64_t
               is[v] = p.strides[v + 1][inner];
             }
           }
-          emit(stream, ops.out + base[0] + (e0 + ee) * p.strides[0][e] + i0, i_len,
-               [&](T* dst, int64_t first, int64_t count) {
-                 const T* part[NI];
-                 for (int v = 0; v < NI; ++v)
-                   part[v] = in[v] + first * is[v];
-                 row(count, dst, 1, part, is);
-               });
+          emit_row(stream, ops.out + base[0] + (e0 + ee) * p.strides[0][e] + i0, i_len, in, is,
+                   row);
         }
       }
     }

@@ -31,15 +31,7 @@ namespace {
 
 using mt::sdk::Error;
 
-std::string shape_text(const mt_view& v) {
-  std::string s = "(";
-  for (int32_t d = 0; d < v.ndim; ++d) {
-    if (d > 0)
-      s += ", ";
-    s += std::to_string(v.shape[d]);
-  }
-  return s + ")";
-}
+using mt::sdk::shape_text;
 
 void check_op(int32_t family, int32_t op, const char* kind) {
   if (!mt::sdk::valid_op(family, op))
@@ -60,12 +52,6 @@ void check_rank(const mt_view& v, int32_t rank, const char* what) {
     throw Error(MT_ERR_INVALID_ARG, std::string(what) + " must be " + std::to_string(rank) +
                                         "-D, got " + std::to_string(v.ndim) + "-D " +
                                         shape_text(v));
-}
-
-void check_same_dtype(const mt_view& a, const mt_view& b, const char* a_name, const char* b_name) {
-  if (a.dtype != b.dtype)
-    throw Error(MT_ERR_INVALID_ARG, std::string(a_name) + " is " + mt::sdk::dtype_name(a.dtype) +
-                                        " but " + b_name + " is " + mt::sdk::dtype_name(b.dtype));
 }
 
 // The message is built only on failure: slots run for tiny tensors too.
@@ -193,7 +179,7 @@ mt_status reduce(mt_plugin_context*, int32_t op, const mt_view* out, const mt_vi
     check_op(MT_FAMILY_REDUCE, op, "reduce");
     mt::sdk::check_view(out, "out");
     mt::sdk::check_view(in, "in");
-    check_same_dtype(*out, *in, "out", "in");
+    mt::sdk::require_same_dtype(*out, *in, "out", "in");
     require(dim >= 0 && dim < in->ndim, [&] {
       return "dim " + std::to_string(dim) + " is out of range for a " + std::to_string(in->ndim) +
              "-D input (allowed 0.." + std::to_string(in->ndim - 1) + ")";
@@ -220,8 +206,8 @@ mt_status matmul(mt_plugin_context*, const mt_view* out, const mt_view* a, const
     check_rank(*out, 3, "out");
     check_rank(*a, 3, "a");
     check_rank(*b, 3, "b");
-    check_same_dtype(*out, *a, "out", "a");
-    check_same_dtype(*out, *b, "out", "b");
+    mt::sdk::require_same_dtype(*out, *a, "out", "a");
+    mt::sdk::require_same_dtype(*out, *b, "out", "b");
     const bool ok = a->shape[0] == out->shape[0] && b->shape[0] == out->shape[0] &&
                     a->shape[1] == out->shape[1] && b->shape[2] == out->shape[2] &&
                     a->shape[2] == b->shape[1];
@@ -243,8 +229,8 @@ void check_conv(const mt_view* out, const mt_view* in, const mt_view* weight, in
   check_rank(*out, rank, "out");
   check_rank(*in, rank, "in");
   check_rank(*weight, rank, "weight");
-  check_same_dtype(*out, *in, "out", "in");
-  check_same_dtype(*out, *weight, "out", "weight");
+  mt::sdk::require_same_dtype(*out, *in, "out", "in");
+  mt::sdk::require_same_dtype(*out, *weight, "out", "weight");
   const bool ok = out->shape[0] == in->shape[0] && weight->shape[1] == in->shape[1] &&
                   weight->shape[0] == out->shape[1];
   require(ok, [&] {
