@@ -161,22 +161,20 @@ void check_reductions(DType dtype) {
                    {build(*tensor_specs())});
       },
       __FILE__, __LINE__);
-  // MiniTorch's test_tensor_general runs test_two_grad with 50 examples.
   add_backend_properties(
       "test_tensor/test_two_grad", two,
       [](const TwoArg& c) {
         const auto [a, b] = shaped_pair();
         grad_check(two_arg_fn(c), {build(a), build(b)});
       },
-      __FILE__, __LINE__, 50);
+      __FILE__, __LINE__);
   add_backend_properties(
       "test_tensor/test_two_grad_f32", two,
       [](const TwoArg& c) {
         const auto [a, b] = shaped_pair();
         f32_gradients_match_f64(two_arg_fn(c), {a, b});
       },
-      __FILE__, __LINE__, 50);
-  // ... and test_two_grad_broadcast with 25.
+      __FILE__, __LINE__);
   add_backend_properties(
       "test_tensor/test_two_grad_broadcast", two,
       [](const TwoArg& c) {
@@ -187,7 +185,7 @@ void check_reductions(DType dtype) {
         grad_check(fn, {build(a).sum(0), build(b)});
         grad_check(fn, {build(a), build(b).sum(0)});
       },
-      __FILE__, __LINE__, 25);
+      __FILE__, __LINE__);
   return true;
 }();
 

@@ -8,6 +8,8 @@
 
 #include "tensor_strategies.hpp"
 
+#include <algorithm>
+
 using namespace mt;
 using namespace mt::test;
 
@@ -86,6 +88,17 @@ MT_BACKEND_PROP(test_tensor_general, test_bmm_f32) {
   for (std::size_t k = 0; k < got.size(); ++k)
     rc_assert_close(got[k], want[k], DType::f32, "bmm element " + std::to_string(k),
                     1e-5 * static_cast<double>(B) * 1e4);
+}
+
+// bmm's backward in f32 against f64: a gradient element of `a` sums C terms
+// w·b, one of `b` sums D·A terms w·a, each |term| <= 100 and rounded within
+// 2^-24 of it.
+MT_BACKEND_PROP(test_tensor_general, test_bmm_f32_gradients) {
+  const auto size = rc::gen::inRange<int64_t>(1, 5);
+  const int64_t A = *size, B = *size, C = *size, D = *size;
+  f32_gradients_match_f64([](const std::vector<Tensor>& in) { return in[0].matmul(in[1]); },
+                          {*tensor_specs_of({D, A, B}), *tensor_specs_of({1, B, C})},
+                          1e-5 * 100.0 * static_cast<double>(std::max(C, D * A)));
 }
 
 MT_BACKEND_PROP(test_tensor_general, bmm_grad_check_with_broadcast_batch) {
