@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -34,6 +35,11 @@ inline TensorOptions on(const BackendPtr& backend, DType dtype = DType::f64,
   return {.dtype = dtype, .backend = backend, .requires_grad = requires_grad};
 }
 
+// The families' names, for skip reasons (in mt_family order).
+inline constexpr const char* kFamilyNames[] = {"map",    "zip",    "reduce",
+                                               "matmul", "conv1d", "conv2d"};
+static_assert(std::size(kFamilyNames) == MT_FAMILY_COUNT, "one name per mt_family");
+
 // A case's requirement: every op of each family in `families`, in each dtype of `dtypes`
 // (the element-wise families are all used somewhere in nn). A backend lacking one skips the
 // case with the family and dtype named.
@@ -48,8 +54,11 @@ inline test::BackendRequirement needs(std::vector<mt_family> families,
                                                      : 1;
         for (int op = 0; op < ops; ++op) {
           if (!backend.supports(family, op, dtype)) {
-            return "family " + std::to_string(family) + " op " + std::to_string(op) +
-                   " is not supported in " + dtype_name(dtype);
+            const std::string family_name = family >= 0 && family < MT_FAMILY_COUNT
+                                                ? kFamilyNames[family]
+                                                : std::to_string(family);
+            return family_name + " op " + std::to_string(op) + " is not supported in " +
+                   dtype_name(dtype);
           }
         }
       }
