@@ -2,7 +2,6 @@
 // −100 log clamp) and binary_cross_entropy_with_logits on every usable
 // backend: values against host formulas, both target forms, gradient checks
 // and argument errors. Not a test of training.
-#include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>
 
 #include <minitorch/nn/loss.hpp>
@@ -36,39 +35,32 @@ double sigmoid(double z) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(loss)
-
-BOOST_AUTO_TEST_CASE(nll_loss_both_target_forms) {
+MT_BACKEND_TEST(loss, nll_loss_both_target_forms) {
   const std::vector<double> lp{-0.5, -1.5, -2.0, -0.1, -3.0, -4.0};  // (2, 3)
   const std::vector<int64_t> labels{1, 0};
   const double expected = -(lp[1] + lp[3]) / 2.0;
-  for (const BackendPtr& backend : backends()) {
-    BOOST_TEST_CONTEXT("backend " << backend->name()) {
-      const Tensor log_probs = Tensor::from_values(lp, {2, 3}, on(backend));
-      const Tensor by_vector = nn::nll_loss(log_probs, labels);
-      BOOST_TEST(by_vector.shape() == (Shape{1}));
-      BOOST_TEST(by_vector.item() == expected, boost::test_tools::tolerance(1e-12));
-      const Tensor indices = Tensor::from_values({1, 0}, {2}, on(backend, DType::f32));
-      BOOST_TEST(nn::nll_loss(log_probs, indices).item() == expected,
-                 boost::test_tools::tolerance(1e-12));
-      const Tensor rows = nn::one_hot(labels, 3, on(backend));
-      BOOST_TEST(compare(rows, {0, 1, 0, 1, 0, 0}, {2, 3}) == "");
-      BOOST_TEST(nn::nll_loss(log_probs, rows).item() == expected,
-                 boost::test_tools::tolerance(1e-12));
+  const Tensor log_probs = Tensor::from_values(lp, {2, 3}, on(backend));
+  const Tensor by_vector = nn::nll_loss(log_probs, labels);
+  BOOST_TEST(by_vector.shape() == (Shape{1}));
+  BOOST_TEST(by_vector.item() == expected, boost::test_tools::tolerance(1e-12));
+  const Tensor indices = Tensor::from_values({1, 0}, {2}, on(backend, DType::f32));
+  BOOST_TEST(nn::nll_loss(log_probs, indices).item() == expected,
+             boost::test_tools::tolerance(1e-12));
+  const Tensor rows = nn::one_hot(labels, 3, on(backend));
+  BOOST_TEST(compare(rows, {0, 1, 0, 1, 0, 0}, {2, 3}) == "");
+  BOOST_TEST(nn::nll_loss(log_probs, rows).item() == expected, boost::test_tools::tolerance(1e-12));
 
-      BOOST_CHECK_THROW(nn::nll_loss(log_probs, std::vector<int64_t>{1, 3}), ArgumentError);
-      BOOST_CHECK_THROW(nn::nll_loss(log_probs, std::vector<int64_t>{1}), ShapeError);
-      BOOST_CHECK_THROW(nn::nll_loss(log_probs, Tensor::from_values({0.5, 1}, {2}, on(backend))),
-                        ArgumentError);
-      BOOST_CHECK_THROW(nn::nll_loss(log_probs, Tensor::from_values({-1, 1}, {2}, on(backend))),
-                        ArgumentError);
-      BOOST_CHECK_THROW(nn::nll_loss(log_probs, zeros({3, 3}, on(backend))), ShapeError);
-      BOOST_CHECK_THROW(nn::nll_loss(log_probs.view({6}), labels), ShapeError);
-    }
-  }
+  BOOST_CHECK_THROW(nn::nll_loss(log_probs, std::vector<int64_t>{1, 3}), ArgumentError);
+  BOOST_CHECK_THROW(nn::nll_loss(log_probs, std::vector<int64_t>{1}), ShapeError);
+  BOOST_CHECK_THROW(nn::nll_loss(log_probs, Tensor::from_values({0.5, 1}, {2}, on(backend))),
+                    ArgumentError);
+  BOOST_CHECK_THROW(nn::nll_loss(log_probs, Tensor::from_values({-1, 1}, {2}, on(backend))),
+                    ArgumentError);
+  BOOST_CHECK_THROW(nn::nll_loss(log_probs, zeros({3, 3}, on(backend))), ShapeError);
+  BOOST_CHECK_THROW(nn::nll_loss(log_probs.view({6}), labels), ShapeError);
 }
 
-BOOST_AUTO_TEST_CASE(cross_entropy_matches_host_formula) {
+MT_BACKEND_TEST(loss, cross_entropy_matches_host_formula) {
   std::mt19937_64 rng(8);
   const std::vector<double> logits = uniform_values(12, rng, -5, 5);  // (3, 4)
   const std::vector<int64_t> labels{3, 0, 2};
@@ -78,45 +70,36 @@ BOOST_AUTO_TEST_CASE(cross_entropy_matches_host_formula) {
     expected -=
         host_logsoftmax(row)[static_cast<std::size_t>(labels[static_cast<std::size_t>(b)])] / 3.0;
   }
-  for (const BackendPtr& backend : backends()) {
-    BOOST_TEST_CONTEXT("backend " << backend->name()) {
-      const Tensor x = build(logits, {3, 4}, {1, 0}, on(backend));
-      BOOST_TEST(nn::cross_entropy(x, labels).item() == expected,
-                 boost::test_tools::tolerance(1e-12));
-      BOOST_TEST(nn::cross_entropy(x, nn::one_hot(labels, 4, on(backend))).item() == expected,
-                 boost::test_tools::tolerance(1e-12));
-      // d/dlogits = (softmax − one_hot) / B
-      Tensor leaf = Tensor::from_values(logits, {3, 4}, on(backend, DType::f64, true));
-      nn::cross_entropy(leaf, labels).backward();
-      std::vector<double> expected_grad;
-      for (int b = 0; b < 3; ++b) {
-        const std::vector<double> row(logits.begin() + b * 4, logits.begin() + b * 4 + 4);
-        const std::vector<double> ls = host_logsoftmax(row);
-        for (int c = 0; c < 4; ++c)
-          expected_grad.push_back((std::exp(ls[static_cast<std::size_t>(c)]) -
-                                   (c == labels[static_cast<std::size_t>(b)] ? 1.0 : 0.0)) /
-                                  3.0);
-      }
-      BOOST_TEST(compare(leaf.grad(), expected_grad, {3, 4}, 1e-12) == "");
-    }
+  const Tensor x = build(logits, {3, 4}, {1, 0}, on(backend));
+  BOOST_TEST(nn::cross_entropy(x, labels).item() == expected, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(nn::cross_entropy(x, nn::one_hot(labels, 4, on(backend))).item() == expected,
+             boost::test_tools::tolerance(1e-12));
+  // d/dlogits = (softmax − one_hot) / B
+  Tensor leaf = Tensor::from_values(logits, {3, 4}, on(backend, DType::f64, true));
+  nn::cross_entropy(leaf, labels).backward();
+  std::vector<double> expected_grad;
+  for (int b = 0; b < 3; ++b) {
+    const std::vector<double> row(logits.begin() + b * 4, logits.begin() + b * 4 + 4);
+    const std::vector<double> ls = host_logsoftmax(row);
+    for (int c = 0; c < 4; ++c)
+      expected_grad.push_back((std::exp(ls[static_cast<std::size_t>(c)]) -
+                               (c == labels[static_cast<std::size_t>(b)] ? 1.0 : 0.0)) /
+                              3.0);
   }
+  BOOST_TEST(compare(leaf.grad(), expected_grad, {3, 4}, 1e-12) == "");
 }
 
-RC_BOOST_PROP(cross_entropy_grad_check, ()) {
-  const auto seed = *rc::gen::arbitrary<uint64_t>();
-  for (const BackendPtr& backend : backends()) {
-    std::mt19937_64 rng(seed);
-    const Tensor logits = Tensor::from_values(uniform_values(15, rng, -3, 3), {3, 5}, on(backend));
-    const Tensor targets = nn::one_hot({4, 0, 2}, 5, on(backend));
-    const std::string problem =
-        grad_check([&](const std::vector<Tensor>& xs) { return nn::cross_entropy(xs[0], targets); },
-                   {logits}, rng);
-    if (!problem.empty())
-      RC_FAIL("backend " + backend->name() + ": " + problem);
-  }
+MT_BACKEND_PROP(loss, cross_entropy_grad_check) {
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  const Tensor logits = Tensor::from_values(uniform_values(15, rng, -3, 3), {3, 5}, on(backend));
+  const Tensor targets = nn::one_hot({4, 0, 2}, 5, on(backend));
+  rc_require_no_problem(
+      backend, gradient_mismatch(
+                   [&](const std::vector<Tensor>& xs) { return nn::cross_entropy(xs[0], targets); },
+                   {logits}, rng, 24));
 }
 
-BOOST_AUTO_TEST_CASE(binary_cross_entropy_values_and_clamp) {
+MT_BACKEND_TEST(loss, binary_cross_entropy_values_and_clamp) {
   const std::vector<double> p{0.2, 0.9, 0.0, 1.0, 0.5, 0.7};
   const std::vector<double> y{0.0, 1.0, 1.0, 0.0, 1.0, 0.25};
   double expected = 0.0;
@@ -125,25 +108,21 @@ BOOST_AUTO_TEST_CASE(binary_cross_entropy_values_and_clamp) {
     const double log_q = std::max(std::log(1.0 - p[i]), -100.0);
     expected -= (y[i] * log_p + (1.0 - y[i]) * log_q) / 6.0;
   }
-  for (const BackendPtr& backend : backends()) {
-    BOOST_TEST_CONTEXT("backend " << backend->name()) {
-      Tensor probs = Tensor::from_values(p, {2, 3}, on(backend, DType::f64, true));
-      const Tensor targets = Tensor::from_values(y, {2, 3}, on(backend));
-      const Tensor loss = nn::binary_cross_entropy(probs, targets);
-      BOOST_TEST(loss.shape() == (Shape{1}));
-      BOOST_TEST(loss.item() == expected, boost::test_tools::tolerance(1e-12));
-      loss.backward();
-      // (p − y) / max(p(1 − p), 1e-12) / N: finite even at p = 0 and 1.
-      std::vector<double> expected_grad;
-      for (std::size_t i = 0; i < p.size(); ++i)
-        expected_grad.push_back((p[i] - y[i]) / std::max(p[i] * (1.0 - p[i]), 1e-12) / 6.0);
-      BOOST_TEST(compare(probs.grad(), expected_grad, {2, 3}, 1e-12) == "");
-      BOOST_CHECK_THROW(nn::binary_cross_entropy(probs, zeros({6}, on(backend))), ShapeError);
-    }
-  }
+  Tensor probs = Tensor::from_values(p, {2, 3}, on(backend, DType::f64, true));
+  const Tensor targets = Tensor::from_values(y, {2, 3}, on(backend));
+  const Tensor loss = nn::binary_cross_entropy(probs, targets);
+  BOOST_TEST(loss.shape() == (Shape{1}));
+  BOOST_TEST(loss.item() == expected, boost::test_tools::tolerance(1e-12));
+  loss.backward();
+  // (p − y) / max(p(1 − p), 1e-12) / N: finite even at p = 0 and 1.
+  std::vector<double> expected_grad;
+  for (std::size_t i = 0; i < p.size(); ++i)
+    expected_grad.push_back((p[i] - y[i]) / std::max(p[i] * (1.0 - p[i]), 1e-12) / 6.0);
+  BOOST_TEST(compare(probs.grad(), expected_grad, {2, 3}, 1e-12) == "");
+  BOOST_CHECK_THROW(nn::binary_cross_entropy(probs, zeros({6}, on(backend))), ShapeError);
 }
 
-BOOST_AUTO_TEST_CASE(binary_cross_entropy_with_logits_values) {
+MT_BACKEND_TEST(loss, binary_cross_entropy_with_logits_values) {
   const std::vector<double> z{-800.0, -2.0, 0.0, 0.0, 3.5, 800.0};
   const std::vector<double> y{0.0, 1.0, 1.0, 0.0, 0.3, 1.0};
   double expected = 0.0;
@@ -157,42 +136,30 @@ BOOST_AUTO_TEST_CASE(binary_cross_entropy_with_logits_values) {
     expected -= (y[i] * log_sig + (1.0 - y[i]) * log_one_minus) / 6.0;
     expected_grad.push_back((sigmoid(z[i]) - y[i]) / 6.0);
   }
-  for (const BackendPtr& backend : backends()) {
-    BOOST_TEST_CONTEXT("backend " << backend->name()) {
-      Tensor logits = Tensor::from_values(z, {6}, on(backend, DType::f64, true));
-      const Tensor loss =
-          nn::binary_cross_entropy_with_logits(logits, Tensor::from_values(y, {6}, on(backend)));
-      BOOST_TEST(loss.item() == expected, boost::test_tools::tolerance(1e-12));
-      loss.backward();
-      // At z = 0 the gradient is (0.5 − y)/N, not the −y/N a relu/abs
-      // composition would give.
-      BOOST_TEST(compare(logits.grad(), expected_grad, {6}, 1e-12) == "");
-    }
-  }
+  Tensor logits = Tensor::from_values(z, {6}, on(backend, DType::f64, true));
+  const Tensor loss =
+      nn::binary_cross_entropy_with_logits(logits, Tensor::from_values(y, {6}, on(backend)));
+  BOOST_TEST(loss.item() == expected, boost::test_tools::tolerance(1e-12));
+  loss.backward();
+  // At z = 0 the gradient is (0.5 − y)/N, not the −y/N a relu/abs
+  // composition would give.
+  BOOST_TEST(compare(logits.grad(), expected_grad, {6}, 1e-12) == "");
 }
 
-RC_BOOST_PROP(binary_cross_entropy_grad_checks, ()) {
-  const auto seed = *rc::gen::arbitrary<uint64_t>();
-  for (const BackendPtr& backend : backends()) {
-    std::mt19937_64 rng(seed);
-    const Tensor targets = Tensor::from_values(uniform_values(6, rng, 0, 1), {2, 3}, on(backend));
-    const Tensor probs =
-        Tensor::from_values(uniform_values(6, rng, 0.05, 0.95), {2, 3}, on(backend));
-    const Tensor logits = Tensor::from_values(uniform_values(6, rng, -4, 4), {2, 3}, on(backend));
-    // Gradients with respect to both arguments.
-    std::string problem = grad_check(
-        [](const std::vector<Tensor>& xs) { return nn::binary_cross_entropy(xs[0], xs[1]); },
-        {probs, targets}, rng);
-    if (problem.empty()) {
-      problem = grad_check(
-          [](const std::vector<Tensor>& xs) {
-            return nn::binary_cross_entropy_with_logits(xs[0], xs[1]);
-          },
-          {logits, targets}, rng);
-    }
-    if (!problem.empty())
-      RC_FAIL("backend " + backend->name() + ": " + problem);
-  }
+MT_BACKEND_PROP(loss, binary_cross_entropy_grad_checks) {
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  const Tensor targets = Tensor::from_values(uniform_values(6, rng, 0, 1), {2, 3}, on(backend));
+  const Tensor probs = Tensor::from_values(uniform_values(6, rng, 0.05, 0.95), {2, 3}, on(backend));
+  const Tensor logits = Tensor::from_values(uniform_values(6, rng, -4, 4), {2, 3}, on(backend));
+  // Gradients with respect to both arguments.
+  rc_require_no_problem(backend, gradient_mismatch(
+                                     [](const std::vector<Tensor>& xs) {
+                                       return nn::binary_cross_entropy(xs[0], xs[1]);
+                                     },
+                                     {probs, targets}, rng, 24));
+  rc_require_no_problem(backend, gradient_mismatch(
+                                     [](const std::vector<Tensor>& xs) {
+                                       return nn::binary_cross_entropy_with_logits(xs[0], xs[1]);
+                                     },
+                                     {logits, targets}, rng, 24));
 }
-
-BOOST_AUTO_TEST_SUITE_END()

@@ -44,9 +44,7 @@ Tensor fresh_parameter(const BackendPtr& backend) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(optimizers)
-
-BOOST_AUTO_TEST_CASE(sgd_momentum_two_steps) {
+MT_BACKEND_TEST(optimizers, sgd_momentum_two_steps) {
   const double lr = 0.1, mu = 0.9;
   std::vector<double> expected;
   for (std::size_t i = 0; i < 2; ++i) {
@@ -58,24 +56,20 @@ BOOST_AUTO_TEST_CASE(sgd_momentum_two_steps) {
     }
     expected.push_back(p);
   }
-  for (const BackendPtr& backend : backends()) {
-    BOOST_TEST_CONTEXT("backend " << backend->name()) {
-      Tensor p = fresh_parameter(backend);
-      SGD sgd({p}, lr, {.momentum = mu});
-      const auto storage = p.storage();
-      BOOST_TEST(compare(p, run_steps(sgd, p, 2), {2}) == "");
-      BOOST_TEST(compare(p, expected, {2}, 1e-12) == "");
-      BOOST_TEST(p.storage() == storage);
-      BOOST_TEST(p.is_leaf());
-      BOOST_TEST(sgd.steps() == 2);
-      const NamedTensors state = sgd.state();
-      BOOST_TEST(state.size() == 1u);
-      BOOST_TEST(state[0].first == "momentum_buffer.0");
-    }
-  }
+  Tensor p = fresh_parameter(backend);
+  SGD sgd({p}, lr, {.momentum = mu});
+  const auto storage = p.storage();
+  BOOST_TEST(compare(p, run_steps(sgd, p, 2), {2}) == "");
+  BOOST_TEST(compare(p, expected, {2}, 1e-12) == "");
+  BOOST_TEST(p.storage() == storage);
+  BOOST_TEST(p.is_leaf());
+  BOOST_TEST(sgd.steps() == 2);
+  const NamedTensors state = sgd.state();
+  BOOST_TEST(state.size() == 1u);
+  BOOST_TEST(state[0].first == "momentum_buffer.0");
 }
 
-BOOST_AUTO_TEST_CASE(sgd_nesterov_weight_decay_two_steps) {
+MT_BACKEND_TEST(optimizers, sgd_nesterov_weight_decay_two_steps) {
   const double lr = 0.05, mu = 0.8, wd = 0.1;
   std::vector<double> expected;
   for (std::size_t i = 0; i < 2; ++i) {
@@ -87,18 +81,14 @@ BOOST_AUTO_TEST_CASE(sgd_nesterov_weight_decay_two_steps) {
     }
     expected.push_back(p);
   }
-  for (const BackendPtr& backend : backends()) {
-    BOOST_TEST_CONTEXT("backend " << backend->name()) {
-      Tensor p = fresh_parameter(backend);
-      SGD sgd({p}, lr, {.momentum = mu, .weight_decay = wd, .nesterov = true});
-      run_steps(sgd, p, 2);
-      BOOST_TEST(compare(p, expected, {2}, 1e-12) == "");
-    }
-  }
+  Tensor p = fresh_parameter(backend);
+  SGD sgd({p}, lr, {.momentum = mu, .weight_decay = wd, .nesterov = true});
+  run_steps(sgd, p, 2);
+  BOOST_TEST(compare(p, expected, {2}, 1e-12) == "");
 }
 
-BOOST_AUTO_TEST_CASE(plain_sgd_has_no_state) {
-  Tensor p = fresh_parameter(backends().front());
+MT_BACKEND_TEST(optimizers, plain_sgd_has_no_state) {
+  Tensor p = fresh_parameter(backend);
   SGD sgd({p}, 0.1);
   BOOST_TEST(sgd.state().empty());
   run_steps(sgd, p, 1);
@@ -108,7 +98,7 @@ BOOST_AUTO_TEST_CASE(plain_sgd_has_no_state) {
           {2}, 1e-12) == "");
 }
 
-BOOST_AUTO_TEST_CASE(adam_two_steps) {
+MT_BACKEND_TEST(optimizers, adam_two_steps) {
   const double lr = 0.1, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.0;
   for (const double decay : {wd, 0.05}) {
     std::vector<double> expected;
@@ -124,53 +114,46 @@ BOOST_AUTO_TEST_CASE(adam_two_steps) {
       }
       expected.push_back(p);
     }
-    for (const BackendPtr& backend : backends()) {
-      BOOST_TEST_CONTEXT("backend " << backend->name() << " weight_decay " << decay) {
-        Tensor p = fresh_parameter(backend);
-        Adam adam({p}, lr, {.beta1 = b1, .beta2 = b2, .eps = eps, .weight_decay = decay});
-        run_steps(adam, p, 2);
-        BOOST_TEST(compare(p, expected, {2}, 1e-12) == "");
-        BOOST_TEST(adam.steps() == 2);
-      }
+    BOOST_TEST_CONTEXT("weight_decay " << decay) {
+      Tensor p = fresh_parameter(backend);
+      Adam adam({p}, lr, {.beta1 = b1, .beta2 = b2, .eps = eps, .weight_decay = decay});
+      run_steps(adam, p, 2);
+      BOOST_TEST(compare(p, expected, {2}, 1e-12) == "");
+      BOOST_TEST(adam.steps() == 2);
     }
   }
 }
 
 // Saving state() and loading it into a new optimizer over equal parameters
 // makes the next step identical; without it the step differs.
-BOOST_AUTO_TEST_CASE(adam_state_round_trip) {
-  for (const BackendPtr& backend : backends()) {
-    BOOST_TEST_CONTEXT("backend " << backend->name()) {
-      Tensor p = fresh_parameter(backend);
-      Adam original({p}, 0.1);
-      run_steps(original, p, 2);
+MT_BACKEND_TEST(optimizers, adam_state_round_trip) {
+  Tensor p = fresh_parameter(backend);
+  Adam original({p}, 0.1);
+  run_steps(original, p, 2);
 
-      NamedTensors saved;
-      for (const auto& [name, value] : original.state())
-        saved.emplace_back(name, value.clone().to(DType::f32));  // any dtype is accepted
-      BOOST_TEST(saved.size() == 2u);
-      BOOST_TEST(saved[0].first == "exp_avg.0");
-      BOOST_TEST(saved[1].first == "exp_avg_sq.0");
+  NamedTensors saved;
+  for (const auto& [name, value] : original.state())
+    saved.emplace_back(name, value.clone().to(DType::f32));  // any dtype is accepted
+  BOOST_TEST(saved.size() == 2u);
+  BOOST_TEST(saved[0].first == "exp_avg.0");
+  BOOST_TEST(saved[1].first == "exp_avg_sq.0");
 
-      Tensor q = Tensor::from_values(p.to_vector(), {2}, on(backend, DType::f64, true));
-      Tensor r = Tensor::from_values(p.to_vector(), {2}, on(backend, DType::f64, true));
-      Adam restored({q}, 0.1);
-      Adam fresh({r}, 0.1);
-      restored.load_state(saved);
-      restored.set_steps(original.steps());
+  Tensor q = Tensor::from_values(p.to_vector(), {2}, on(backend, DType::f64, true));
+  Tensor r = Tensor::from_values(p.to_vector(), {2}, on(backend, DType::f64, true));
+  Adam restored({q}, 0.1);
+  Adam fresh({r}, 0.1);
+  restored.load_state(saved);
+  restored.set_steps(original.steps());
 
-      const std::vector<double> next = run_steps(original, p, 1);
-      run_steps(restored, q, 1);
-      run_steps(fresh, r, 1);
-      // f32 round trip of the buffers: agreement to float precision.
-      BOOST_TEST(compare(q, next, {2}, 1e-6) == "");
-      BOOST_TEST(compare(r, next, {2}, 1e-6) != "");
-    }
-  }
+  const std::vector<double> next = run_steps(original, p, 1);
+  run_steps(restored, q, 1);
+  run_steps(fresh, r, 1);
+  // f32 round trip of the buffers: agreement to float precision.
+  BOOST_TEST(compare(q, next, {2}, 1e-6) == "");
+  BOOST_TEST(compare(r, next, {2}, 1e-6) != "");
 }
 
-BOOST_AUTO_TEST_CASE(state_and_option_errors) {
-  const BackendPtr backend = backends().front();
+MT_BACKEND_TEST(optimizers, state_and_option_errors) {
   Tensor p = fresh_parameter(backend);
   Adam adam({p}, 0.1);
   run_steps(adam, p, 1);
@@ -207,8 +190,7 @@ BOOST_AUTO_TEST_CASE(state_and_option_errors) {
 }
 
 // A parameter without a gradient is left alone, buffers included.
-BOOST_AUTO_TEST_CASE(parameters_without_gradients_are_skipped) {
-  const BackendPtr backend = backends().front();
+MT_BACKEND_TEST(optimizers, parameters_without_gradients_are_skipped) {
   Tensor used = fresh_parameter(backend);
   Tensor unused = Tensor::from_values({5.0}, {1}, on(backend, DType::f64, true));
   Adam adam({used, unused}, 0.1);
@@ -219,5 +201,3 @@ BOOST_AUTO_TEST_CASE(parameters_without_gradients_are_skipped) {
       BOOST_TEST(value.item() == 0.0);
   }
 }
-
-BOOST_AUTO_TEST_SUITE_END()

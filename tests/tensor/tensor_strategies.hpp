@@ -1,6 +1,7 @@
 // tensor_strategies.hpp — MiniTorch's tensor strategies as rapidcheck
 // generators (1–4 dims of size 1–3, a random permuted layout, values in
-// [-100, 100]) plus grad_check by central differences in f64. Test-only.
+// [-100, 100]) and tensor options on the backend under test, with the
+// tolerances per dtype. Test-only; the gradient checker is in grad_check.hpp.
 #pragma once
 
 #include <minitorch/autograd.hpp>
@@ -10,6 +11,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "../teaching/strategies.hpp"  // small_floats, MT_RC_ASSERT_CLOSE
+#include "backend_suites.hpp"          // backend_under_test(), MT_BACKEND_TEST
+#include "grad_check.hpp"              // grad_check, close_rel, build_permuted
 #include "test_support.hpp"            // reference()
 
 #include <cmath>
@@ -17,16 +20,35 @@
 #include <numeric>
 #include <ostream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace mt::test {
 
-// f64 on the reference backend: what MiniTorch's float64 storage computes.
+// f64 on the backend under test: what MiniTorch's float64 storage computes.
 inline TensorOptions f64(bool requires_grad = false) {
-  return {.dtype = DType::f64, .backend = reference(), .requires_grad = requires_grad};
+  return {.dtype = DType::f64, .backend = backend_under_test(), .requires_grad = requires_grad};
 }
+inline TensorOptions f32(bool requires_grad = false) {
+  return {.dtype = DType::f32, .backend = backend_under_test(), .requires_grad = requires_grad};
+}
+
+// Forward tolerances per dtype, as close_rel(actual, expected, rtol, atol).
+// f64 keeps MiniTorch's |a − b| < 1e-2 (MT_RC_ASSERT_CLOSE) for its ported
+// cases. f32 results are compared with the double formula applied to the
+// f32-rounded inputs: one op rounds to within 2^-24 relative, a MathTest
+// composition to a few ulps, so rtol = 1e-5; atol = 1e-6 covers results
+// that underflow (exp(a − 200), sigmoid(−100)) where f64 still has digits.
+struct Tolerance {
+  double rtol;
+  double atol;
+};
+inline constexpr Tolerance kF32Forward{1e-5, 1e-6};
+// f32 gradients against the f64 gradients of the same (f32-rounded) inputs:
+// backward adds one rounding per op on top of the forward's.
+inline constexpr Tolerance kF32Gradient{1e-4, 1e-5};
 
 // A drawn tensor before it is built: logical shape, row-major values, and the
 // order in which its dims are laid out in storage.
@@ -89,24 +111,7 @@ inline std::pair<TensorSpec, TensorSpec> shaped_pair() {
 // in the permuted dim order, then permuted back, so the logical shape is the
 // drawn one but the strides are (usually) not contiguous.
 inline Tensor build(const TensorSpec& spec, TensorOptions options = f64()) {
-  const std::size_t n = spec.shape.size();
-  Shape stored_shape(n);
-  for (std::size_t i = 0; i < n; ++i)
-    stored_shape[i] = spec.shape[static_cast<std::size_t>(spec.layout_order[i])];
-  std::vector<int64_t> inverse(n);
-  for (std::size_t i = 0; i < n; ++i)
-    inverse[static_cast<std::size_t>(spec.layout_order[i])] = static_cast<int64_t>(i);
-  // Row-major position of each logical element inside the stored layout.
-  const Layout logical = Layout(stored_shape).permute(inverse);
-  std::vector<double> stored(spec.values.size());
-  const std::vector<int64_t> where = logical.positions();
-  for (std::size_t k = 0; k < where.size(); ++k)
-    stored[static_cast<std::size_t>(where[k])] = spec.values[k];
-  const bool requires_grad = options.requires_grad;
-  options.requires_grad = false;
-  Tensor t = Tensor::from_values(stored, stored_shape, options).permute(inverse);
-  t.requires_grad_(requires_grad);
-  return t;
+  return build_permuted(spec.values, spec.shape, spec.layout_order, std::move(options));
 }
 
 // MiniTorch's assert_close_tensor: every |a − b| < 1e-2.
@@ -114,55 +119,85 @@ inline bool close_tensors(const Tensor& a, const Tensor& b) {
   return a.shape() == b.shape() && allclose(a, b);
 }
 
-// np.testing.assert_allclose's rule: |actual − desired| <= atol + rtol·|desired|.
-inline bool allclose_rel(double actual, double desired, double rtol = 1e-2, double atol = 1e-2) {
-  return std::fabs(actual - desired) <= atol + rtol * std::fabs(desired);
+// The same tensor on the reference backend (the oracle), for comparing a
+// result with the reference's.
+inline Tensor on_reference(const Tensor& t) {
+  return t.to(reference());
 }
 
-// MiniTorch's grad_check inside a rapidcheck property: backpropagates
-// f(inputs).sum(), then at one random index per input compares the gradient
-// with a central difference (ε = 1e-6, rtol = atol = 1e-2). An output that
-// does not require grad (comparisons) has gradient 0 everywhere.
-inline void grad_check(const std::function<Tensor(const std::vector<Tensor>&)>& f,
-                       std::vector<Tensor> inputs) {
-  for (Tensor& x : inputs) {
-    x.requires_grad_(true);
-    x.zero_grad_();
+inline TensorOptions options_for(DType dtype, bool requires_grad = false) {
+  return dtype == DType::f64 ? f64(requires_grad) : f32(requires_grad);
+}
+
+// The spec with its values rounded to f32, so an f32 and an f64 tensor built
+// from it hold the same numbers.
+inline TensorSpec rounded_to_f32(TensorSpec spec) {
+  for (double& v : spec.values)
+    v = static_cast<double>(static_cast<float>(v));
+  return spec;
+}
+
+// Inside a property: `actual` (a result in `dtype`) against `expected` (the
+// double formula). f64 uses MiniTorch's |a − b| < 1e-2; f32 uses kF32Forward
+// with `extra_atol` added (a reduction's bound grows with Σ|x|).
+inline void rc_assert_close(double actual, double expected, DType dtype, const std::string& what,
+                            double extra_atol = 0.0) {
+  const bool ok = dtype == DType::f64 ? close(actual, expected)
+                                      : close_rel(actual, expected, kF32Forward.rtol,
+                                                  kF32Forward.atol + extra_atol);
+  if (!ok) {
+    std::ostringstream why;
+    why.precision(10);
+    why << what << " on backend " << backend_under_test()->name() << " in " << dtype_name(dtype)
+        << ": " << actual << " but expected " << expected;
+    RC_FAIL(why.str());
   }
-  const Tensor out = f(inputs).sum();
-  if (out.requires_grad())
-    out.backward();
+}
+
+// Backward in f32 against backward in f64 on the backend under test, for the
+// same (f32-rounded) inputs and L = Σ f(x) · w with fixed random weights w:
+// every gradient element must agree within kF32Gradient, with `extra_atol`
+// added where a gradient sums many terms (matmul). Inside a property.
+inline void f32_gradients_match_f64(const TensorFn& f, const std::vector<TensorSpec>& specs,
+                                    double extra_atol = 0.0) {
   std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
-  NoGradGuard no_grad;
-  constexpr double epsilon = 1e-6;
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    const Index index = inputs[i].layout().sample(rng);
-    Tensor up = zeros(inputs[i].shape(), inputs[i].options());
-    up.set(index, epsilon);
-    std::vector<Tensor> plus = inputs;
-    std::vector<Tensor> minus = inputs;
-    plus[i] = inputs[i] + up;
-    minus[i] = inputs[i] - up;
-    const double central = (f(plus).sum().item() - f(minus).sum().item()) / (2.0 * epsilon);
-    const Tensor grad = inputs[i].grad();
-    const double analytic = grad.defined() ? grad.get(index) : 0.0;
-    if (grad.defined())
-      RC_ASSERT(grad.shape() == inputs[i].shape());
-    if (!allclose_rel(analytic, central)) {
-      RC_FAIL("input " + std::to_string(i) + " at index " + shape_to_string(index) + ": gradient " +
-              std::to_string(analytic) + " but central difference " + std::to_string(central));
+  std::vector<std::vector<double>> grads[2];
+  std::vector<double> weights;
+  for (const DType dtype : {DType::f64, DType::f32}) {
+    std::vector<Tensor> leaves;
+    for (const TensorSpec& spec : specs)
+      leaves.push_back(build(rounded_to_f32(spec), options_for(dtype, true)));
+    const Tensor out = f(leaves);
+    if (weights.empty()) {
+      std::uniform_real_distribution<float> weight(-1.0f, 1.0f);
+      for (int64_t k = 0; k < out.numel(); ++k)
+        weights.push_back(static_cast<double>(weight(rng)));
+    }
+    const Tensor loss = (out * Tensor::from_values(weights, out.shape(), out.options())).sum();
+    if (loss.requires_grad())
+      loss.backward();
+    for (const Tensor& leaf : leaves) {
+      const Tensor g = leaf.grad();
+      if (g.defined())
+        RC_ASSERT(g.dtype() == dtype);
+      grads[dtype == DType::f32].push_back(
+          g.defined() ? g.to_vector()
+                      : std::vector<double>(static_cast<std::size_t>(leaf.numel())));
     }
   }
-}
-
-// Runs `property(case)` as its own rapidcheck property for every case (each
-// with a `name`), so each gets the full example count, as MiniTorch's
-// parametrized tests do.
-template <class Cases, class Property>
-void check_each(const char* test, const Cases& cases, Property property) {
-  for (const auto& c : cases) {
-    const std::string name = std::string(test) + "[" + std::string(c.name) + "]";
-    BOOST_TEST(rc::check(name, [&] { property(c); }), name);
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    for (std::size_t k = 0; k < grads[0][i].size(); ++k) {
+      const double g64 = grads[0][i][k];
+      const double g32 = grads[1][i][k];
+      if (!close_rel(g32, g64, kF32Gradient.rtol, kF32Gradient.atol + extra_atol)) {
+        std::ostringstream why;
+        why.precision(10);
+        why << "backend " << backend_under_test()->name() << ", input " << i << " (shape "
+            << shape_to_string(specs[i].shape) << "), row-major element " << k << ": f32 gradient "
+            << g32 << " but f64 gradient " << g64;
+        RC_FAIL(why.str());
+      }
+    }
   }
 }
 

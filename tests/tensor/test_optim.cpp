@@ -1,5 +1,6 @@
 // test_optim.cpp — Optimizer and SGD: one step by hand, in-place updates that
-// record no graph, argument errors, and a tiny regression that converges.
+// record no graph, argument errors, and a tiny regression that converges, on
+// every usable backend.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/optim.hpp>
 #include <minitorch/random.hpp>
@@ -9,9 +10,7 @@
 using namespace mt;
 using namespace mt::test;
 
-BOOST_AUTO_TEST_SUITE(test_optim)
-
-BOOST_AUTO_TEST_CASE(sgd_step_updates_in_place) {
+MT_BACKEND_TEST(test_optim, sgd_step_updates_in_place) {
   Tensor p = tensor({1, 2, -3}, f64(true));
   Tensor untouched = tensor({5}, f64(true));  // no gradient: left alone
   const auto storage = p.storage();
@@ -35,7 +34,7 @@ BOOST_AUTO_TEST_CASE(sgd_step_updates_in_place) {
   BOOST_TEST(p.get({0}) == after[0]);
 }
 
-BOOST_AUTO_TEST_CASE(sgd_argument_errors) {
+MT_BACKEND_TEST(test_optim, sgd_argument_errors) {
   const Tensor p = zeros({2}, f64(true));
   BOOST_CHECK_THROW(SGD({p}, 0.0), ArgumentError);
   BOOST_CHECK_THROW(SGD({p}, -1.0), ArgumentError);
@@ -50,7 +49,7 @@ BOOST_AUTO_TEST_CASE(sgd_argument_errors) {
 
 // Fits y = 2x + 1 with a 1→1 linear model; the loss must fall well below
 // where it started.
-BOOST_AUTO_TEST_CASE(sgd_fits_a_line) {
+MT_BACKEND_TEST(test_optim, sgd_fits_a_line) {
   manual_seed(1);
   const Tensor x = rand({16, 1}, f64()) * 2.0 - 1.0;
   const Tensor y = x * 2.0 + 1.0;
@@ -74,5 +73,3 @@ BOOST_AUTO_TEST_CASE(sgd_fits_a_line) {
   BOOST_TEST(w.item() == 2.0, boost::test_tools::tolerance(1e-3));
   BOOST_TEST(b.item() == 1.0, boost::test_tools::tolerance(1e-3));
 }
-
-BOOST_AUTO_TEST_SUITE_END()

@@ -1,8 +1,8 @@
-// test_tensor.cpp — MiniTorch's test_tensor.py (task2_3, task2_4 and the
-// unmarked cases) on the reference backend in f64, with the MathTest function
-// lists from minitorch/testing.hpp. Cross-backend runs live in sdk/conformance.
-#define BOOST_TEST_MODULE tensor
-#include <rapidcheck/boost_test.h>
+// test_tensor.cpp — MiniTorch's test_tensor.py (task2_3, task2_4 and the unmarked cases) and
+// the backend-parametrised cases of test_tensor_general.py, run on every usable backend
+// (<backend>/test_tensor/...), with the MathTest function lists from minitorch/testing.hpp:
+// forward in f64 and f32, gradients against central differences in f64 and f32 gradients
+// against f64 ones. Kernel-level cross-backend cases live in the conformance suite.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/testing.hpp>
 
@@ -13,70 +13,214 @@ using namespace mt::test;
 
 namespace {
 
-struct UseReference {
-  UseReference() { set_default_backend(reference()); }
-};
+using OneArg = math_test::OneArgCase<Tensor>;
+using TwoArg = math_test::TwoArgCase<Tensor>;
+using Reduction = math_test::ReductionCase<Tensor>;
 
-// Checks every element of fn(t) against the float function of the input
-// (to_vector reads both in the same row-major order of indices).
-void check_one_arg(const std::function<double(double)>& number_fn,
-                   const std::function<Tensor(const Tensor&)>& tensor_fn, const TensorSpec& spec) {
-  const Tensor t = build(spec);
-  const Tensor out = tensor_fn(t);
+// Every element of fn(t) against the float function of the input (to_vector
+// reads both in the same row-major order of indices).
+void check_one_arg(const OneArg& c, DType dtype) {
+  const Tensor t = build(*tensor_specs(), options_for(dtype));
+  const Tensor out = c.variable_fn(t);
   RC_ASSERT(out.shape() == t.shape());
+  RC_ASSERT(out.dtype() == dtype);
   const std::vector<double> in_values = t.to_vector();
   const std::vector<double> out_values = out.to_vector();
   for (std::size_t k = 0; k < in_values.size(); ++k)
-    MT_RC_ASSERT_CLOSE(out_values[k], number_fn(in_values[k]));
+    rc_assert_close(out_values[k], c.number_fn(in_values[k]), dtype,
+                    std::string(c.name) + "(" + std::to_string(in_values[k]) + ")");
 }
+
+void check_two_args(const TwoArg& c, DType dtype) {
+  const auto [a, b] = shaped_pair();
+  const Tensor ta = build(a, options_for(dtype));
+  const Tensor tb = build(b, options_for(dtype));
+  const Tensor out = c.variable_fn(ta, tb);
+  RC_ASSERT(out.shape() == ta.shape());
+  RC_ASSERT(out.dtype() == dtype);
+  const std::vector<double> a_values = ta.to_vector();
+  const std::vector<double> b_values = tb.to_vector();
+  const std::vector<double> out_values = out.to_vector();
+  for (std::size_t k = 0; k < a_values.size(); ++k)
+    rc_assert_close(out_values[k], c.number_fn(a_values[k], b_values[k]), dtype,
+                    std::string(c.name) + "(" + std::to_string(a_values[k]) + ", " +
+                        std::to_string(b_values[k]) + ")");
+}
+
+TensorFn one_arg_fn(const OneArg& c) {
+  return [fn = c.variable_fn](const std::vector<Tensor>& in) { return fn(in[0]); };
+}
+TensorFn two_arg_fn(const TwoArg& c) {
+  return [fn = c.variable_fn](const std::vector<Tensor>& in) { return fn(in[0], in[1]); };
+}
+
+// sum / mean / max of the spec's values along `dim` (-1: over everything),
+// from the row-major values: the host formula the reductions must match, and
+// Σ|x| of each slice (the scale of an f32 sum's rounding error).
+struct HostReduction {
+  Shape shape;
+  std::vector<double> sum, mean, max, magnitude;
+};
+HostReduction host_reduce(const TensorSpec& spec, int64_t dim) {
+  HostReduction r;
+  const auto n = static_cast<int64_t>(spec.shape.size());
+  if (dim < 0) {
+    r.shape = {1};
+    double s = 0.0, m = -INFINITY, mag = 0.0;
+    for (const double v : spec.values) {
+      s += v;
+      m = std::max(m, v);
+      mag += std::fabs(v);
+    }
+    r.sum = {s};
+    r.mean = {s / static_cast<double>(spec.values.size())};
+    r.max = {m};
+    r.magnitude = {mag};
+    return r;
+  }
+  r.shape = spec.shape;
+  r.shape[static_cast<std::size_t>(dim)] = 1;
+  int64_t inner = 1;  // row-major stride of `dim`
+  for (int64_t d = dim + 1; d < n; ++d)
+    inner *= spec.shape[static_cast<std::size_t>(d)];
+  const int64_t len = spec.shape[static_cast<std::size_t>(dim)];
+  const int64_t outer = static_cast<int64_t>(spec.values.size()) / (len * inner);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      double s = 0.0, m = -INFINITY, mag = 0.0;
+      for (int64_t j = 0; j < len; ++j) {
+        const double v = spec.values[static_cast<std::size_t>((o * len + j) * inner + i)];
+        s += v;
+        m = std::max(m, v);
+        mag += std::fabs(v);
+      }
+      r.sum.push_back(s);
+      r.mean.push_back(s / static_cast<double>(len));
+      r.max.push_back(m);
+      r.magnitude.push_back(mag);
+    }
+  return r;
+}
+
+// sum, mean and max along a drawn dim and over everything, against host_reduce.
+void check_reductions(DType dtype) {
+  const TensorSpec spec = dtype == DType::f32 ? rounded_to_f32(*tensor_specs()) : *tensor_specs();
+  const Tensor t = build(spec, options_for(dtype));
+  const auto dims = static_cast<int64_t>(spec.shape.size());
+  const int64_t dim = *rc::gen::inRange<int64_t>(-1, dims);
+  const HostReduction host = host_reduce(spec, dim);
+  const Tensor sum = dim < 0 ? t.sum() : t.sum(dim);
+  const Tensor mean = dim < 0 ? t.mean() : t.mean(dim);
+  const Tensor max = dim < 0 ? t.max() : t.max(dim);
+  for (const Tensor* out : {&sum, &mean, &max}) {
+    RC_ASSERT(out->shape() == host.shape);
+    RC_ASSERT(out->dtype() == dtype);
+  }
+  const std::vector<double> s = sum.to_vector(), m = mean.to_vector(), x = max.to_vector();
+  const std::string where =
+      " over dim " + std::to_string(dim) + " of " + shape_to_string(spec.shape);
+  for (std::size_t k = 0; k < s.size(); ++k) {
+    // An f32 sum of n terms is within about n·2^-24·Σ|x| of the exact one.
+    const double bound = 1e-5 * host.magnitude[k];
+    rc_assert_close(s[k], host.sum[k], dtype, "sum" + where, bound);
+    rc_assert_close(m[k], host.mean[k], dtype, "mean" + where, bound);
+    rc_assert_close(x[k], host.max[k], dtype, "max" + where);
+  }
+}
+
+// ---- the MathTest families: one unit per function and backend ------------
+
+[[maybe_unused]] const bool registered_families = [] {
+  const auto one = math_test::one_arg_cases<Tensor>();
+  const auto two = math_test::two_arg_cases<Tensor>();
+  const auto red = math_test::reduction_cases<Tensor>();
+  add_backend_properties(
+      "test_tensor/test_one_args", one, [](const OneArg& c) { check_one_arg(c, DType::f64); },
+      __FILE__, __LINE__);
+  add_backend_properties(
+      "test_tensor/test_one_args_f32", one, [](const OneArg& c) { check_one_arg(c, DType::f32); },
+      __FILE__, __LINE__);
+  add_backend_properties(
+      "test_tensor/test_two_args", two, [](const TwoArg& c) { check_two_args(c, DType::f64); },
+      __FILE__, __LINE__);
+  add_backend_properties(
+      "test_tensor/test_two_args_f32", two, [](const TwoArg& c) { check_two_args(c, DType::f32); },
+      __FILE__, __LINE__);
+  add_backend_properties(
+      "test_tensor/test_one_derivative", one,
+      [](const OneArg& c) { grad_check(one_arg_fn(c), {build(*tensor_specs())}); }, __FILE__,
+      __LINE__);
+  add_backend_properties(
+      "test_tensor/test_one_derivative_f32", one,
+      [](const OneArg& c) { f32_gradients_match_f64(one_arg_fn(c), {*tensor_specs()}); }, __FILE__,
+      __LINE__);
+  add_backend_properties(
+      "test_tensor/test_grad_reduce", red,
+      [](const Reduction& c) {
+        grad_check([fn = c.variable_fn](const std::vector<Tensor>& in) { return fn(in[0]); },
+                   {build(*tensor_specs())});
+      },
+      __FILE__, __LINE__);
+  add_backend_properties(
+      "test_tensor/test_two_grad", two,
+      [](const TwoArg& c) {
+        const auto [a, b] = shaped_pair();
+        grad_check(two_arg_fn(c), {build(a), build(b)});
+      },
+      __FILE__, __LINE__);
+  add_backend_properties(
+      "test_tensor/test_two_grad_f32", two,
+      [](const TwoArg& c) {
+        const auto [a, b] = shaped_pair();
+        f32_gradients_match_f64(two_arg_fn(c), {a, b});
+      },
+      __FILE__, __LINE__);
+  add_backend_properties(
+      "test_tensor/test_two_grad_broadcast", two,
+      [](const TwoArg& c) {
+        const auto [a, b] = shaped_pair();
+        const TensorFn fn = two_arg_fn(c);
+        grad_check(fn, {build(a), build(b)});
+        // Broadcast backward: one side loses dim 0 to a sum, the other keeps it.
+        grad_check(fn, {build(a).sum(0), build(b)});
+        grad_check(fn, {build(a), build(b).sum(0)});
+      },
+      __FILE__, __LINE__);
+  return true;
+}();
 
 }  // namespace
 
-BOOST_TEST_GLOBAL_FIXTURE(UseReference);
+// ---- single cases ---------------------------------------------------------
 
-BOOST_AUTO_TEST_SUITE(test_tensor)
-
-RC_BOOST_PROP(test_create, ()) {
+MT_BACKEND_PROP(test_tensor, test_create) {
   const auto values = *small_float_lists(1, 20);
-  const Tensor t = Tensor::from_values(values, {static_cast<int64_t>(values.size())}, f64());
-  for (std::size_t i = 0; i < values.size(); ++i)
+  const Shape shape{static_cast<int64_t>(values.size())};
+  const Tensor t = Tensor::from_values(values, shape, f64());
+  const Tensor t32 = Tensor::from_values(values, shape, f32());
+  RC_ASSERT(t.backend() == backend);
+  for (std::size_t i = 0; i < values.size(); ++i) {
     RC_ASSERT(t.get({static_cast<int64_t>(i)}) == values[i]);
+    RC_ASSERT(t32.get({static_cast<int64_t>(i)}) ==
+              static_cast<double>(static_cast<float>(values[i])));
+  }
 }
 
-BOOST_AUTO_TEST_CASE(test_one_args) {
-  check_each("test_one_args", math_test::one_arg_cases<Tensor>(),
-             [](const auto& c) { check_one_arg(c.number_fn, c.variable_fn, *tensor_specs()); });
+MT_BACKEND_PROP(test_tensor, test_reduce_forward) {
+  check_reductions(DType::f64);
 }
 
-BOOST_AUTO_TEST_CASE(test_two_args) {
-  check_each("test_two_args", math_test::two_arg_cases<Tensor>(), [](const auto& c) {
-    const auto [a, b] = shaped_pair();
-    const Tensor ta = build(a);
-    const Tensor tb = build(b);
-    const Tensor out = c.variable_fn(ta, tb);
-    RC_ASSERT(out.shape() == ta.shape());
-    const std::vector<double> a_values = ta.to_vector();
-    const std::vector<double> b_values = tb.to_vector();
-    const std::vector<double> out_values = out.to_vector();
-    for (std::size_t k = 0; k < a_values.size(); ++k)
-      MT_RC_ASSERT_CLOSE(out_values[k], c.number_fn(a_values[k], b_values[k]));
-  });
+MT_BACKEND_PROP(test_tensor, test_reduce_forward_f32) {
+  check_reductions(DType::f32);
 }
 
-BOOST_AUTO_TEST_CASE(test_one_derivative) {
-  check_each("test_one_derivative", math_test::one_arg_cases<Tensor>(), [](const auto& c) {
-    grad_check([&](const std::vector<Tensor>& in) { return c.variable_fn(in[0]); },
-               {build(*tensor_specs())});
-  });
-}
-
-RC_BOOST_PROP(test_permute, ()) {
+MT_BACKEND_PROP(test_tensor, test_permute) {
   const TensorSpec spec = *tensor_specs();
   const auto order = *permutations(spec.shape.size());
   grad_check([&](const std::vector<Tensor>& in) { return in[0].permute(order); }, {build(spec)});
 }
 
-BOOST_AUTO_TEST_CASE(test_grad_size) {
+MT_BACKEND_TEST(test_tensor, test_grad_size) {
   const Tensor a = tensor({1}, f64(true));
   const Tensor b = tensor({{1, 1}}, f64(true));
   const Tensor c = (a * b).sum();
@@ -86,35 +230,10 @@ BOOST_AUTO_TEST_CASE(test_grad_size) {
   BOOST_TEST((b.grad().shape() == Shape{1, 2}));
   BOOST_TEST(a.grad().item() == 2.0);  // d/da Σ a·b = Σ b
   BOOST_TEST((b.grad().to_vector() == std::vector<double>{1.0, 1.0}));
+  BOOST_TEST(a.grad().backend() == backend);
 }
 
-BOOST_AUTO_TEST_CASE(test_grad_reduce) {
-  check_each("test_grad_reduce", math_test::reduction_cases<Tensor>(), [](const auto& c) {
-    grad_check([&](const std::vector<Tensor>& in) { return c.variable_fn(in[0]); },
-               {build(*tensor_specs())});
-  });
-}
-
-BOOST_AUTO_TEST_CASE(test_two_grad) {
-  check_each("test_two_grad", math_test::two_arg_cases<Tensor>(), [](const auto& c) {
-    const auto [a, b] = shaped_pair();
-    grad_check([&](const std::vector<Tensor>& in) { return c.variable_fn(in[0], in[1]); },
-               {build(a), build(b)});
-  });
-}
-
-BOOST_AUTO_TEST_CASE(test_two_grad_broadcast) {
-  check_each("test_two_grad_broadcast", math_test::two_arg_cases<Tensor>(), [](const auto& c) {
-    const auto [a, b] = shaped_pair();
-    const auto fn = [&](const std::vector<Tensor>& in) { return c.variable_fn(in[0], in[1]); };
-    grad_check(fn, {build(a), build(b)});
-    // Broadcast backward: one side loses dim 0 to a sum, the other keeps it.
-    grad_check(fn, {build(a).sum(0), build(b)});
-    grad_check(fn, {build(a), build(b).sum(0)});
-  });
-}
-
-BOOST_AUTO_TEST_CASE(test_fromlist) {
+MT_BACKEND_TEST(test_tensor, test_fromlist) {
   BOOST_TEST((tensor({{2, 3, 4}, {4, 5, 7}}, f64()).shape() == Shape{2, 3}));
   BOOST_TEST((tensor({{{2, 3, 4}, {4, 5, 7}}}, f64()).shape() == Shape{1, 2, 3}));
   BOOST_TEST(
@@ -122,7 +241,7 @@ BOOST_AUTO_TEST_CASE(test_fromlist) {
   BOOST_CHECK_THROW(tensor({{1, 2}, {3}}, f64()), ShapeError);
 }
 
-BOOST_AUTO_TEST_CASE(test_view) {
+MT_BACKEND_TEST(test_tensor, test_view) {
   const Tensor t = tensor({{2, 3, 4}, {4, 5, 7}}, f64());
   BOOST_TEST((t.shape() == Shape{2, 3}));
   Tensor t2 = t.view({6});
@@ -136,13 +255,13 @@ BOOST_AUTO_TEST_CASE(test_view) {
   BOOST_TEST(t.is_close(t2).all().item() == 1.0);
 }
 
-RC_BOOST_PROP(test_back_view, ()) {
+MT_BACKEND_PROP(test_tensor, test_back_view) {
   grad_check([](const std::vector<Tensor>& in) { return in[0].contiguous().view({in[0].numel()}); },
              {build(*tensor_specs())});
 }
 
 // MiniTorch marks this xfail: viewing a non-contiguous tensor must fail.
-BOOST_AUTO_TEST_CASE(test_permute_view) {
+MT_BACKEND_TEST(test_tensor, test_permute_view) {
   const Tensor t = tensor({{2, 3, 4}, {4, 5, 7}}, f64());
   BOOST_CHECK_EXCEPTION(t.permute({1, 0}).view({6}), ShapeError, [](const ShapeError& e) {
     return std::string(e.what()).find("view needs a contiguous tensor; call contiguous() first") !=
@@ -153,7 +272,7 @@ BOOST_AUTO_TEST_CASE(test_permute_view) {
 }
 
 // MiniTorch marks this xfail: t[50, 2] must raise.
-BOOST_AUTO_TEST_CASE(test_index) {
+MT_BACKEND_TEST(test_tensor, test_index) {
   const Tensor t = tensor({{2, 3, 4}, {4, 5, 7}}, f64());
   BOOST_TEST(t.get({1, 2}) == 7.0);
   BOOST_CHECK_THROW(t.get({50, 2}), IndexingError);
@@ -162,7 +281,7 @@ BOOST_AUTO_TEST_CASE(test_index) {
 }
 
 // MiniTorch's test_fromnumpy: values survive a round trip through the host.
-RC_BOOST_PROP(test_fromnumpy, ()) {
+MT_BACKEND_PROP(test_tensor, test_fromnumpy) {
   const TensorSpec spec = *tensor_specs();
   const Tensor t = build(spec);
   RC_ASSERT(t.to_vector() == spec.values);
@@ -174,21 +293,19 @@ RC_BOOST_PROP(test_fromnumpy, ()) {
   RC_ASSERT(back.to_vector() == spec.values);
 }
 
-BOOST_AUTO_TEST_CASE(test_reduce_forward_one_dim) {
+MT_BACKEND_TEST(test_tensor, test_reduce_forward_one_dim) {
   const Tensor t = tensor({{2, 3}, {4, 6}, {5, 7}}, f64());
   BOOST_TEST(close_tensors(t.sum(0), tensor({{11, 16}}, f64())));
 }
 
-BOOST_AUTO_TEST_CASE(test_reduce_forward_one_dim_2) {
+MT_BACKEND_TEST(test_tensor, test_reduce_forward_one_dim_2) {
   const Tensor t = tensor({{2, 3}, {4, 6}, {5, 7}}, f64());
   BOOST_TEST(close_tensors(t.sum(1), tensor({{5}, {10}, {12}}, f64())));
 }
 
-BOOST_AUTO_TEST_CASE(test_reduce_forward_all_dims) {
+MT_BACKEND_TEST(test_tensor, test_reduce_forward_all_dims) {
   const Tensor t = tensor({{2, 3}, {4, 6}, {5, 7}}, f64());
   const Tensor total = t.sum();
   BOOST_TEST((total.shape() == Shape{1}));
   BOOST_TEST(total.get({0}) == 27.0);
 }
-
-BOOST_AUTO_TEST_SUITE_END()

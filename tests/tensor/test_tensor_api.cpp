@@ -1,7 +1,7 @@
-// test_tensor_api.cpp — the Tensor surface beyond MiniTorch's own tests:
-// construction and options, host access, views sharing storage, conversions,
-// in-place updates, the extra element-wise ops and the error messages.
-#include <rapidcheck/boost_test.h>
+// test_tensor_api.cpp — the Tensor surface beyond MiniTorch's own tests, on
+// every usable backend: construction and options, host access, views sharing
+// storage, conversions (also between backends), in-place updates, the extra
+// element-wise ops and the error messages.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/random.hpp>
 
@@ -19,23 +19,17 @@ bool message_has(const std::exception& e, const std::string& part) {
   return std::string(e.what()).find(part) != std::string::npos;
 }
 
-// A precondition: run only when a second backend ("parallel") loads here.
-boost::test_tools::assertion_result parallel_loads(boost::unit_test::test_unit_id) {
-  try {
-    load_backend("parallel");
-    return true;
-  } catch (const LoadError&) {
-    boost::test_tools::assertion_result skip(false);
-    skip.message() << "skipped: needs the 'parallel' backend, which did not load here";
-    return skip;
-  }
+// A precondition: run only when at least two backends are usable here.
+boost::test_tools::assertion_result two_backends_usable(boost::unit_test::test_unit_id) {
+  const std::size_t usable = BackendRegistry::global().usable().size();
+  boost::test_tools::assertion_result result(usable >= 2);
+  result.message() << "needs two usable backends to mix; " << usable << " usable here";
+  return result;
 }
 
 }  // namespace
 
-BOOST_AUTO_TEST_SUITE(test_tensor_api)
-
-BOOST_AUTO_TEST_CASE(construction_and_options) {
+MT_BACKEND_TEST(test_tensor_api, construction_and_options) {
   const Tensor z = zeros({2, 3}, f64());
   BOOST_TEST((z.shape() == Shape{2, 3}));
   BOOST_TEST(z.numel() == 6);
@@ -43,7 +37,8 @@ BOOST_AUTO_TEST_CASE(construction_and_options) {
   BOOST_TEST((z.to_vector() == std::vector<double>(6, 0.0)));
   BOOST_TEST((ones({2}, f64()).to_vector() == std::vector<double>{1, 1}));
   BOOST_TEST((full({1, 2}, -2.5, f64()).to_vector() == std::vector<double>{-2.5, -2.5}));
-  BOOST_TEST(z.backend()->name() == "reference");
+  BOOST_TEST(z.backend() == backend);
+  BOOST_TEST(zeros({2}).backend() == backend);  // the default backend is the one under test
   BOOST_TEST(!z.requires_grad());
   BOOST_TEST(zeros({2}, f64(true)).requires_grad());
 
@@ -62,13 +57,13 @@ BOOST_AUTO_TEST_CASE(construction_and_options) {
   BOOST_TEST(e.sum().item() == 0.0);
 }
 
-BOOST_AUTO_TEST_CASE(default_dtype_and_host_buffers) {
+MT_BACKEND_TEST(test_tensor_api, default_dtype_and_host_buffers) {
   BOOST_TEST((default_dtype() == DType::f32));
-  const Tensor f = tensor({0.1, 0.2}, {.backend = reference()});
+  const Tensor f = tensor({0.1, 0.2}, {.backend = backend});
   BOOST_TEST((f.dtype() == DType::f32));
   BOOST_TEST(f.get({0}) == static_cast<double>(0.1f));
   set_default_dtype(DType::f64);
-  BOOST_TEST((tensor({0.1}, {.backend = reference()}).dtype() == DType::f64));
+  BOOST_TEST((tensor({0.1}, {.backend = backend}).dtype() == DType::f64));
   set_default_dtype(DType::f32);
 
   const std::vector<float> floats{1.5f, -2.0f, 3.25f, 4.0f};
@@ -77,18 +72,20 @@ BOOST_AUTO_TEST_CASE(default_dtype_and_host_buffers) {
   BOOST_CHECK_THROW(Tensor::from_host(std::span<const float>(floats), {3}, f64()), ShapeError);
 }
 
-BOOST_AUTO_TEST_CASE(rand_is_seeded_and_in_unit_interval) {
+MT_BACKEND_TEST(test_tensor_api, rand_is_seeded_and_in_unit_interval) {
   manual_seed(42);
   const std::vector<double> first = rand({4, 5}, f64()).to_vector();
   manual_seed(42);
   const std::vector<double> again = rand({4, 5}, f64()).to_vector();
   BOOST_TEST(first == again);
+  manual_seed(42);  // the same seed draws the same numbers on every backend
+  BOOST_TEST(rand({4, 5}, {.dtype = DType::f64, .backend = reference()}).to_vector() == first);
   for (double v : first)
     BOOST_TEST((v >= 0.0 && v < 1.0));
   BOOST_TEST(rand({20}, f64()).to_vector() != first);  // the stream moves on
 }
 
-BOOST_AUTO_TEST_CASE(get_set_item) {
+MT_BACKEND_TEST(test_tensor_api, get_set_item) {
   Tensor t = zeros({2, 3}, f64());
   t.set({1, 2}, 7.0);
   BOOST_TEST(t.get({1, 2}) == 7.0);
@@ -106,7 +103,7 @@ BOOST_AUTO_TEST_CASE(get_set_item) {
   BOOST_TEST(leaf.get({0}) == 1.0);
 }
 
-BOOST_AUTO_TEST_CASE(to_string_uses_minitorch_format) {
+MT_BACKEND_TEST(test_tensor_api, to_string_uses_minitorch_format) {
   const Tensor t = tensor({{1, 2}, {3, 4}}, f64());
   BOOST_TEST(t.to_string() == "\n[\n\t[1.00 2.00]\n\t[3.00 4.00]]");
   BOOST_TEST(t.transpose(0, 1).to_string() == "\n[\n\t[1.00 3.00]\n\t[2.00 4.00]]");
@@ -115,7 +112,7 @@ BOOST_AUTO_TEST_CASE(to_string_uses_minitorch_format) {
   BOOST_TEST(out.str() == t.to_string());
 }
 
-BOOST_AUTO_TEST_CASE(views_share_storage) {
+MT_BACKEND_TEST(test_tensor_api, views_share_storage) {
   Tensor t = tensor({{1, 2, 3}, {4, 5, 6}}, f64());
   const Tensor p = t.permute({1, 0});
   const Tensor v = t.view({3, 2});
@@ -155,13 +152,13 @@ BOOST_AUTO_TEST_CASE(views_share_storage) {
   BOOST_TEST(t.transpose(-1, 0).shape() == (Shape{3, 2}));
 }
 
-BOOST_AUTO_TEST_CASE(conversions) {
+MT_BACKEND_TEST(test_tensor_api, conversions) {
   const Tensor t = tensor({{0.5, -1.25}, {3, 4}}, f64());
   const Tensor f = t.to(DType::f32);
   BOOST_TEST((f.dtype() == DType::f32));
   BOOST_TEST(f.to_vector() == t.to_vector());
   BOOST_TEST(t.to(DType::f64).same(t));
-  BOOST_TEST(t.to(reference()).same(t));
+  BOOST_TEST(t.to(backend).same(t));
   const Tensor transposed = t.transpose(0, 1).to(DType::f32);  // reads through the strides
   BOOST_TEST((transposed.to_vector() == std::vector<double>{0.5, 3, -1.25, 4}));
 
@@ -177,19 +174,43 @@ BOOST_AUTO_TEST_CASE(conversions) {
   BOOST_TEST(c.to_vector() == t.to_vector());
 }
 
+// Across backends by nature, so one unit over every ordered pair of usable
+// backends rather than one per backend.
+BOOST_AUTO_TEST_SUITE(cross_backend)
+
 BOOST_AUTO_TEST_CASE(mixing_backends_says_how_to_move,
-                     *boost::unit_test::precondition(parallel_loads)) {
-  const Tensor a = zeros({2}, f64());
-  const Tensor b = zeros({2}, {.dtype = DType::f64, .backend = load_backend("parallel")});
-  BOOST_CHECK_EXCEPTION(a + b, ArgumentError, [](const ArgumentError& e) {
-    return message_has(e,
-                       "operands are on backends 'reference' and 'parallel'; move one with "
-                       ".to(backend)");
-  });
-  BOOST_TEST(close_tensors(a + b.to(a.backend()), a));
+                     *boost::unit_test::precondition(two_backends_usable)) {
+  const std::vector<BackendPtr> usable = BackendRegistry::global().usable();
+  for (const BackendPtr& first : usable) {
+    for (const BackendPtr& second : usable) {
+      if (first == second)
+        continue;
+      BOOST_TEST_CONTEXT(first->name() << " with " << second->name()) {
+        const Tensor a = tensor({{1, 2}, {3, 4}}, {.dtype = DType::f64, .backend = first});
+        const Tensor b = tensor({10, 20}, {.dtype = DType::f64, .backend = second});
+        BOOST_CHECK_EXCEPTION(a + b, ArgumentError, [&](const ArgumentError& e) {
+          return message_has(e, "operands are on backends '" + first->name() + "' and '" +
+                                    second->name() + "'; move one with .to(backend)");
+        });
+        // Moving copies the values (a permuted view reads through its strides)
+        // and keeps the gradient flowing back to the first backend.
+        const Tensor moved = a.transpose(0, 1).to(second);
+        BOOST_TEST(moved.backend() == second);
+        BOOST_TEST((moved.to_vector() == std::vector<double>{1, 3, 2, 4}));
+        BOOST_TEST(((a + b.to(first)).to_vector() == std::vector<double>{11, 22, 13, 24}));
+        const Tensor leaf =
+            tensor({1, 2}, {.dtype = DType::f64, .backend = first, .requires_grad = true});
+        (leaf.to(second) * b).sum().backward();
+        BOOST_TEST(leaf.grad().backend() == first);
+        BOOST_TEST((leaf.grad().to_vector() == std::vector<double>{10, 20}));
+      }
+    }
+  }
 }
 
-BOOST_AUTO_TEST_CASE(in_place_updates) {
+BOOST_AUTO_TEST_SUITE_END()
+
+MT_BACKEND_TEST(test_tensor_api, in_place_updates) {
   Tensor t = tensor({{1, 2}, {3, 4}}, f64());
   const auto storage = t.storage();
   t.add_(tensor({10, 20}, f64()));  // broadcasts over rows
@@ -216,7 +237,7 @@ BOOST_AUTO_TEST_CASE(in_place_updates) {
   BOOST_CHECK_THROW(leaf.mul_(2.0), ArgumentError);
 }
 
-BOOST_AUTO_TEST_CASE(comparisons_and_reductions) {
+MT_BACKEND_TEST(test_tensor_api, comparisons_and_reductions) {
   const Tensor a = tensor({{1, 5}, {3, 3}}, f64(true));
   BOOST_TEST(((a < 3.0).to_vector() == std::vector<double>{1, 0, 0, 0}));
   BOOST_TEST(((a > 3.0).to_vector() == std::vector<double>{0, 1, 0, 0}));
@@ -240,7 +261,7 @@ BOOST_AUTO_TEST_CASE(comparisons_and_reductions) {
   BOOST_TEST((a.grad().to_vector() == std::vector<double>{0, 1, 0.5, 0.5}));
 }
 
-BOOST_AUTO_TEST_CASE(extra_elementwise_forward) {
+MT_BACKEND_TEST(test_tensor_api, extra_elementwise_forward) {
   const Tensor t = tensor({-4, 0, 9}, f64());
   BOOST_TEST((t.abs().to_vector() == std::vector<double>{4, 0, 9}));
   BOOST_TEST((t.abs().sqrt().to_vector() == std::vector<double>{2, 0, 3}));
@@ -252,17 +273,18 @@ BOOST_AUTO_TEST_CASE(extra_elementwise_forward) {
 
 // Gradients of the ops MathTest does not reach, against central differences;
 // each is its own property with the full example count.
-BOOST_AUTO_TEST_CASE(extra_ops_grad_check) {
-  struct Case {
-    const char* name;
-    std::function<Tensor(const std::vector<Tensor>&)> fn;
-  };
-  const std::vector<Case> cases = {
+namespace {
+struct ExtraOp {
+  const char* name;
+  TensorFn fn;
+};
+[[maybe_unused]] const bool registered_extra_ops = [] {
+  const std::vector<ExtraOp> cases = {
       {"sqrt", [](const auto& in) { return (in[0] * in[0] + 1.0).sqrt(); }},
       // Shifted off the kink at 0, as MathTest does for relu.
       {"abs", [](const auto& in) { return (in[0] + 5.5).abs(); }},
       // Scaled so the summed output stays small enough for ε = 1e-6 in f64.
-      {"pow2.5", [](const auto& in) { return (in[0] * in[0] / 100.0 + 1.0).pow(2.5); }},
+      {"pow2_5", [](const auto& in) { return (in[0] * in[0] / 100.0 + 1.0).pow(2.5); }},
       {"pow3", [](const auto& in) { return in[0].pow(3.0) / 1000.0; }},
       {"transpose", [](const auto& in) { return in[0].transpose(0, -1) * 2.0; }},
       {"narrow",
@@ -272,13 +294,15 @@ BOOST_AUTO_TEST_CASE(extra_ops_grad_check) {
       {"expand", [](const auto& in) { return in[0].sum(-1).expand(in[0].shape()) * in[0]; }},
       {"mean_sum", [](const auto& in) { return in[0].mean(0) - in[0].sum() / 7.0; }},
   };
-  check_each("extra_ops_grad_check", cases,
-             [](const Case& c) { grad_check(c.fn, {build(*tensor_specs())}); });
-}
+  return add_backend_properties(
+      "test_tensor_api/extra_ops_grad_check", cases,
+      [](const ExtraOp& c) { grad_check(c.fn, {build(*tensor_specs())}); }, __FILE__, __LINE__);
+}();
+}  // namespace
 
 // Max's gradient is one-hot when the maximum is unique; ties are broken by
 // offsets far larger than the central-difference step.
-RC_BOOST_PROP(max_grad_check_distinct_values, ()) {
+MT_BACKEND_PROP(test_tensor_api, max_grad_check_distinct_values) {
   TensorSpec spec = *tensor_specs();
   for (std::size_t k = 0; k < spec.values.size(); ++k)
     spec.values[k] += 1e-3 * static_cast<double>(k);
@@ -289,7 +313,7 @@ RC_BOOST_PROP(max_grad_check_distinct_values, ()) {
 
 // Ties share the gradient evenly (torch.amax's rule), so it still sums to g
 // per slice: MiniTorch's mask would give each tied element all of it.
-BOOST_AUTO_TEST_CASE(max_ties_share_the_gradient) {
+MT_BACKEND_TEST(test_tensor_api, max_ties_share_the_gradient) {
   Tensor x = Tensor::from_values({3.0, 1.0, 3.0, 3.0, 2.0, 5.0, 0.0, 5.0}, {2, 4}, f64(true));
   (x.max(1) * Tensor::from_values({1.0, 4.0}, {2, 1}, f64())).sum().backward();
   const std::vector<double> by_row{1.0 / 3, 0.0, 1.0 / 3, 1.0 / 3, 0.0, 2.0, 0.0, 2.0};
@@ -307,7 +331,7 @@ BOOST_AUTO_TEST_CASE(max_ties_share_the_gradient) {
     BOOST_TEST(whole[i] == expected[i], boost::test_tools::tolerance(1e-12));
 }
 
-BOOST_AUTO_TEST_CASE(f32_forward_matches_f64) {
+MT_BACKEND_TEST(test_tensor_api, f32_forward_matches_f64) {
   manual_seed(5);
   const Tensor x64 = rand({3, 4}, f64()) * 4.0 - 2.0;
   const Tensor x32 = x64.to(DType::f32);
@@ -318,7 +342,9 @@ BOOST_AUTO_TEST_CASE(f32_forward_matches_f64) {
   const std::vector<double> b = f(x32).to_vector();
   BOOST_TEST_REQUIRE(a.size() == b.size());
   for (std::size_t i = 0; i < a.size(); ++i)
-    BOOST_TEST(allclose_rel(b[i], a[i], 1e-5, 1e-5));
+    BOOST_TEST(close_rel(b[i], a[i], 1e-5, 1e-5));
+  // ... and f64 against the reference backend.
+  const std::vector<double> oracle = f(on_reference(x64)).to_vector();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    BOOST_TEST(close_rel(a[i], oracle[i], 1e-12, 1e-12));
 }
-
-BOOST_AUTO_TEST_SUITE_END()
