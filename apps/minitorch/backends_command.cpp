@@ -63,10 +63,9 @@ void print_load_report(std::ostream& out) {
   }
   for (const auto& note : registry.notes())
     out << "  note: " << note_text(note) << '\n';
-  out << "  (" << registry.probes_started() << " probed now in child processes, time limit "
-      << registry.probe_timeout_seconds() << " s; " << cached << " verdicts from the cache "
+  out << "  (probes: " << registry.probes_started() << " now, " << cached << " from the cache "
       << (registry.cache_file().empty() ? std::string("(none)") : registry.cache_file().string())
-      << ")\n";
+      << "; time limit " << registry.probe_timeout_seconds() << " s)\n";
 }
 
 int run_backends(const BackendsOptions& options) {
