@@ -33,7 +33,7 @@ inline std::vector<HostileCase> hostile_cases(const std::string& timeout_text) {
       {"foreign", "built for AArch64 (e_machine 183), this host is", false},
       {"crash_entry", "crashed with SIGSEGV in its entry point mt_plugin_entry", true},
       {"hang_usable", "timed out after " + timeout_text + " in is_usable", true},
-      {"exit_at_load", "exited with status 3 while being loaded (dlopen runs its static", true},
+      {"exit_at_load", "exited with status 3 while being loaded, in its static constructors", true},
       {"manifest_dir", "libminitorch_backend_manifest_dir.json is a directory, not a regular file",
        false},
       {"manifest_fifo", "libminitorch_backend_manifest_fifo.json is a FIFO, not a regular file",

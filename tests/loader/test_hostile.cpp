@@ -436,4 +436,22 @@ BOOST_AUTO_TEST_CASE(function_tasks_return_text_or_the_exception) {
   BOOST_TEST(outcomes[1].result == "task threw");
 }
 
+BOOST_AUTO_TEST_CASE(an_interrupt_ends_the_run_when_asked_to) {
+  mt::proc::ChildLimits limits;
+  limits.timeout_seconds = 20;
+  limits.stop_on_interrupt = true;
+  int reported = 0;
+  const auto start = std::chrono::steady_clock::now();
+  // The child interrupts this process, as a user's Ctrl-C would.
+  const bool completed = mt::proc::run_children(
+      1,
+      [](std::size_t) {
+        return mt::proc::ChildTask{{"/bin/sh", "-c", "sleep 0.2; kill -INT $PPID; sleep 20"}, {}};
+      },
+      limits, [&](std::size_t, const mt::proc::ChildOutcome&) { ++reported; });
+  BOOST_TEST(!completed);
+  BOOST_TEST(reported == 0);
+  BOOST_TEST(seconds_since(start) < 5.0);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

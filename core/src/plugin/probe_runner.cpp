@@ -30,7 +30,7 @@ std::string stage_text(const std::string& stage) {
   if (stage == "start")
     return "in the probe program before the plugin was opened";
   if (stage == "dlopen")
-    return "while being loaded (dlopen runs its static constructors)";
+    return "while being loaded, in its static constructors";
   if (stage == "entry")
     return "in its entry point " MT_PLUGIN_ENTRY_SYMBOL;
   if (stage == "table")
@@ -40,7 +40,7 @@ std::string stage_text(const std::string& stage) {
   if (stage == "supports")
     return "in supports";
   if (stage == "exit")
-    return "at exit (in its static destructors)";
+    return "at exit, in its static destructors";
   return "before the probe program started";
 }
 
@@ -75,7 +75,7 @@ ProbeVerdict verdict_of(const proc::ChildOutcome& o, const fs::path& program,
     v.cacheable = false;
   } else if (o.ending == Ending::timed_out) {
     v.reason = "timed out after " + seconds_text(timeout_seconds) + " " + stage_text(stage) +
-               " (the probe was killed; MINITORCH_PROBE_TIMEOUT sets the limit)";
+               " and was killed; MINITORCH_PROBE_TIMEOUT sets the limit";
     v.timed_out_after = timeout_seconds;
   } else if (o.ending == Ending::signaled) {
     v.reason = "crashed with " + proc::signal_name(o.signal) + " " + stage_text(stage);

@@ -169,11 +169,20 @@ void child_common_setup(pid_t parent) {
   child_common_setup(parent);
   for (const int fd : inherited)
     ::close(fd);
-  ::dup2(devnull, STDIN_FILENO);
-  ::dup2(output_w, STDOUT_FILENO);
-  ::dup2(output_w, STDERR_FILENO);
-  if (output_w != STDOUT_FILENO && output_w != STDERR_FILENO)
-    ::close(output_w);
+  // Via fds above 10, so no dup2 clobbers a source (the host's 0-2 may be closed).
+  const int in = ::fcntl(devnull, F_DUPFD, 10);
+  const int out = ::fcntl(output_w, F_DUPFD, 10);
+  const int result = ::fcntl(result_w, F_DUPFD_CLOEXEC, 10);
+  if (in < 0 || out < 0 || result < 0)
+    ::_exit(126);
+  for (const int fd : {devnull, output_w, result_w})
+    if (fd > STDERR_FILENO)
+      ::close(fd);
+  ::dup2(in, STDIN_FILENO);
+  ::dup2(out, STDOUT_FILENO);
+  ::dup2(out, STDERR_FILENO);
+  ::close(in);
+  ::close(out);
   std::string text;
   char tag = kTagResult;
   try {
@@ -189,7 +198,7 @@ void child_common_setup(pid_t parent) {
   std::cerr.flush();
   std::fflush(nullptr);
   const std::string message = std::string(1, tag) + text;
-  write_all(result_w, message.data(), message.size());
+  write_all(result, message.data(), message.size());
   ::_exit(0);
 }
 
@@ -256,7 +265,7 @@ bool start_child(std::size_t index, const ChildTask& task, const ChildLimits& li
     close_all();
     return false;
   }
-  std::vector<int> inherited = {result_pipe[0], output_pipe[0], devnull};
+  std::vector<int> inherited = {result_pipe[0], output_pipe[0]};
   for (const Child& other : running) {
     for (const int fd : {other.result_fd, other.output_fd, other.pidfd})
       if (fd >= 0)
