@@ -20,6 +20,7 @@ export PREFIX="$work/prefix"
 export WORK="$work/src"
 mkdir -p "$WORK"
 unset MINITORCH_PLUGIN_PATH
+export MINITORCH_CACHE_DIR="$work/cache"  # probe verdicts: never the user's cache
 
 # block NAME — the fenced code block that follows "<!-- ci-sdk: NAME -->".
 block() {
@@ -74,7 +75,7 @@ for f in lib/libminitorch.so include/minitorch/plugin_abi.h include/minitorch/pl
   lib/cmake/MiniTorch/MiniTorchTargets.cmake lib/cmake/MiniTorch/MiniTorchPlugin.cmake \
   lib/minitorch/plugins/libminitorch_backend_reference.so \
   lib/minitorch/plugins/libminitorch_backend_reference.json \
-  bin/minitorch bin/minitorch-conformance \
+  lib/minitorch/minitorch-plugin-probe bin/minitorch bin/minitorch-conformance \
   share/minitorch/examples/stub/stub.cpp share/minitorch/examples/example_cpu/plugin.cpp; do
   [[ -e "$PREFIX/$f" ]] || fail "the install has no $f"
 done

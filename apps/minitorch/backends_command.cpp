@@ -1,14 +1,38 @@
-// backends_command.cpp — `minitorch backends [--json]`: prints the load
-// report (every candidate plugin, its outcome and reason). Prints only; the
-// discovery itself is mt::BackendRegistry.
+// backends_command.cpp — `minitorch backends [--json] [--reprobe]`: prints the
+// load report (every candidate plugin, its outcome, reason, warnings and what
+// it printed while probed) and the notes about the search path and the probe
+// cache. Prints only; discovery and probing are mt::BackendRegistry's.
 #include "commands.hpp"
 
 #include <minitorch/backend.hpp>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <sstream>
+#include <vector>
 
 namespace mt::cli {
+
+namespace {
+
+// The last `count` non-empty lines of a plugin's output.
+std::vector<std::string> last_lines(const std::string& text, std::size_t count) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty())
+      lines.push_back(line);
+  }
+  if (lines.size() > count)
+    lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
+  return lines;
+}
+
+std::string note_text(const SearchNote& note) {
+  return note.path.empty() ? note.text : note.path.string() + ": " + note.text;
+}
+
+}  // namespace
 
 void print_load_report(std::ostream& out) {
   const auto& registry = BackendRegistry::global();
@@ -18,6 +42,7 @@ void print_load_report(std::ostream& out) {
   out << ")\n";
   if (registry.report().empty())
     out << "  (no plugin files found)\n";
+  std::size_t cached = 0;
   for (const auto& r : registry.report()) {
     out << "  " << r.name;
     if (!r.version.empty())
@@ -28,20 +53,38 @@ void print_load_report(std::ostream& out) {
     if (!r.reason.empty())
       out << " (" << r.reason << ')';
     out << "\n    " << r.path.string() << '\n';
+    for (const auto& warning : r.warnings)
+      out << "    warning: " << warning << '\n';
+    if (r.outcome == LoadRecord::Outcome::failed) {
+      for (const auto& line : last_lines(r.output, 3))
+        out << "    | " << line << '\n';
+    }
+    cached += r.from_cache ? 1 : 0;
   }
+  for (const auto& note : registry.notes())
+    out << "  note: " << note_text(note) << '\n';
+  out << "  (probes: " << registry.probes_started() << " now, " << cached << " from the cache "
+      << (registry.cache_file().empty() ? std::string("(none)") : registry.cache_file().string())
+      << "; time limit " << registry.probe_timeout_seconds() << " s)\n";
 }
 
 int run_backends(const BackendsOptions& options) {
+  if (options.reprobe) {
+    RegistryOptions registry_options;
+    registry_options.reprobe = true;
+    BackendRegistry::set_global_options(registry_options);
+  }
   const auto& registry = BackendRegistry::global();
   if (!options.json) {
-    print_load_report(std::cout);
+    // auto's pick first: loading it may change its record.
+    std::string why;
     try {
-      std::string why;
       registry.get("auto", &why);
-      std::cout << why << '\n';
     } catch (const LoadError&) {
-      std::cout << "auto: no usable backend\n";
+      why = "auto: no usable backend";
     }
+    print_load_report(std::cout);
+    std::cout << why << '\n';
     return 0;
   }
   nlohmann::json out = nlohmann::json::object();
@@ -59,11 +102,21 @@ int run_backends(const BackendsOptions& options) {
     p["usable"] = r.outcome == LoadRecord::Outcome::loaded;
     p["reason"] = r.reason;
     p["path"] = r.path.string();
+    p["warnings"] = r.warnings;
+    p["cached"] = r.from_cache;
+    p["output"] = r.output;
     if (r.manifest)
       p["description"] = r.manifest->description;
     plugins.push_back(p);
   }
   out["plugins"] = plugins;
+  nlohmann::json notes = nlohmann::json::array();
+  for (const auto& note : registry.notes())
+    notes.push_back({{"path", note.path.string()}, {"text", note.text}});
+  out["notes"] = notes;
+  out["probes_started"] = registry.probes_started();
+  out["probe_timeout_seconds"] = registry.probe_timeout_seconds();
+  out["cache_file"] = registry.cache_file().string();
   try {
     out["auto"] = registry.get("auto")->name();
   } catch (const LoadError&) {

@@ -11,6 +11,7 @@ namespace mt::cli {
 
 struct BackendsOptions {
   bool json = false;
+  bool reprobe = false;  // ignore cached probe verdicts
 };
 
 // Defaults are the 2-D MLP's; the CNN recipes replace the ones the user did

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   mt::cli::BackendsOptions backends;
   auto* backends_cmd = app.add_subcommand("backends", "List backend plugins and the load report");
   backends_cmd->add_flag("--json", backends.json, "Print the report as JSON");
+  backends_cmd->add_flag("--reprobe", backends.reprobe,
+                         "Probe every plugin again, ignoring (and then refreshing) the cache");
 
   mt::cli::TrainOptions train;
   auto* train_cmd = app.add_subcommand("train", "Train a model on a dataset");

@@ -1,10 +1,27 @@
 /* fake_plugin.c — a tiny plugin in plain C99, compiled in several variants to
- * exercise the loader's failure paths. Not a backend: it can only allocate,
- * fill, copy and do map.copy; every other slot is absent (NULL). */
+ * exercise the loader's failure paths, including hostile ones (an entry that
+ * crashes, an is_usable that never returns, a static constructor that exits).
+ * Not a backend: it can only allocate, fill, copy and do map.copy; every
+ * other slot is absent (NULL). */
 #include <minitorch/plugin_abi.h>
 
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#ifdef FAKE_MISSING_DEP
+int mt_test_missing_dep_value(void); /* in libmt_test_missing_dep.so */
+#endif
+
+#ifdef FAKE_EXIT_AT_LOAD
+/* Runs inside dlopen: a host that loads every plugin in process would exit. */
+__attribute__((constructor)) static void fake_exit_at_load(void) {
+  fprintf(stderr, "fake plugin: exiting with status 3 from a static constructor\n");
+  exit(3);
+}
+#endif
 
 #ifndef FAKE_NAME
 #define FAKE_NAME MT_PLUGIN_NAME
@@ -20,6 +37,16 @@ static char g_last_error[256] = "";
 
 static int32_t fake_is_usable(mt_plugin_context* ctx, char* reason, size_t reason_size) {
   (void)ctx;
+#ifdef FAKE_MISSING_DEP
+  if (mt_test_missing_dep_value() != 1)
+    return 0;
+#endif
+#ifdef FAKE_HANG_USABLE
+  printf("fake plugin: is_usable is about to hang\n");
+  fflush(stdout);
+  for (;;)
+    sleep(1);
+#endif
   if (!FAKE_USABLE && reason && reason_size > 0) {
     strncpy(reason, "fake device is switched off", reason_size - 1);
     reason[reason_size - 1] = '\0';
@@ -125,6 +152,12 @@ MT_PLUGIN_EXPORT const mt_backend* mt_plugin_entry(uint32_t host_abi_major,
                                                    uint32_t host_abi_minor) {
   (void)host_abi_major;
   (void)host_abi_minor;
+#ifdef FAKE_CRASH_ENTRY
+  /* A plain death by SIGSEGV (sanitizers would otherwise turn it into an abort). */
+  fprintf(stderr, "fake plugin: crashing in mt_plugin_entry\n");
+  signal(SIGSEGV, SIG_DFL);
+  raise(SIGSEGV);
+#endif
 #ifdef FAKE_RETURN_NULL
   (void)g_table; /* built, but deliberately not handed out */
   return NULL;

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -78,7 +79,7 @@ BOOST_AUTO_TEST_CASE(each_broken_plugin_has_a_specific_reason) {
       {"null_entry", "failed", "entry point returned NULL"},
       {"wrong_name", "failed", "plugin calls itself 'somebody_else'"},
       {"corrupt_manifest", "failed", "corrupt manifest"},
-      {"garbage", "failed", "dlopen failed"},
+      {"garbage", "failed", "not an ELF file"},
       {"manifest_abi", "failed", "declares ABI 7.0"},
       {"unusable", "not usable", "fake device is switched off"},
   };
@@ -179,16 +180,29 @@ BOOST_AUTO_TEST_CASE(plugin_failures_name_plugin_op_shapes_and_reason) {
   mt::BackendRegistry registry({MT_TEST_FAKE_PLUGIN_DIR});
   auto backend = registry.get("dummy");
   void* a = backend->allocate(4 * sizeof(double));
+  // A supported (op, dtype) that fails in the plugin: its own words come back.
   try {
-    backend->map(MT_MAP_EXP, mt::make_view(a, mt::DType::f64, {2, 2}, {2, 1}),
+    backend->map(MT_MAP_COPY, mt::make_view(a, mt::DType::f64, {2, 2}, {2, 1}),
                  mt::make_view(a, mt::DType::f64, {2, 2}, {2, 1}));
     BOOST_FAIL("expected a BackendError");
   } catch (const mt::BackendError& e) {
     const std::string text = e.what();
-    BOOST_TEST(contains(text, "backend 'dummy' failed in map.exp"), text);
+    BOOST_TEST(contains(text, "backend 'dummy' failed in map.copy"), text);
     BOOST_TEST(contains(text, "out (2, 2) f64"), text);
     BOOST_TEST(contains(text, "MT_ERR_UNSUPPORTED"), text);
     BOOST_TEST(contains(text, "fake map handles copy of 1-D f64 only"), text);
+  }
+  // An (op, dtype) its supports() says no to is refused before the slot is called.
+  for (const auto& [op, dtype, text] : std::vector<std::tuple<mt_map_op, mt::DType, std::string>>{
+           {MT_MAP_EXP, mt::DType::f64, "backend 'dummy' does not support map.exp in f64"},
+           {MT_MAP_COPY, mt::DType::f32, "backend 'dummy' does not support map.copy in f32"}}) {
+    try {
+      backend->map(op, mt::make_view(a, dtype, {2}, {1}), mt::make_view(a, dtype, {2}, {1}));
+      BOOST_FAIL("expected a BackendError");
+    } catch (const mt::BackendError& e) {
+      BOOST_TEST(contains(e.what(), text), e.what());
+      BOOST_TEST(contains(e.what(), "no fallback"), e.what());
+    }
   }
   // An absent slot is reported as such, not called.
   try {
@@ -197,11 +211,28 @@ BOOST_AUTO_TEST_CASE(plugin_failures_name_plugin_op_shapes_and_reason) {
                     mt::make_view(a, mt::DType::f64, {1, 1, 1}, {1, 1, 1}));
     BOOST_FAIL("expected a BackendError");
   } catch (const mt::BackendError& e) {
-    BOOST_TEST(contains(e.what(), "has no matmul slot"), e.what());
+    BOOST_TEST(contains(e.what(), "has no matmul slot (needed for matmul in f64)"), e.what());
   }
   backend->release(a);
   BOOST_TEST(!backend->supports(MT_FAMILY_MAP, MT_MAP_EXP, mt::DType::f64));
   BOOST_TEST(backend->supports(MT_FAMILY_MAP, MT_MAP_COPY, mt::DType::f64));
+  BOOST_TEST(!backend->supports(MT_FAMILY_MAP, 99, mt::DType::f64));
+  BOOST_TEST(!backend->supports(static_cast<mt_family>(42), 0, mt::DType::f64));
+}
+
+BOOST_AUTO_TEST_CASE(the_real_backends_support_every_op_they_are_asked_for) {
+  const auto registry = fake_and_real();
+  auto reference = registry.get("reference");
+  for (const mt::DType dtype : {mt::DType::f32, mt::DType::f64}) {
+    for (int32_t op = 0; op < MT_MAP_OP_COUNT; ++op)
+      BOOST_TEST(reference->supports(MT_FAMILY_MAP, op, dtype));
+    for (int32_t op = 0; op < MT_ZIP_OP_COUNT; ++op)
+      BOOST_TEST(reference->supports(MT_FAMILY_ZIP, op, dtype));
+    for (int32_t op = 0; op < MT_REDUCE_OP_COUNT; ++op)
+      BOOST_TEST(reference->supports(MT_FAMILY_REDUCE, op, dtype));
+    for (const mt_family f : {MT_FAMILY_MATMUL, MT_FAMILY_CONV1D, MT_FAMILY_CONV2D})
+      BOOST_TEST(reference->supports(f, 0, dtype));
+  }
 }
 
 BOOST_AUTO_TEST_CASE(search_path_starts_with_the_environment_variable) {

@@ -1,12 +1,13 @@
 // minitorch/backend.hpp — core's side of the plugin ABI: a loaded plugin as a
 // C++ object (status codes become typed exceptions), and the registry that
-// finds, loads and reports plugins. It does no shape logic: callers (the
+// finds, probes, loads and reports plugins. It does no shape logic: callers (the
 // Tensor layer) build fully expanded views before calling a compute method.
 #pragma once
 
 #include <minitorch/plugin_abi.h>
 #include <minitorch/errors.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -41,7 +42,11 @@ const char* device_kind_name(DeviceKind kind);
 // One loaded plugin. Shared ownership: every Storage allocated by a backend
 // holds a BackendPtr, so the shared object stays loaded while any buffer is
 // alive. All compute methods throw BackendError naming the plugin, the op,
-// the view shapes and the plugin's last_error on any non-OK status.
+// the view shapes and the plugin's last_error on any non-OK status. Before a
+// compute slot is called, the op and dtype are checked against the plugin's
+// `supports` answers (asked once, at construction): a "no" or an absent slot
+// is a BackendError naming the backend, the op and the dtype, never a
+// fallback to another backend.
 class Backend {
  public:
   Backend(std::shared_ptr<boost::dll::shared_library> library, const mt_backend* table,
@@ -58,7 +63,8 @@ class Backend {
   bool host_accessible() const { return device_ == DeviceKind::cpu; }
   bool usable() const { return usable_; }
   const std::string& unusable_reason() const { return unusable_reason_; }
-  // False for absent slots and unsupported (family, op, dtype).
+  // What the plugin's `supports` said at load (false for every pair when it
+  // is not usable, has no supports slot, or for an absent compute slot).
   bool supports(mt_family family, int32_t op, DType dtype) const;
 
   // Memory. allocate(0) may return nullptr.
@@ -81,6 +87,9 @@ class Backend {
   const mt_backend& table() const { return *table_; }
 
  private:
+  // Throws BackendError (backend, op, dtype) unless `supports` said yes.
+  void require_supported(mt_family family, int32_t op, int32_t dtype) const;
+
   std::shared_ptr<boost::dll::shared_library> library_;  // keeps the .so mapped
   const mt_backend* table_;
   std::filesystem::path path_;
@@ -89,6 +98,8 @@ class Backend {
   DeviceKind device_;
   bool usable_ = false;
   std::string unusable_reason_;
+  // One bit per op, per family and dtype: the answers of `supports`.
+  std::array<std::array<uint64_t, MT_DTYPE_COUNT>, MT_FAMILY_COUNT> supported_{};
 };
 
 using BackendPtr = std::shared_ptr<Backend>;
@@ -97,14 +108,31 @@ using BackendPtr = std::shared_ptr<Backend>;
 struct PluginManifest {
   std::string name;
   std::string version;
-  int abi_major = 0;
-  int abi_minor = 0;
-  std::string device;
+  uint32_t abi_major = 0;
+  uint32_t abi_minor = 0;
+  std::string device;  // "", "cpu", "cuda" or "other"
   std::string description;
+  std::string library;  // the plugin's file name, informational
 };
+
+// Parses a manifest's text (a JSON object: name, abi_major required;
+// version, abi_minor, device, description, library optional). Numbers out of
+// range are reported as written. Throws DataError naming `where` and the
+// problem. Pure: no file access (a fuzz target can call it).
+PluginManifest parse_manifest(std::string_view text, const std::filesystem::path& where);
+
+// Reads the manifest file `file`: nullopt when there is none. Only a regular
+// file is opened (never blocks on a FIFO), at most 64 KiB. Throws DataError
+// naming the file when it is a folder, FIFO or device, unreadable, too large
+// or corrupt.
+std::optional<PluginManifest> read_manifest(const std::filesystem::path& file);
 
 // What happened to one candidate file during discovery.
 struct LoadRecord {
+  // loaded: the plugin loads and is usable here (proven by a probe in a child
+  //   process; it is dlopened into this process only when used);
+  // not_usable: it loads but says it cannot run here; failed: it cannot be
+  //   used (reason says why); shadowed: an earlier one of that name won.
   enum class Outcome { loaded, not_usable, failed, shadowed };
   std::filesystem::path path;
   Outcome outcome = Outcome::failed;
@@ -113,8 +141,21 @@ struct LoadRecord {
   std::string device;   // "cpu" / "cuda" / "other" / ""
   std::string reason;   // why not loaded / not usable / shadowed; "" when loaded
   std::optional<PluginManifest> manifest;
+  // Disagreements that do not stop the plugin, e.g. a manifest whose version
+  // or device differs from the plugin's own table.
+  std::vector<std::string> warnings;
+  bool from_cache = false;  // the verdict came from the probe cache
+  std::string output;       // the tail of what the plugin printed while probed
 };
 const char* outcome_name(LoadRecord::Outcome outcome);
+
+// Something about discovery that is not one candidate: a search-path entry
+// that is missing, unreadable or not a folder, a probe cache that cannot be
+// read or written, a bad MINITORCH_PROBE_TIMEOUT. `path` may be empty.
+struct SearchNote {
+  std::filesystem::path path;
+  std::string text;
+};
 
 // Plugin file naming convention: libminitorch_backend_<name>.so (+ .json).
 std::string plugin_file_name(std::string_view backend_name);
@@ -126,21 +167,52 @@ std::optional<std::string> backend_name_from_file(const std::filesystem::path& f
 // install layout), then the build tree's plugin folder.
 std::vector<std::filesystem::path> default_plugin_search_path();
 
-// Finds and loads plugins. A broken plugin yields a failed LoadRecord, never
-// an exception out of the constructor.
+// $MINITORCH_CACHE_DIR, else $XDG_CACHE_HOME/minitorch, else
+// ~/.cache/minitorch: where probe verdicts are kept (plugin-probes.json).
+std::filesystem::path default_cache_dir();
+
+struct RegistryOptions {
+  bool reprobe = false;  // ignore cached verdicts: probe every candidate again
+  // Where the verdict cache lives; default default_cache_dir(). An empty
+  // path means no cache (every candidate is probed).
+  std::optional<std::filesystem::path> cache_dir;
+  // Per-probe time limit; default $MINITORCH_PROBE_TIMEOUT, else 5 s.
+  std::optional<double> probe_timeout_seconds;
+  // The probe program; default <dir of libminitorch>/minitorch/minitorch-plugin-probe.
+  std::optional<std::filesystem::path> probe_program;
+};
+
+// Finds plugins and loads them by name. Discovery never dlopens a plugin
+// into this process: each candidate passes an ELF check, its manifest (if
+// any) is read, and one not yet proven loadable is probed in a child process
+// under a time limit (several at once); verdicts are cached per file (path,
+// size, mtime) and environment. Only the backend asked for (or auto's pick)
+// is dlopened here. A broken plugin yields a failed LoadRecord, never an
+// exception out of the constructor, a crash or a hang.
+// Thread-safe, except that report() and notes() must not be read while
+// another thread loads (get, loaded, usable, load_file).
 class BackendRegistry {
  public:
-  explicit BackendRegistry(std::vector<std::filesystem::path> search_path);
+  explicit BackendRegistry(std::vector<std::filesystem::path> search_path,
+                           RegistryOptions options = {});
+  ~BackendRegistry();
+  BackendRegistry(BackendRegistry&&) noexcept;
+  BackendRegistry& operator=(BackendRegistry&&) noexcept;
 
   // The process-wide registry over default_plugin_search_path(), built on
   // first use.
   static BackendRegistry& global();
+  // Options for global(); only before its first use (returns false after).
+  static bool set_global_options(RegistryOptions options);
 
-  const std::vector<std::filesystem::path>& search_path() const { return search_path_; }
-  const std::vector<LoadRecord>& report() const { return report_; }
+  const std::vector<std::filesystem::path>& search_path() const;
+  const std::vector<LoadRecord>& report() const;
+  const std::vector<SearchNote>& notes() const;
 
-  // Backends that loaded (usable or not), in discovery order.
-  const std::vector<BackendPtr>& loaded() const { return loaded_; }
+  // Every backend the probes proved loadable (usable or not), loaded into
+  // this process, in discovery order. One that fails to load here after all
+  // is left out and its record says why.
+  const std::vector<BackendPtr>& loaded() const;
   std::vector<BackendPtr> usable() const;
 
   // Load by name. "auto" picks the best usable backend (cuda > parallel >
@@ -149,15 +221,21 @@ class BackendRegistry {
   // why each other candidate failed. Never falls back silently.
   BackendPtr get(std::string_view name, std::string* why = nullptr) const;
 
-  // Loads one plugin file directly (e.g. --plugin PATH), adding it to the
-  // report. Throws LoadError with the reason on failure.
+  // Loads one plugin file directly (e.g. --plugin PATH) through the same
+  // checks and probe, adding it to the report. Throws LoadError with the
+  // reason on failure.
   BackendPtr load_file(const std::filesystem::path& file);
 
+  // How many probe children this registry started (tests use it to see
+  // that a cached verdict was used).
+  std::size_t probes_started() const;
+  double probe_timeout_seconds() const;
+  // The verdict cache file, or "" when there is none.
+  std::filesystem::path cache_file() const;
+
  private:
-  void scan();
-  std::vector<std::filesystem::path> search_path_;
-  std::vector<LoadRecord> report_;
-  std::vector<BackendPtr> loaded_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 // Convenience over the global registry.

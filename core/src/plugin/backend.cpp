@@ -1,8 +1,12 @@
 // backend.cpp — mt::Backend: a loaded plugin table wrapped as a C++ object.
-// Turns each slot's mt_status into a BackendError that names the plugin, the
-// op, the view shapes and the plugin's own last_error. No shape logic here.
+// Checks each compute call against the plugin's `supports` answers (asked
+// once, at construction) and turns each slot's mt_status into a BackendError
+// that names the plugin, the op, the view shapes and the plugin's own
+// last_error. No shape logic here, and no fallback to another backend.
 #include <minitorch/backend.hpp>
 #include <minitorch/plugin_helpers.hpp>
+
+#include "probe_format.hpp"
 
 #include <array>
 #include <cstdio>
@@ -93,6 +97,12 @@ const char* status_name(mt_status status) {
   return "unknown status";
 }
 
+// " in f64", for messages about a call on `view`.
+std::string in_dtype(const mt_view& view) {
+  return mt::sdk::valid_dtype(view.dtype) ? std::string(" in ") + mt::sdk::dtype_name(view.dtype)
+                                          : " in dtype " + std::to_string(view.dtype);
+}
+
 // The named views of one call, for error messages.
 using NamedViews = std::initializer_list<std::pair<const char*, const mt_view*>>;
 
@@ -115,6 +125,20 @@ Backend::Backend(std::shared_ptr<boost::dll::shared_library> library, const mt_b
     }
   } else {
     unusable_reason_ = "plugin has no is_usable slot";
+  }
+  // Asked once here, so the check before every compute call costs a bit test.
+  // A plugin that is not usable is asked nothing more.
+  if (usable_ && table_->struct_size >= MT_BACKEND_SIZE_THROUGH(supports) && table_->supports) {
+    for (int32_t family = 0; family < MT_FAMILY_COUNT; ++family) {
+      const int32_t ops = plugin::op_count(family);
+      for (int32_t op = 0; op < ops; ++op) {
+        for (int32_t dtype = 0; dtype < MT_DTYPE_COUNT; ++dtype) {
+          if (table_->supports(table_->context, family, op, dtype) == 1)
+            supported_[static_cast<std::size_t>(family)][static_cast<std::size_t>(dtype)] |=
+                uint64_t{1} << op;
+        }
+      }
+    }
   }
 }
 
@@ -163,10 +187,36 @@ namespace {
 }  // namespace
 
 bool Backend::supports(mt_family family, int32_t op, DType dtype) const {
-  auto fn = MT_SLOT(supports);
-  if (!fn)
+  const int32_t d = static_cast<int32_t>(dtype);
+  if (family < 0 || family >= MT_FAMILY_COUNT || d < 0 || d >= MT_DTYPE_COUNT || op < 0 ||
+      op >= 64 || !mt::sdk::valid_op(family, op))
     return false;
-  return fn(table_->context, family, op, static_cast<int32_t>(dtype)) == 1;
+  return (supported_[static_cast<std::size_t>(family)][static_cast<std::size_t>(d)] >> op) & 1u;
+}
+
+void Backend::require_supported(mt_family family, int32_t op, int32_t dtype) const {
+  if (dtype >= 0 && dtype < MT_DTYPE_COUNT && supports(family, op, static_cast<DType>(dtype)))
+    return;
+  const char* family_name = family == MT_FAMILY_MAP      ? "map"
+                            : family == MT_FAMILY_ZIP    ? "zip"
+                            : family == MT_FAMILY_REDUCE ? "reduce"
+                            : family == MT_FAMILY_MATMUL ? "matmul"
+                            : family == MT_FAMILY_CONV1D ? "conv1d"
+                                                         : "conv2d";
+  const char* op_name = family == MT_FAMILY_MAP      ? mt::sdk::map_op_name(op)
+                        : family == MT_FAMILY_ZIP    ? mt::sdk::zip_op_name(op)
+                        : family == MT_FAMILY_REDUCE ? mt::sdk::reduce_op_name(op)
+                                                     : "";
+  std::string op_text = family_name;
+  if (family <= MT_FAMILY_REDUCE) {
+    op_text += mt::sdk::valid_op(family, op) ? std::string(".") + op_name
+                                             : " op " + std::to_string(op) + " (unknown)";
+  }
+  throw BackendError("backend '" + name_ + "' does not support " + op_text + " in " +
+                     (mt::sdk::valid_dtype(dtype) ? std::string(mt::sdk::dtype_name(dtype))
+                                                  : "dtype " + std::to_string(dtype)) +
+                     " (its supports() says no; there is no fallback: move the tensors to a "
+                     "backend that supports it with to(backend))");
 }
 
 #define MT_REQUIRE_SLOT(member, op_text)                                                   \
@@ -233,7 +283,8 @@ void Backend::synchronize() {
 }
 
 void Backend::map(mt_map_op op, const mt_view& out, const mt_view& in) {
-  MT_REQUIRE_SLOT(map, std::string("map.") + mt::sdk::map_op_name(op));
+  MT_REQUIRE_SLOT(map, std::string("map.") + mt::sdk::map_op_name(op) + in_dtype(out));
+  require_supported(MT_FAMILY_MAP, op, out.dtype);
   const mt_status status = fn(table_->context, op, &out, &in);
   if (status != MT_OK) {
     throw_failure(*this, std::string("map.") + mt::sdk::map_op_name(op), status,
@@ -242,7 +293,8 @@ void Backend::map(mt_map_op op, const mt_view& out, const mt_view& in) {
 }
 
 void Backend::zip(mt_zip_op op, const mt_view& out, const mt_view& a, const mt_view& b) {
-  MT_REQUIRE_SLOT(zip, std::string("zip.") + mt::sdk::zip_op_name(op));
+  MT_REQUIRE_SLOT(zip, std::string("zip.") + mt::sdk::zip_op_name(op) + in_dtype(out));
+  require_supported(MT_FAMILY_ZIP, op, out.dtype);
   const mt_status status = fn(table_->context, op, &out, &a, &b);
   if (status != MT_OK) {
     throw_failure(*this, std::string("zip.") + mt::sdk::zip_op_name(op), status,
@@ -251,7 +303,8 @@ void Backend::zip(mt_zip_op op, const mt_view& out, const mt_view& a, const mt_v
 }
 
 void Backend::reduce(mt_reduce_op op, const mt_view& out, const mt_view& in, int32_t dim) {
-  MT_REQUIRE_SLOT(reduce, std::string("reduce.") + mt::sdk::reduce_op_name(op));
+  MT_REQUIRE_SLOT(reduce, std::string("reduce.") + mt::sdk::reduce_op_name(op) + in_dtype(out));
+  require_supported(MT_FAMILY_REDUCE, op, out.dtype);
   const mt_status status = fn(table_->context, op, &out, &in, dim);
   if (status != MT_OK) {
     throw_failure(
@@ -262,14 +315,16 @@ void Backend::reduce(mt_reduce_op op, const mt_view& out, const mt_view& in, int
 }
 
 void Backend::matmul(const mt_view& out, const mt_view& a, const mt_view& b) {
-  MT_REQUIRE_SLOT(matmul, "matmul");
+  MT_REQUIRE_SLOT(matmul, "matmul" + in_dtype(out));
+  require_supported(MT_FAMILY_MATMUL, 0, out.dtype);
   const mt_status status = fn(table_->context, &out, &a, &b);
   if (status != MT_OK)
     throw_failure(*this, "matmul", status, {{"out", &out}, {"a", &a}, {"b", &b}});
 }
 
 void Backend::conv1d(const mt_view& out, const mt_view& in, const mt_view& weight, bool reverse) {
-  MT_REQUIRE_SLOT(conv1d, "conv1d");
+  MT_REQUIRE_SLOT(conv1d, "conv1d" + in_dtype(out));
+  require_supported(MT_FAMILY_CONV1D, 0, out.dtype);
   const mt_status status = fn(table_->context, &out, &in, &weight, reverse ? 1 : 0);
   if (status != MT_OK) {
     throw_failure(*this, reverse ? "conv1d (reverse)" : "conv1d", status,
@@ -278,7 +333,8 @@ void Backend::conv1d(const mt_view& out, const mt_view& in, const mt_view& weigh
 }
 
 void Backend::conv2d(const mt_view& out, const mt_view& in, const mt_view& weight, bool reverse) {
-  MT_REQUIRE_SLOT(conv2d, "conv2d");
+  MT_REQUIRE_SLOT(conv2d, "conv2d" + in_dtype(out));
+  require_supported(MT_FAMILY_CONV2D, 0, out.dtype);
   const mt_status status = fn(table_->context, &out, &in, &weight, reverse ? 1 : 0);
   if (status != MT_OK) {
     throw_failure(*this, reverse ? "conv2d (reverse)" : "conv2d", status,
