@@ -166,6 +166,8 @@ constexpr ErrorScale terms = ErrorScale::terms;
 constexpr Cost cheap = Cost::cheap;
 constexpr Cost transcendental = Cost::transcendental;
 
+// One OpInfo per row. Left defined: tests/sdk/op_table_probe.cpp runs
+// deliberately broken rows through these very expansions and checks.
 #define MT_SDK_MAP_INFO(E, VALUE, NAME, FORMULA, DOMAIN, RTOL_F32, RTOL_F64, COST) \
   OpInfo{MT_FAMILY_MAP, VALUE, #NAME, 1, {DOMAIN, Domain{}}, RTOL_F32, RTOL_F64, result, COST},
 #define MT_SDK_ZIP_INFO(E, VALUE, NAME, FORMULA, DOMAIN_A, DOMAIN_B, RTOL_F32, RTOL_F64, COST) \
@@ -177,10 +179,6 @@ constexpr Cost transcendental = Cost::transcendental;
 inline constexpr OpInfo kMapOps[] = {MT_MAP_OPS(MT_SDK_MAP_INFO)};
 inline constexpr OpInfo kZipOps[] = {MT_ZIP_OPS(MT_SDK_ZIP_INFO)};
 inline constexpr OpInfo kReduceOps[] = {MT_REDUCE_OPS(MT_SDK_REDUCE_INFO)};
-
-#undef MT_SDK_MAP_INFO
-#undef MT_SDK_ZIP_INFO
-#undef MT_SDK_REDUCE_INFO
 
 }  // namespace detail
 
@@ -385,30 +383,23 @@ constexpr bool domains_ok(const OpInfo (&rows)[N]) {
   return true;
 }
 
-// Every check at once, for a table of any family (the probe in tests/sdk
-// runs a deliberately broken table through it).
-template <std::size_t N>
-constexpr bool table_ok(const OpInfo (&rows)[N]) {
-  return values_in_order(rows) && names_ok(rows) && tolerances_ok(rows) && domains_ok(rows);
-}
-
 }  // namespace detail
 
-static_assert(detail::values_in_order(detail::kMapOps),
-              "op_table.h: MT_MAP_OPS values must be 0, 1, 2, ... in row order");
-static_assert(detail::values_in_order(detail::kZipOps),
-              "op_table.h: MT_ZIP_OPS values must be 0, 1, 2, ... in row order");
-static_assert(detail::values_in_order(detail::kReduceOps),
-              "op_table.h: MT_REDUCE_OPS values must be 0, 1, 2, ... in row order");
-static_assert(detail::names_ok(detail::kMapOps) && detail::names_ok(detail::kZipOps) &&
-                  detail::names_ok(detail::kReduceOps),
-              "op_table.h: op names must be unique lower-case identifiers within a family");
-static_assert(detail::tolerances_ok(detail::kMapOps) && detail::tolerances_ok(detail::kZipOps) &&
-                  detail::tolerances_ok(detail::kReduceOps),
-              "op_table.h: tolerances must satisfy 0 <= RTOL_F64 <= RTOL_F32 < 1");
-static_assert(detail::domains_ok(detail::kMapOps) && detail::domains_ok(detail::kZipOps) &&
-                  detail::domains_ok(detail::kReduceOps),
-              "op_table.h: a DOMAIN is empty (lo > hi, or a grid without points)");
+// The checks of one family's rows (also applied to the probe tables of
+// tests/sdk/op_table_probe.cpp, which must fail to compile).
+#define MT_SDK_CHECK_OP_ROWS(ROWS, FAMILY)                                                       \
+  static_assert(::mt::sdk::detail::values_in_order(ROWS),                                        \
+                "op_table.h: " FAMILY " op values must be 0, 1, 2, ... in row order");           \
+  static_assert(::mt::sdk::detail::names_ok(ROWS),                                               \
+                "op_table.h: " FAMILY " op names must be unique lower-case identifiers");        \
+  static_assert(::mt::sdk::detail::tolerances_ok(ROWS),                                          \
+                "op_table.h: " FAMILY " tolerances must satisfy 0 <= RTOL_F64 <= RTOL_F32 < 1"); \
+  static_assert(::mt::sdk::detail::domains_ok(ROWS),                                             \
+                "op_table.h: a " FAMILY " DOMAIN is empty (lo > hi, or a grid without points)")
+
+MT_SDK_CHECK_OP_ROWS(detail::kMapOps, "map");
+MT_SDK_CHECK_OP_ROWS(detail::kZipOps, "zip");
+MT_SDK_CHECK_OP_ROWS(detail::kReduceOps, "reduce");
 static_assert(sizeof(detail::kMapOps) / sizeof(OpInfo) == MT_MAP_OP_COUNT &&
                   sizeof(detail::kZipOps) / sizeof(OpInfo) == MT_ZIP_OP_COUNT &&
                   sizeof(detail::kReduceOps) / sizeof(OpInfo) == MT_REDUCE_OP_COUNT,
