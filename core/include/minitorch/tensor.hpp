@@ -137,7 +137,6 @@ class Tensor {
   Tensor inv() const;
   Tensor sqrt() const;
   Tensor abs() const;
-  Tensor tanh() const;
   Tensor pow(double exponent) const;
   // 1 where |a − b| < 1e-2 (MiniTorch's absolute tolerance), else 0; no grad.
   Tensor is_close(const Tensor& other) const;

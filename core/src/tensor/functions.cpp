@@ -131,22 +131,6 @@ Tensor Tensor::sqrt() const {
 }
 
 namespace {
-struct Tanh final : Node {
-  Tensor out;
-  const char* name() const override { return "Tanh"; }
-  // g · (1 − tanh²)
-  Grads backward(const Tensor& g) override { return {g * (1.0 - out * out)}; }
-};
-}  // namespace
-
-Tensor Tensor::tanh() const {
-  Tensor out = kernels::map(MT_MAP_TANH, *this);
-  if (auto* node = record<Tanh>(out, *this))
-    node->out = out.detach();
-  return out;
-}
-
-namespace {
 struct Abs final : Node {
   const char* name() const override { return "Abs"; }
   // g · sign(a), with sign(0) = 0

@@ -134,8 +134,6 @@ const std::vector<Spec>& specs() {
        {map(MT_MAP_EXP)},
        {x({3, 4})},
        [](const auto& t) { return t[0].exp(); }},
-      {"grad.tanh", "tanh(x (3, 4))", {map(MT_MAP_TANH)}, {x({3, 4})},
-       [](const auto& t) { return t[0].tanh(); }},
       {"grad.inv",
        "1 / x (2, 4), |x| in [0.5, 2]",
        {map(MT_MAP_INV), zip(MT_ZIP_INV_BACK)},
