@@ -1,7 +1,9 @@
-// cases.cpp — the conformance catalogue: which cases exist, and for each one
-// the operand layouts and the host values it runs on. Values come from a
-// generator seeded by the case id, so every run and every backend sees the
-// same inputs. It does not run anything (runner.cpp does).
+// cases.cpp — the conformance catalogue: which cases exist (every op of the
+// op table over every layout of its family, the unknown-op cases, then the
+// gradient cases of grad_cases.cpp), and for each op case the operand
+// layouts and the host values it runs on, drawn from the op's table domain
+// by the generator seeded with the case id, so every run and every backend
+// sees the same inputs. It does not run anything (runner.cpp does).
 
 #include "grad_cases.hpp"
 #include "plan.hpp"

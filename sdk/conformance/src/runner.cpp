@@ -1,7 +1,9 @@
-// runner.cpp — runs one conformance case: uploads the plan's buffers (with
-// guard elements and NaN-poisoned gaps), calls the op on the candidate and on
-// the reference (f64), and compares values, guard bytes and inputs. It does
-// not choose cases or layouts (cases.cpp) and does no reporting.
+// runner.cpp — runs one conformance case: for an op case, uploads the plan's
+// buffers (with guard elements and NaN-poisoned gaps), calls the op on the
+// candidate and on the reference (f64), and compares values (to the op
+// table's tolerance), guard bytes and inputs; gradient cases go to
+// grad_cases.cpp. It does not choose cases or layouts (cases.cpp) and does
+// no reporting.
 
 #include "grad_cases.hpp"
 #include "plan.hpp"
