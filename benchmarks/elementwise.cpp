@@ -1,11 +1,14 @@
-// elementwise.cpp — map (exp, relu, neg, copy), zip (add, mul; contiguous,
-// broadcast (n,n)+(n,1), transposed x.T + y) and sum over the last and the
-// first dim at 1M and 16M elements, in GB/s. Bytes are STREAM-style: every
-// element read once plus every element written once (write-allocate traffic
-// is not counted, as in STREAM). Not a correctness test: the reference check
-// only guards the timing.
+// elementwise.cpp — every map and zip op of the op table (op_table.h) at 1M
+// elements, a representative few (map exp, relu, neg, copy; zip add, mul;
+// broadcast (n,n)+(n,1), transposed x.T + y) also at 16M, and sum over the
+// last and the first dim at both sizes, in GB/s. Inputs come from each op's
+// table domain. Bytes are STREAM-style: every element read once plus every
+// element written once (write-allocate traffic is not counted, as in
+// STREAM). Not a correctness test: the reference check only guards the timing.
 #include "lab.hpp"
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 namespace mt::bench {
@@ -22,15 +25,16 @@ int64_t slice_for(int64_t side) {
   return side > kSmallSide ? kCheckSlice : 0;
 }
 
-Case map_case(const char* label, mt_map_op op, int64_t n) {
+Case map_case(const std::string& label, mt_map_op op, int64_t n) {
   Case c;
   c.name = std::string("map/") + label + "/" + count_label(n * n);
   c.bytes = 2.0 * static_cast<double>(n * n) * static_cast<double>(dtype_size(c.dtype));
   c.run_on_reference = n <= kSmallSide;
   c.build = [op, n](const BackendPtr& backend, DType dtype) {
     Step step{.family = Family::map, .op = op};
+    const sdk::Domain domain = sdk::op_info(MT_FAMILY_MAP, op)->domain[0];
     step.operands = {empty_tensor({n, n}, dtype, backend),
-                     random_tensor({n, n}, dtype, backend, 1)};
+                     domain_tensor({n, n}, dtype, backend, 1, domain)};
     step.slice_dims = {0, 0};
     step.slice_len = slice_for(n);
     return std::vector<Step>{step};
@@ -40,7 +44,7 @@ Case map_case(const char* label, mt_map_op op, int64_t n) {
 
 enum class ZipLayout { contiguous, broadcast_column, transposed };
 
-Case zip_case(const char* label, mt_zip_op op, ZipLayout layout, int64_t n) {
+Case zip_case(const std::string& label, mt_zip_op op, ZipLayout layout, int64_t n) {
   Case c;
   c.name = std::string("zip/") + label + "/" + count_label(n * n);
   const double elements = static_cast<double>(n * n);
@@ -51,18 +55,19 @@ Case zip_case(const char* label, mt_zip_op op, ZipLayout layout, int64_t n) {
   c.run_on_reference = n <= kSmallSide;
   c.build = [op, layout, n](const BackendPtr& backend, DType dtype) {
     Step step{.family = Family::zip, .op = op};
-    Tensor a = random_tensor({n, n}, dtype, backend, 2);
+    const sdk::OpInfo& row = *sdk::op_info(MT_FAMILY_ZIP, op);
+    Tensor a = domain_tensor({n, n}, dtype, backend, 2, row.domain[0]);
     Tensor b;
     switch (layout) {
       case ZipLayout::contiguous:
-        b = random_tensor({n, n}, dtype, backend, 3);
+        b = domain_tensor({n, n}, dtype, backend, 3, row.domain[1]);
         break;
       case ZipLayout::broadcast_column:  // (n, 1) expanded to (n, n): strides (1, 0)
-        b = random_tensor({n, 1}, dtype, backend, 3).expand({n, n});
+        b = domain_tensor({n, 1}, dtype, backend, 3, row.domain[1]).expand({n, n});
         break;
       case ZipLayout::transposed:  // x.T + y: the first operand walks columns
         a = a.permute({1, 0});
-        b = random_tensor({n, n}, dtype, backend, 3);
+        b = domain_tensor({n, n}, dtype, backend, 3, row.domain[1]);
         break;
     }
     step.operands = {empty_tensor({n, n}, dtype, backend), a, b};
@@ -94,19 +99,32 @@ Case sum_case(int32_t dim, int64_t n) {
   return c;
 }
 
+// The ops also timed at 16M, by name: the lookups are constant expressions,
+// so a name the op table does not have does not compile.
+constexpr mt_map_op kLargeMaps[] = {sdk::map_op("exp"), sdk::map_op("relu"), sdk::map_op("neg"),
+                                    sdk::map_op("copy")};
+constexpr mt_zip_op kLargeZips[] = {sdk::zip_op("add"), sdk::zip_op("mul")};
+constexpr mt_zip_op kAdd = sdk::zip_op("add");
+
 }  // namespace
 
 void register_elementwise(const std::vector<BackendPtr>& backends, const BackendPtr& reference) {
   for (int64_t n : {kSmallSide, kLargeSide}) {
-    register_case(map_case("exp", MT_MAP_EXP, n), backends, reference);
-    register_case(map_case("relu", MT_MAP_RELU, n), backends, reference);
-    register_case(map_case("neg", MT_MAP_NEG, n), backends, reference);
-    register_case(map_case("copy", MT_MAP_COPY, n), backends, reference);
-    register_case(zip_case("add", MT_ZIP_ADD, ZipLayout::contiguous, n), backends, reference);
-    register_case(zip_case("mul", MT_ZIP_MUL, ZipLayout::contiguous, n), backends, reference);
-    register_case(zip_case("add_bcast", MT_ZIP_ADD, ZipLayout::broadcast_column, n), backends,
-                  reference);
-    register_case(zip_case("add_T", MT_ZIP_ADD, ZipLayout::transposed, n), backends, reference);
+    // 1M: every op of the table; 16M: the representative few.
+    for (const sdk::OpInfo& row : sdk::op_rows(MT_FAMILY_MAP)) {
+      const auto op = static_cast<mt_map_op>(row.value);
+      if (n == kSmallSide ||
+          std::find(std::begin(kLargeMaps), std::end(kLargeMaps), op) != std::end(kLargeMaps))
+        register_case(map_case(row.name, op, n), backends, reference);
+    }
+    for (const sdk::OpInfo& row : sdk::op_rows(MT_FAMILY_ZIP)) {
+      const auto op = static_cast<mt_zip_op>(row.value);
+      if (n == kSmallSide ||
+          std::find(std::begin(kLargeZips), std::end(kLargeZips), op) != std::end(kLargeZips))
+        register_case(zip_case(row.name, op, ZipLayout::contiguous, n), backends, reference);
+    }
+    register_case(zip_case("add_bcast", kAdd, ZipLayout::broadcast_column, n), backends, reference);
+    register_case(zip_case("add_T", kAdd, ZipLayout::transposed, n), backends, reference);
     register_case(sum_case(1, n), backends, reference);
     register_case(sum_case(0, n), backends, reference);
   }

@@ -102,16 +102,54 @@ std::vector<double> host_values(int64_t count, uint64_t seed) {
   return values;
 }
 
-Tensor random_tensor(const Shape& shape, DType dtype, const BackendPtr& backend, uint64_t seed) {
-  int64_t count = 1;
-  for (int64_t extent : shape)
-    count *= extent;
-  const std::vector<double> values = host_values(count, seed);
+namespace {
+
+Tensor tensor_of(const std::vector<double>& values, const Shape& shape, DType dtype,
+                 const BackendPtr& backend) {
   const TensorOptions options{.dtype = dtype, .backend = backend};
   if (dtype == DType::f64)
     return Tensor::from_host(std::span<const double>(values), shape, options);
   const std::vector<float> narrow_values(values.begin(), values.end());
   return Tensor::from_host(std::span<const float>(narrow_values), shape, options);
+}
+
+int64_t count_of(const Shape& shape) {
+  int64_t count = 1;
+  for (int64_t extent : shape)
+    count *= extent;
+  return count;
+}
+
+}  // namespace
+
+Tensor random_tensor(const Shape& shape, DType dtype, const BackendPtr& backend, uint64_t seed) {
+  return tensor_of(host_values(count_of(shape), seed), shape, dtype, backend);
+}
+
+Tensor domain_tensor(const Shape& shape, DType dtype, const BackendPtr& backend, uint64_t seed,
+                     const sdk::Domain& domain) {
+  std::vector<double> values = host_values(count_of(shape), seed);
+  using Kind = sdk::Domain::Kind;
+  for (double& v : values) {
+    const double unit = (v + 1.0) / 2.0;  // [0, 1)
+    const double magnitude = std::fabs(v);
+    const double sign = v < 0 ? -1.0 : 1.0;
+    switch (domain.kind) {
+      case Kind::uniform:
+        v = domain.lo + unit * (domain.hi - domain.lo);
+        break;
+      case Kind::magnitude:
+        v = sign * (domain.lo + magnitude * (domain.hi - domain.lo));
+        break;
+      case Kind::log_magnitude:
+        v = sign * std::exp(domain.lo + magnitude * (domain.hi - domain.lo));
+        break;
+      case Kind::grid:
+        v = domain.lo + domain.step * std::floor(unit * static_cast<double>(domain.count));
+        break;
+    }
+  }
+  return tensor_of(values, shape, dtype, backend);
 }
 
 Tensor empty_tensor(const Shape& shape, DType dtype, const BackendPtr& backend) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <minitorch/backend.hpp>
+#include <minitorch/ops.hpp>
 #include <minitorch/tensor.hpp>
 
 #include <benchmark/benchmark.h>
@@ -59,6 +60,12 @@ std::vector<double> host_values(int64_t count, uint64_t seed);
 
 // A contiguous tensor of host_values on `backend`.
 Tensor random_tensor(const Shape& shape, DType dtype, const BackendPtr& backend, uint64_t seed);
+// The same values mapped into an op table domain (op_table.h's DOMAIN), so
+// every op of the table is timed on inputs it is defined for (log and sqrt
+// on positive values, inv away from 0, ...): uniform [lo, hi), ±[lo, hi)
+// for magnitude, ±e^[lo, hi) for log_magnitude, the grid's points.
+Tensor domain_tensor(const Shape& shape, DType dtype, const BackendPtr& backend, uint64_t seed,
+                     const sdk::Domain& domain);
 // An uninitialised contiguous tensor on `backend`.
 Tensor empty_tensor(const Shape& shape, DType dtype, const BackendPtr& backend);
 

@@ -69,7 +69,8 @@ summary() {
 
 # ---- 1. install into a prefix ----------------------------------------------------
 step install 0
-for f in lib/libminitorch.so include/minitorch/plugin_abi.h include/minitorch/plugin_helpers.hpp \
+for f in lib/libminitorch.so include/minitorch/plugin_abi.h include/minitorch/op_table.h \
+  include/minitorch/ops.hpp include/minitorch/plugin_helpers.hpp \
   include/minitorch/tensor.hpp include/minitorch/backend.hpp \
   lib/cmake/MiniTorch/MiniTorchConfig.cmake lib/cmake/MiniTorch/MiniTorchConfigVersion.cmake \
   lib/cmake/MiniTorch/MiniTorchTargets.cmake lib/cmake/MiniTorch/MiniTorchPlugin.cmake \

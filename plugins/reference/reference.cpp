@@ -3,7 +3,9 @@
 // conformance suite compares every other backend with, and the living
 // definition of every op. Deliberately not fast (no threads, no blocking, no
 // SIMD) and deliberately strict: it checks every argument, and checks every
-// view against the size of the buffer it was allocated with.
+// view against the size of the buffer it was allocated with. Sums (reduce,
+// matmul, conv) accumulate in f64 for f32 views too and round once, so a
+// large f32 reduction is as exact as the f64 one rounded to f32.
 
 #include <minitorch/plugin_abi.h>
 #include <minitorch/plugin_helpers.hpp>
@@ -113,6 +115,9 @@ void zip_loop(int32_t op, const mt_view& out, const mt_view& a, const mt_view& b
 
 // Walks every output element (out's shape has 1 at `dim`, so `in`'s stride on
 // `dim` never moves the walk) and folds in's elements along `dim` into it.
+// The fold runs in double whatever T is, and the result is rounded once: a
+// long f32 sum then carries one rounding instead of one per term (max is
+// exact either way).
 template <class T>
 void reduce_loop(int32_t op, const mt_view& out, const mt_view& in, int32_t dim) {
   T* o = static_cast<T*>(out.buffer);
@@ -124,18 +129,19 @@ void reduce_loop(int32_t op, const mt_view& out, const mt_view& in, int32_t dim)
   const int64_t step_x = in.strides[last];
   const int64_t length = in.shape[dim];
   const int64_t along = in.strides[dim];
-  mt::sdk::for_each_row<2>(out.ndim, out.shape, strides, base,
-                           [&](int64_t n, const int64_t(&at)[2]) {
-                             for (int64_t i = 0; i < n; ++i) {
-                               const int64_t first = at[1] + i * step_x;
-                               T acc = mt::sdk::reduce_start<T>(op);
-                               for (int64_t k = 0; k < length; ++k)
-                                 acc = mt::sdk::reduce_combine<T>(op, acc, x[first + k * along]);
-                               o[at[0] + i * step_o] = acc;
-                             }
-                           });
+  mt::sdk::for_each_row<2>(
+      out.ndim, out.shape, strides, base, [&](int64_t n, const int64_t(&at)[2]) {
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t first = at[1] + i * step_x;
+          double acc = mt::sdk::reduce_start<double>(op);
+          for (int64_t k = 0; k < length; ++k)
+            acc = mt::sdk::reduce_combine<double>(op, acc, x[first + k * along]);
+          o[at[0] + i * step_o] = mt::sdk::round_to<T>(acc);
+        }
+      });
 }
 
+// matmul and conv accumulate in double and round once, as reduce does.
 template <class T>
 void matmul_loop(const mt_view& out, const mt_view& a, const mt_view& b) {
   T* o = static_cast<T*>(out.buffer);
@@ -146,10 +152,10 @@ void matmul_loop(const mt_view& out, const mt_view& a, const mt_view& b) {
   for (int64_t z = 0; z < batches; ++z)
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j) {
-        T acc = T(0);
+        double acc = 0.0;
         for (int64_t k = 0; k < inner; ++k)
-          acc += xa[position(a, {z, i, k})] * xb[position(b, {z, k, j})];
-        o[position(out, {z, i, j})] = acc;
+          acc += static_cast<double>(xa[position(a, {z, i, k})]) * xb[position(b, {z, k, j})];
+        o[position(out, {z, i, j})] = mt::sdk::round_to<T>(acc);
       }
 }
 
@@ -164,16 +170,17 @@ void conv1d_loop(const mt_view& out, const mt_view& in, const mt_view& w, bool r
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t oc = 0; oc < out_channels; ++oc)
       for (int64_t t = 0; t < out_width; ++t) {
-        T acc = T(0);
+        double acc = 0.0;
         for (int64_t ic = 0; ic < in_channels; ++ic)
           for (int64_t k = 0; k < kernel; ++k) {
             // reverse anchors the kernel on the right: it reads backwards.
             const int64_t s = reverse ? t - k : t + k;
             if (s < 0 || s >= width)
               continue;  // out-of-range input terms count as 0
-            acc += x[position(in, {b, ic, s})] * k_data[position(w, {oc, ic, k})];
+            acc +=
+                static_cast<double>(x[position(in, {b, ic, s})]) * k_data[position(w, {oc, ic, k})];
           }
-        o[position(out, {b, oc, t})] = acc;
+        o[position(out, {b, oc, t})] = mt::sdk::round_to<T>(acc);
       }
 }
 
@@ -190,7 +197,7 @@ void conv2d_loop(const mt_view& out, const mt_view& in, const mt_view& w, bool r
     for (int64_t oc = 0; oc < out_channels; ++oc)
       for (int64_t i = 0; i < out_height; ++i)
         for (int64_t j = 0; j < out_width; ++j) {
-          T acc = T(0);
+          double acc = 0.0;
           for (int64_t ic = 0; ic < in_channels; ++ic)
             for (int64_t ki = 0; ki < kernel_h; ++ki)
               for (int64_t kj = 0; kj < kernel_w; ++kj) {
@@ -198,9 +205,10 @@ void conv2d_loop(const mt_view& out, const mt_view& in, const mt_view& w, bool r
                 const int64_t sj = reverse ? j - kj : j + kj;
                 if (si < 0 || si >= height || sj < 0 || sj >= width)
                   continue;  // out-of-range input terms count as 0
-                acc += x[position(in, {b, ic, si, sj})] * k_data[position(w, {oc, ic, ki, kj})];
+                acc += static_cast<double>(x[position(in, {b, ic, si, sj})]) *
+                       k_data[position(w, {oc, ic, ki, kj})];
               }
-          o[position(out, {b, oc, i, j})] = acc;
+          o[position(out, {b, oc, i, j})] = mt::sdk::round_to<T>(acc);
         }
 }
 
@@ -214,7 +222,7 @@ int32_t slot_is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 }
 
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
-  return mt::sdk::valid_op(family, op) && mt::sdk::valid_dtype(dtype) ? 1 : 0;
+  return mt::sdk::supports_every_known_op(family, op, dtype);
 }
 
 const char* slot_last_error(mt_plugin_context*) {
@@ -222,12 +230,11 @@ const char* slot_last_error(mt_plugin_context*) {
 }
 
 mt_status slot_alloc(mt_plugin_context* ctx, size_t bytes, void** out) {
-  if (out == nullptr)
-    return mt::sdk::fail(MT_ERR_INVALID_ARG, "alloc: the result pointer `out` is NULL");
-  *out = nullptr;
-  if (bytes == 0)
-    return MT_OK;  // allowed by the header: nothing to point at
   return mt::sdk::guard("alloc", [&] {
+    mt::sdk::check_alloc_args(out);
+    *out = nullptr;
+    if (bytes == 0)
+      return;  // allowed by the header: nothing to point at
     if (bytes > SIZE_MAX - kAlignment)
       throw Error(MT_ERR_OUT_OF_MEMORY,
                   "cannot allocate " + std::to_string(bytes) + " bytes (size overflows)");
@@ -258,31 +265,25 @@ mt_status slot_free(mt_plugin_context* ctx, void* buffer) {
 
 mt_status slot_copy_from_host(mt_plugin_context* ctx, void* dst, size_t dst_offset, const void* src,
                               size_t bytes) {
-  if (bytes == 0)
-    return MT_OK;
   return mt::sdk::guard("copy_from_host", [&] {
-    if (src == nullptr)
-      throw Error(MT_ERR_INVALID_ARG, "src is NULL");
-    mt::sdk::check_byte_range(BytesOf{ctx}, dst, dst_offset, bytes, "dst");
-    std::memcpy(static_cast<char*>(dst) + dst_offset, src, bytes);
+    mt::sdk::check_copy_from_host_args(BytesOf{ctx}, dst, dst_offset, src, bytes);
+    if (bytes > 0)
+      std::memcpy(static_cast<char*>(dst) + dst_offset, src, bytes);
   });
 }
 
 mt_status slot_copy_to_host(mt_plugin_context* ctx, void* dst, const void* src, size_t src_offset,
                             size_t bytes) {
-  if (bytes == 0)
-    return MT_OK;
   return mt::sdk::guard("copy_to_host", [&] {
-    if (dst == nullptr)
-      throw Error(MT_ERR_INVALID_ARG, "dst is NULL");
-    mt::sdk::check_byte_range(BytesOf{ctx}, src, src_offset, bytes, "src");
-    std::memcpy(dst, static_cast<const char*>(src) + src_offset, bytes);
+    mt::sdk::check_copy_to_host_args(BytesOf{ctx}, dst, src, src_offset, bytes);
+    if (bytes > 0)
+      std::memcpy(dst, static_cast<const char*>(src) + src_offset, bytes);
   });
 }
 
 mt_status slot_fill(mt_plugin_context* ctx, const mt_view* out, double value) {
   return mt::sdk::guard("fill", [&] {
-    mt::sdk::check_operand(BytesOf{ctx}, out, "out", true);
+    mt::sdk::check_fill_args(BytesOf{ctx}, out);
     mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) { fill_loop<decltype(zero)>(*out, value); });
   });
 }

@@ -1,8 +1,10 @@
 // test_reference.cpp — pins the reference backend (the oracle) to hand-computed
 // values and to independently written per-element enumeration, so that the
-// conformance suite's "expected" is itself checked. Not a cross-backend test:
-// everything here runs on the reference plugin only.
+// conformance kit's "expected" is itself checked. Not a cross-backend test:
+// everything here runs on the reference plugin only (the kit runs the
+// conformance cases on every backend).
 
+#define BOOST_TEST_MODULE reference
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>
 
@@ -274,6 +276,37 @@ BOOST_AUTO_TEST_CASE(conv_rejects_mismatched_channels) {
     BOOST_TEST(message.find("MT_ERR_INVALID_ARG") != std::string::npos, message);
     BOOST_TEST(message.find("input channels") != std::string::npos, message);
   }
+}
+
+// 1 followed by 2^20 - 1 terms of 2^-24: summed in f32 one term at a time,
+// every 2^-24 is lost (1 + 2^-24 rounds back to 1), so the result would be
+// 1. The reference accumulates in f64 and rounds once: 1 + 2^-4 - 2^-24,
+// which is 1.0625 in f32. The same for matmul's and conv's dot products.
+BOOST_AUTO_TEST_CASE(f32_sums_and_dot_products_accumulate_in_f64) {
+  constexpr int64_t n = int64_t{1} << 20;
+  std::vector<double> terms(static_cast<std::size_t>(n), 0x1p-24);
+  terms[0] = 1.0;
+  const double exact = 1.0 + static_cast<double>(n - 1) * 0x1p-24;
+  const double want = static_cast<double>(static_cast<float>(exact));
+  BOOST_TEST(want == 1.0625);
+
+  const auto x = Tensor::of(terms, {1, n}, mt::DType::f32);
+  auto sum = Tensor::zeros({1, 1}, mt::DType::f32);
+  reference().reduce(MT_REDUCE_SUM, sum.view(), x.view(), 1);
+  BOOST_TEST(sum.values()[0] == want);
+
+  const auto a = Tensor::of(terms, {1, 1, n}, mt::DType::f32);
+  const auto ones =
+      Tensor::of(std::vector<double>(static_cast<std::size_t>(n), 1.0), {1, n, 1}, mt::DType::f32);
+  auto dot = Tensor::zeros({1, 1, 1}, mt::DType::f32);
+  reference().matmul(dot.view(), a.view(), ones.view());
+  BOOST_TEST(dot.values()[0] == want);
+
+  const auto kernel =
+      Tensor::of(std::vector<double>(static_cast<std::size_t>(n), 1.0), {1, 1, n}, mt::DType::f32);
+  auto conv = Tensor::zeros({1, 1, 1}, mt::DType::f32);
+  reference().conv1d(conv.view(), a.view(), kernel.view(), false);
+  BOOST_TEST(conv.values()[0] == want);
 }
 
 BOOST_AUTO_TEST_CASE(matmul_by_hand) {

@@ -6,8 +6,13 @@
 #   REPORT  where the kit writes its JSON report
 #   EXPECT  all_pass          usable, and every case passed (none skipped)
 #           pass_or_unusable  usable: nothing failed, crashed or timed out and
-#                             something passed; not usable: exit 0, every case
-#                             skipped as "not usable" and none passed
+#                             something passed; not usable: exit 3 (nothing
+#                             ran), every case skipped as "not usable", none
+#                             passed, and the line "MT_KIT_SKIPPED: ..." is
+#                             printed (CTest's SKIP_REGULAR_EXPRESSION then
+#                             reports the test as skipped, never as passed)
+#           nothing_ran       not usable: exit 3, every case skipped as "not
+#                             usable" (the test passes: that is what it checks)
 #           all_fail          every case failed; none crashed, timed out or passed
 cmake_minimum_required(VERSION 3.20)
 foreach(var KIT ARGS REPORT EXPECT)
@@ -38,30 +43,41 @@ if(NOT complete)
   message(FATAL_ERROR "the report is not complete (${counts})")
 endif()
 
+# An unusable backend: exit 3 (no case ran), every case skipped, each one
+# (not only the count) as "not usable".
+macro(mt_expect_nothing_ran)
+  if(NOT rc EQUAL 3 OR NOT passed EQUAL 0 OR NOT skipped EQUAL total OR total EQUAL 0)
+    message(FATAL_ERROR "unusable backend: expected exit 3 (nothing ran) and every case skipped; got exit ${rc}, ${counts}")
+  endif()
+  string(REGEX MATCHALL "\"skip_reason\": \"not usable\"" marks "${report}")
+  list(LENGTH marks not_usable)
+  if(NOT not_usable EQUAL total)
+    message(FATAL_ERROR "unusable backend: ${not_usable} of ${total} cases say 'not usable'")
+  endif()
+endmacro()
+
 if(EXPECT STREQUAL "all_pass")
   if(NOT rc EQUAL 0 OR NOT usable OR NOT passed EQUAL total OR total EQUAL 0)
     message(FATAL_ERROR "expected exit 0 and every case passed; got exit ${rc}, usable ${usable}, ${counts}")
   endif()
 elseif(EXPECT STREQUAL "pass_or_unusable")
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "expected exit 0; got ${rc} (${counts})")
-  endif()
   if(usable)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "expected exit 0; got ${rc} (${counts})")
+    endif()
     if(passed EQUAL 0 OR NOT failed EQUAL 0 OR NOT crashed EQUAL 0 OR NOT timed_out EQUAL 0)
       message(FATAL_ERROR "usable backend: expected passes and no failure; got ${counts}")
     endif()
   else()
-    if(NOT passed EQUAL 0 OR NOT skipped EQUAL total)
-      message(FATAL_ERROR "unusable backend: expected every case skipped, none passed; got ${counts}")
-    endif()
-    # Every case, not only the count: each skip must say "not usable".
-    string(REGEX MATCHALL "\"skip_reason\": \"not usable\"" marks "${report}")
-    list(LENGTH marks not_usable)
-    if(NOT not_usable EQUAL total)
-      message(FATAL_ERROR "unusable backend: ${not_usable} of ${total} cases say 'not usable'")
-    endif()
-    message("backend not usable here: every case reported as skipped (not usable)")
+    mt_expect_nothing_ran()
+    string(JSON reason GET "${report}" candidate unusable_reason)
+    message("MT_KIT_SKIPPED: the backend is not usable here (${reason}): every case reported as skipped (not usable), exit ${rc}")
   endif()
+elseif(EXPECT STREQUAL "nothing_ran")
+  if(usable)
+    message(FATAL_ERROR "expected an unusable backend; it is usable (${counts})")
+  endif()
+  mt_expect_nothing_ran()
 elseif(EXPECT STREQUAL "all_fail")
   if(NOT rc EQUAL 1 OR NOT failed EQUAL total OR total EQUAL 0)
     message(FATAL_ERROR "expected exit 1 and every case failed (none crashed); got exit ${rc}, ${counts}")

@@ -1,18 +1,26 @@
-// test_sdk_kit.cpp — tests of the conformance kit itself: the child-process
-// isolation (results, exceptions, crashes, hangs, exits, output capture), the
-// case filter, and whole runs of the minitorch-conformance program on test
-// plugins (a deliberately broken one, an unusable one) read back from its
-// JSON report. It does not test the in-tree backends (the ctest entries
-// sdk_kit_<backend> run the kit on those).
+// test_sdk_kit.cpp — tests of the conformance kit and library themselves:
+// the child-process isolation (results, exceptions, crashes, hangs, exits,
+// output capture), the case filter, the catalogue (generated from the op
+// table), check_gradients, and whole runs of the minitorch-conformance
+// program on test plugins (a deliberately broken one, an unusable one) read
+// back from its JSON report, including its exit status when no case ran. It
+// does not test the in-tree backends (the ctest entries sdk_kit_<backend>
+// run the kit on those).
 #define BOOST_TEST_MODULE sdk_kit
 #include <boost/test/unit_test.hpp>
 
 #include "isolation.hpp"
 #include "kit.hpp"
 
+#include <minitorch/conformance.hpp>
+#include <minitorch/plugin_helpers.hpp>
+#include <minitorch/tensor.hpp>
+
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
@@ -271,14 +279,16 @@ BOOST_AUTO_TEST_CASE(a_broken_plugin_is_reported_op_by_op_in_one_run) {
   BOOST_TEST(out.find("TIMEOUT  f64 reduce.prod.contiguous_dim0") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(an_unusable_plugin_is_skipped_not_passed_and_exits_zero) {
+BOOST_AUTO_TEST_CASE(an_unusable_plugin_is_skipped_not_passed_and_exits_3) {
   Scratch scratch;
   const fs::path report = scratch.dir / "unusable.json";
   std::string out;
   const int code = run_kit(std::string("--plugin '") + MT_UNUSABLE_PLUGIN + "' --json '" +
                                report.string() + "' --filter 'map.neg,grad.add,memory'",
                            scratch.dir, out);
-  BOOST_TEST(code == mt::kit::kExitPassed);
+  // No case ran, so nothing is proven: not exit 0.
+  BOOST_TEST(code == mt::kit::kExitNothingRan);
+  BOOST_TEST(out.find("nothing ran") != std::string::npos);
   const json r = json::parse(read_file(report));
   BOOST_TEST(!r.at("candidate").at("usable").get<bool>());
   const int total = r.at("summary").at("total").get<int>();
@@ -320,12 +330,188 @@ BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_plugin_is_a_clear_error) {
   BOOST_TEST(out.find("not an ELF file") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(allow_empty_accepts_a_run_in_which_nothing_ran) {
+  Scratch scratch;
+  const fs::path report = scratch.dir / "unusable.json";
+  std::string out;
+  const int code =
+      run_kit(std::string("--plugin '") + MT_UNUSABLE_PLUGIN + "' --allow-empty --json '" +
+                  report.string() + "' --filter map.neg.contiguous",
+              scratch.dir, out);
+  BOOST_TEST(code == mt::kit::kExitPassed);
+  BOOST_TEST(out.find("allowed by --allow-empty") != std::string::npos);
+  const json r = json::parse(read_file(report));
+  BOOST_TEST(r.at("summary").at("skipped").get<int>() == 2);  // f32 and f64
+  BOOST_TEST(r.at("summary").at("passed").get<int>() == 0);
+}
+
+// Every case unsupported (the broken plugin declares map.sqrt unsupported):
+// nothing ran although the backend is usable, so exit 3 as well.
+BOOST_AUTO_TEST_CASE(a_run_of_only_unsupported_cases_exits_3) {
+  Scratch scratch;
+  std::string out;
+  const int code = run_kit(std::string("--plugin '") + MT_BROKEN_PLUGIN + "' --filter map.sqrt",
+                           scratch.dir, out);
+  BOOST_TEST(code == mt::kit::kExitNothingRan);
+  BOOST_TEST(out.find("0 passed, 0 failed, 24 skipped") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(a_filter_that_selects_nothing_is_an_error) {
   Scratch scratch;
   std::string out;
   const int code = run_kit("--backend reference --filter nothing.like.this", scratch.dir, out);
   BOOST_TEST(code == mt::kit::kExitError);
   BOOST_TEST(out.find("selects no case") != std::string::npos);
+  BOOST_TEST(run_kit("--backend reference --filter nothing.like.this --allow-empty", scratch.dir,
+                     out) == mt::kit::kExitPassed);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------
+// The catalogue and check_gradients (the conformance library, in-process)
+// ---------------------------------------------------------------------------
+
+namespace {
+
+const mt::BackendPtr& reference() {
+  static const mt::BackendPtr backend = mt::BackendRegistry::global().get("reference");
+  return backend;
+}
+
+mt::Tensor values_on_reference(const std::vector<double>& values, const mt::Shape& shape) {
+  return mt::Tensor::from_values(values, shape, {.dtype = mt::DType::f64, .backend = reference()});
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(catalogue)
+
+// Every row of the op table has its cases over every layout of its family,
+// and one unknown_op case per family checks the rule of plugin_abi.h.
+BOOST_AUTO_TEST_CASE(every_op_of_the_table_has_cases) {
+  const auto cases = mt::conformance::list_cases();
+  std::map<std::string, int> per_row;
+  std::set<std::string> ids;
+  for (const auto& c : cases) {
+    ++per_row[c.row];
+    BOOST_TEST(ids.insert(c.id).second, "duplicate case id " << c.id);
+  }
+  for (const int32_t family : {MT_FAMILY_MAP, MT_FAMILY_ZIP, MT_FAMILY_REDUCE}) {
+    for (const mt::sdk::OpInfo& row : mt::sdk::op_rows(family)) {
+      const std::string name = std::string(mt::sdk::family_name(family)) + "." + row.name;
+      BOOST_TEST(per_row[name] >= 12, name << " has " << per_row[name] << " cases");
+    }
+    BOOST_TEST(per_row[std::string(mt::sdk::family_name(family)) + ".unknown_op"] == 1);
+  }
+  BOOST_TEST(per_row["grad.conv2d"] == 1);
+  // Op cases first, then gradient cases.
+  const auto first_gradient = std::find_if(cases.begin(), cases.end(), [](const auto& c) {
+    return c.kind == mt::conformance::CaseKind::gradient;
+  });
+  BOOST_TEST(std::all_of(first_gradient, cases.end(), [](const auto& c) {
+    return c.kind == mt::conformance::CaseKind::gradient;
+  }));
+}
+
+BOOST_AUTO_TEST_CASE(the_unknown_op_cases_pass_on_the_reference) {
+  for (const char* id : {"map.unknown_op", "zip.unknown_op", "reduce.unknown_op"}) {
+    const auto info = mt::conformance::find_case(id);
+    BOOST_REQUIRE_MESSAGE(info.has_value(), id);
+    const auto r = mt::conformance::run_case(*info, reference(), reference(), mt::DType::f32);
+    BOOST_TEST((r.status == mt::conformance::CaseResult::Status::passed), id << ": " << r.message);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(gradient_checker)
+
+using mt::Tensor;
+using mt::conformance::check_gradients;
+using mt::conformance::GradientCheckOptions;
+
+BOOST_AUTO_TEST_CASE(a_correct_gradient_passes_in_every_mode) {
+  const auto f = [](const std::vector<Tensor>& t) { return (t[0] * t[1]).sigmoid(); };
+  const std::vector<Tensor> xs = {values_on_reference({0.5, -1.0, 2.0, 0.25, -0.75, 1.5}, {2, 3}),
+                                  values_on_reference({1.0, 0.5, -0.5}, {3})};
+  // Every element, random weights, tight tolerances.
+  GradientCheckOptions tight;
+  tight.rtol = tight.atol = 1e-7;
+  const auto all = mt::conformance::gradient_check(f, xs, tight);
+  BOOST_TEST(all.passed(), all.message);
+  BOOST_TEST(all.checked == 9);
+  // MiniTorch's grad_check: f(x).sum(), one element per input.
+  GradientCheckOptions minitorch;
+  minitorch.weights = GradientCheckOptions::Weights::ones;
+  minitorch.elements = 1;
+  const auto one = mt::conformance::gradient_check(f, xs, minitorch);
+  BOOST_TEST(one.passed(), one.message);
+  BOOST_TEST(one.checked == 2);
+  // The inputs' layout is kept for the analytic pass: a permuted input.
+  const Tensor permuted = values_on_reference({1, 2, 3, 4, 5, 6}, {2, 3}).permute({1, 0});
+  BOOST_TEST(check_gradients([](const auto& t) { return t[0].exp(); }, {permuted}) == "");
+}
+
+BOOST_AUTO_TEST_CASE(a_wrong_gradient_is_reported_with_the_element) {
+  // The detached factor hides half of the derivative: d/dx (x * x) is 2x,
+  // autograd sees x only.
+  const auto f = [](const std::vector<Tensor>& t) { return t[0] * t[0].detach(); };
+  const std::string message = check_gradients(f, {values_on_reference({0.5, 2.0, -3.0}, {3})});
+  BOOST_TEST(message.find("3 of 3 gradient elements disagree") != std::string::npos, message);
+  BOOST_TEST(message.find("input 0 (3) at [0]") != std::string::npos, message);
+}
+
+BOOST_AUTO_TEST_CASE(an_undefined_gradient_is_a_mismatch_unless_asked_to_count_it_as_zero) {
+  const std::vector<Tensor> x = {values_on_reference({0.5, -2.0}, {2})};
+  // No graph at all: a comparison's gradient is 0, and so are its differences.
+  const auto comparison = [](const std::vector<Tensor>& t) { return t[0] < 0.0; };
+  BOOST_TEST(check_gradients(comparison, x).find("no gradient reached input 0") !=
+             std::string::npos);
+  GradientCheckOptions zero;
+  zero.undefined_gradient_is_zero = true;
+  BOOST_TEST(check_gradients(comparison, x, zero) == "");
+  // A real dependency the graph does not record is still caught.
+  const auto hidden = [](const std::vector<Tensor>& t) { return t[0].detach() * 3.0; };
+  BOOST_TEST(check_gradients(hidden, x, zero).find("disagree") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_same_seed_checks_the_same_elements) {
+  const auto f = [](const std::vector<Tensor>& t) { return t[0] * t[0].detach(); };
+  std::vector<double> v(40);
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = 0.1 * static_cast<double>(i) + 0.05;
+  const std::vector<Tensor> x = {values_on_reference(v, {40})};
+  GradientCheckOptions some;
+  some.elements = 3;
+  some.seed = 42;
+  const auto a = mt::conformance::gradient_check(f, x, some);
+  const auto b = mt::conformance::gradient_check(f, x, some);
+  BOOST_TEST(a.checked == 3);
+  BOOST_TEST(a.message == b.message);
+  BOOST_TEST(!a.passed());
+}
+
+BOOST_AUTO_TEST_CASE(differences_on_another_backend_and_dtype) {
+  // Analytic in f32, differences in f64 (as the kit does): tolerances of f32.
+  const Tensor x = Tensor::from_values({0.5, 1.5, -0.25}, {3},
+                                       {.dtype = mt::DType::f32, .backend = reference()});
+  GradientCheckOptions o;
+  o.difference_backend = reference();
+  o.difference_dtype = mt::DType::f64;
+  o.rtol = o.atol = 1e-5;
+  const auto r = mt::conformance::gradient_check([](const auto& t) { return t[0].exp(); }, {x}, o);
+  BOOST_TEST(r.passed(), r.message);
+  BOOST_TEST(std::fabs(r.loss - r.difference_loss) <= 1e-5 * std::max(1.0, r.loss_scale));
+}
+
+BOOST_AUTO_TEST_CASE(bad_options_are_refused) {
+  const auto f = [](const std::vector<Tensor>& t) { return t[0]; };
+  GradientCheckOptions o;
+  o.epsilon = 0;
+  BOOST_CHECK_THROW(check_gradients(f, {values_on_reference({1.0}, {1})}, o),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(check_gradients(f, {}), std::invalid_argument);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -130,21 +130,6 @@ void launch_kernel(const char* what, void (*kernel)(Params...), dim3 grid, dim3 
   check_cuda(cudaGetLastError(), (std::string(what) + " kernel launch").c_str());
 }
 
-// Calls f(std::integral_constant<int, op>{}) for a runtime op in [I, Count),
-// so every op gets its own kernel with the per-element switch folded away.
-template <int Count, int I = 0, class F>
-void dispatch_op(int32_t op, F&& f) {
-  if constexpr (I < Count) {
-    if (op == I) {
-      f(std::integral_constant<int, I>{});
-      return;
-    }
-    dispatch_op<Count, I + 1>(op, std::forward<F>(f));
-  } else {
-    throw mt::sdk::Error(MT_ERR_UNSUPPORTED, "op " + std::to_string(op) + " is unknown");
-  }
-}
-
 }  // namespace mt::cuda
 
 #endif  // MT_CUDA_DEVICE_COMMON_CUH

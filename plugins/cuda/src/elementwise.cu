@@ -1,6 +1,8 @@
 // elementwise.cu — fill, map and zip as grid-stride kernels over the output,
 // in three tiers (vectorised contiguous, one strided dim, any layout). The
-// per-element math is the SDK's apply_map / apply_zip; nothing is redefined.
+// per-element math is the SDK's apply_map / apply_zip and the per-op kernels
+// come from the op table's dispatch (mt::sdk::dispatch_op); nothing is
+// redefined or listed here.
 #include "device_common.cuh"
 
 #include <cstdint>
@@ -189,7 +191,7 @@ void launch_fill(const LaunchEnv& env, const mt_view& out, double value) {
 void launch_map(const LaunchEnv& env, int32_t op, const mt_view& out, const mt_view& in) {
   mt::sdk::dispatch_dtype(out.dtype, [&](auto zero) {
     using T = decltype(zero);
-    dispatch_op<MT_MAP_OP_COUNT>(op, [&](auto op_c) {
+    mt::sdk::dispatch_op<MT_FAMILY_MAP>(op, [&](auto op_c) {
       const mt_view* const inputs[1] = {&in};
       run_elementwise<T, 1>(env, "map", out, inputs, MapFn<T, decltype(op_c)::value>{});
     });
@@ -200,7 +202,7 @@ void launch_zip(const LaunchEnv& env, int32_t op, const mt_view& out, const mt_v
                 const mt_view& b) {
   mt::sdk::dispatch_dtype(out.dtype, [&](auto zero) {
     using T = decltype(zero);
-    dispatch_op<MT_ZIP_OP_COUNT>(op, [&](auto op_c) {
+    mt::sdk::dispatch_op<MT_FAMILY_ZIP>(op, [&](auto op_c) {
       const mt_view* const inputs[2] = {&a, &b};
       run_elementwise<T, 2>(env, "zip", out, inputs, ZipFn<T, decltype(op_c)::value>{});
     });

@@ -1,6 +1,7 @@
 // plugin.cpp — the CUDA backend's ABI table: entry point, lazy device probe,
-// memory slots and the argument checks of every compute slot. No kernels and
-// no op semantics here; loading the library touches no CUDA API.
+// memory slots, and the SDK's argument checks (the only ones) in front of
+// every slot. No kernels and no op semantics here; loading the library
+// touches no CUDA API.
 #include "allocator.hpp"
 #include "cuda_error.hpp"
 #include "launch.hpp"
@@ -160,7 +161,7 @@ int32_t slot_is_usable(mt_plugin_context* ctx, char* reason, size_t reason_size)
 }
 
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
-  return mt::sdk::valid_op(family, op) && mt::sdk::valid_dtype(dtype) ? 1 : 0;
+  return mt::sdk::supports_every_known_op(family, op, dtype);
 }
 
 const char* slot_last_error(mt_plugin_context*) {
@@ -168,10 +169,9 @@ const char* slot_last_error(mt_plugin_context*) {
 }
 
 mt_status slot_alloc(mt_plugin_context* ctx, size_t bytes, void** out) {
-  if (out == nullptr)
-    return mt::sdk::fail(MT_ERR_INVALID_ARG, "alloc: the result pointer `out` is NULL");
-  *out = nullptr;
   return mt::sdk::guard("alloc", [&] {
+    mt::sdk::check_alloc_args(out);
+    *out = nullptr;
     require_usable(ctx);
     if (bytes == 0)
       return;  // allowed by the header: nothing to point at
@@ -192,11 +192,9 @@ mt_status slot_copy_from_host(mt_plugin_context* ctx, void* dst, size_t dst_offs
                               size_t bytes) {
   return mt::sdk::guard("copy_from_host", [&] {
     require_usable(ctx);
+    mt::sdk::check_copy_from_host_args(BytesOf{ctx}, dst, dst_offset, src, bytes);
     if (bytes == 0)
       return;
-    if (src == nullptr)
-      throw Error(MT_ERR_INVALID_ARG, "src is NULL");
-    mt::sdk::check_byte_range(BytesOf{ctx}, dst, dst_offset, bytes, "dst");
     // Pageable source: cudaMemcpy has staged it before returning, and the
     // copy is ordered before later work on the legacy stream.
     check_cuda(cudaMemcpy(static_cast<char*>(dst) + dst_offset, src, bytes, cudaMemcpyHostToDevice),
@@ -208,11 +206,9 @@ mt_status slot_copy_to_host(mt_plugin_context* ctx, void* dst, const void* src, 
                             size_t bytes) {
   return mt::sdk::guard("copy_to_host", [&] {
     require_usable(ctx);
+    mt::sdk::check_copy_to_host_args(BytesOf{ctx}, dst, src, src_offset, bytes);
     if (bytes == 0)
       return;
-    if (dst == nullptr)
-      throw Error(MT_ERR_INVALID_ARG, "dst is NULL");
-    mt::sdk::check_byte_range(BytesOf{ctx}, src, src_offset, bytes, "src");
     // Waits for all earlier work on the legacy stream, so kernels writing
     // `src` have finished; their errors surface here too.
     check_cuda(
@@ -224,7 +220,7 @@ mt_status slot_copy_to_host(mt_plugin_context* ctx, void* dst, const void* src, 
 mt_status slot_fill(mt_plugin_context* ctx, const mt_view* out, double value) {
   return mt::sdk::guard("fill", [&] {
     require_usable(ctx);
-    mt::sdk::check_operand(BytesOf{ctx}, out, "out", true);
+    mt::sdk::check_fill_args(BytesOf{ctx}, out);
     mt::cuda::launch_fill(ctx->env, *out, value);
   });
 }

@@ -241,7 +241,7 @@ void launch_reduce(const LaunchEnv& env, int32_t op, const mt_view& out, const m
   }
   mt::sdk::dispatch_dtype(out.dtype, [&](auto zero) {
     using T = decltype(zero);
-    dispatch_op<MT_REDUCE_OP_COUNT>(op, [&](auto op_c) {
+    mt::sdk::dispatch_op<MT_FAMILY_REDUCE>(op, [&](auto op_c) {
       reduce_into<T, decltype(op_c)::value>(env, mt::sdk::typed_data<T>(out), out.strides,
                                             mt::sdk::typed_data<T>(in), in.ndim, in.shape,
                                             in.strides, dim);

@@ -23,10 +23,8 @@ namespace mt::par {
 
 namespace {
 
-// Elements below which a loop is not worth a task (cheap ops), and the
-// smaller grain for ops that cost tens of cycles per element.
-constexpr int64_t kCheapGrain = 32768;
-constexpr int64_t kCostlyGrain = 4096;
+// Fill is as cheap as it gets: four times a cheap op's grain per task.
+constexpr int64_t kFillGrain = 4 * grain_for(sdk::Cost::cheap);
 
 template <class T>
 using MapRow = void (*)(int64_t n, T* o, int64_t os, const T* x, int64_t xs);
@@ -122,21 +120,6 @@ template <class T>
 constexpr auto kMapRows = make_map_rows<T>(std::make_index_sequence<MT_MAP_OP_COUNT>{});
 template <class T>
 constexpr auto kZipRows = make_zip_rows<T>(std::make_index_sequence<MT_ZIP_OP_COUNT>{});
-
-int64_t map_grain(int32_t op) {
-  switch (op) {
-    case MT_MAP_SIGMOID:
-    case MT_MAP_LOG:
-    case MT_MAP_EXP:
-      return kCostlyGrain;
-    default:
-      return kCheapGrain;
-  }
-}
-
-int64_t zip_grain(int32_t op) {
-  return op == MT_ZIP_POW ? kCostlyGrain : kCheapGrain;
-}
 
 // ---- op-independent driver --------------------------------------------------
 
@@ -411,7 +394,7 @@ void map(int32_t op, const mt_view& out, const mt_view& in) {
     using T = decltype(zero);
     const MapRow<T> kernel = kMapRows<T>[static_cast<std::size_t>(op)];
     const mt_view* inputs[1] = {&in};
-    run<T, 1>(out, inputs, map_grain(op),
+    run<T, 1>(out, inputs, op_grain(MT_FAMILY_MAP, op),
               [kernel](int64_t n, T* o, int64_t os, const T* const(&x)[1], const int64_t(&xs)[1]) {
                 kernel(n, o, os, x[0], xs[0]);
               });
@@ -423,7 +406,7 @@ void zip(int32_t op, const mt_view& out, const mt_view& a, const mt_view& b) {
     using T = decltype(zero);
     const ZipRow<T> kernel = kZipRows<T>[static_cast<std::size_t>(op)];
     const mt_view* inputs[2] = {&a, &b};
-    run<T, 2>(out, inputs, zip_grain(op),
+    run<T, 2>(out, inputs, op_grain(MT_FAMILY_ZIP, op),
               [kernel](int64_t n, T* o, int64_t os, const T* const(&x)[2], const int64_t(&xs)[2]) {
                 kernel(n, o, os, x[0], xs[0], x[1], xs[1]);
               });
@@ -439,7 +422,7 @@ void fill(const mt_view& out, double value) {
     T* base = sdk::typed_data<T>(out);
     const bool stream =
         p.inner_stride(0) == 1 && p.total * static_cast<int64_t>(sizeof(T)) >= kStreamBytes;
-    parallel_for(0, p.total, kCheapGrain * 4, [&](int64_t begin, int64_t end) {
+    parallel_for(0, p.total, kFillGrain, [&](int64_t begin, int64_t end) {
       walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[1]) {
         T* o = base + off[0];
         const int64_t os = p.inner_stride(0);

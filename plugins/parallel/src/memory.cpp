@@ -96,6 +96,13 @@ void* buffer_alloc(std::size_t bytes) {
   return system_alloc(size);
 }
 
+std::size_t buffer_bytes(const void* block) noexcept {
+  if (block == nullptr)
+    return 0;
+  const char* raw = static_cast<const char*>(block) - kHeader;
+  return reinterpret_cast<const Header*>(raw)->size;
+}
+
 void buffer_free(void* block) noexcept {
   if (block == nullptr)
     return;

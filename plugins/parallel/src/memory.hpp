@@ -18,6 +18,10 @@ void* buffer_alloc(std::size_t bytes);
 // Releases a block from buffer_alloc (NULL is a no-op). Recent blocks are
 // kept for reuse up to a bounded total size.
 void buffer_free(void* block) noexcept;
+// The usable size of a block from buffer_alloc (its request rounded up to
+// 64 bytes), read from the block's header; 0 for NULL. `block` must be a
+// live block of this allocator: nothing else can be told apart.
+std::size_t buffer_bytes(const void* block) noexcept;
 
 // RAII scratch array from the same pool (for packing buffers and partials).
 template <class T>

@@ -1,7 +1,7 @@
-// plugin.cpp — the parallel backend's entry point and slot table: checks
-// every view against plugin_abi.h's contract, turns exceptions into status
-// codes (mt::sdk::guard) and hands valid calls to the kernels. It holds no
-// kernel code and no op semantics of its own.
+// plugin.cpp — the parallel backend's entry point and slot table: runs the
+// SDK's argument checks on every call, turns exceptions into status codes
+// (mt::sdk::guard) and hands valid calls to the kernels. It holds no kernel
+// code, no op semantics and no argument checks of its own.
 #include "conv.hpp"
 #include "elementwise.hpp"
 #include "matmul.hpp"
@@ -29,37 +29,14 @@ struct mt_plugin_context {
 
 namespace {
 
-using mt::sdk::Error;
-
-using mt::sdk::shape_text;
-
-void check_op(int32_t family, int32_t op, const char* kind) {
-  if (!mt::sdk::valid_op(family, op))
-    throw Error(MT_ERR_INVALID_ARG, std::string("unknown ") + kind + " op " + std::to_string(op));
-}
-
-// An output may not map two indices onto one element; a broadcast (stride 0)
-// dim of size > 1 is the one overlap cheap enough to rule out here.
-void check_output(const mt_view& v, const char* what) {
-  for (int32_t d = 0; d < v.ndim; ++d)
-    if (v.strides[d] == 0 && v.shape[d] > 1)
-      throw Error(MT_ERR_INVALID_ARG, std::string(what) + " has stride 0 in dim " +
-                                          std::to_string(d) + " (outputs must not overlap)");
-}
-
-void check_rank(const mt_view& v, int32_t rank, const char* what) {
-  if (v.ndim != rank)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + " must be " + std::to_string(rank) +
-                                        "-D, got " + std::to_string(v.ndim) + "-D " +
-                                        shape_text(v));
-}
-
-// The message is built only on failure: slots run for tiny tensors too.
-template <class Message>
-void require(bool ok, const Message& message) {
-  if (!ok)
-    throw Error(MT_ERR_INVALID_ARG, message());
-}
+// The SDK's argument checks (the only ones; see plugin_helpers.hpp) find a
+// buffer's size in the header memory.cpp keeps in front of every block, so
+// every view is also checked against the buffer it names. Buffers are not
+// looked up in a table: a pointer that is not one of this plugin's blocks is
+// a core bug the reference backend (which keeps one) reports.
+struct BytesOf {
+  std::size_t operator()(const void* buffer) const { return mt::par::buffer_bytes(buffer); }
+};
 
 // ---- queries ---------------------------------------------------------------
 
@@ -72,7 +49,7 @@ int32_t is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 }
 
 int32_t supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
-  return mt::sdk::valid_op(family, op) && mt::sdk::valid_dtype(dtype) ? 1 : 0;
+  return mt::sdk::supports_every_known_op(family, op, dtype);
 }
 
 const char* last_error(mt_plugin_context*) {
@@ -82,12 +59,12 @@ const char* last_error(mt_plugin_context*) {
 // ---- memory ----------------------------------------------------------------
 
 mt_status alloc(mt_plugin_context*, size_t bytes, void** out) {
-  if (out == nullptr)
-    return mt::sdk::fail(MT_ERR_INVALID_ARG, "alloc: out pointer is NULL");
-  *out = nullptr;
-  if (bytes == 0)
-    return MT_OK;
-  return mt::sdk::guard("alloc", [&] { *out = mt::par::buffer_alloc(bytes); });
+  return mt::sdk::guard("alloc", [&] {
+    mt::sdk::check_alloc_args(out);
+    *out = nullptr;
+    if (bytes > 0)
+      *out = mt::par::buffer_alloc(bytes);
+  });
 }
 
 mt_status release(mt_plugin_context*, void* buffer) {
@@ -109,29 +86,24 @@ void copy_bytes(char* dst, const char* src, size_t bytes) {
 mt_status copy_from_host(mt_plugin_context*, void* dst, size_t dst_offset, const void* src,
                          size_t bytes) {
   return mt::sdk::guard("copy_from_host", [&] {
-    if (bytes == 0)
-      return;
-    require(dst != nullptr && src != nullptr,
-            [&] { return "NULL pointer with " + std::to_string(bytes) + " bytes to copy"; });
-    copy_bytes(static_cast<char*>(dst) + dst_offset, static_cast<const char*>(src), bytes);
+    mt::sdk::check_copy_from_host_args(BytesOf{}, dst, dst_offset, src, bytes);
+    if (bytes > 0)
+      copy_bytes(static_cast<char*>(dst) + dst_offset, static_cast<const char*>(src), bytes);
   });
 }
 
 mt_status copy_to_host(mt_plugin_context*, void* dst, const void* src, size_t src_offset,
                        size_t bytes) {
   return mt::sdk::guard("copy_to_host", [&] {
-    if (bytes == 0)
-      return;
-    require(dst != nullptr && src != nullptr,
-            [&] { return "NULL pointer with " + std::to_string(bytes) + " bytes to copy"; });
-    copy_bytes(static_cast<char*>(dst), static_cast<const char*>(src) + src_offset, bytes);
+    mt::sdk::check_copy_to_host_args(BytesOf{}, dst, src, src_offset, bytes);
+    if (bytes > 0)
+      copy_bytes(static_cast<char*>(dst), static_cast<const char*>(src) + src_offset, bytes);
   });
 }
 
 mt_status fill(mt_plugin_context*, const mt_view* out, double value) {
   return mt::sdk::guard("fill", [&] {
-    mt::sdk::check_view(out, "out");
-    check_output(*out, "out");
+    mt::sdk::check_fill_args(BytesOf{}, out);
     if (mt::sdk::element_count(*out) == 0)
       return;
     mt::par::fill(*out, value);
@@ -146,11 +118,7 @@ mt_status synchronize(mt_plugin_context*) {
 
 mt_status map(mt_plugin_context*, int32_t op, const mt_view* out, const mt_view* in) {
   return mt::sdk::guard("map", [&] {
-    check_op(MT_FAMILY_MAP, op, "map");
-    mt::sdk::check_view(out, "out");
-    mt::sdk::check_view(in, "in");
-    mt::sdk::check_same_shape(*out, *in, "out", "in");
-    check_output(*out, "out");
+    mt::sdk::check_map_args(BytesOf{}, op, out, in);
     if (mt::sdk::element_count(*out) == 0)
       return;
     mt::par::map(op, *out, *in);
@@ -160,13 +128,7 @@ mt_status map(mt_plugin_context*, int32_t op, const mt_view* out, const mt_view*
 mt_status zip(mt_plugin_context*, int32_t op, const mt_view* out, const mt_view* a,
               const mt_view* b) {
   return mt::sdk::guard("zip", [&] {
-    check_op(MT_FAMILY_ZIP, op, "zip");
-    mt::sdk::check_view(out, "out");
-    mt::sdk::check_view(a, "a");
-    mt::sdk::check_view(b, "b");
-    mt::sdk::check_same_shape(*out, *a, "out", "a");
-    mt::sdk::check_same_shape(*out, *b, "out", "b");
-    check_output(*out, "out");
+    mt::sdk::check_zip_args(BytesOf{}, op, out, a, b);
     if (mt::sdk::element_count(*out) == 0)
       return;
     mt::par::zip(op, *out, *a, *b);
@@ -176,22 +138,7 @@ mt_status zip(mt_plugin_context*, int32_t op, const mt_view* out, const mt_view*
 mt_status reduce(mt_plugin_context*, int32_t op, const mt_view* out, const mt_view* in,
                  int32_t dim) {
   return mt::sdk::guard("reduce", [&] {
-    check_op(MT_FAMILY_REDUCE, op, "reduce");
-    mt::sdk::check_view(out, "out");
-    mt::sdk::check_view(in, "in");
-    mt::sdk::require_same_dtype(*out, *in, "out", "in");
-    require(dim >= 0 && dim < in->ndim, [&] {
-      return "dim " + std::to_string(dim) + " is out of range for a " + std::to_string(in->ndim) +
-             "-D input (allowed 0.." + std::to_string(in->ndim - 1) + ")";
-    });
-    bool ok = out->ndim == in->ndim;
-    for (int32_t d = 0; ok && d < in->ndim; ++d)
-      ok = out->shape[d] == (d == dim ? 1 : in->shape[d]);
-    require(ok, [&] {
-      return "out " + shape_text(*out) + " must be in " + shape_text(*in) + " with dim " +
-             std::to_string(dim) + " set to 1";
-    });
-    check_output(*out, "out");
+    mt::sdk::check_reduce_args(BytesOf{}, op, out, in, dim);
     if (mt::sdk::element_count(*out) == 0)
       return;
     mt::par::reduce(op, *out, *in, dim);
@@ -200,72 +147,38 @@ mt_status reduce(mt_plugin_context*, int32_t op, const mt_view* out, const mt_vi
 
 mt_status matmul(mt_plugin_context*, const mt_view* out, const mt_view* a, const mt_view* b) {
   return mt::sdk::guard("matmul", [&] {
-    mt::sdk::check_view(out, "out");
-    mt::sdk::check_view(a, "a");
-    mt::sdk::check_view(b, "b");
-    check_rank(*out, 3, "out");
-    check_rank(*a, 3, "a");
-    check_rank(*b, 3, "b");
-    mt::sdk::require_same_dtype(*out, *a, "out", "a");
-    mt::sdk::require_same_dtype(*out, *b, "out", "b");
-    const bool ok = a->shape[0] == out->shape[0] && b->shape[0] == out->shape[0] &&
-                    a->shape[1] == out->shape[1] && b->shape[2] == out->shape[2] &&
-                    a->shape[2] == b->shape[1];
-    require(ok, [&] {
-      return "shapes a " + shape_text(*a) + ", b " + shape_text(*b) + ", out " + shape_text(*out) +
-             " do not form (B,M,K) x (B,K,N) -> (B,M,N)";
-    });
-    check_output(*out, "out");
+    mt::sdk::check_matmul_args(BytesOf{}, out, a, b);
     if (mt::sdk::element_count(*out) == 0)
       return;
     mt::par::matmul(*out, *a, *b);
   });
 }
 
-void check_conv(const mt_view* out, const mt_view* in, const mt_view* weight, int32_t rank) {
-  mt::sdk::check_view(out, "out");
-  mt::sdk::check_view(in, "in");
-  mt::sdk::check_view(weight, "weight");
-  check_rank(*out, rank, "out");
-  check_rank(*in, rank, "in");
-  check_rank(*weight, rank, "weight");
-  mt::sdk::require_same_dtype(*out, *in, "out", "in");
-  mt::sdk::require_same_dtype(*out, *weight, "out", "weight");
-  const bool ok = out->shape[0] == in->shape[0] && weight->shape[1] == in->shape[1] &&
-                  weight->shape[0] == out->shape[1];
-  require(ok, [&] {
-    return "shapes in " + shape_text(*in) + ", weight " + shape_text(*weight) + ", out " +
-           shape_text(*out) +
-           " disagree: need in (B,Cin,...), weight (Cout,Cin,...), out (B,Cout,...)";
-  });
-  check_output(*out, "out");
+// conv1d (rank 3) and conv2d (rank 4) after the SDK's checks.
+template <class Kernel>
+void run_conv(int32_t rank, const mt_view* out, const mt_view* in, const mt_view* weight,
+              const Kernel& kernel) {
+  mt::sdk::check_conv_args(BytesOf{}, rank, out, in, weight);
+  if (mt::sdk::element_count(*out) == 0)
+    return;
+  if (mt::sdk::element_count(*in) == 0 || mt::sdk::element_count(*weight) == 0) {
+    mt::par::fill(*out, 0.0);  // every term is out of range or absent
+    return;
+  }
+  kernel();
 }
 
 mt_status conv1d(mt_plugin_context*, const mt_view* out, const mt_view* in, const mt_view* weight,
                  int32_t reverse) {
   return mt::sdk::guard("conv1d", [&] {
-    check_conv(out, in, weight, 3);
-    if (mt::sdk::element_count(*out) == 0)
-      return;
-    if (mt::sdk::element_count(*in) == 0 || mt::sdk::element_count(*weight) == 0) {
-      mt::par::fill(*out, 0.0);  // every term is out of range or absent
-      return;
-    }
-    mt::par::conv1d(*out, *in, *weight, reverse != 0);
+    run_conv(3, out, in, weight, [&] { mt::par::conv1d(*out, *in, *weight, reverse != 0); });
   });
 }
 
 mt_status conv2d(mt_plugin_context*, const mt_view* out, const mt_view* in, const mt_view* weight,
                  int32_t reverse) {
   return mt::sdk::guard("conv2d", [&] {
-    check_conv(out, in, weight, 4);
-    if (mt::sdk::element_count(*out) == 0)
-      return;
-    if (mt::sdk::element_count(*in) == 0 || mt::sdk::element_count(*weight) == 0) {
-      mt::par::fill(*out, 0.0);
-      return;
-    }
-    mt::par::conv2d(*out, *in, *weight, reverse != 0);
+    run_conv(4, out, in, weight, [&] { mt::par::conv2d(*out, *in, *weight, reverse != 0); });
   });
 }
 

@@ -21,7 +21,9 @@ namespace mt::par {
 
 namespace {
 
-constexpr int64_t kGrain = 32768;        // elements read per task, at least
+// Elements read per task, at least: the op table's grain for OP's cost class.
+template <int OP>
+constexpr int64_t kGrain = op_grain(MT_FAMILY_REDUCE, OP);
 constexpr int64_t kChunk = 16384;        // reduced-dim chunk when splitting it
 constexpr int64_t kFewOutputs = 64;      // below this many outputs, split the reduced dim
 constexpr int64_t kStripeBytes = 16384;  // accumulators (in L1) in the strided shape
@@ -129,12 +131,13 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
   // would read a short run from every row, which the prefetchers serve
   // poorly. The chunking depends on shapes only.
   int64_t chunk = 0;
-  if (outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= 4 * kGrain)
+  if (outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= 4 * kGrain<OP>)
     chunk = kChunk;
-  else if (ks != 1 && p.inner_stride(0) == 1 && n >= 2 * kMinBandRows && outputs * n >= 4 * kGrain)
+  else if (ks != 1 && p.inner_stride(0) == 1 && n >= 2 * kMinBandRows &&
+           outputs * n >= 4 * kGrain<OP>)
     chunk = std::max(kMinBandRows, (n + kRowBands - 1) / kRowBands);
   if (chunk == 0) {
-    const int64_t grain = std::max<int64_t>(1, kGrain / n);
+    const int64_t grain = std::max<int64_t>(1, kGrain<OP> / n);
     parallel_for(0, outputs, grain, [&](int64_t begin, int64_t end) {
       walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[2]) {
         reduce_piece<T, OP>(len, in_base + off[0], p.inner_stride(0), ks, 0, n, out_base + off[1],
@@ -159,17 +162,18 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
       pos += len;
     });
   });
-  parallel_for(0, outputs, std::max<int64_t>(1, kGrain / chunks), [&](int64_t begin, int64_t end) {
-    int64_t pos = begin;
-    walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[2]) {
-      for (int64_t j = 0; j < len; ++j, ++pos) {
-        T acc = partial[static_cast<std::size_t>(pos)];
-        for (int64_t c = 1; c < chunks; ++c)
-          acc = combine<T, OP>(acc, partial[static_cast<std::size_t>(c * outputs + pos)]);
-        out_base[off[1] + j * p.inner_stride(1)] = acc;
-      }
-    });
-  });
+  parallel_for(
+      0, outputs, std::max<int64_t>(1, kGrain<OP> / chunks), [&](int64_t begin, int64_t end) {
+        int64_t pos = begin;
+        walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[2]) {
+          for (int64_t j = 0; j < len; ++j, ++pos) {
+            T acc = partial[static_cast<std::size_t>(pos)];
+            for (int64_t c = 1; c < chunks; ++c)
+              acc = combine<T, OP>(acc, partial[static_cast<std::size_t>(c * outputs + pos)]);
+            out_base[off[1] + j * p.inner_stride(1)] = acc;
+          }
+        });
+      });
 }
 
 }  // namespace
@@ -177,17 +181,8 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
 void reduce(int32_t op, const mt_view& out, const mt_view& in, int32_t dim) {
   sdk::dispatch_dtype(out.dtype, [&](auto zero) {
     using T = decltype(zero);
-    switch (op) {
-      case MT_REDUCE_SUM:
-        reduce_typed<T, MT_REDUCE_SUM>(out, in, dim);
-        break;
-      case MT_REDUCE_PROD:
-        reduce_typed<T, MT_REDUCE_PROD>(out, in, dim);
-        break;
-      default:
-        reduce_typed<T, MT_REDUCE_MAX>(out, in, dim);
-        break;
-    }
+    sdk::dispatch_op<MT_FAMILY_REDUCE>(
+        op, [&](auto op_c) { reduce_typed<T, decltype(op_c)::value>(out, in, dim); });
   });
 }
 

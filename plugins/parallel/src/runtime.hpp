@@ -4,6 +4,8 @@
 // It is not a scheduler: every parallel loop is a plain tbb::parallel_for.
 #pragma once
 
+#include <minitorch/ops.hpp>
+
 #include <cstdint>
 #include <string>
 
@@ -52,6 +54,26 @@ oneapi::tbb::task_arena& arena();
 
 inline int thread_count() {
   return settings().threads;
+}
+
+// Elements below which a loop is not worth a task, by the op table's cost
+// class (op_table.h's COST column): a cheap op costs a few cycles per
+// element, so a task needs more elements to pay for its start-up than one of
+// an op that costs tens of cycles. A new cost class must be given a grain
+// here (the switch has no default, so -Wswitch flags a missing one).
+constexpr int64_t grain_for(sdk::Cost cost) {
+  switch (cost) {
+    case sdk::Cost::cheap:
+      return 32768;
+    case sdk::Cost::transcendental:
+      return 4096;
+  }
+  return 32768;
+}
+
+// The grain of (family, op); `op` must be valid.
+constexpr int64_t op_grain(int32_t family, int32_t op) {
+  return grain_for(sdk::op_info(family, op)->cost);
 }
 
 // Runs body(begin, end) over [begin, end) split into pieces of at least

@@ -1,9 +1,13 @@
-// cases.cpp — the conformance catalogue: which cases exist, and for each one
-// the operand layouts and the host values it runs on. Values come from a
-// generator seeded by the case id, so every run and every backend sees the
-// same inputs. It does not run anything (runner.cpp does).
+// cases.cpp — the conformance catalogue: which cases exist (every op of the
+// op table over every layout of its family, the unknown-op cases, then the
+// gradient cases of grad_cases.cpp), and for each op case the operand
+// layouts and the host values it runs on, drawn from the op's table domain
+// by the generator seeded with the case id, so every run and every backend
+// sees the same inputs. It does not run anything (runner.cpp does).
 
+#include "grad_cases.hpp"
 #include "plan.hpp"
+#include "random.hpp"
 
 #include <minitorch/plugin_helpers.hpp>
 
@@ -148,129 +152,18 @@ ViewSpec guarded(ViewSpec v) {
 }
 
 // ---------------------------------------------------------------------------
-// Deterministic values
-// ---------------------------------------------------------------------------
-
-// SplitMix64, seeded with FNV-1a of the case id: the same numbers on every
-// platform (std distributions are not specified bit for bit).
-class Rng {
- public:
-  explicit Rng(std::string_view seed) {
-    uint64_t h = 1469598103934665603ull;
-    for (const char c : seed) {
-      h ^= static_cast<unsigned char>(c);
-      h *= 1099511628211ull;
-    }
-    state_ = h;
-  }
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-  int64_t below(int64_t n) { return static_cast<int64_t>(next() % static_cast<uint64_t>(n)); }
-
- private:
-  uint64_t state_;
-};
-
-// Where an input's values come from. Chosen per op so that every op is well
+// Deterministic values: the library's seeded generator (random.hpp), drawn
+// from each op's domain in the op table (op_table.h), so every op is well
 // conditioned: positive inputs for log/sqrt, inputs away from 0 for
 // division, a coarse grid (many exact ties) for comparisons.
-struct Domain {
-  enum class Kind { uniform, magnitude, log_magnitude, grid } kind = Kind::uniform;
-  double lo = -10,
-         hi = 10;     // uniform in [lo, hi]; magnitude: ±[lo, hi]; log_magnitude: ±e^[lo, hi]
-  double step = 0;    // grid: lo + step * k, k in [0, count)
-  int64_t count = 0;  //
-  double zero_fraction = 0.0;  // chance of an exact 0 (uniform only)
-};
+// ---------------------------------------------------------------------------
 
-Domain uniform(double lo, double hi, double zero_fraction = 0.0) {
-  return {Domain::Kind::uniform, lo, hi, 0, 0, zero_fraction};
-}
-Domain magnitude(double lo, double hi) {
-  return {Domain::Kind::magnitude, lo, hi, 0, 0, 0};
-}
-Domain log_magnitude(double lo, double hi) {
-  return {Domain::Kind::log_magnitude, lo, hi, 0, 0, 0};
-}
-Domain grid(double lo, double step, int64_t count) {
-  return {Domain::Kind::grid, lo, lo + step * static_cast<double>(count - 1), step, count, 0};
-}
+using detail::Rng;
+using sdk::Domain;
 
-double draw(const Domain& d, Rng& rng) {
-  switch (d.kind) {
-    case Domain::Kind::magnitude: {
-      const double m = d.lo + (d.hi - d.lo) * rng.unit();
-      return rng.below(2) == 0 ? m : -m;
-    }
-    case Domain::Kind::log_magnitude: {
-      const double m = std::exp(d.lo + (d.hi - d.lo) * rng.unit());
-      return rng.below(2) == 0 ? m : -m;
-    }
-    case Domain::Kind::grid:
-      return d.lo + d.step * static_cast<double>(rng.below(d.count));
-    case Domain::Kind::uniform:
-    default:
-      if (d.zero_fraction > 0 && rng.unit() < d.zero_fraction)
-        return 0.0;
-      return d.lo + (d.hi - d.lo) * rng.unit();
-  }
-}
-
-Domain map_domain(int32_t op) {
-  switch (op) {
-    case MT_MAP_LOG:
-    case MT_MAP_SQRT:
-      return uniform(0.1, 100);
-    case MT_MAP_INV:
-      return magnitude(0.5, 10);
-    case MT_MAP_RELU:
-      return uniform(-10, 10, 0.15);
-    default:
-      return uniform(-10, 10, 0.05);
-  }
-}
-
-// Domain of zip input `which` (0 = a, 1 = b).
-Domain zip_domain(int32_t op, int which) {
-  switch (op) {
-    case MT_ZIP_DIV:
-      return which == 0 ? uniform(-10, 10) : magnitude(0.5, 10);
-    case MT_ZIP_LT:
-    case MT_ZIP_EQ:
-    case MT_ZIP_MAX:
-      return grid(-3, 0.5, 13);
-    case MT_ZIP_IS_CLOSE:
-      // Differences are multiples of 0.004: never near the 1e-2 threshold.
-      return grid(-0.04, 0.004, 21);
-    case MT_ZIP_RELU_BACK:
-      return which == 0 ? grid(-2, 0.5, 9) : uniform(-10, 10);
-    case MT_ZIP_LOG_BACK:
-      return which == 0 ? uniform(0.5, 10) : uniform(-10, 10);
-    case MT_ZIP_INV_BACK:
-      return which == 0 ? magnitude(0.5, 10) : uniform(-10, 10);
-    case MT_ZIP_POW:
-      return which == 0 ? uniform(0.5, 3) : uniform(-3, 3);
-    default:
-      return uniform(-10, 10, 0.05);
-  }
-}
-
-Domain reduce_domain(int32_t op) {
-  switch (op) {
-    case MT_REDUCE_PROD:
-      // log|x| is uniform around 0: a product of 50,000 factors has log
-      // magnitude with sigma ≈ 13, far inside f32's range (±87).
-      return log_magnitude(-0.1, 0.1);
-    case MT_REDUCE_MAX:
-      return grid(-5, 0.5, 21);
-    default:
-      return uniform(-10, 10);
-  }
+// The table's domain of input `which` (0 = in / a, 1 = b) of (family, op).
+Domain op_domain(mt_family family, int32_t op, int which) {
+  return sdk::op_info(family, op)->domain[which];
 }
 
 // An input operand whose view elements are drawn from `domain`; every buffer
@@ -364,6 +257,9 @@ const std::vector<std::pair<int32_t, std::string>> kMemoryCases = {
     {memory_fill, "contiguous"}, {memory_fill, "strided"}, {memory_fill, "permuted"},
     {memory_fill, "zero_size"},  {memory_fill, "scalar"},  {memory_fill, "special"},
     {memory_copy, "roundtrip"},  {memory_alloc, "sizes"}};
+
+// The layout (and id suffix) of the unknown-op cases.
+const char* const kUnknownOpLayout = "unknown_op";
 
 const char* memory_op_name(int32_t op) {
   return op == memory_fill ? "fill" : op == memory_copy ? "copy" : "alloc";
@@ -475,8 +371,7 @@ Plan elementwise_plan(const CaseInfo& info, Rng& rng) {
       }
       p.inputs.push_back(make_input_values(names[k], view, values));
     } else {
-      const Domain d = arity == 1 ? map_domain(info.op) : zip_domain(info.op, k);
-      p.inputs.push_back(make_input(names[k], view, d, rng));
+      p.inputs.push_back(make_input(names[k], view, op_domain(info.family, info.op, k), rng));
     }
   }
   p.aliased_input = l.aliased;
@@ -555,7 +450,7 @@ Plan reduce_plan(const CaseInfo& info, Rng& rng) {
   } else {
     unknown_layout(info);
   }
-  p.inputs.push_back(make_input("in", in, reduce_domain(info.op), rng));
+  p.inputs.push_back(make_input("in", in, op_domain(MT_FAMILY_REDUCE, info.op, 0), rng));
   p.output = guarded(out);
   return p;
 }
@@ -603,7 +498,7 @@ Plan matmul_plan(const CaseInfo& info, Rng& rng) {
   } else {
     unknown_layout(info);
   }
-  const Domain d = uniform(-1, 1);
+  const Domain d = sdk::uniform(-1, 1);
   p.inputs.push_back(make_input("a", a, d, rng));
   p.inputs.push_back(make_input("b", b, d, rng));
   p.output = guarded(out);
@@ -703,7 +598,7 @@ Plan conv_plan(const CaseInfo& info, Rng& rng) {
   } else {
     unknown_layout(info);
   }
-  const Domain d = uniform(-1, 1);
+  const Domain d = sdk::uniform(-1, 1);
   p.inputs.push_back(make_input("in", in, d, rng));
   p.inputs.push_back(make_input("weight", w, d, rng));
   p.output = guarded(out);
@@ -745,17 +640,33 @@ Plan memory_plan(const CaseInfo& info) {
   return p;
 }
 
+// The op part of a case id: the table's name, "" for matmul and conv.
 std::string op_name(mt_family family, int32_t op) {
-  switch (family) {
-    case MT_FAMILY_MAP:
-      return mt::sdk::map_op_name(op);
-    case MT_FAMILY_ZIP:
-      return mt::sdk::zip_op_name(op);
-    case MT_FAMILY_REDUCE:
-      return mt::sdk::reduce_op_name(op);
-    default:
-      return family == kMemoryFamily ? memory_op_name(op) : "";
+  if (family == kMemoryFamily)
+    return memory_op_name(op);
+  return sdk::op_rows(family).count > 0 ? sdk::op_name(family, op) : "";
+}
+
+// An unknown_op case: the slot is called with op values the table does not
+// have (see runner.cpp); the views are a plain valid call otherwise.
+Plan unknown_op_plan(const CaseInfo& info, Rng& rng) {
+  Plan p;
+  p.family = info.family;
+  p.op = info.op;
+  p.expect_unsupported = true;
+  const Domain d = sdk::uniform(-1, 1);
+  if (info.family == MT_FAMILY_REDUCE) {
+    p.dim = 1;
+    p.inputs.push_back(make_input("in", contiguous({5, 7}), d, rng));
+    p.output = guarded(contiguous({5, 1}));
+    return p;
   }
+  p.inputs.push_back(
+      make_input(info.family == MT_FAMILY_MAP ? "in" : "a", contiguous({5, 7}), d, rng));
+  if (info.family == MT_FAMILY_ZIP)
+    p.inputs.push_back(make_input("b", contiguous({5, 7}), d, rng));
+  p.output = guarded(contiguous({5, 7}));
+  return p;
 }
 
 }  // namespace
@@ -777,42 +688,35 @@ const char* status_name(CaseResult::Status status) {
 }
 
 const char* family_name(mt_family family) {
-  switch (family) {
-    case MT_FAMILY_MAP:
-      return "map";
-    case MT_FAMILY_ZIP:
-      return "zip";
-    case MT_FAMILY_REDUCE:
-      return "reduce";
-    case MT_FAMILY_MATMUL:
-      return "matmul";
-    case MT_FAMILY_CONV1D:
-      return "conv1d";
-    case MT_FAMILY_CONV2D:
-      return "conv2d";
-    default:
-      return family == kMemoryFamily ? "memory" : "?";
-  }
+  return family == kMemoryFamily ? "memory" : sdk::family_name(family);
 }
 
 std::vector<CaseInfo> list_cases() {
   std::vector<CaseInfo> cases;
   auto add = [&](mt_family family, int32_t op, const std::string& layout) {
     const std::string name = op_name(family, op);
-    std::string id = std::string(family_name(family)) + ".";
-    if (!name.empty())
-      id += name + ".";
-    cases.push_back({id + layout, family, op, layout});
+    CaseInfo info;
+    info.row = std::string(family_name(family)) + (name.empty() ? "" : "." + name);
+    info.id = info.row + "." + layout;
+    info.kind = CaseKind::op;
+    info.family = family;
+    info.op = op;
+    info.layout = layout;
+    if (family != kMemoryFamily)
+      info.needs = {{family, op}};
+    cases.push_back(std::move(info));
   };
-  for (int32_t op = 0; op < MT_MAP_OP_COUNT; ++op)
+  // Every op of every family over every layout of its family, from the op
+  // table: a new row of op_table.h gets all of its cases with no edit here.
+  for (const sdk::OpInfo& row : sdk::op_rows(MT_FAMILY_MAP))
     for (const auto& layout : kMapLayouts)
-      add(MT_FAMILY_MAP, op, layout);
-  for (int32_t op = 0; op < MT_ZIP_OP_COUNT; ++op)
+      add(MT_FAMILY_MAP, row.value, layout);
+  for (const sdk::OpInfo& row : sdk::op_rows(MT_FAMILY_ZIP))
     for (const auto& layout : kZipLayouts)
-      add(MT_FAMILY_ZIP, op, layout);
-  for (int32_t op = 0; op < MT_REDUCE_OP_COUNT; ++op)
+      add(MT_FAMILY_ZIP, row.value, layout);
+  for (const sdk::OpInfo& row : sdk::op_rows(MT_FAMILY_REDUCE))
     for (const auto& layout : kReduceLayouts)
-      add(MT_FAMILY_REDUCE, op, layout);
+      add(MT_FAMILY_REDUCE, row.value, layout);
   for (const auto& layout : kMatmulLayouts)
     add(MT_FAMILY_MATMUL, 0, layout);
   for (const auto& layout : kConvLayouts)
@@ -821,6 +725,19 @@ std::vector<CaseInfo> list_cases() {
     add(MT_FAMILY_CONV2D, 0, layout);
   for (const auto& [op, layout] : kMemoryCases)
     add(kMemoryFamily, op, layout);
+  // The unknown-op rule of plugin_abi.h, once per family with op values.
+  for (const mt_family family : {MT_FAMILY_MAP, MT_FAMILY_ZIP, MT_FAMILY_REDUCE}) {
+    CaseInfo info;
+    info.row = std::string(family_name(family)) + "." + kUnknownOpLayout;
+    info.id = info.row;
+    info.kind = CaseKind::op;
+    info.family = family;
+    info.op = sdk::op_count(family);
+    info.layout = kUnknownOpLayout;
+    cases.push_back(std::move(info));
+  }
+  for (CaseInfo& info : detail::gradient_cases())
+    cases.push_back(std::move(info));
   return cases;
 }
 
@@ -835,6 +752,10 @@ namespace detail {
 
 Plan build_plan(const CaseInfo& info) {
   Rng rng(info.id);
+  if (info.kind != CaseKind::op)
+    throw std::invalid_argument("conformance: case '" + info.id + "' is not an op case");
+  if (info.layout == kUnknownOpLayout)
+    return unknown_op_plan(info, rng);
   switch (info.family) {
     case MT_FAMILY_MAP:
     case MT_FAMILY_ZIP:

@@ -47,6 +47,10 @@ struct Plan {
   bool null_empty_buffers = false;
   // The candidate must refuse the call with MT_ERR_INVALID_ARG.
   bool expect_invalid_arg = false;
+  // An unknown_op case: the candidate must refuse `op` (and the other op
+  // values the table lacks) with MT_ERR_UNSUPPORTED, and supports() must
+  // say 0 for them.
+  bool expect_unsupported = false;
   std::string reject_reason;  // what is wrong with the call, for messages
 };
 

@@ -1,8 +1,11 @@
-// runner.cpp — runs one conformance case: uploads the plan's buffers (with
-// guard elements and NaN-poisoned gaps), calls the op on the candidate and on
-// the reference (f64), and compares values, guard bytes and inputs. It does
-// not choose cases or layouts (cases.cpp) and does no reporting.
+// runner.cpp — runs one conformance case: for an op case, uploads the plan's
+// buffers (with guard elements and NaN-poisoned gaps), calls the op on the
+// candidate and on the reference (f64), and compares values (to the op
+// table's tolerance), guard bytes and inputs; gradient cases go to
+// grad_cases.cpp. It does not choose cases or layouts (cases.cpp) and does
+// no reporting.
 
+#include "grad_cases.hpp"
 #include "plan.hpp"
 
 #include <minitorch/plugin_helpers.hpp>
@@ -116,11 +119,6 @@ std::string index_text(const std::vector<int64_t>& shape, int64_t e) {
   for (std::size_t d = 0; d < index.size(); ++d)
     text += (d ? ", " : "") + std::to_string(index[d]);
   return text + "]";
-}
-
-std::string family_op_text(const CaseInfo& info) {
-  const std::size_t cut = info.id.rfind('.');
-  return cut == std::string::npos ? info.id : info.id.substr(0, cut);
 }
 
 // A buffer allocated on a backend, released on scope exit.
@@ -321,69 +319,50 @@ struct Tolerance {
   std::string rule;  // how rtol was chosen, for messages
 };
 
+// The op table's tolerance for map, zip and reduce (op_table.h's RTOL and
+// SCALE columns); matmul and conv, which have no table rows, are sums of
+// products with the rounded-arithmetic tolerance. Exact means 0.
 Tolerance tolerance_for(const Plan& p, DType dtype) {
   const bool f32 = dtype == DType::f32;
   const double eps = f32 ? 0x1p-23 : 0x1p-52;
-  const double simple = f32 ? 2e-6 : 1e-12;          // a few roundings
-  const double transcendental = f32 ? 1e-5 : 1e-10;  // libm / device math accuracy
+  const std::string dtype_text = f32 ? "f32" : "f64";
   // Sums of n terms in any order and any blocking. The inputs are zero-mean
   // random values, so rounding errors grow like sqrt(n) relative to Σ|terms|
   // (the worst case n·eps would hide a lost block of a long reduction).
-  auto accumulation = [&](int64_t terms, const char* what) {
+  auto accumulation = [&](double rtol, int64_t terms, const char* what, bool absolute) {
     Tolerance t;
-    t.rtol = simple + 4.0 * std::sqrt(static_cast<double>(terms)) * eps;
-    t.absolute_scale = true;
-    t.rule = std::string(f32 ? "2e-6" : "1e-12") + " + 4 x sqrt(" + std::to_string(terms) + " " +
-             what + ") x eps";
+    t.rtol = rtol + 4.0 * std::sqrt(static_cast<double>(terms)) * eps;
+    t.absolute_scale = absolute;
+    t.rule = "op table " + dtype_text + " rtol " + short_number(rtol) + " + 4 x sqrt(" +
+             std::to_string(terms) + " " + what + ") x eps";
     return t;
   };
-  auto fixed = [](double rtol, const char* rule) { return Tolerance{rtol, false, rule}; };
-  switch (p.family) {
-    case MT_FAMILY_MAP:
-      switch (p.op) {
-        case MT_MAP_SIGMOID:
-        case MT_MAP_LOG:
-        case MT_MAP_EXP:
-          return fixed(transcendental, "transcendental");
-        case MT_MAP_INV:
-        case MT_MAP_SQRT:
-          return fixed(simple, "rounded arithmetic");
-        default:
-          return fixed(0.0, "exact");
-      }
-    case MT_FAMILY_ZIP:
-      switch (p.op) {
-        case MT_ZIP_LT:
-        case MT_ZIP_EQ:
-        case MT_ZIP_MAX:
-        case MT_ZIP_IS_CLOSE:
-        case MT_ZIP_RELU_BACK:
-          return fixed(0.0, "exact");
-        case MT_ZIP_POW:
-          return fixed(transcendental, "transcendental");
-        default:
-          return fixed(simple, "rounded arithmetic");
-      }
-    case MT_FAMILY_REDUCE: {
+  if (const sdk::OpInfo* row = sdk::op_info(p.family, p.op)) {
+    const double rtol = row->rtol(static_cast<int32_t>(dtype));
+    const std::string name = std::string(sdk::family_name(p.family)) + "." + row->name;
+    if (p.family == MT_FAMILY_REDUCE && rtol > 0) {
       const int64_t n = p.inputs[0].view.shape[static_cast<std::size_t>(p.dim)];
-      if (p.op == MT_REDUCE_MAX)
-        return fixed(0.0, "exact");
-      Tolerance t = accumulation(n, "terms");
-      t.absolute_scale = p.op == MT_REDUCE_SUM;  // products: |expected| is the scale
-      return t;
+      return accumulation(rtol, n, "terms", row->scale == sdk::ErrorScale::terms);
     }
+    return {rtol, false,
+            rtol == 0 ? "exact (op table)"
+                      : "op table " + dtype_text + " rtol of " + name + " " + short_number(rtol)};
+  }
+  const double products =
+      sdk::op_info(MT_FAMILY_ZIP, MT_ZIP_MUL)->rtol(static_cast<int32_t>(dtype));
+  switch (p.family) {
     case MT_FAMILY_MATMUL:
-      return accumulation(p.inputs[0].view.shape[2], "products");
+      return accumulation(products, p.inputs[0].view.shape[2], "products", true);
     case MT_FAMILY_CONV1D:
     case MT_FAMILY_CONV2D: {
       const auto& w = p.inputs[1].view.shape;
       int64_t terms = 1;
       for (std::size_t d = 1; d < w.size(); ++d)
         terms *= w[d];
-      return accumulation(terms, "products");
+      return accumulation(products, terms, "products", true);
     }
     default:
-      return fixed(0.0, "exact");
+      return {0.0, false, "exact"};  // memory.fill: the value itself
   }
 }
 
@@ -512,6 +491,68 @@ CaseResult run_reject(const Plan& plan, Backend& candidate, DType dtype,
   return {Status::passed, "", 0.0};
 }
 
+// The unknown-op rule of plugin_abi.h: for op values the op table does not
+// have (one past the last, far past it, negative), `supports` answers 0 in
+// both dtypes and the slot returns MT_ERR_UNSUPPORTED with a last_error and
+// writes nothing (not even the output view). Calls the raw slot, so the
+// exact status is visible.
+CaseResult run_unknown_op(const Plan& plan, Backend& candidate, DType dtype,
+                          const std::vector<std::vector<double>>& values) {
+  const mt_backend& table = candidate.table();
+  const int32_t count = sdk::op_count(plan.family);
+  const std::vector<int32_t> unknown = {count, count + 7, -1, std::numeric_limits<int32_t>::max()};
+  const std::string family = sdk::family_name(plan.family);
+  for (const int32_t op : unknown)
+    for (const DType d : {DType::f32, DType::f64})
+      if (candidate.supports(plan.family, op, d))
+        return failed("supports(" + family + ", op " + std::to_string(op) + ", " + dtype_name(d) +
+                      ") says 1, but the op table has no " + family + " op " + std::to_string(op) +
+                      " (ops 0.." + std::to_string(count - 1) +
+                      "); an unknown op must be unsupported");
+  const bool present = plan.family == MT_FAMILY_MAP
+                           ? table.struct_size >= MT_BACKEND_SIZE_THROUGH(map) && table.map
+                       : plan.family == MT_FAMILY_ZIP
+                           ? table.struct_size >= MT_BACKEND_SIZE_THROUGH(zip) && table.zip
+                           : table.struct_size >= MT_BACKEND_SIZE_THROUGH(reduce) && table.reduce;
+  if (!present)
+    return failed("the table has no " + family + " slot, which is required");
+  std::string status_failure;
+  OpCall op_call = [&](Backend&, const mt_view& out, const std::vector<mt_view>& in) {
+    for (const int32_t op : unknown) {
+      const mt_status s = plan.family == MT_FAMILY_MAP ? table.map(table.context, op, &out, &in[0])
+                          : plan.family == MT_FAMILY_ZIP
+                              ? table.zip(table.context, op, &out, &in[0], &in[1])
+                              : table.reduce(table.context, op, &out, &in[0], plan.dim);
+      if (s != MT_ERR_UNSUPPORTED) {
+        status_failure = family + " op " + std::to_string(op) +
+                         " (unknown to the op table) must give MT_ERR_UNSUPPORTED, got " +
+                         status_text(s);
+        return std::string();
+      }
+      const char* message =
+          table.struct_size >= MT_BACKEND_SIZE_THROUGH(last_error) && table.last_error != nullptr
+              ? table.last_error(table.context)
+              : nullptr;
+      if (message == nullptr || *message == '\0') {
+        status_failure = family + " op " + std::to_string(op) +
+                         " returned MT_ERR_UNSUPPORTED but last_error is empty; it must say why";
+        return std::string();
+      }
+    }
+    return std::string();
+  };
+  const Execution run = execute(candidate, dtype, plan, values, op_call);
+  if (!run.failure.empty())
+    return failed(run.failure);
+  if (!status_failure.empty())
+    return failed(status_failure);
+  for (std::size_t e = 0; e < run.still_sentinel.size(); ++e)
+    if (!run.still_sentinel[e])
+      return failed("a refused call with an unknown " + family + " op wrote output element " +
+                    std::to_string(e) + "; a failing call must leave the output alone");
+  return {Status::passed, "", 0.0};
+}
+
 // copy_from_host / copy_to_host with byte offsets, and zero-byte copies.
 CaseResult run_copy(Backend& be) {
   constexpr std::size_t kBytes = 256;
@@ -571,18 +612,8 @@ CaseResult run_alloc(Backend& be) {
   return {Status::passed, "", 0.0};
 }
 
-}  // namespace
-
-CaseResult run_case(const CaseInfo& info, Backend& candidate, Backend& reference, DType dtype) {
-  if (!candidate.usable())
-    return {Status::skipped,
-            "backend '" + candidate.name() + "' is not usable here: " + candidate.unusable_reason(),
-            0.0};
-  if (info.family != kMemoryFamily && !candidate.supports(info.family, info.op, dtype))
-    return {Status::skipped,
-            "backend '" + candidate.name() + "' does not support " + family_op_text(info) + " in " +
-                dtype_name(dtype),
-            0.0};
+// An op case on a usable candidate that supports what it needs.
+CaseResult run_op_case(const CaseInfo& info, Backend& candidate, Backend& reference, DType dtype) {
   try {
     const Plan plan = detail::build_plan(info);
     if (plan.family == kMemoryFamily && plan.op == memory_copy)
@@ -600,6 +631,8 @@ CaseResult run_case(const CaseInfo& info, Backend& candidate, Backend& reference
     }
     if (plan.expect_invalid_arg)
       return run_reject(plan, candidate, dtype, values);
+    if (plan.expect_unsupported)
+      return run_unknown_op(plan, candidate, dtype, values);
 
     const OpCall op = [&plan](Backend& be, const mt_view& out, const std::vector<mt_view>& in) {
       return call_op(plan, be, out, in);
@@ -641,6 +674,36 @@ CaseResult run_case(const CaseInfo& info, Backend& candidate, Backend& reference
     // Allocation or copies failed (the candidate's or the reference's).
     return failed(std::string("error outside the op call: ") + e.what());
   }
+}
+
+}  // namespace
+
+CaseResult run_case(const CaseInfo& info, const BackendPtr& candidate, const BackendPtr& reference,
+                    DType dtype) {
+  if (!candidate || !reference)
+    return failed(std::string("run_case: no ") + (candidate ? "reference" : "candidate") +
+                  " backend was given");
+  if (!candidate->usable())
+    return {
+        Status::skipped,
+        "backend '" + candidate->name() + "' is not usable here: " + candidate->unusable_reason(),
+        0.0};
+  for (const auto& [family, op] : info.needs) {
+    if (!candidate->supports(family, op, dtype)) {
+      const std::string what =
+          std::string(sdk::family_name(family)) + (sdk::op_rows(family).count > 0
+                                                       ? std::string(".") + sdk::op_name(family, op)
+                                                       : std::string());
+      return {Status::skipped,
+              "backend '" + candidate->name() + "' does not support " + what + " in " +
+                  dtype_name(dtype) +
+                  (info.kind == CaseKind::gradient ? " (which " + info.id + " needs)" : ""),
+              0.0};
+    }
+  }
+  if (info.kind == CaseKind::gradient)
+    return detail::run_gradient_case(info, candidate, reference, dtype);
+  return run_op_case(info, *candidate, *reference, dtype);
 }
 
 }  // namespace mt::conformance

@@ -1,6 +1,7 @@
 // kernels.hpp — the compute loops of the example_cpu backend: every compute
 // slot of plugin_abi.h (fill, map, zip, reduce, matmul, conv1d, conv2d) as
-// plain loops over strided host views, each checking its arguments first.
+// plain loops over strided host views, each running the SDK's argument
+// check first.
 // Deliberately not fast (no threads, no blocking, no SIMD): it is the smallest
 // complete backend, meant to be read and copied. Memory slots: plugin.cpp.
 #pragma once
@@ -18,59 +19,26 @@ namespace example_cpu {
 using mt::sdk::Error;
 
 // ---------------------------------------------------------------------------
-// Argument checks. The header says what a call may contain; anything else is
-// refused with MT_ERR_INVALID_ARG and a message naming what was wrong, so a
-// bug in the caller surfaces as an error instead of a stray write.
+// Argument checks: the SDK's, the same ones every in-tree backend runs. The
+// header says what a call may contain; anything else is refused with a
+// status and a message naming what was wrong (MT_ERR_UNSUPPORTED for an op
+// or dtype the table does not know, MT_ERR_INVALID_ARG for a view that
+// breaks the contract), so a bug in the caller surfaces as an error instead
+// of a stray write. This plugin keeps no table of its allocations, so it
+// passes UntrackedBuffers: every check runs but "the view fits its buffer".
 // ---------------------------------------------------------------------------
 
-inline std::string shape_text(const mt_view& v) {
-  std::string text = "(";
-  for (int32_t d = 0; d < v.ndim; ++d)
-    text += (d ? ", " : "") + std::to_string(v.shape[d]);
-  return text + ")";
-}
-
-inline void check_op(int32_t family, int32_t op) {
-  if (!mt::sdk::valid_op(family, op))
-    throw Error(MT_ERR_UNSUPPORTED, "unknown op " + std::to_string(op) + " for this family");
-}
-
-inline void check_rank(const mt_view& v, int32_t ndim, const char* what) {
-  if (v.ndim != ndim)
-    throw Error(MT_ERR_INVALID_ARG, std::string(what) + " has " + std::to_string(v.ndim) +
-                                        " dims " + shape_text(v) + "; expected " +
-                                        std::to_string(ndim));
-}
-
-inline void check_same_dtype(const mt_view& a, const mt_view& b, const char* a_name,
-                             const char* b_name) {
-  if (a.dtype != b.dtype)
-    throw Error(MT_ERR_INVALID_ARG, std::string(a_name) + " is " + mt::sdk::dtype_name(a.dtype) +
-                                        " but " + b_name + " is " + mt::sdk::dtype_name(b.dtype));
-}
-
-// `what` names the two sizes that must agree, e.g. "batch size (in, out)".
-inline void check_equal(int64_t a, int64_t b, const std::string& what) {
-  if (a != b)
-    throw Error(MT_ERR_INVALID_ARG,
-                what + " differ: " + std::to_string(a) + " vs " + std::to_string(b));
-}
+using Buffers = mt::sdk::UntrackedBuffers;
 
 // ---------------------------------------------------------------------------
-// Arithmetic. Every op is computed in double and rounded once when stored:
-// the simplest way to be as accurate as the reference, which works in f64.
+// Arithmetic. Every op is computed in double and rounded once when stored
+// (mt::sdk::round_to): the simplest way to be as accurate as the reference,
+// which works in f64.
 // ---------------------------------------------------------------------------
 
-// double -> T with IEEE overflow to ±inf (a plain cast of an out-of-range
-// double to float is undefined behaviour in C++).
 template <class T>
 T to_dtype(double x) {
-  if constexpr (sizeof(T) < sizeof(double)) {
-    constexpr double kOverflow = 0x1.ffffffp127;  // FLT_MAX plus half an ulp
-    if (std::isfinite(x) && std::fabs(x) >= kOverflow)
-      return x > 0 ? std::numeric_limits<T>::infinity() : -std::numeric_limits<T>::infinity();
-  }
-  return static_cast<T>(x);
+  return mt::sdk::round_to<T>(x);
 }
 
 // Element (position) of a view's buffer, in elements.
@@ -89,7 +57,7 @@ inline int64_t inner_stride(const mt_view& v) {
 // ---------------------------------------------------------------------------
 
 inline void fill(const mt_view* out, double value) {
-  mt::sdk::check_view(out, "out");
+  mt::sdk::check_fill_args(Buffers{}, out);
   mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
     using T = decltype(zero);
     const T v = to_dtype<T>(value);
@@ -107,10 +75,7 @@ inline void fill(const mt_view* out, double value) {
 // An in-place call (out is the same view as in) is safe: each element is
 // read before it is written, and no other element depends on it.
 inline void map(int32_t op, const mt_view* out, const mt_view* in) {
-  check_op(MT_FAMILY_MAP, op);
-  mt::sdk::check_view(out, "out");
-  mt::sdk::check_view(in, "in");
-  mt::sdk::check_same_shape(*out, *in, "out", "in");
+  mt::sdk::check_map_args(Buffers{}, op, out, in);
   mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
     using T = decltype(zero);
     const int64_t* const strides[2] = {out->strides, in->strides};
@@ -127,12 +92,7 @@ inline void map(int32_t op, const mt_view* out, const mt_view* in) {
 }
 
 inline void zip(int32_t op, const mt_view* out, const mt_view* a, const mt_view* b) {
-  check_op(MT_FAMILY_ZIP, op);
-  mt::sdk::check_view(out, "out");
-  mt::sdk::check_view(a, "a");
-  mt::sdk::check_view(b, "b");
-  mt::sdk::check_same_shape(*out, *a, "out", "a");
-  mt::sdk::check_same_shape(*out, *b, "out", "b");
+  mt::sdk::check_zip_args(Buffers{}, op, out, a, b);
   mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
     using T = decltype(zero);
     const int64_t* const strides[3] = {out->strides, a->strides, b->strides};
@@ -156,22 +116,7 @@ inline void zip(int32_t op, const mt_view* out, const mt_view* a, const mt_view*
 // ---------------------------------------------------------------------------
 
 inline void reduce(int32_t op, const mt_view* out, const mt_view* in, int32_t dim) {
-  check_op(MT_FAMILY_REDUCE, op);
-  mt::sdk::check_view(out, "out");
-  mt::sdk::check_view(in, "in");
-  check_same_dtype(*out, *in, "out", "in");
-  if (dim < 0 || dim >= in->ndim)
-    throw Error(MT_ERR_INVALID_ARG, "dim " + std::to_string(dim) + " is out of range for in " +
-                                        shape_text(*in) + "; allowed 0.." +
-                                        std::to_string(in->ndim - 1));
-  check_rank(*out, in->ndim, "out");
-  for (int32_t d = 0; d < in->ndim; ++d) {
-    const int64_t want = d == dim ? 1 : in->shape[d];
-    if (out->shape[d] != want)
-      throw Error(MT_ERR_INVALID_ARG, "out " + shape_text(*out) + " does not fit in " +
-                                          shape_text(*in) + " reduced along dim " +
-                                          std::to_string(dim));
-  }
+  mt::sdk::check_reduce_args(Buffers{}, op, out, in, dim);
   mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
     using T = decltype(zero);
     const int64_t* const strides[2] = {out->strides, in->strides};
@@ -197,20 +142,8 @@ inline void reduce(int32_t op, const mt_view* out, const mt_view* in, int32_t di
 // ---------------------------------------------------------------------------
 
 inline void matmul(const mt_view* out, const mt_view* a, const mt_view* b) {
-  mt::sdk::check_view(out, "out");
-  mt::sdk::check_view(a, "a");
-  mt::sdk::check_view(b, "b");
-  check_rank(*out, 3, "out");
-  check_rank(*a, 3, "a");
-  check_rank(*b, 3, "b");
-  check_same_dtype(*out, *a, "out", "a");
-  check_same_dtype(*out, *b, "out", "b");
+  mt::sdk::check_matmul_args(Buffers{}, out, a, b);
   const int64_t batch = out->shape[0], m = out->shape[1], n = out->shape[2], k = a->shape[2];
-  check_equal(a->shape[0], batch, "batch sizes (a, out)");
-  check_equal(b->shape[0], batch, "batch sizes (b, out)");
-  check_equal(a->shape[1], m, "rows (a, out)");
-  check_equal(b->shape[2], n, "columns (b, out)");
-  check_equal(b->shape[1], k, "inner sizes (a columns, b rows)");
   mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
     using T = decltype(zero);
     for (int64_t z = 0; z < batch; ++z)
@@ -237,22 +170,8 @@ inline void matmul(const mt_view* out, const mt_view* a, const mt_view* b) {
 // which is what the input gradient needs.
 // ---------------------------------------------------------------------------
 
-inline void check_conv(const mt_view* out, const mt_view* in, const mt_view* weight, int32_t ndim) {
-  mt::sdk::check_view(out, "out");
-  mt::sdk::check_view(in, "in");
-  mt::sdk::check_view(weight, "weight");
-  check_rank(*out, ndim, "out");
-  check_rank(*in, ndim, "in");
-  check_rank(*weight, ndim, "weight");
-  check_same_dtype(*out, *in, "out", "in");
-  check_same_dtype(*out, *weight, "out", "weight");
-  check_equal(in->shape[0], out->shape[0], "batch sizes (in, out)");
-  check_equal(in->shape[1], weight->shape[1], "input channels (in, weight)");
-  check_equal(weight->shape[0], out->shape[1], "output channels (weight, out)");
-}
-
 inline void conv1d(const mt_view* out, const mt_view* in, const mt_view* weight, int32_t reverse) {
-  check_conv(out, in, weight, 3);
+  mt::sdk::check_conv_args(Buffers{}, 3, out, in, weight);
   const int64_t batch = out->shape[0], cout = out->shape[1], width_out = out->shape[2];
   const int64_t cin = in->shape[1], width = in->shape[2], kw = weight->shape[2];
   mt::sdk::dispatch_dtype(out->dtype, [&](auto zero) {
@@ -280,7 +199,7 @@ inline void conv1d(const mt_view* out, const mt_view* in, const mt_view* weight,
 }
 
 inline void conv2d(const mt_view* out, const mt_view* in, const mt_view* weight, int32_t reverse) {
-  check_conv(out, in, weight, 4);
+  mt::sdk::check_conv_args(Buffers{}, 4, out, in, weight);
   const int64_t batch = out->shape[0], cout = out->shape[1];
   const int64_t height_out = out->shape[2], width_out = out->shape[3];
   const int64_t cin = in->shape[1], height = in->shape[2], width = in->shape[3];

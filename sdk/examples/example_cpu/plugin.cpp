@@ -38,7 +38,9 @@ int32_t slot_is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 }
 
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
-  return mt::sdk::valid_op(family, op) && mt::sdk::valid_dtype(dtype) ? 1 : 0;
+  // Every op of the table, f32 and f64; 0 for anything else (an unknown op
+  // or dtype: the rule in plugin_abi.h).
+  return mt::sdk::supports_every_known_op(family, op, dtype);
 }
 
 const char* slot_last_error(mt_plugin_context*) {
@@ -47,8 +49,7 @@ const char* slot_last_error(mt_plugin_context*) {
 
 mt_status slot_alloc(mt_plugin_context*, size_t bytes, void** out) {
   return guard("alloc", [&] {
-    if (out == nullptr)
-      throw Error(MT_ERR_INVALID_ARG, "the result pointer is NULL");
+    mt::sdk::check_alloc_args(out);
     *out = nullptr;
     if (bytes == 0)
       return;  // the header allows NULL for an empty buffer
@@ -68,22 +69,18 @@ mt_status slot_free(mt_plugin_context*, void* buffer) {
 mt_status slot_copy_from_host(mt_plugin_context*, void* dst, size_t dst_offset, const void* src,
                               size_t bytes) {
   return guard("copy_from_host", [&] {
-    if (bytes == 0)
-      return;
-    if (dst == nullptr || src == nullptr)
-      throw Error(MT_ERR_INVALID_ARG, "NULL source or destination for a non-empty copy");
-    std::memcpy(static_cast<char*>(dst) + dst_offset, src, bytes);
+    mt::sdk::check_copy_from_host_args(example_cpu::Buffers{}, dst, dst_offset, src, bytes);
+    if (bytes > 0)
+      std::memcpy(static_cast<char*>(dst) + dst_offset, src, bytes);
   });
 }
 
 mt_status slot_copy_to_host(mt_plugin_context*, void* dst, const void* src, size_t src_offset,
                             size_t bytes) {
   return guard("copy_to_host", [&] {
-    if (bytes == 0)
-      return;
-    if (dst == nullptr || src == nullptr)
-      throw Error(MT_ERR_INVALID_ARG, "NULL source or destination for a non-empty copy");
-    std::memcpy(dst, static_cast<const char*>(src) + src_offset, bytes);
+    mt::sdk::check_copy_to_host_args(example_cpu::Buffers{}, dst, src, src_offset, bytes);
+    if (bytes > 0)
+      std::memcpy(dst, static_cast<const char*>(src) + src_offset, bytes);
   });
 }
 

@@ -53,7 +53,9 @@ int32_t slot_is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 // conformance kit lists every case as failed (work left to do) rather than
 // skipped; answer 0 for what you decide not to implement.
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
-  return mt::sdk::valid_op(family, op) && mt::sdk::valid_dtype(dtype) ? 1 : 0;
+  // supports_every_known_op: 1 for every op of the op table in f32 and f64,
+  // 0 for an unknown op or dtype (the rule in plugin_abi.h).
+  return mt::sdk::supports_every_known_op(family, op, dtype);
 }
 
 // The most recent failure on the calling thread; never NULL ("" if none);
@@ -111,33 +113,42 @@ mt_status slot_synchronize(mt_plugin_context*) {
 
 // ---- compute ----------------------------------------------------------------
 
-// out[idx] = op(in[idx]) for an mt_map_op (neg, copy, sigmoid, relu, log,
-// exp, inv, sqrt, abs). in has out's ndim and shape (broadcast dims arrive
-// with stride 0). mt::sdk::apply_map defines each op per element.
+// Every compute slot: start with the SDK's argument check of the slot
+// (mt::sdk::check_map_args, check_zip_args, ... in plugin_helpers.hpp), the
+// same one every in-tree backend runs: it refuses an unknown op or dtype
+// with MT_ERR_UNSUPPORTED and a view that breaks the contract with
+// MT_ERR_INVALID_ARG, as the kit expects.
+
+// (required) out[idx] = op(in[idx]) for an mt_map_op: the rows of
+// MT_MAP_OPS in <minitorch/op_table.h>. in has out's ndim and shape
+// (broadcast dims arrive with stride 0). mt::sdk::apply_map is each op's
+// per-element formula.
 mt_status slot_map(mt_plugin_context*, int32_t op, const mt_view* out, const mt_view* in) {
   (void)op, (void)out, (void)in;
   return unimplemented();
 }
 
-// out[idx] = op(a[idx], b[idx]) for an mt_zip_op (add, sub, mul, div, lt,
-// eq, max, is_close, relu_back, log_back, inv_back, pow); a and b have out's
-// shape, already expanded. Comparisons give 1 or 0. See mt::sdk::apply_zip.
+// (required) out[idx] = op(a[idx], b[idx]) for an mt_zip_op (the rows of
+// MT_ZIP_OPS); a and b have out's shape, already expanded. Comparisons give
+// 1 or 0. See mt::sdk::apply_zip.
 mt_status slot_zip(mt_plugin_context*, int32_t op, const mt_view* out, const mt_view* a,
                    const mt_view* b) {
   (void)op, (void)out, (void)a, (void)b;
   return unimplemented();
 }
 
-// Reduce in along dim (0 <= dim < in->ndim) with an mt_reduce_op (sum from
-// 0, prod from 1, max from -inf with NaN propagating). out has in's shape
-// with shape[dim] == 1. A reduced dim of size 0 gives the start value.
+// (required) Reduce in along dim (0 <= dim < in->ndim) with an
+// mt_reduce_op (the rows of MT_REDUCE_OPS: mt::sdk::reduce_start and
+// reduce_combine). out has in's shape with shape[dim] == 1. A reduced dim of
+// size 0 gives the start value.
 mt_status slot_reduce(mt_plugin_context*, int32_t op, const mt_view* out, const mt_view* in,
                       int32_t dim) {
   (void)op, (void)out, (void)in, (void)dim;
   return unimplemented();
 }
 
-// Batched matrix product, every view 3-D: a (B, M, K), b (B, K, N),
+// (optional: may be NULL, then supports says 0 for it) Batched matrix
+// product, every view 3-D: a (B, M, K), b (B, K, N),
 // out (B, M, N); out[z,i,j] = sum_k a[z,i,k] * b[z,k,j] (K == 0 gives 0).
 // A broadcast batch arrives as batch stride 0.
 mt_status slot_matmul(mt_plugin_context*, const mt_view* out, const mt_view* a, const mt_view* b) {
@@ -145,7 +156,7 @@ mt_status slot_matmul(mt_plugin_context*, const mt_view* out, const mt_view* a, 
   return unimplemented();
 }
 
-// 1-D convolution: in (B, Cin, W), weight (Cout, Cin, K), out (B, Cout, T),
+// (optional) 1-D convolution: in (B, Cin, W), weight (Cout, Cin, K), out (B, Cout, T),
 // T taken from out. reverse == 0: out[b,o,t] = sum_c sum_k in[b,c,t+k] *
 // w[o,c,k]; reverse != 0: in[b,c,t-k]. Input terms outside [0, W) are 0.
 // B, Cin or Cout that disagree between the views: MT_ERR_INVALID_ARG.
@@ -155,7 +166,7 @@ mt_status slot_conv1d(mt_plugin_context*, const mt_view* out, const mt_view* in,
   return unimplemented();
 }
 
-// 2-D convolution: in (B, Cin, H, W), weight (Cout, Cin, KH, KW),
+// (optional) 2-D convolution: in (B, Cin, H, W), weight (Cout, Cin, KH, KW),
 // out (B, Cout, OH, OW); the same sums over (ki, kj), in[b,c,i±ki,j±kj],
 // out-of-range input terms 0, OH and OW taken from out.
 mt_status slot_conv2d(mt_plugin_context*, const mt_view* out, const mt_view* in,

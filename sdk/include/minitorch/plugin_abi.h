@@ -10,13 +10,17 @@
  * Versioning: MT_ABI_MAJOR must match between host and plugin; a plugin may
  * have a lower MT_ABI_MINOR, in which case the host treats every slot that
  * lies beyond the plugin's `struct_size` as absent. New slots are only ever
- * appended. The layout is frozen by the static asserts at the bottom.
+ * appended. The layout and the op values are frozen by the static asserts
+ * at the bottom. The ops themselves (enums, formulas) are rows of the op
+ * table, op_table.h, which this header includes.
  */
 #ifndef MINITORCH_PLUGIN_ABI_H
 #define MINITORCH_PLUGIN_ABI_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <minitorch/op_table.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -69,45 +73,39 @@ typedef enum mt_family {
   MT_FAMILY_COUNT
 } mt_family;
 
+/* The ops of the map, zip and reduce families are generated from the op
+ * table (op_table.h), which also gives each op's formula, test domain,
+ * tolerance and cost. The values are ABI: frozen below for ABI 1.0; new ops
+ * are appended to the table (and bump MT_ABI_MINOR).
+ *
+ * The rule for an op value a plugin does not know (negative, >= its
+ * *_OP_COUNT, or one a newer host added): `supports` answers 0 for it, and a
+ * compute slot called with it returns MT_ERR_UNSUPPORTED (never
+ * MT_ERR_INVALID_ARG: the call is well formed, the plugin just lacks the op)
+ * with a last_error naming the op, and writes nothing. The same holds for an
+ * unknown dtype. The SDK's argument checks (plugin_helpers.hpp) implement
+ * this, and the conformance kit checks it on every backend. */
+#define MT_ABI_OP_ENUM_MAP(E, VALUE, NAME, FORMULA, DOMAIN, RTOL_F32, RTOL_F64, COST) \
+  MT_MAP_##E = VALUE,
+#define MT_ABI_OP_ENUM_ZIP(E, VALUE, NAME, FORMULA, DOMAIN_A, DOMAIN_B, RTOL_F32, RTOL_F64, COST) \
+  MT_ZIP_##E = VALUE,
+#define MT_ABI_OP_ENUM_REDUCE(E, VALUE, NAME, START, COMBINE, DOMAIN, RTOL_F32, RTOL_F64, SCALE, \
+                              COST)                                                              \
+  MT_REDUCE_##E = VALUE,
+
 /* Unary element-wise ops: out[i] = f(in[i]). */
-typedef enum mt_map_op {
-  MT_MAP_NEG = 0,     /* -x */
-  MT_MAP_COPY = 1,    /* x (MiniTorch's id); also how core broadcasts and makes contiguous */
-  MT_MAP_SIGMOID = 2, /* 1/(1+e^-x) for x >= 0, e^x/(1+e^x) otherwise (no overflow) */
-  MT_MAP_RELU = 3,    /* x > 0 ? x : 0 (NaN maps to 0) */
-  MT_MAP_LOG = 4,     /* natural log; log(0) = -inf, log(<0) = NaN (no EPS added) */
-  MT_MAP_EXP = 5,     /* e^x */
-  MT_MAP_INV = 6,     /* 1/x; 1/0 = +inf */
-  MT_MAP_SQRT = 7,    /* square root; sqrt(<0) = NaN */
-  MT_MAP_ABS = 8,     /* |x| */
-  MT_MAP_OP_COUNT
-} mt_map_op;
+typedef enum mt_map_op { MT_MAP_OPS(MT_ABI_OP_ENUM_MAP) MT_MAP_OP_COUNT } mt_map_op;
 
 /* Binary element-wise ops: out[i] = f(a[i], b[i]). Comparisons give 1 or 0
  * in the views' dtype. */
-typedef enum mt_zip_op {
-  MT_ZIP_ADD = 0,       /* a + b */
-  MT_ZIP_SUB = 1,       /* a - b */
-  MT_ZIP_MUL = 2,       /* a * b */
-  MT_ZIP_DIV = 3,       /* a / b (IEEE: x/0 = ±inf, 0/0 = NaN) */
-  MT_ZIP_LT = 4,        /* a < b ? 1 : 0 */
-  MT_ZIP_EQ = 5,        /* a == b ? 1 : 0 */
-  MT_ZIP_MAX = 6,       /* a > b ? a : b (MiniTorch's operators.max) */
-  MT_ZIP_IS_CLOSE = 7,  /* |a - b| < 1e-2 ? 1 : 0 (MiniTorch's absolute tolerance) */
-  MT_ZIP_RELU_BACK = 8, /* a > 0 ? b : 0   (a = forward input, b = upstream grad) */
-  MT_ZIP_LOG_BACK = 9,  /* b / a */
-  MT_ZIP_INV_BACK = 10, /* -b / (a * a) */
-  MT_ZIP_POW = 11,      /* pow(a, b) */
-  MT_ZIP_OP_COUNT
-} mt_zip_op;
+typedef enum mt_zip_op { MT_ZIP_OPS(MT_ABI_OP_ENUM_ZIP) MT_ZIP_OP_COUNT } mt_zip_op;
 
 /* Reductions along one dim. */
-typedef enum mt_reduce_op {
-  MT_REDUCE_SUM = 0,  /* start 0 */
-  MT_REDUCE_PROD = 1, /* start 1 */
-  MT_REDUCE_MAX = 2,  /* start -inf; NaN in the input makes the result NaN */
-  MT_REDUCE_OP_COUNT
-} mt_reduce_op;
+typedef enum mt_reduce_op { MT_REDUCE_OPS(MT_ABI_OP_ENUM_REDUCE) MT_REDUCE_OP_COUNT } mt_reduce_op;
+
+#undef MT_ABI_OP_ENUM_MAP
+#undef MT_ABI_OP_ENUM_ZIP
+#undef MT_ABI_OP_ENUM_REDUCE
 
 /* ------------------------------------------------------------------------ */
 /* Views. A tensor crosses the boundary as a view onto a buffer the plugin  */
@@ -149,6 +147,17 @@ typedef struct mt_view {
 /* Opaque plugin state, passed back to every slot. */
 typedef struct mt_plugin_context mt_plugin_context;
 
+/* Each slot below is marked:
+ *   (required)  must be non-NULL. Core refuses to use a backend through a
+ *               missing required slot (the error names the slot). A
+ *               required compute slot may still decline some (op, dtype)
+ *               pairs through `supports`.
+ *   (optional)  may be NULL. `supports` must then answer 0 for its family;
+ *               a function that needs it fails with an error naming the
+ *               backend and the slot, and the kit reports its cases skipped.
+ * Core asks `supports(family, op, dtype)` before every compute call.
+ */
+
 typedef struct mt_backend {
   /* ---- header: fixed for every ABI version -------------------------------- */
   uint32_t abi_major;         /* MT_ABI_MAJOR the plugin was built with */
@@ -167,52 +176,60 @@ typedef struct mt_backend {
    * not; when not, writes a NUL-terminated reason into reason[0..reason_size)
    * (e.g. "cudaGetDeviceCount: cudaErrorInsufficientDriver"). Core calls it
    * once after loading; a plugin that is not usable is never asked to compute.
-   * Must not crash on a machine without the plugin's device. */
+   * Must not crash on a machine without the plugin's device. (required) */
   int32_t (*is_usable)(mt_plugin_context* ctx, char* reason, size_t reason_size);
 
   /* 1 if (family, op, dtype) is implemented, else 0. For MATMUL, CONV1D and
-   * CONV2D pass op = 0. Must be cheap and free of side effects. */
+   * CONV2D pass op = 0. Must be cheap and free of side effects. An op or
+   * dtype the plugin does not know gives 0 (see the unknown-op rule above
+   * the op enums). (required) */
   int32_t (*supports)(mt_plugin_context* ctx, int32_t family, int32_t op, int32_t dtype);
 
   /* A NUL-terminated description of the most recent failure on the calling
-   * thread (never NULL; "" if none). Valid until the next slot call. */
+   * thread (never NULL; "" if none). Valid until the next slot call.
+   * (required) */
   const char* (*last_error)(mt_plugin_context* ctx);
 
   /* ---- memory --------------------------------------------------------------- */
 
   /* Allocate `bytes` bytes (uninitialised) suitably aligned for any dtype
    * (>= 64 bytes recommended). bytes == 0 may return NULL with MT_OK.
-   * On failure *out is set to NULL and MT_ERR_OUT_OF_MEMORY returned. */
+   * On failure *out is set to NULL and MT_ERR_OUT_OF_MEMORY returned.
+   * (required) */
   mt_status (*alloc)(mt_plugin_context* ctx, size_t bytes, void** out);
 
   /* Release a buffer from `alloc`. NULL is a no-op. Pending work on the
-   * buffer is completed (or ordered) first. */
+   * buffer is completed (or ordered) first. (required) */
   mt_status (*free)(mt_plugin_context* ctx, void* buffer);
 
   /* Copy `bytes` bytes from host memory `src` into `dst` + dst_offset bytes.
-   * Synchronous: `src` may be reused as soon as it returns. */
+   * Synchronous: `src` may be reused as soon as it returns. (required) */
   mt_status (*copy_from_host)(mt_plugin_context* ctx, void* dst, size_t dst_offset, const void* src,
                               size_t bytes);
 
   /* Copy `bytes` bytes from `src` + src_offset bytes into host memory `dst`.
-   * Synchronous: waits for all earlier work that writes `src`. */
+   * Synchronous: waits for all earlier work that writes `src`. (required) */
   mt_status (*copy_to_host)(mt_plugin_context* ctx, void* dst, const void* src, size_t src_offset,
                             size_t bytes);
 
-  /* out[i] = value for every element of `out` (converted to its dtype). */
+  /* out[i] = value for every element of `out` (converted to its dtype).
+   * (required) */
   mt_status (*fill)(mt_plugin_context* ctx, const mt_view* out, double value);
 
-  /* Block until all work issued so far is complete. */
+  /* Block until all work issued so far is complete. (required; a host
+   * backend whose slots finish before returning just returns MT_OK) */
   mt_status (*synchronize)(mt_plugin_context* ctx);
 
   /* ---- compute families ----------------------------------------------------- */
 
   /* out[idx] = op(in[idx]). `in` has exactly out's ndim and shape; broadcast
-   * inputs arrive already expanded (stride 0). `op` is an mt_map_op. */
+   * inputs arrive already expanded (stride 0). `op` is an mt_map_op.
+   * (required: core copies, broadcasts and negates with it) */
   mt_status (*map)(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* in);
 
   /* out[idx] = op(a[idx], b[idx]). `a` and `b` have exactly out's ndim and
-   * shape (expanded with stride 0 where broadcast). `op` is an mt_zip_op. */
+   * shape (expanded with stride 0 where broadcast). `op` is an mt_zip_op.
+   * (required: gradients accumulate with zip add) */
   mt_status (*zip)(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* a,
                    const mt_view* b);
 
@@ -220,14 +237,14 @@ typedef struct mt_backend {
    * shape except out->shape[dim] == 1 (MiniTorch keeps the dim). Each output
    * element is the reduction, from the op's start value, over in's dim.
    * A reduced dim of size 0 yields the start value (sum 0, prod 1, max -inf).
-   * `op` is an mt_reduce_op. */
+   * `op` is an mt_reduce_op. (required: broadcast gradients are summed) */
   mt_status (*reduce)(mt_plugin_context* ctx, int32_t op, const mt_view* out, const mt_view* in,
                       int32_t dim);
 
   /* Batched matrix product, every view 3-D:
    *   a (B, M, K), b (B, K, N), out (B, M, N);
    *   out[z,i,j] = Σ_k a[z,i,k] * b[z,k,j]   (K == 0 gives 0).
-   * A broadcast batch arrives with batch stride 0 on a or b. */
+   * A broadcast batch arrives with batch stride 0 on a or b. (optional) */
   mt_status (*matmul)(mt_plugin_context* ctx, const mt_view* out, const mt_view* a,
                       const mt_view* b);
 
@@ -237,7 +254,8 @@ typedef struct mt_backend {
    * T = K_original and K = W). Out-of-range input terms count as 0:
    *   reverse == 0: out[b,o,t] = Σ_c Σ_k in[b,c,t+k] * w[o,c,k]   (t+k < W)
    *   reverse != 0: out[b,o,t] = Σ_c Σ_k in[b,c,t-k] * w[o,c,k]   (t-k >= 0)
-   * B, Cin and Cout must agree between the views, else MT_ERR_INVALID_ARG. */
+   * B, Cin and Cout must agree between the views, else MT_ERR_INVALID_ARG.
+   * (optional) */
   mt_status (*conv1d)(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
                       const mt_view* weight, int32_t reverse);
 
@@ -245,7 +263,8 @@ typedef struct mt_backend {
    *   in (B, Cin, H, W), weight (Cout, Cin, KH, KW), out (B, Cout, OH, OW).
    *   reverse == 0: out[b,o,i,j] = Σ_c Σ_ki Σ_kj in[b,c,i+ki,j+kj] * w[o,c,ki,kj]
    *   reverse != 0: out[b,o,i,j] = Σ_c Σ_ki Σ_kj in[b,c,i-ki,j-kj] * w[o,c,ki,kj]
-   * with out-of-range input terms 0 and OH, OW taken from out. */
+   * with out-of-range input terms 0 and OH, OW taken from out. B, Cin and
+   * Cout must agree as for conv1d. (optional) */
   mt_status (*conv2d)(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
                       const mt_view* weight, int32_t reverse);
 } mt_backend;
@@ -287,6 +306,30 @@ MT_STATIC_ASSERT(offsetof(mt_backend, is_usable) == 48, "mt_backend slot order c
 MT_STATIC_ASSERT(offsetof(mt_backend, map) == 48 + 8 * 9, "mt_backend slot order changed");
 MT_STATIC_ASSERT(sizeof(mt_backend) == 48 + 8 * 15, "mt_backend size changed for ABI 1.0");
 #endif
+
+/* Freeze the op values of ABI 1.0: a table edit that renumbers an op fails
+ * here. Each *_OP_COUNT equals the number of table rows, so the values have
+ * no gap (ops.hpp checks in C++ that they run 0, 1, 2, ... in order). */
+#define MT_ABI_COUNT_ROW(...) +1
+MT_STATIC_ASSERT(MT_MAP_NEG == 0 && MT_MAP_COPY == 1 && MT_MAP_SIGMOID == 2 && MT_MAP_RELU == 3 &&
+                     MT_MAP_LOG == 4 && MT_MAP_EXP == 5 && MT_MAP_INV == 6 && MT_MAP_SQRT == 7 &&
+                     MT_MAP_ABS == 8 && MT_MAP_OP_COUNT >= 9,
+                 "mt_map_op values of ABI 1.0 changed");
+MT_STATIC_ASSERT(MT_ZIP_ADD == 0 && MT_ZIP_SUB == 1 && MT_ZIP_MUL == 2 && MT_ZIP_DIV == 3 &&
+                     MT_ZIP_LT == 4 && MT_ZIP_EQ == 5 && MT_ZIP_MAX == 6 && MT_ZIP_IS_CLOSE == 7 &&
+                     MT_ZIP_RELU_BACK == 8 && MT_ZIP_LOG_BACK == 9 && MT_ZIP_INV_BACK == 10 &&
+                     MT_ZIP_POW == 11 && MT_ZIP_OP_COUNT >= 12,
+                 "mt_zip_op values of ABI 1.0 changed");
+MT_STATIC_ASSERT(MT_REDUCE_SUM == 0 && MT_REDUCE_PROD == 1 && MT_REDUCE_MAX == 2 &&
+                     MT_REDUCE_OP_COUNT >= 3,
+                 "mt_reduce_op values of ABI 1.0 changed");
+MT_STATIC_ASSERT((0 MT_MAP_OPS(MT_ABI_COUNT_ROW)) == MT_MAP_OP_COUNT,
+                 "op_table.h: map op values must be 0, 1, 2, ... without gaps");
+MT_STATIC_ASSERT((0 MT_ZIP_OPS(MT_ABI_COUNT_ROW)) == MT_ZIP_OP_COUNT,
+                 "op_table.h: zip op values must be 0, 1, 2, ... without gaps");
+MT_STATIC_ASSERT((0 MT_REDUCE_OPS(MT_ABI_COUNT_ROW)) == MT_REDUCE_OP_COUNT,
+                 "op_table.h: reduce op values must be 0, 1, 2, ... without gaps");
+#undef MT_ABI_COUNT_ROW
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,12 +1,15 @@
-// minitorch/plugin_helpers.hpp — C++17 helpers for plugin authors: the
-// per-element definition of every op, dtype dispatch, strided iteration over
-// views, the slots' argument checks, and a boundary guard that turns
-// exceptions into mt_status codes.
-// Header-only and optional: it is not part of the ABI (only plugin_abi.h is).
+// minitorch/plugin_helpers.hpp — C++17 helpers for plugin authors: the op
+// table's formulas and metadata (ops.hpp), dtype and op dispatch, strided
+// iteration over views, the slots' argument checks (the only ones: every
+// in-tree plugin calls them), and a boundary guard that turns exceptions
+// into mt_status codes.
+// Header-only and optional: it is not part of the ABI (plugin_abi.h and
+// op_table.h are).
 #ifndef MINITORCH_PLUGIN_HELPERS_HPP
 #define MINITORCH_PLUGIN_HELPERS_HPP
 
 #include <minitorch/plugin_abi.h>
+#include <minitorch/ops.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -15,148 +18,14 @@
 #include <limits>
 #include <new>
 #include <string>
-
-#if defined(__CUDACC__)
-#define MT_HOST_DEVICE __host__ __device__
-#else
-#define MT_HOST_DEVICE
-#endif
+#include <type_traits>
 
 namespace mt::sdk {
 
-// ---------------------------------------------------------------------------
-// Per-element op definitions. These are the single source of truth for what
-// each enum value computes; every in-tree backend (CPU and CUDA) calls them.
-// ---------------------------------------------------------------------------
+// The per-element formulas (apply_map, apply_zip, reduce_start,
+// reduce_combine), valid_op, valid_dtype, the op names and the rest of the
+// op table's C++ side are in <minitorch/ops.hpp>, included above.
 
-template <class T>
-MT_HOST_DEVICE inline T sigmoid(T x) {
-  if (x >= T(0)) {
-    return T(1) / (T(1) + std::exp(-x));
-  }
-  const T e = std::exp(x);
-  return e / (T(1) + e);
-}
-
-template <class T>
-MT_HOST_DEVICE inline T apply_map(int32_t op, T x) {
-  switch (op) {
-    case MT_MAP_NEG:
-      return -x;
-    case MT_MAP_COPY:
-      return x;
-    case MT_MAP_SIGMOID:
-      return sigmoid(x);
-    case MT_MAP_RELU:
-      return x > T(0) ? x : T(0);
-    case MT_MAP_LOG:
-      return std::log(x);
-    case MT_MAP_EXP:
-      return std::exp(x);
-    case MT_MAP_INV:
-      return T(1) / x;
-    case MT_MAP_SQRT:
-      return std::sqrt(x);
-    case MT_MAP_ABS:
-      return std::fabs(x);
-    default:
-      return x;  // callers validate `op` first (see valid_op)
-  }
-}
-
-template <class T>
-MT_HOST_DEVICE inline T apply_zip(int32_t op, T a, T b) {
-  switch (op) {
-    case MT_ZIP_ADD:
-      return a + b;
-    case MT_ZIP_SUB:
-      return a - b;
-    case MT_ZIP_MUL:
-      return a * b;
-    case MT_ZIP_DIV:
-      return a / b;
-    case MT_ZIP_LT:
-      return a < b ? T(1) : T(0);
-    case MT_ZIP_EQ:
-      return a == b ? T(1) : T(0);
-    case MT_ZIP_MAX:
-      return a > b ? a : b;
-    case MT_ZIP_IS_CLOSE:
-      return std::fabs(a - b) < T(1e-2) ? T(1) : T(0);
-    case MT_ZIP_RELU_BACK:
-      return a > T(0) ? b : T(0);
-    case MT_ZIP_LOG_BACK:
-      return b / a;
-    case MT_ZIP_INV_BACK:
-      return -b / (a * a);
-    case MT_ZIP_POW:
-      return std::pow(a, b);
-    default:
-      return a;
-  }
-}
-
-template <class T>
-MT_HOST_DEVICE inline T reduce_start(int32_t op) {
-  switch (op) {
-    case MT_REDUCE_PROD:
-      return T(1);
-    case MT_REDUCE_MAX:
-      return -std::numeric_limits<T>::infinity();
-    default:
-      return T(0);
-  }
-}
-
-// Combines an accumulator with one more element. MAX propagates NaN.
-template <class T>
-MT_HOST_DEVICE inline T reduce_combine(int32_t op, T acc, T x) {
-  switch (op) {
-    case MT_REDUCE_PROD:
-      return acc * x;
-    case MT_REDUCE_MAX:
-      return (x > acc || x != x) ? x : acc;
-    default:
-      return acc + x;
-  }
-}
-
-MT_HOST_DEVICE inline bool valid_op(int32_t family, int32_t op) {
-  switch (family) {
-    case MT_FAMILY_MAP:
-      return op >= 0 && op < MT_MAP_OP_COUNT;
-    case MT_FAMILY_ZIP:
-      return op >= 0 && op < MT_ZIP_OP_COUNT;
-    case MT_FAMILY_REDUCE:
-      return op >= 0 && op < MT_REDUCE_OP_COUNT;
-    case MT_FAMILY_MATMUL:
-    case MT_FAMILY_CONV1D:
-    case MT_FAMILY_CONV2D:
-      return op == 0;
-    default:
-      return false;
-  }
-}
-
-MT_HOST_DEVICE inline bool valid_dtype(int32_t dtype) {
-  return dtype == MT_F32 || dtype == MT_F64;
-}
-
-inline const char* map_op_name(int32_t op) {
-  static const char* const names[] = {"neg", "copy", "sigmoid", "relu", "log",
-                                      "exp", "inv",  "sqrt",    "abs"};
-  return (op >= 0 && op < MT_MAP_OP_COUNT) ? names[op] : "?";
-}
-inline const char* zip_op_name(int32_t op) {
-  static const char* const names[] = {"add",       "sub",      "mul",      "div",
-                                      "lt",        "eq",       "max",      "is_close",
-                                      "relu_back", "log_back", "inv_back", "pow"};
-  return (op >= 0 && op < MT_ZIP_OP_COUNT) ? names[op] : "?";
-}
-inline const char* reduce_op_name(int32_t op) {
-  static const char* const names[] = {"sum", "prod", "max"};
-  return (op >= 0 && op < MT_REDUCE_OP_COUNT) ? names[op] : "?";
-}
 inline const char* dtype_name(int32_t dtype) {
   return dtype == MT_F32 ? "f32" : dtype == MT_F64 ? "f64" : "?";
 }
@@ -275,6 +144,20 @@ inline void dispatch_dtype(int32_t dtype, F&& f) {
   }
 }
 
+// x rounded to T (round to nearest), overflowing to ±inf: a plain cast of a
+// double beyond FLT_MAX to float is undefined behaviour in C++.
+template <class T>
+MT_HOST_DEVICE inline T round_to(double x) {
+  if constexpr (sizeof(T) < sizeof(double)) {
+    constexpr double kOverflow = 0x1.ffffffp127;  // FLT_MAX plus half an ulp
+    if (x >= kOverflow)
+      return std::numeric_limits<T>::infinity();
+    if (x <= -kOverflow)
+      return -std::numeric_limits<T>::infinity();
+  }
+  return static_cast<T>(x);
+}
+
 // Walks every index of `shape` (ndim dims) in row-major order, one innermost
 // row at a time. For each row it calls
 //     row(n, offsets)
@@ -317,12 +200,27 @@ inline void for_each_row(int32_t ndim, const int64_t* shape, const int64_t* cons
 }
 
 // ---------------------------------------------------------------------------
-// Argument checks of the slots, as the in-tree backends apply them: each
-// throws Error(MT_ERR_INVALID_ARG or MT_ERR_UNSUPPORTED) with a message that
-// names the operand, what is wrong and what is allowed. The per-slot checks
-// take `bytes_of`, the plugin's own lookup: bytes_of(buffer) returns the byte
-// size of a live allocation of this plugin, or 0 when `buffer` is not one.
+// Argument checks of the slots: the only ones. Every in-tree plugin
+// (reference, parallel, cuda, the examples) calls check_<slot>_args at the
+// top of each slot, so every backend answers a bad call with the same status
+// and much the same message. Each throws Error with a message that names the
+// operand, what is wrong and what is allowed:
+//  - MT_ERR_UNSUPPORTED for an op or dtype the table does not know (the rule
+//    in plugin_abi.h: what `supports` answers 0 for),
+//  - MT_ERR_INVALID_ARG for a call that breaks the header's contract.
+// The per-slot checks take `bytes_of`, the plugin's own lookup:
+// bytes_of(buffer) returns the byte size of a live allocation of this
+// plugin, 0 when `buffer` is not one, or kUnknownBytes when the plugin keeps
+// no record (UntrackedBuffers): then every check but "inside its buffer" runs.
 // ---------------------------------------------------------------------------
+
+// bytes_of's answer for "this plugin does not track its buffers".
+inline constexpr std::size_t kUnknownBytes = static_cast<std::size_t>(-1);
+
+// The lookup of a plugin that keeps no allocation table (example_cpu).
+struct UntrackedBuffers {
+  std::size_t operator()(const void*) const noexcept { return kUnknownBytes; }
+};
 
 // "(2, 3, 4)": the first `ndim` values.
 inline std::string dims_text(const int64_t* values, int32_t ndim) {
@@ -352,18 +250,71 @@ inline void require_supported_dtype(int32_t dtype, const char* what) {
                                         ") and f64 (" + std::to_string(MT_F64) + ")");
 }
 
+// The error for an op value the table does not have (see plugin_abi.h).
+[[noreturn]] inline void throw_unknown_op(int32_t family, int32_t op) {
+  std::string names;
+  for (const OpInfo& row : op_rows(family))
+    names += (names.empty() ? "" : ", ") + std::to_string(row.value) + " " + row.name;
+  throw Error(MT_ERR_UNSUPPORTED, std::string(family_name(family)) + " op " + std::to_string(op) +
+                                      " is unknown to this backend; allowed 0.." +
+                                      std::to_string(op_count(family) - 1) + " (" + names + ")");
+}
+
 inline void require_known_op(int32_t family, int32_t op) {
-  if (valid_op(family, op))
+  if (!valid_op(family, op))
+    throw_unknown_op(family, op);
+}
+
+// Calls f(std::integral_constant<int32_t, op>{}) for a run-time op of
+// `Family` (MT_FAMILY_MAP, _ZIP or _REDUCE), so a kernel can be instantiated
+// per op with the formula's switch folded away. The cases are generated from
+// the op table; an unknown op throws Error(MT_ERR_UNSUPPORTED).
+template <int32_t Family, class F>
+inline void dispatch_op(int32_t op, F&& f) {
+  static_assert(Family == MT_FAMILY_MAP || Family == MT_FAMILY_ZIP || Family == MT_FAMILY_REDUCE,
+                "dispatch_op is for the map, zip and reduce families");
+  if constexpr (Family == MT_FAMILY_MAP) {
+    switch (op) {
+#define MT_SDK_MAP_DISPATCH(E, VALUE, NAME, FORMULA, DOMAIN, RTOL_F32, RTOL_F64, COST) \
+  case MT_MAP_##E:                                                                     \
+    f(std::integral_constant<int32_t, MT_MAP_##E>{});                                  \
     return;
-  const char* name = family == MT_FAMILY_MAP      ? "map"
-                     : family == MT_FAMILY_ZIP    ? "zip"
-                     : family == MT_FAMILY_REDUCE ? "reduce"
-                                                  : "?";
-  const int32_t count = family == MT_FAMILY_MAP   ? int32_t{MT_MAP_OP_COUNT}
-                        : family == MT_FAMILY_ZIP ? int32_t{MT_ZIP_OP_COUNT}
-                                                  : int32_t{MT_REDUCE_OP_COUNT};
-  throw Error(MT_ERR_UNSUPPORTED, std::string(name) + " op " + std::to_string(op) +
-                                      " is unknown; allowed 0.." + std::to_string(count - 1));
+      MT_MAP_OPS(MT_SDK_MAP_DISPATCH)
+#undef MT_SDK_MAP_DISPATCH
+      default:
+        break;
+    }
+  } else if constexpr (Family == MT_FAMILY_ZIP) {
+    switch (op) {
+#define MT_SDK_ZIP_DISPATCH(E, VALUE, NAME, FORMULA, DOMAIN_A, DOMAIN_B, RTOL_F32, RTOL_F64, COST) \
+  case MT_ZIP_##E:                                                                                 \
+    f(std::integral_constant<int32_t, MT_ZIP_##E>{});                                              \
+    return;
+      MT_ZIP_OPS(MT_SDK_ZIP_DISPATCH)
+#undef MT_SDK_ZIP_DISPATCH
+      default:
+        break;
+    }
+  } else {
+    switch (op) {
+#define MT_SDK_REDUCE_DISPATCH(E, VALUE, NAME, START, COMBINE, DOMAIN, RTOL_F32, RTOL_F64, SCALE, \
+                               COST)                                                              \
+  case MT_REDUCE_##E:                                                                             \
+    f(std::integral_constant<int32_t, MT_REDUCE_##E>{});                                          \
+    return;
+      MT_REDUCE_OPS(MT_SDK_REDUCE_DISPATCH)
+#undef MT_SDK_REDUCE_DISPATCH
+      default:
+        break;
+    }
+  }
+  throw_unknown_op(Family, op);
+}
+
+// What `supports` answers in a plugin that implements every op of the table
+// in f32 and f64: 1 for a known (family, op) and dtype, else 0.
+inline int32_t supports_every_known_op(int32_t family, int32_t op, int32_t dtype) {
+  return valid_op(family, op) && valid_dtype(dtype) ? 1 : 0;
 }
 
 inline void require_same_dtype(const mt_view& a, const mt_view& b, const char* a_name,
@@ -391,7 +342,8 @@ inline void require_equal_size(const mt_view& a, int32_t da, const char* a_name,
                                         std::to_string(b.shape[db]));
 }
 
-// Byte size of the live allocation `buffer`; throws naming `what` if it is none.
+// Byte size of the live allocation `buffer` (kUnknownBytes if the plugin
+// does not track buffers); throws naming `what` if it is none.
 template <class BytesOf>
 inline std::size_t live_bytes(BytesOf&& bytes_of, const void* buffer, const std::string& what) {
   const std::size_t bytes = buffer == nullptr ? 0 : bytes_of(buffer);
@@ -407,6 +359,8 @@ template <class BytesOf>
 inline void check_byte_range(BytesOf&& bytes_of, const void* buffer, std::size_t offset,
                              std::size_t bytes, const char* what) {
   const std::size_t size = live_bytes(bytes_of, buffer, what);
+  if (size == kUnknownBytes)
+    return;
   if (offset > size || bytes > size - offset)
     throw Error(MT_ERR_INVALID_ARG, std::string(what) + ": bytes [" + std::to_string(offset) +
                                         ", " + std::to_string(offset) + " + " +
@@ -444,14 +398,55 @@ inline void check_operand(BytesOf&& bytes_of, const mt_view* v, const char* what
                                           " and strides " + strides_text(*v) +
                                           " overflows a 64-bit element position");
   }
-  const std::size_t elements =
-      live_bytes(bytes_of, v->buffer, std::string(what) + "'s buffer") / dtype_size(v->dtype);
+  const std::size_t bytes = live_bytes(bytes_of, v->buffer, std::string(what) + "'s buffer");
+  if (bytes == kUnknownBytes)
+    return;
+  const std::size_t elements = bytes / dtype_size(v->dtype);
   if (static_cast<uint64_t>(last) >= elements)
     throw Error(MT_ERR_INVALID_ARG, std::string(what) + " (shape " + shape_text(*v) + ", strides " +
                                         strides_text(*v) + ", offset " + std::to_string(v->offset) +
                                         ") reaches element " + std::to_string(last) +
                                         " but its buffer holds " + std::to_string(elements) + " " +
                                         dtype_name(v->dtype) + " elements");
+}
+
+// alloc: the result pointer must be given.
+inline void check_alloc_args(void** out) {
+  if (out == nullptr)
+    throw Error(MT_ERR_INVALID_ARG, "the result pointer `out` is NULL");
+}
+
+// copy_from_host: `bytes` bytes from host `src` into [dst_offset, +bytes) of
+// the buffer `dst`. Nothing to check when bytes == 0 (a no-op).
+template <class BytesOf>
+inline void check_copy_from_host_args(BytesOf&& bytes_of, const void* dst, std::size_t dst_offset,
+                                      const void* src, std::size_t bytes) {
+  if (bytes == 0)
+    return;
+  if (src == nullptr)
+    throw Error(MT_ERR_INVALID_ARG, "src is NULL with " + std::to_string(bytes) + " bytes to copy");
+  if (dst == nullptr)
+    throw Error(MT_ERR_INVALID_ARG, "dst is NULL with " + std::to_string(bytes) + " bytes to copy");
+  check_byte_range(bytes_of, dst, dst_offset, bytes, "dst");
+}
+
+// copy_to_host: `bytes` bytes from [src_offset, +bytes) of the buffer `src`
+// into host `dst`.
+template <class BytesOf>
+inline void check_copy_to_host_args(BytesOf&& bytes_of, const void* dst, const void* src,
+                                    std::size_t src_offset, std::size_t bytes) {
+  if (bytes == 0)
+    return;
+  if (dst == nullptr)
+    throw Error(MT_ERR_INVALID_ARG, "dst is NULL with " + std::to_string(bytes) + " bytes to copy");
+  if (src == nullptr)
+    throw Error(MT_ERR_INVALID_ARG, "src is NULL with " + std::to_string(bytes) + " bytes to copy");
+  check_byte_range(bytes_of, src, src_offset, bytes, "src");
+}
+
+template <class BytesOf>
+inline void check_fill_args(BytesOf&& bytes_of, const mt_view* out) {
+  check_operand(bytes_of, out, "out", true);
 }
 
 template <class BytesOf>

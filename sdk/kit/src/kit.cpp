@@ -1,11 +1,11 @@
-// kit.cpp — the conformance kit's run: locate the candidate and the oracle,
-// probe the candidate in a child (it is never loaded into this process), run
-// each selected (case, dtype) in its own child, then print the table and
-// summary and write the JSON report atomically. It defines no cases and no
-// comparisons: those are the conformance library's and grad_cases.cpp's.
+// kit.cpp — the conformance kit's run: load the oracle through the
+// registry, locate the candidate and probe it in a child (it is never asked
+// for in this process), run each selected (case, dtype) of the conformance
+// library's one catalogue in its own child, then print the table and summary
+// and write the JSON report atomically. It defines no cases and no
+// comparisons: those are the conformance library's.
 #include "kit.hpp"
 
-#include "grad_cases.hpp"
 #include "isolation.hpp"
 
 #include <minitorch/conformance.hpp>
@@ -47,9 +47,7 @@ using Status = CaseResult::Status;
 struct Entry {
   std::string id;
   std::string row;  // the table row: the op, e.g. "zip.add", "matmul", "grad.conv1d"
-  bool gradient = false;
-  conformance::CaseInfo op_case;  // when !gradient
-  GradCase grad_case;             // when gradient
+  conformance::CaseInfo info;
   DType dtype = DType::f32;
   bool ran = false;  // false: never reached (the run was interrupted)
   Status status = Status::skipped;
@@ -73,30 +71,12 @@ struct Probe {
   }
 };
 
-int32_t op_count(mt_family family) {
-  switch (family) {
-    case MT_FAMILY_MAP:
-      return MT_MAP_OP_COUNT;
-    case MT_FAMILY_ZIP:
-      return MT_ZIP_OP_COUNT;
-    case MT_FAMILY_REDUCE:
-      return MT_REDUCE_OP_COUNT;
-    default:
-      return 1;  // matmul and conv: op 0 only
-  }
-}
-
+// "zip.add", "matmul": how the op of (family, op) is named in messages.
 std::string op_label(mt_family family, int32_t op) {
-  switch (family) {
-    case MT_FAMILY_MAP:
-      return std::string("map.") + mt::sdk::map_op_name(op);
-    case MT_FAMILY_ZIP:
-      return std::string("zip.") + mt::sdk::zip_op_name(op);
-    case MT_FAMILY_REDUCE:
-      return std::string("reduce.") + mt::sdk::reduce_op_name(op);
-    default:
-      return conformance::family_name(family);
-  }
+  std::string label = mt::sdk::family_name(family);
+  if (mt::sdk::op_rows(family).count > 0)
+    label += std::string(".") + mt::sdk::op_name(family, op);
+  return label;
 }
 
 // ---- locating plugins --------------------------------------------------------
@@ -151,7 +131,7 @@ std::string probe_task(const fs::path& path) {
   json supports = json::array();
   if (b->usable()) {
     for (int f = 0; f < MT_FAMILY_COUNT; ++f)
-      for (int32_t op = 0; op < op_count(static_cast<mt_family>(f)); ++op)
+      for (int32_t op = 0; op < mt::sdk::op_count(f); ++op)
         for (const DType d : {DType::f32, DType::f64})
           supports.push_back(
               {f, op, static_cast<int>(d), b->supports(static_cast<mt_family>(f), op, d)});
@@ -242,30 +222,16 @@ bool glob_match(const char* pattern, const char* text) {
 std::vector<Entry> select_entries(const Options& options) {
   const std::vector<DType> dtypes =
       options.dtypes.empty() ? std::vector<DType>{DType::f32, DType::f64} : options.dtypes;
+  const std::vector<conformance::CaseInfo> cases = conformance::list_cases();
   std::vector<Entry> entries;
   for (const DType dtype : dtypes) {
-    for (const auto& info : conformance::list_cases()) {
+    for (const auto& info : cases) {
       if (!filter_matches(options.filter, info.id))
         continue;
       Entry e;
       e.id = info.id;
-      const std::string suffix = "." + info.layout;
-      e.row = info.id.size() > suffix.size() &&
-                      info.id.compare(info.id.size() - suffix.size(), suffix.size(), suffix) == 0
-                  ? info.id.substr(0, info.id.size() - suffix.size())
-                  : info.id;
-      e.op_case = info;
-      e.dtype = dtype;
-      entries.push_back(std::move(e));
-    }
-    for (const auto& g : list_grad_cases()) {
-      if (!filter_matches(options.filter, g.id))
-        continue;
-      Entry e;
-      e.id = g.id;
-      e.row = g.id;
-      e.gradient = true;
-      e.grad_case = g;
+      e.row = info.row;
+      e.info = info;
       e.dtype = dtype;
       entries.push_back(std::move(e));
     }
@@ -286,13 +252,7 @@ std::vector<std::size_t> plan_skips(std::vector<Entry>& entries, const Probe& p)
       e.message = "backend '" + p.name + "' is not usable here: " + p.unusable_reason;
       continue;
     }
-    std::vector<std::pair<mt_family, int32_t>> needs;
-    if (!e.gradient && e.op_case.family != conformance::kMemoryFamily) {
-      needs.push_back({e.op_case.family, e.op_case.op});
-    } else if (e.gradient) {
-      needs = grad_common_needs();
-      needs.insert(needs.end(), e.grad_case.needs.begin(), e.grad_case.needs.end());
-    }
+    const auto& needs = e.info.needs;
     const auto missing = std::find_if(needs.begin(), needs.end(), [&](const auto& n) {
       return !p.supported(n.first, n.second, e.dtype);
     });
@@ -300,9 +260,10 @@ std::vector<std::size_t> plan_skips(std::vector<Entry>& entries, const Probe& p)
       e.ran = true;
       e.status = Status::skipped;
       e.skip_kind = "unsupported";
-      e.message = "backend '" + p.name + "' does not support " +
-                  op_label(missing->first, missing->second) + " in " + dtype_name(e.dtype) +
-                  (e.gradient ? " (which " + e.id + " needs)" : "");
+      e.message =
+          "backend '" + p.name + "' does not support " + op_label(missing->first, missing->second) +
+          " in " + dtype_name(e.dtype) +
+          (e.info.kind == conformance::CaseKind::gradient ? " (which " + e.id + " needs)" : "");
       continue;
     }
     to_run.push_back(i);
@@ -318,9 +279,7 @@ std::string case_task(const Entry& e, const fs::path& candidate_path, const Back
   // Core code that makes a tensor without naming a backend must not wander
   // off to the global registry (which would load every plugin on the path).
   set_default_backend(candidate);
-  const CaseResult r = e.gradient
-                           ? run_grad_case(e.grad_case, candidate, reference, e.dtype)
-                           : conformance::run_case(e.op_case, *candidate, *reference, e.dtype);
+  const CaseResult r = conformance::run_case(e.info, candidate, reference, e.dtype);
   json j;
   j["status"] = conformance::status_name(r.status);
   j["message"] = r.message;
@@ -564,11 +523,12 @@ json entry_json(const Entry& e) {
   json j;
   j["id"] = e.id;
   j["op"] = e.row;
-  j["kind"] = e.gradient ? "gradient" : "op";
-  j["family"] = e.gradient ? "grad" : conformance::family_name(e.op_case.family);
-  j["layout"] = e.gradient ? "" : e.op_case.layout;
-  if (e.gradient)
-    j["description"] = e.grad_case.description;
+  const bool gradient = e.info.kind == conformance::CaseKind::gradient;
+  j["kind"] = gradient ? "gradient" : "op";
+  j["family"] = gradient ? "grad" : conformance::family_name(e.info.family);
+  j["layout"] = gradient ? "" : e.info.layout;
+  if (gradient)
+    j["description"] = e.info.description;
   j["dtype"] = dtype_name(e.dtype);
   j["status"] = e.ran ? conformance::status_name(e.status) : "not_run";
   j["skip_reason"] = e.ran && e.status == Status::skipped ? json(e.skip_kind) : json(nullptr);
@@ -682,35 +642,42 @@ int run_kit(const Options& options, std::ostream& out, std::ostream& err) {
     write_report(options, info, {}, err);
     return kExitError;
   };
-  if (entries.empty())
-    return setup_error("the filter '" + options.filter + "' selects no case (see --list)");
-
-  // The oracle, found like any backend. It is loaded here, in the parent: it
-  // is the project's own plain-loop plugin, starts no threads and holds no
-  // device, so children forked later inherit it safely.
-  const auto search = default_plugin_search_path();
-  const auto reference_path = find_plugin(search, "reference");
-  if (!reference_path)
-    return setup_error(
-        "the reference backend (the oracle every result is compared with) was not found: no " +
-        plugin_file_name("reference") + " in the plugin search path " + search_path_text(search) +
-        ". Install MiniTorch with its plugins, or add the folder holding it to "
-        "MINITORCH_PLUGIN_PATH.");
-  info.reference_path = *reference_path;
-  BackendPtr reference;
-  BackendRegistry oracle_registry({});
-  try {
-    reference = oracle_registry.load_file(*reference_path);
-  } catch (const std::exception& e) {
-    return setup_error(std::string("the reference backend does not load: ") + e.what());
+  if (entries.empty()) {
+    if (!options.allow_empty)
+      return setup_error("the filter '" + options.filter +
+                         "' selects no case (see --list; --allow-empty accepts a run of none)");
+    out << "minitorch-conformance: the filter '" << options.filter
+        << "' selects no case; nothing ran (allowed by --allow-empty)\n";
+    write_report(options, info, {}, err);
+    return kExitPassed;
   }
-  if (!reference->usable())
-    return setup_error("the reference backend is not usable: " + reference->unusable_reason());
+
+  // The oracle, loaded by name through the registry like any backend (the
+  // registry's own search path, checks and load report). It is loaded here,
+  // in the parent: it is the project's own plain-loop plugin, starts no
+  // threads and holds no device, so children forked later inherit it safely.
+  const auto search = default_plugin_search_path();
+  BackendRegistry oracle_registry(search);
+  BackendPtr reference;
+  try {
+    reference = oracle_registry.get("reference");
+  } catch (const std::exception& e) {
+    return setup_error(
+        std::string("the reference backend (the oracle every result is compared with) is not "
+                    "available: ") +
+        e.what() + ". Install MiniTorch with its plugins, or add the folder holding " +
+        plugin_file_name("reference") +
+        " to MINITORCH_PLUGIN_PATH (searched: " + search_path_text(search) + ").");
+  }
+  info.reference_path = reference->path();
   info.reference_version = reference->version();
 
-  // The candidate. It is never loaded into this process: a broken plugin
-  // must not take the kit down, and a device runtime initialised here would
-  // not survive into the forked children.
+  // The candidate. The kit never asks for it in this process (it is only
+  // located here, then probed and run in children): a broken plugin must not
+  // take the kit down, and a device runtime initialised here would not
+  // survive into the forked children. (The registry loads only the backends
+  // asked of it; with a registry that still loads every plugin it scans, the
+  // oracle's registry above would load the candidate's file too.)
   if (!options.plugin.empty()) {
     std::error_code ec;
     if (!fs::is_regular_file(options.plugin, ec))
@@ -735,13 +702,13 @@ int run_kit(const Options& options, std::ostream& out, std::ostream& err) {
 
   std::size_t gradient_cases = 0;
   for (const Entry& e : entries)
-    gradient_cases += e.gradient ? 1 : 0;
+    gradient_cases += e.info.kind == conformance::CaseKind::gradient ? 1 : 0;
   out << "minitorch-conformance " << MT_KIT_VERSION << '\n'
       << "candidate: " << p.name << ' ' << p.version << " [" << p.device << "] "
       << info.candidate_path.string() << '\n'
       << "           "
       << (p.usable ? std::string("usable") : "NOT USABLE here: " + p.unusable_reason) << '\n'
-      << "oracle:    reference " << reference->version() << ' ' << reference_path->string()
+      << "oracle:    reference " << reference->version() << ' ' << info.reference_path.string()
       << " (f64)\n"
       << "cases:     " << entries.size() << " (" << entries.size() - gradient_cases << " op, "
       << gradient_cases << " gradient) in";
@@ -781,10 +748,21 @@ int run_kit(const Options& options, std::ostream& out, std::ostream& err) {
   out << std::fixed << std::setprecision(1) << "backend " << p.name << ": " << entries.size()
       << " cases in " << elapsed << " s\n"
       << std::defaultfloat << summary_line(total) << '\n';
+  // Skipped is never passed: a run in which no case ran (an unusable
+  // backend, everything unsupported) proves nothing, and says so.
+  const int ran = total.passed + total.failed + total.crashed + total.timed_out;
+  if (ran == 0 && !info.interrupted) {
+    out << (options.allow_empty ? "nothing ran: every selected case was skipped (allowed by "
+                                  "--allow-empty)\n"
+                                : "nothing ran: every selected case was skipped, so nothing is "
+                                  "proven (exit 3; --allow-empty accepts this)\n");
+  }
   write_report(options, info, entries, err);
   if (info.interrupted)
     return kExitInterrupted;
-  return total.clean() ? kExitPassed : kExitFailures;
+  if (!total.clean())
+    return kExitFailures;
+  return ran == 0 && !options.allow_empty ? kExitNothingRan : kExitPassed;
 }
 
 }  // namespace mt::kit

@@ -15,8 +15,10 @@ int main(int argc, char** argv) {
       "MiniTorch conformance kit: runs every op case (forward against the reference backend in "
       "f64) and every gradient case (against central differences) on one backend plugin, each "
       "case in its own process, and prints an op x dtype table.\n"
-      "Exit status: 0 every case that ran passed (skipped cases do not count); 1 a case failed, "
-      "crashed or timed out; 2 bad usage or a plugin that does not load; 130 interrupted."};
+      "Exit status: 0 every case that ran passed (skipped cases do not count) and at least one "
+      "ran; 1 a case failed, crashed or timed out; 2 bad usage or a plugin that does not load; 3 "
+      "no case ran (the backend is not usable here, or every case was skipped); 130 "
+      "interrupted."};
   mt::kit::Options options;
   std::string plugin, dtype = "all";
   auto* backend_opt =
@@ -41,6 +43,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_flag("--list", options.list, "List the selected case ids and exit");
+  app.add_flag("--allow-empty", options.allow_empty,
+               "Exit 0 when no case ran (every case skipped, or a filter that selects none) "
+               "instead of 3 (or 2)");
 
   try {
     app.parse(argc, argv);
