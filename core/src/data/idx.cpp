@@ -321,6 +321,8 @@ ImageSet make_image_set(const IdxArray& images, const std::string& images_name,
       static_cast<uint64_t>(labels.count()) != labels.bytes.size())
     throw ArgumentError("make_image_set: " + images_name + " or " + labels_name +
                         " holds a different number of bytes than its dims describe");
+  if (images.dims[0] < 1)
+    throw DataError(images_name + ": the file holds 0 images; an image set needs at least one");
   if (images.dims[1] < 1 || images.dims[2] < 1)
     throw DataError(images_name + ": images of " + std::to_string(images.dims[1]) + "x" +
                     std::to_string(images.dims[2]) + " pixels have no pixels; rows and cols " +

@@ -99,9 +99,14 @@ bool fits_float(double v) {
   return std::isfinite(v) && std::fabs(v) <= static_cast<double>(std::numeric_limits<float>::max());
 }
 
+// The shortest text that reads back as `v` ("1e+300", not 1.0000000000000001e+300).
 std::string number_text(double v) {
   char text[40];
-  std::snprintf(text, sizeof text, "%.17g", v);
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof text, "%.*g", precision, v);
+    if (std::strtod(text, nullptr) == v)
+      break;
+  }
   return text;
 }
 
@@ -254,8 +259,10 @@ void parse_glove_values(std::string_view line, std::size_t i, const std::string&
     const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), v);
     const std::string shown = "value " + std::to_string(values.size() + 1) + " (\"" +
                               std::string(field.substr(0, 40)) + "\")";
-    if (error == std::errc::result_out_of_range ||
-        (error == std::errc() && end == field.data() + field.size() && !fits_float(v)))
+    const bool whole_field = error == std::errc() && end == field.data() + field.size();
+    if (whole_field && !std::isfinite(v))
+      throw DataError(where + ": " + shown + " is not a finite number");
+    if (error == std::errc::result_out_of_range || (whole_field && !fits_float(v)))
       throw DataError(where + ": " + shown + " is outside the float32 range");
     if (error != std::errc() || end != field.data() + field.size())
       throw DataError(where + ": " + shown + " is not a number");

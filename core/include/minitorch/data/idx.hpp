@@ -80,7 +80,7 @@ struct ImageSet {
 ImageSet load_idx_images(const std::filesystem::path& images, const std::filesystem::path& labels,
                          int num_classes = 10);
 // The same from arrays already read; the names stand for the files in messages.
-// Images need rows and cols >= 1.
+// It needs at least one image, of rows and cols >= 1.
 ImageSet make_image_set(const IdxArray& images, const std::string& images_name,
                         const IdxArray& labels, const std::string& labels_name,
                         int num_classes = 10);
