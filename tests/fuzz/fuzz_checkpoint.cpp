@@ -21,8 +21,8 @@ void put(std::string& out, T value) {
 }
 
 uint32_t crc_of(std::string_view s) {
-  return static_cast<uint32_t>(
-      crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(s.data()), static_cast<uInt>(s.size())));
+  return static_cast<uint32_t>(crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(s.data()),
+                                     static_cast<uInt>(s.size())));
 }
 
 std::string assemble(std::string_view input) {

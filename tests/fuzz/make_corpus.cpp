@@ -93,6 +93,9 @@ void idx_corpus() {
   write("idx", "near-dims-wrap", idx_header(0x0E, {0xffffffffu, 0xffffffffu, 0xffffffffu}));
   write("idx", "near-zero-count-huge-rows", idx_header(0x08, {0, 0x80000000u, 0x80000000u}));
   write("idx", "near-zero-rows", idx_header(0x08, {3, 0, 4}));
+  // Found by fuzz_idx: 128 x 2^31 x 2^31 wrapped the header's uint64 count
+  // to 0, so the reader took it for an empty array.
+  write("idx", "crash-dims-wrap-to-zero", idx_header(0x08, {128, 0x80000000u, 0x80000000u}));
   const std::string gz = gzip(valid);
   write("idx", "near-gzip-cut.gz", gz.substr(0, gz.size() / 2));
   write("idx", "near-gzip-trailing-garbage.gz", gz + "garbage");
@@ -231,7 +234,8 @@ void word_vectors_corpus() {
         R"({"dimensions": 2, "vectors": {"the": [1e300, 0.2, 0, 0]}})");
   write("word_vectors", "near-wink-no-dimensions", R"({"vectors": {"the": [1, 2]}})");
   write("word_vectors", "near-wink-short-vector", R"({"dimensions": 4, "vectors": {"the": [1]}})");
-  write("word_vectors", "near-wink-nested", R"({"dimensions": 2, "vectors": {"the": [1, [2, 3]]}})");
+  write("word_vectors", "near-wink-nested",
+        R"({"dimensions": 2, "vectors": {"the": [1, [2, 3]]}})");
   write("word_vectors", "near-wink-cut", R"({"dimensions": 2, "vectors": {"the": [1, 2)");
   write("word_vectors", "near-glove-1e300", "the 1e300 0\n");
   write("word_vectors", "near-glove-nan", "the nan 0\n");

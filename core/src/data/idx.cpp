@@ -132,15 +132,16 @@ IdxArray parse_idx(std::string_view file, const std::string& source) {
   for (int i = 0; i < ndims; ++i) {
     const uint32_t d = big_endian_u32(u + 4 + 4 * i);
     out.dims.push_back(d);
-    // Each factor is < 2^32 and count <= 2^40 before it, so this cannot wrap.
-    count *= d;
-    if (count > max_idx_elements) {
+    // Checked before multiplying: 2^38 x 2^31 wraps a uint64 to 0 (what the
+    // IDX fuzz target found), which then passed as an empty array.
+    if (d != 0 && count > max_idx_elements / d) {
       std::string dims_text;
       for (int k = 0; k < ndims; ++k)
         dims_text += (k ? ", " : "") + std::to_string(big_endian_u32(u + 4 + 4 * k));
       throw DataError(name + ": the header's dims (" + dims_text + ") at byte 4 multiply to " +
                       "more than 2^40 elements, the limit for an IDX file; the header is corrupt");
     }
+    count *= d;
   }
   const uint64_t expected = count * element;
   uint64_t got = 0;
