@@ -28,9 +28,11 @@ Storage::Storage(BackendPtr backend, DType dtype, int64_t size, const Shape* sha
     throw LoadError("backend '" + backend_->name() +
                     "' is not usable here: " + backend_->unusable_reason());
   }
-  if (size_ > max_count / static_cast<int64_t>(dtype_size(dtype_)))
-    bytes_ = byte_count(size_, dtype_size(dtype_), describe(dtype_, size_, shape));  // throws
-  bytes_ = static_cast<std::size_t>(size_) * dtype_size(dtype_);
+  // The description is only built when it is needed, off the hot path.
+  const auto element = static_cast<int64_t>(dtype_size(dtype_));
+  if (size_ > max_count / element)
+    byte_count(size_, dtype_size(dtype_), describe(dtype_, size_, shape));  // throws
+  bytes_ = static_cast<std::size_t>(size_ * element);
   try {
     data_ = backend_->allocate(bytes_);
   } catch (const BackendError& e) {
