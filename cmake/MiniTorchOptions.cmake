@@ -63,10 +63,11 @@ function(mt_print_feature_summary)
 endfunction()
 
 # ---- libFuzzer (MT_FUZZ) ------------------------------------------------------
-# The fuzz targets need clang's -fsanitize=fuzzer. When it links, every target
-# of this build is compiled with -fsanitize=fuzzer-no-link, so the code under
-# test reports coverage; this is meant for a separate clang build folder (see
-# scripts/fuzz.sh). The corpus replays in tests/fuzz are built either way.
+# The fuzz targets need clang's -fsanitize=fuzzer. When it links, tests/fuzz
+# adds the libFuzzer binaries (with their own coverage-instrumented static
+# copy of core; nothing else in the build changes). scripts/fuzz.sh makes such
+# a clang build folder with ASan and UBSan. The corpus replays in tests/fuzz
+# are built by any compiler.
 set(MT_FUZZ_ENABLED OFF)
 if(NOT MT_FUZZ STREQUAL "OFF")
   include(CheckCXXSourceCompiles)
@@ -82,7 +83,6 @@ if(NOT MT_FUZZ STREQUAL "OFF")
   set(mt_fuzz_why "the C++ compiler is ${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION}, and libFuzzer needs clang with libclang-rt, e.g. CC=clang CXX=clang++ cmake -B build-fuzz -DMT_FUZZ=ON, or scripts/fuzz.sh")
   if(MT_HAVE_LIBFUZZER)
     set(MT_FUZZ_ENABLED ON)
-    add_compile_options(-fsanitize=fuzzer-no-link)
     mt_feature_built("libFuzzer targets (tests/fuzz)")
   elseif(MT_FUZZ STREQUAL "ON")
     message(FATAL_ERROR "MT_FUZZ=ON but -fsanitize=fuzzer does not link: ${mt_fuzz_why}")
