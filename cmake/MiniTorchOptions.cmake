@@ -10,8 +10,10 @@ set_property(CACHE MT_TBB PROPERTY STRINGS AUTO ON OFF)
 option(MT_BUILD_TESTS "Build the Boost.Test suites" ON)
 option(MT_BUILD_BENCHMARKS "Build the benchmark lab" ON)
 set(MT_SANITIZE "" CACHE STRING "Sanitizers for a Debug build: '', 'address,undefined' or 'thread'")
+set(MT_FUZZ "AUTO" CACHE STRING "Build the libFuzzer targets (tests/fuzz; needs clang): AUTO|ON|OFF")
+set_property(CACHE MT_FUZZ PROPERTY STRINGS AUTO ON OFF)
 
-foreach(opt MT_CUDA MT_TBB)
+foreach(opt MT_CUDA MT_TBB MT_FUZZ)
   if(NOT ${opt} MATCHES "^(AUTO|ON|OFF)$")
     message(FATAL_ERROR "${opt}=${${opt}} is not allowed; use AUTO, ON or OFF")
   endif()
@@ -59,3 +61,32 @@ function(mt_print_feature_summary)
   set(MT_FEATURES_BUILT "" CACHE INTERNAL "")
   set(MT_FEATURES_SKIPPED "" CACHE INTERNAL "")
 endfunction()
+
+# ---- libFuzzer (MT_FUZZ) ------------------------------------------------------
+# The fuzz targets need clang's -fsanitize=fuzzer. When it links, tests/fuzz
+# adds the libFuzzer binaries (with their own coverage-instrumented static
+# copy of core; nothing else in the build changes). scripts/fuzz.sh makes such
+# a clang build folder with ASan and UBSan. The corpus replays in tests/fuzz
+# are built by any compiler.
+set(MT_FUZZ_ENABLED OFF)
+if(NOT MT_FUZZ STREQUAL "OFF")
+  include(CheckCXXSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS "-fsanitize=fuzzer")
+  set(CMAKE_REQUIRED_LINK_OPTIONS "-fsanitize=fuzzer")
+  check_cxx_source_compiles([=[
+    #include <cstddef>
+    #include <cstdint>
+    extern "C" int LLVMFuzzerTestOneInput(const uint8_t*, std::size_t) { return 0; }
+  ]=] MT_HAVE_LIBFUZZER)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_LINK_OPTIONS)
+  set(mt_fuzz_why "the C++ compiler is ${CMAKE_CXX_COMPILER_ID} ${CMAKE_CXX_COMPILER_VERSION}, and libFuzzer needs clang with libclang-rt, e.g. CC=clang CXX=clang++ cmake -B build-fuzz -DMT_FUZZ=ON, or scripts/fuzz.sh")
+  if(MT_HAVE_LIBFUZZER)
+    set(MT_FUZZ_ENABLED ON)
+    mt_feature_built("libFuzzer targets (tests/fuzz)")
+  elseif(MT_FUZZ STREQUAL "ON")
+    message(FATAL_ERROR "MT_FUZZ=ON but -fsanitize=fuzzer does not link: ${mt_fuzz_why}")
+  else()
+    mt_feature_skipped("libFuzzer targets" "${mt_fuzz_why}")
+  endif()
+endif()

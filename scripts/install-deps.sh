@@ -9,6 +9,7 @@ packages=(
   libboost-dev libboost-test-dev libboost-filesystem-dev
   libtbb-dev nlohmann-json3-dev librapidcheck-dev libcli11-dev
   libbenchmark-dev zlib1g-dev libstb-dev gnuplot-nox libopenblas-dev
+  clang libclang-rt-14-dev
 )
 # Extra packages a caller asks for (e.g. the dataset fetcher asks for npm).
 packages+=("$@")

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mt {
@@ -54,7 +55,12 @@ void write_checkpoint(const std::filesystem::path& path, const Checkpoint& check
 // format version, a truncated file ("expected N bytes, got M"), a checksum
 // mismatch, malformed metadata or a tensor table that does not add up are all
 // DataErrors naming the file and the problem.
+// Every size in the header and the tensor table is checked against the bytes
+// that remain before it is used, and every shape's element and byte count
+// against overflow (a shape such as (2^62, 4) is refused, not wrapped).
 Checkpoint read_checkpoint(const std::filesystem::path& path);
+// The same for a whole checkpoint file in memory; `source` names it in messages.
+Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source);
 
 // ---- capture / restore ------------------------------------------------------
 

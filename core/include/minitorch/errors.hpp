@@ -44,6 +44,13 @@ class LoadError : public Error {
   using Error::Error;
 };
 
+// Memory could not be had (a backend's allocator or the host's refused); the
+// message says what was being allocated, how many bytes, and where.
+class AllocationError : public Error {
+ public:
+  using Error::Error;
+};
+
 // A data file, manifest or checkpoint is missing, truncated or corrupt; the
 // message names the file and the problem.
 class DataError : public Error {

@@ -4,7 +4,13 @@
 #include <minitorch/data/imdb.hpp>
 #include <minitorch/errors.hpp>
 
+#include <minitorch/tensor_data.hpp>
+
+#include "binary.hpp"
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -15,38 +21,45 @@ namespace mt {
 
 namespace fs = std::filesystem;
 
-std::vector<Review> read_imdb_reviews(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw DataError(path.string() + ": file not found");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    throw DataError(path.string() + ": cannot open");
+std::vector<Review> parse_imdb_reviews(std::istream& in, const std::string& name) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw DataError(path.string() + ": invalid JSON: " + e.what());
+    throw DataError(name + ": invalid JSON: " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw AllocationError("cannot allocate host memory for the parsed JSON of " + name);
   }
   if (!doc.is_array())
-    throw DataError(path.string() + ": expected a JSON array of {\"t\": text, \"s\": 0|1}, got " +
+    throw DataError(name + ": expected a JSON array of {\"t\": text, \"s\": 0|1}, got " +
                     std::string(doc.type_name()));
   std::vector<Review> reviews;
   reviews.reserve(doc.size());
   for (std::size_t i = 0; i < doc.size(); ++i) {
     const auto& entry = doc[i];
-    const auto where = path.string() + ": review " + std::to_string(i);
+    const auto where = name + ": review " + std::to_string(i);
     if (!entry.is_object() || !entry.contains("t") || !entry["t"].is_string() ||
         !entry.contains("s") || !entry["s"].is_number_integer())
       throw DataError(where + " is not an object with a string \"t\" and an integer \"s\"");
-    const auto label = entry["s"].get<int64_t>();
-    if (label != 0 && label != 1)
-      throw DataError(where + " has sentiment " + std::to_string(label) + "; allowed: 0 or 1");
-    reviews.push_back({entry["t"].get<std::string>(), static_cast<int>(label)});
+    // Compared as written: a huge unsigned value must not wrap to 0 or 1.
+    const auto& s = entry["s"];
+    const bool zero = s.is_number_unsigned() ? s.get<uint64_t>() == 0 : s.get<int64_t>() == 0;
+    const bool one = s.is_number_unsigned() ? s.get<uint64_t>() == 1 : s.get<int64_t>() == 1;
+    if (!zero && !one)
+      throw DataError(where + " has sentiment " + s.dump() + "; allowed: 0 or 1");
+    reviews.push_back({entry["t"].get<std::string>(), one ? 1 : 0});
   }
   if (reviews.empty())
-    throw DataError(path.string() + ": the review array is empty");
+    throw DataError(name + ": the review array is empty");
   return reviews;
+}
+
+std::vector<Review> read_imdb_reviews(const fs::path& path) {
+  detail::require_regular_file(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw DataError(path.string() + ": cannot open: " + std::strerror(errno));
+  return parse_imdb_reviews(in, path.string());
 }
 
 std::vector<int32_t> encode_tokens(const std::vector<std::string>& tokens,
@@ -114,7 +127,10 @@ SentimentData make_sentiment_data(const std::vector<Review>& reviews, EmbeddingT
   auto fill = [&](TextSet& set, int64_t begin, int64_t count) {
     set.count = count;
     set.max_length = config.max_length;
-    set.tokens.reserve(static_cast<std::size_t>(count * config.max_length));
+    host_reserve(set.tokens, shape_size({count, config.max_length}), [&] {
+      return "the token rows of " + std::to_string(count) + " reviews of " +
+             std::to_string(config.max_length) + " tokens";
+    });
     for (int64_t k = begin; k < begin + count; ++k) {
       const Review& review = reviews[order[k]];
       const std::vector<std::string> tokens = tokenize(review.text);
@@ -168,7 +184,18 @@ Tensor SentimentData::embed(const TextSet& set, std::span<const int64_t> indices
                             const TensorOptions& options) const {
   const int64_t length = set.max_length;
   const int64_t d = table.dim;
-  std::vector<float> out(indices.size() * static_cast<std::size_t>(d * length), 0.0f);
+  int64_t cells = 0;
+  if (set.count < 0 || length < 0 || !checked_mul(set.count, length, cells) ||
+      static_cast<uint64_t>(cells) != set.tokens.size() ||
+      table.vectors.size() != static_cast<uint64_t>(table.size()) * static_cast<uint64_t>(d) ||
+      unknown_vector.size() != static_cast<uint64_t>(d))
+    throw ArgumentError("SentimentData::embed: the text set (" + std::to_string(set.count) +
+                        " rows of " + std::to_string(length) + " tokens, " +
+                        std::to_string(set.tokens.size()) +
+                        " stored) or the table does not add up");
+  const Shape shape{static_cast<int64_t>(indices.size()), d, length};
+  auto out = host_vector<float>(
+      shape_size(shape), [&] { return "a batch of embedded reviews " + shape_to_string(shape); });
   for (std::size_t b = 0; b < indices.size(); ++b) {
     const int64_t row = indices[b];
     if (row < 0 || row >= set.count)
@@ -176,9 +203,13 @@ Tensor SentimentData::embed(const TextSet& set, std::span<const int64_t> indices
                           std::to_string(set.count - 1));
     float* sample = out.data() + b * d * length;
     for (int64_t t = 0; t < length; ++t) {
-      const int32_t id = set.tokens[row * length + t];
+      const int32_t id = set.tokens[static_cast<std::size_t>(row * length + t)];
       if (id == pad_token)
         continue;
+      if (id < 0 || id - 2 >= table.size())
+        throw ArgumentError("SentimentData::embed: token id " + std::to_string(id) + " in row " +
+                            std::to_string(row) + " is outside 0.." +
+                            std::to_string(table.size() + 1));
       const float* v =
           id == unknown_token ? unknown_vector.data() : table.vectors.data() + (id - 2) * d;
       // Channels-first (dim, length): conv1d reads channel c at time t.
@@ -186,19 +217,21 @@ Tensor SentimentData::embed(const TextSet& set, std::span<const int64_t> indices
         sample[c * length + t] = v[c];
     }
   }
-  return Tensor::from_host(std::span<const float>(out),
-                           {static_cast<int64_t>(indices.size()), d, length}, options);
+  return Tensor::from_host(std::span<const float>(out), shape, options);
 }
 
 Tensor SentimentData::labels(const TextSet& set, std::span<const int64_t> indices,
                              const TensorOptions& options) const {
+  if (set.count < 0 || set.labels.size() != static_cast<uint64_t>(set.count))
+    throw ArgumentError("SentimentData::labels: the text set has " + std::to_string(set.count) +
+                        " rows but " + std::to_string(set.labels.size()) + " labels");
   std::vector<float> out;
   out.reserve(indices.size());
   for (int64_t row : indices) {
     if (row < 0 || row >= set.count)
       throw IndexingError("review index " + std::to_string(row) + " is outside 0.." +
                           std::to_string(set.count - 1));
-    out.push_back(static_cast<float>(set.labels[row]));
+    out.push_back(static_cast<float>(set.labels[static_cast<std::size_t>(row)]));
   }
   return Tensor::from_host(std::span<const float>(out), {static_cast<int64_t>(indices.size())},
                            options);

@@ -1,21 +1,25 @@
 // text.cpp — tokenizer, embedding sources (wink JSON via a SAX pass, GloVe
 // text) and the pruned binary cache. The 300 MB wink JSON is streamed, never
-// held as a DOM; only the wanted words' vectors are kept.
+// held as a DOM; only the wanted words' vectors are kept. Every count and
+// number read is checked before it is used.
 #include <minitorch/data/text.hpp>
 #include <minitorch/errors.hpp>
 #include <minitorch/io.hpp>
+#include <minitorch/tensor_data.hpp>
 
 #include "binary.hpp"
 
 #include <cctype>
 #include <cerrno>
+#include <charconv>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <memory>
+#include <istream>
+#include <limits>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 namespace mt {
 
@@ -91,6 +95,21 @@ int32_t EmbeddingTable::lookup(const std::string& token) const {
 
 namespace {
 
+bool fits_float(double v) {
+  return std::isfinite(v) && std::fabs(v) <= static_cast<double>(std::numeric_limits<float>::max());
+}
+
+// The shortest text that reads back as `v` ("1e+300", not 1.0000000000000001e+300).
+std::string number_text(double v) {
+  char text[40];
+  for (int precision = 6; precision <= 17; ++precision) {
+    std::snprintf(text, sizeof text, "%.*g", precision, v);
+    if (std::strtod(text, nullptr) == v)
+      break;
+  }
+  return text;
+}
+
 // Streams a wink-embeddings JSON file: remembers "dimensions" and, inside the
 // top-level "vectors" object, keeps the arrays of wanted words.
 class WinkSax : public nlohmann::json_sax<nlohmann::json> {
@@ -153,11 +172,25 @@ class WinkSax : public nlohmann::json_sax<nlohmann::json> {
 
  private:
   bool scalar() { return true; }
+  // Returning false stops the parse; error_ says why.
   bool number(double v) {
-    if (depth_ == 1 && top_key_ == "dimensions")
+    if (depth_ == 1 && top_key_ == "dimensions") {
+      // Checked before the cast: 1e300 or 2.5 must not become an int.
+      if (!(v >= 1 && v <= max_embedding_dim) || v != std::floor(v)) {
+        error_ = "\"dimensions\" is " + number_text(v) + "; expected a whole number in 1.." +
+                 std::to_string(max_embedding_dim);
+        return false;
+      }
       dimensions = static_cast<int>(v);
-    if (in_vector_ && keep_)
+    }
+    if (in_vector_ && keep_ && depth_ == 3) {
+      if (!fits_float(v)) {
+        error_ = "the vector of \"" + word_ + "\" holds " + number_text(v) + " at position " +
+                 std::to_string(values_.size()) + ", outside the float32 range";
+        return false;
+      }
       values_.push_back(static_cast<float>(v));
+    }
     return true;
   }
 
@@ -170,77 +203,109 @@ class WinkSax : public nlohmann::json_sax<nlohmann::json> {
   std::vector<float> values_;
 };
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
-EmbeddingTable read_wink_json(const fs::path& path, std::FILE* file,
+EmbeddingTable read_wink_json(std::istream& in, const std::string& name,
                               const std::unordered_set<std::string>* wanted) {
   WinkSax sax(wanted);
-  const bool ok = nlohmann::json::sax_parse(file, &sax);
+  bool ok = false;
+  try {
+    ok = nlohmann::json::sax_parse(in, &sax);
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(name + ": invalid JSON: " + e.what());
+  }
   if (!ok)
-    throw DataError(path.string() + ": " +
-                    (sax.error_.empty() ? std::string("invalid JSON") : sax.error_));
-  if (sax.dimensions < 1 || sax.dimensions > 100000)
-    throw DataError(path.string() +
-                    ": the embedding JSON has no valid \"dimensions\" field (a positive count)");
+    throw DataError(name + ": " + (sax.error_.empty() ? std::string("invalid JSON") : sax.error_));
+  if (sax.dimensions < 1)
+    throw DataError(name +
+                    ": the embedding JSON has no \"dimensions\" field (a whole number in 1.." +
+                    std::to_string(max_embedding_dim) + ")");
   EmbeddingTable table;
   table.dim = sax.dimensions;
   for (auto& [word, values] : sax.kept_) {
     // Each wink vector holds `dimensions` values then two extras (its L2
     // norm and its index); only the first `dimensions` are the embedding.
     if (values.size() < static_cast<std::size_t>(table.dim))
-      throw DataError(path.string() + ": the vector of \"" + word + "\" has " +
+      throw DataError(name + ": the vector of \"" + word + "\" has " +
                       std::to_string(values.size()) + " values, expected at least " +
                       std::to_string(table.dim));
     if (table.index.count(word) == 0)
       table.add(word, values.data());
   }
   if (sax.seen_words_ == 0)
-    throw DataError(path.string() + ": no \"vectors\" object with word vectors found");
+    throw DataError(name + ": no \"vectors\" object with word vectors found");
   return table;
 }
 
-EmbeddingTable read_glove_text(const fs::path& path,
+bool is_blank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+// The next blank-separated field of `line` from `i` on ("" at the end).
+std::string_view next_field(std::string_view line, std::size_t& i) {
+  while (i < line.size() && is_blank(line[i]))
+    ++i;
+  const std::size_t begin = i;
+  while (i < line.size() && !is_blank(line[i]))
+    ++i;
+  return line.substr(begin, i - begin);
+}
+
+// The values of a GloVe line after its word. Each is parsed exactly
+// (from_chars) and must be a finite number in float32 range.
+void parse_glove_values(std::string_view line, std::size_t i, const std::string& where,
+                        std::vector<float>& values) {
+  values.clear();
+  for (std::string_view field = next_field(line, i); !field.empty(); field = next_field(line, i)) {
+    double v = 0;
+    const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), v);
+    const std::string shown = "value " + std::to_string(values.size() + 1) + " (\"" +
+                              std::string(field.substr(0, 40)) + "\")";
+    const bool whole_field = error == std::errc() && end == field.data() + field.size();
+    if (whole_field && !std::isfinite(v))
+      throw DataError(where + ": " + shown + " is not a finite number");
+    if (error == std::errc::result_out_of_range || (whole_field && !fits_float(v)))
+      throw DataError(where + ": " + shown + " is outside the float32 range");
+    if (error != std::errc() || end != field.data() + field.size())
+      throw DataError(where + ": " + shown + " is not a number");
+    if (values.size() >= static_cast<std::size_t>(max_embedding_dim))
+      throw DataError(where + " has more than " + std::to_string(max_embedding_dim) +
+                      " values; a word vector has at most that many");
+    values.push_back(static_cast<float>(v));
+  }
+}
+
+EmbeddingTable read_glove_text(std::istream& in, const std::string& name,
                                const std::unordered_set<std::string>* wanted) {
-  std::ifstream in(path);
-  if (!in)
-    throw DataError(path.string() + ": cannot open: " + std::strerror(errno));
   EmbeddingTable table;
   std::string line;
+  std::string word;
   int64_t line_number = 0;
   std::vector<float> values;
   while (std::getline(in, line)) {
     ++line_number;
-    if (line.empty())
+    if (line.find_first_not_of(" \t\r") == std::string::npos)
       continue;
-    std::istringstream fields(line);
-    std::string word;
-    fields >> word;
+    std::size_t i = 0;
+    word = std::string(next_field(line, i));
+    // Words nobody asked for are skipped unread, once the dim is known.
     if (wanted != nullptr && wanted->count(word) == 0 && table.dim != 0)
       continue;
-    values.clear();
-    float v;
-    while (fields >> v)
-      values.push_back(v);
-    if (!fields.eof())
-      throw DataError(path.string() + ": line " + std::to_string(line_number) +
-                      ": a value is not a number");
+    const std::string where = name + ": line " + std::to_string(line_number);
+    parse_glove_values(line, i, where, values);
     if (table.dim == 0) {
       if (values.empty())
-        throw DataError(path.string() + ": line " + std::to_string(line_number) +
-                        ": a word with no vector values");
+        throw DataError(where + ": a word with no vector values");
       table.dim = static_cast<int>(values.size());
     }
     if (values.size() != static_cast<std::size_t>(table.dim))
-      throw DataError(path.string() + ": line " + std::to_string(line_number) + " has " +
-                      std::to_string(values.size()) + " values, expected " +
-                      std::to_string(table.dim) + " (from line 1)");
+      throw DataError(where + " has " + std::to_string(values.size()) + " values, expected " +
+                      std::to_string(table.dim) + " (from the first line)");
     if ((wanted == nullptr || wanted->count(word) != 0) && table.index.count(word) == 0)
       table.add(word, values.data());
   }
+  if (in.bad())
+    throw DataError(name + ": read error after line " + std::to_string(line_number));
   if (table.dim == 0)
-    throw DataError(path.string() + ": no word vectors found (empty file)");
+    throw DataError(name + ": no word vectors found (empty file)");
   return table;
 }
 
@@ -249,29 +314,33 @@ constexpr uint32_t cache_format_version = 1;
 
 }  // namespace
 
+EmbeddingTable read_embedding_source(std::istream& in, const std::string& name,
+                                     const std::unordered_set<std::string>* wanted) {
+  int c;
+  while ((c = in.peek()) != std::char_traits<char>::eof() && std::isspace(c))
+    in.get();
+  if (c == std::char_traits<char>::eof())
+    throw DataError(name + ": the embedding file is empty");
+  if (c == '{')
+    return read_wink_json(in, name, wanted);
+  return read_glove_text(in, name, wanted);
+}
+
 EmbeddingTable read_embedding_source(const fs::path& path,
                                      const std::unordered_set<std::string>* wanted) {
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw DataError(path.string() + ": file not found");
-  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
-  if (!file)
+  detail::require_regular_file(path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
     throw DataError(path.string() + ": cannot open: " + std::strerror(errno));
-  int c;
-  while ((c = std::fgetc(file.get())) != EOF && std::isspace(c))
-    ;
-  if (c == EOF)
-    throw DataError(path.string() + ": the embedding file is empty");
-  std::ungetc(c, file.get());
-  if (c == '{')
-    return read_wink_json(path, file.get(), wanted);
-  file.reset();
-  return read_glove_text(path, wanted);
+  return read_embedding_source(in, path.string(), wanted);
 }
 
 void save_embedding_cache(const fs::path& path, const EmbeddingTable& table,
                           const std::string& key) {
-  if (table.vectors.size() != table.words.size() * static_cast<std::size_t>(table.dim))
+  int64_t floats = 0;
+  if (table.dim < 1 || table.dim > max_embedding_dim ||
+      !checked_mul(static_cast<int64_t>(table.words.size()), table.dim, floats) ||
+      table.vectors.size() != static_cast<uint64_t>(floats))
     throw ArgumentError("save_embedding_cache: the table holds " +
                         std::to_string(table.vectors.size()) + " values for " +
                         std::to_string(table.words.size()) + " words of dim " +
@@ -290,9 +359,9 @@ void save_embedding_cache(const fs::path& path, const EmbeddingTable& table,
   write_file_atomically(path, w.buffer());
 }
 
-EmbeddingTable load_embedding_cache(const fs::path& path, std::string* key_out) {
-  const std::string data = detail::read_whole_file(path);
-  const std::string name = path.string() + " (embedding cache)";
+EmbeddingTable parse_embedding_cache(std::string_view data, const std::string& source,
+                                     std::string* key_out) {
+  const std::string name = source + " (embedding cache)";
   if (data.size() < sizeof cache_magic + 4)
     throw DataError(name + ": truncated: " + std::to_string(data.size()) +
                     " bytes is shorter than the header");
@@ -301,7 +370,7 @@ EmbeddingTable load_embedding_cache(const fs::path& path, std::string* key_out) 
   uint32_t stored_crc;
   std::memcpy(&stored_crc, data.data() + data.size() - 4, 4);
   const uint32_t actual_crc = detail::crc32_of(data.data(), data.size() - 4);
-  detail::ByteReader r(std::string_view(data).substr(0, data.size() - 4), path);
+  detail::ByteReader r(data.substr(0, data.size() - 4), name);
   r.take(sizeof cache_magic, "the magic");
   const auto version = r.number<uint32_t>("the format version");
   if (version != cache_format_version)
@@ -312,32 +381,50 @@ EmbeddingTable load_embedding_cache(const fs::path& path, std::string* key_out) 
     throw DataError(name + ": checksum mismatch (stored CRC-32 " + std::to_string(stored_crc) +
                     ", computed " + std::to_string(actual_crc) +
                     "); the file is corrupt or truncated");
-  EmbeddingTable table;
-  table.dim = static_cast<int>(r.number<uint32_t>("the dimension"));
-  const auto count = r.number<uint64_t>("the word count");
-  if (table.dim < 1 || count > (uint64_t{1} << 32))
-    throw DataError(name + ": implausible header (dim " + std::to_string(table.dim) + ", " +
-                    std::to_string(count) + " words)");
+  const std::size_t dim_at = r.position();
+  const auto dim = r.number<uint32_t>("the dimension");
+  if (dim < 1 || dim > static_cast<uint32_t>(max_embedding_dim))
+    throw DataError(name + ": the dimension at byte " + std::to_string(dim_at) + " is " +
+                    std::to_string(dim) + "; expected 1.." + std::to_string(max_embedding_dim));
+  // Each word takes its 4-byte length and its dim floats, so the count is
+  // checked against the bytes that remain before anything is sized from it.
+  const uint64_t count = r.count<uint64_t>("the word count", 4 + 4 * std::size_t{dim});
+  if (count > static_cast<uint64_t>(INT32_MAX))
+    throw DataError(name + ": the word count " + std::to_string(count) + " exceeds " +
+                    std::to_string(INT32_MAX) + ", the most a table can index");
   std::string key = r.text("the key");
   std::vector<std::string> words;
-  words.reserve(count);
+  words.reserve(static_cast<std::size_t>(count));
   for (uint64_t i = 0; i < count; ++i)
     words.push_back(r.text("a word"));
-  const std::size_t floats = count * static_cast<std::size_t>(table.dim);
+  const std::size_t floats = static_cast<std::size_t>(count) * dim;
+  const std::size_t vectors_at = r.position();
   const std::string_view block = r.take(floats * sizeof(float), "the vectors");
   if (r.remaining() != 0)
     throw DataError(name + ": " + std::to_string(r.remaining()) +
                     " unexpected bytes after the vectors");
   std::vector<float> vectors(floats);
-  std::memcpy(vectors.data(), block.data(), block.size());
+  if (floats > 0)
+    std::memcpy(vectors.data(), block.data(), block.size());
+  for (std::size_t i = 0; i < floats; ++i) {
+    if (!std::isfinite(vectors[i]))
+      throw DataError(name + ": the value at byte " + std::to_string(vectors_at + 4 * i) +
+                      " (word \"" + words[i / dim] + "\") is not a finite number");
+  }
+  EmbeddingTable table;
+  table.dim = static_cast<int>(dim);
   for (uint64_t i = 0; i < count; ++i) {
     if (table.index.count(words[i]) != 0)
       throw DataError(name + ": the word \"" + words[i] + "\" appears twice");
-    table.add(std::move(words[i]), vectors.data() + i * table.dim);
+    table.add(std::move(words[i]), vectors.data() + i * dim);
   }
   if (key_out != nullptr)
     *key_out = std::move(key);
   return table;
+}
+
+EmbeddingTable load_embedding_cache(const fs::path& path, std::string* key_out) {
+  return parse_embedding_cache(detail::read_whole_file(path), path.string(), key_out);
 }
 
 EmbeddingTable load_or_build_embeddings(const fs::path& cache, const fs::path& source,

@@ -64,9 +64,12 @@ Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_width,
   check_sizes("Conv1d", {{"in_channels", in_channels},
                          {"out_channels", out_channels},
                          {"kernel_width", kernel_width}});
+  // The weight's element count is checked first (it names the shape when it
+  // is too large), so the fan-in product below cannot overflow.
+  const Shape weight_shape{out_channels, in_channels, kernel_width};
+  shape_size(weight_shape);
   const double bound = init::default_bound(in_channels * kernel_width);
-  weights_ = &add_parameter(
-      "weights", uniform_parameter({out_channels, in_channels, kernel_width}, bound, options));
+  weights_ = &add_parameter("weights", uniform_parameter(weight_shape, bound, options));
   bias_ = &add_parameter("bias", uniform_parameter({1, out_channels, 1}, bound, options));
 }
 
@@ -92,10 +95,10 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_h, int6
                          {"out_channels", out_channels},
                          {"kernel_h", kernel_h},
                          {"kernel_w", kernel_w}});
+  const Shape weight_shape{out_channels, in_channels, kernel_h, kernel_w};
+  shape_size(weight_shape);  // checked first, as in Conv1d
   const double bound = init::default_bound(in_channels * kernel_h * kernel_w);
-  weights_ = &add_parameter(
-      "weights",
-      uniform_parameter({out_channels, in_channels, kernel_h, kernel_w}, bound, options));
+  weights_ = &add_parameter("weights", uniform_parameter(weight_shape, bound, options));
   bias_ = &add_parameter("bias", uniform_parameter({out_channels, 1, 1}, bound, options));
 }
 

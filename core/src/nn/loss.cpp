@@ -97,7 +97,10 @@ struct BinaryCrossEntropyWithLogits final : Node {
 Tensor one_hot(const std::vector<int64_t>& classes, int64_t num_classes, TensorOptions options) {
   if (num_classes < 1)
     throw ArgumentError("one_hot: num_classes must be >= 1, got " + std::to_string(num_classes));
-  std::vector<double> values(classes.size() * static_cast<std::size_t>(num_classes), 0.0);
+  const Shape shape{static_cast<int64_t>(classes.size()), num_classes};
+  auto values = host_vector<double>(shape_size(shape), [&] {
+    return "the values of a one_hot " + shape_to_string(shape) + " tensor";
+  });
   for (std::size_t b = 0; b < classes.size(); ++b) {
     if (classes[b] < 0 || classes[b] >= num_classes) {
       throw ArgumentError("one_hot: class " + std::to_string(classes[b]) + " at position " +
@@ -107,7 +110,7 @@ Tensor one_hot(const std::vector<int64_t>& classes, int64_t num_classes, TensorO
     values[b * static_cast<std::size_t>(num_classes) + static_cast<std::size_t>(classes[b])] = 1.0;
   }
   options.requires_grad = false;
-  return Tensor::from_values(values, {static_cast<int64_t>(classes.size()), num_classes}, options);
+  return Tensor::from_values(values, shape, options);
 }
 
 Tensor nll_loss(const Tensor& log_probs, const Tensor& targets) {

@@ -406,14 +406,14 @@ Shape resolve_view_shape(Shape shape, const Tensor& t) {
     } else if (shape[i] < 0) {
       throw ShapeError("view shape " + shape_to_string(shape) +
                        " is invalid: sizes must be >= 0, with at most one -1");
-    } else {
-      known *= shape[i];
+    } else if (!checked_mul(known, shape[i], known)) {
+      known = -1;  // more elements than any tensor can hold: never a match
     }
   }
-  if (infer >= 0 && known != 0 && t.numel() % known == 0)
+  if (infer >= 0 && known > 0 && t.numel() % known == 0)
     shape[static_cast<std::size_t>(infer)] = t.numel() / known;
-  if (shape_size(shape) != t.numel() ||
-      (infer >= 0 && shape[static_cast<std::size_t>(infer)] < 0)) {
+  if (known < 0 || (infer >= 0 && shape[static_cast<std::size_t>(infer)] < 0) ||
+      shape_size(shape) != t.numel()) {
     throw ShapeError("cannot view shape " + shape_to_string(t.shape()) + " (" +
                      std::to_string(t.numel()) + " elements) as " + shape_to_string(shape));
   }

@@ -185,14 +185,19 @@ namespace {
 
 // The storage elements [first, first + count) of `t` as host doubles.
 std::vector<double> read_span(const Tensor& t, int64_t first, int64_t count) {
-  std::vector<double> out(static_cast<std::size_t>(count));
+  auto out = host_vector<double>(count, [&] {
+    return std::string("a host copy of a ") + shape_to_string(t.shape()) + " " +
+           dtype_name(t.dtype()) + " tensor";
+  });
   if (count == 0)
     return out;
   const std::size_t esize = dtype_size(t.dtype());
   if (t.dtype() == DType::f64) {
     t.backend()->copy_to_host(out.data(), t.storage()->data(), first * esize, count * esize);
   } else {
-    std::vector<float> raw(static_cast<std::size_t>(count));
+    auto raw = host_vector<float>(count, [&] {
+      return std::string("a host copy of a ") + shape_to_string(t.shape()) + " f32 tensor";
+    });
     t.backend()->copy_to_host(raw.data(), t.storage()->data(), first * esize, count * esize);
     for (std::size_t i = 0; i < raw.size(); ++i)
       out[i] = raw[i];
@@ -212,7 +217,8 @@ std::vector<double> read_elements(const Tensor& t) {
   const std::vector<double> span =
       read_span(t, layout.offset(), layout.last_position() - layout.offset() + 1);
   std::vector<double> out;
-  out.reserve(static_cast<std::size_t>(layout.size()));
+  host_reserve(out, layout.size(),
+               [&] { return "the values of a " + shape_to_string(layout.shape()) + " tensor"; });
   for (int64_t position : layout.positions())
     out.push_back(span[static_cast<std::size_t>(position - layout.offset())]);
   return out;

@@ -1,12 +1,23 @@
 // storage.cpp — allocation and release of a backend buffer. The backend's own
-// allocator decides alignment and placement; nothing is cached here.
+// allocator decides alignment and placement; nothing is cached here. Sizes are
+// checked before the plugin is asked, and a refusal names what it was for.
 #include <minitorch/storage.hpp>
 
 #include <string>
 
 namespace mt {
 
-Storage::Storage(BackendPtr backend, DType dtype, int64_t size)
+namespace {
+
+std::string describe(DType dtype, int64_t size, const Shape* shape) {
+  if (shape != nullptr)
+    return std::string("a ") + shape_to_string(*shape) + " " + dtype_name(dtype) + " tensor";
+  return "a storage of " + std::to_string(size) + " " + dtype_name(dtype) + " elements";
+}
+
+}  // namespace
+
+Storage::Storage(BackendPtr backend, DType dtype, int64_t size, const Shape* shape)
     : backend_(std::move(backend)), dtype_(dtype), size_(size) {
   if (!backend_)
     throw ArgumentError("cannot allocate storage: no backend given");
@@ -17,7 +28,24 @@ Storage::Storage(BackendPtr backend, DType dtype, int64_t size)
     throw LoadError("backend '" + backend_->name() +
                     "' is not usable here: " + backend_->unusable_reason());
   }
-  data_ = backend_->allocate(bytes());
+  // The description is only built when it is needed, off the hot path.
+  const auto element = static_cast<int64_t>(dtype_size(dtype_));
+  if (size_ > max_count / element)
+    byte_count(size_, dtype_size(dtype_), describe(dtype_, size_, shape));  // throws
+  bytes_ = static_cast<std::size_t>(size_ * element);
+  try {
+    data_ = backend_->allocate(bytes_);
+  } catch (const BackendError& e) {
+    // The backend's message repeats the backend and the bytes before its
+    // reason; keep only the reason when it has that form.
+    std::string reason = e.what();
+    const std::string repeated = "backend '" + backend_->name() + "' failed in alloc of " +
+                                 std::to_string(bytes_) + " bytes: ";
+    if (reason.compare(0, repeated.size(), repeated) == 0)
+      reason.erase(0, repeated.size());
+    throw_allocation_error(
+        bytes_, describe(dtype_, size_, shape) + " on backend '" + backend_->name() + "'", reason);
+  }
 }
 
 Storage::~Storage() {

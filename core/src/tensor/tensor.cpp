@@ -7,6 +7,7 @@
 
 #include "tensor/kernels.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <ostream>
 
@@ -76,7 +77,8 @@ Tensor Tensor::from_storage(StoragePtr storage, Layout layout) {
 
 Tensor Tensor::empty(Shape shape, TensorOptions options) {
   Layout layout(std::move(shape));
-  auto storage = std::make_shared<Storage>(resolve(options.backend), options.dtype, layout.size());
+  auto storage = std::make_shared<Storage>(resolve(options.backend), options.dtype, layout.size(),
+                                           &layout.shape());
   Tensor t = from_storage(std::move(storage), std::move(layout));
   t.impl().requires_grad = options.requires_grad;
   return t;
@@ -125,10 +127,25 @@ Tensor ones(Shape shape, TensorOptions options) {
 }
 
 Tensor rand(Shape shape, TensorOptions options) {
-  std::vector<double> values(static_cast<std::size_t>(shape_size(shape)));
-  for (double& v : values)
-    v = uniform();
-  return Tensor::from_values(values, std::move(shape), options);
+  const bool requires_grad = options.requires_grad;
+  options.requires_grad = false;
+  Tensor t = Tensor::empty(std::move(shape), options);
+  // Drawn in row-major order a chunk at a time: the backend allocation is the
+  // only one that grows with the tensor (a host copy of all of it would
+  // double the memory and fail with a less useful message).
+  constexpr int64_t chunk = int64_t{1} << 16;
+  const int64_t n = t.numel();
+  std::vector<double> values;
+  for (int64_t first = 0; first < n; first += chunk) {
+    values.resize(static_cast<std::size_t>(std::min(chunk, n - first)));
+    for (double& v : values)
+      v = uniform();
+    const Tensor piece = Tensor::from_storage(
+        t.storage(), Layout({static_cast<int64_t>(values.size())}, {1}, first));
+    kernels::write_contiguous(piece, values);
+  }
+  t.requires_grad_(requires_grad);
+  return t;
 }
 
 Tensor zeros_like(const Tensor& like) {
@@ -152,8 +169,25 @@ mt_view Tensor::view_desc() const {
 
 // ---- host access --------------------------------------------------------------
 
+namespace {
+
+// Storage position `position` must be one of the storage's elements. A layout
+// is checked against its storage when the tensor is made, so this only fails
+// if that check was bypassed; it stops a wild read or write either way.
+void check_in_storage(const Tensor& t, int64_t position, const char* what) {
+  if (position < 0 || position >= t.storage()->size()) {
+    throw IndexingError(std::string(what) + ": storage position " + std::to_string(position) +
+                        " of the tensor of shape " + shape_to_string(t.shape()) +
+                        " is outside its storage of " + std::to_string(t.storage()->size()) +
+                        " elements");
+  }
+}
+
+}  // namespace
+
 double Tensor::get(std::span<const int64_t> index) const {
   const int64_t position = layout().index(index);
+  check_in_storage(*this, position, "get");
   double value = 0.0;
   const std::size_t esize = dtype_size(dtype());
   if (dtype() == DType::f64) {
@@ -169,6 +203,7 @@ double Tensor::get(std::span<const int64_t> index) const {
 void Tensor::set(std::span<const int64_t> index, double value) {
   check_in_place("set");
   const int64_t position = layout().index(index);
+  check_in_storage(*this, position, "set");
   const std::size_t esize = dtype_size(dtype());
   if (dtype() == DType::f64) {
     backend()->copy_from_host(storage()->data(), position * esize, &value, esize);
@@ -187,6 +222,8 @@ double Tensor::item() const {
 }
 
 std::vector<double> Tensor::to_vector() const {
+  if (numel() > 0)
+    check_in_storage(*this, layout().last_position(), "to_vector");
   return kernels::read_elements(*this);
 }
 

@@ -1,10 +1,12 @@
-// tensor_data.cpp — index arithmetic and Layout (see minitorch/tensor_data.hpp).
-// Pure host code: nothing here touches storage or a backend.
+// tensor_data.cpp — index arithmetic, checked sizes and Layout (see
+// minitorch/tensor_data.hpp). Pure host code: nothing here touches storage or
+// a backend.
 #include <minitorch/errors.hpp>
 #include <minitorch/tensor_data.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 
 namespace mt {
 
@@ -18,11 +20,83 @@ std::string shape_to_string(const std::vector<int64_t>& dims) {
   return text + ")";
 }
 
+bool checked_mul(int64_t a, int64_t b, int64_t& out) {
+  int64_t product = 0;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &product))
+    return false;
+  out = product;
+  return true;
+}
+
+bool checked_add(int64_t a, int64_t b, int64_t& out) {
+  int64_t sum = 0;
+  if (a < 0 || b < 0 || __builtin_add_overflow(a, b, &sum))
+    return false;
+  out = sum;
+  return true;
+}
+
+namespace {
+
+const std::string& limit_text() {
+  static const std::string text = "2^63 - 1 (" + std::to_string(max_count) + ")";
+  return text;
+}
+
+void check_sizes_not_negative(const Shape& shape) {
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] < 0) {
+      throw ArgumentError("shape " + shape_to_string(shape) + " has a negative size (" +
+                          std::to_string(shape[i]) + " at dim " + std::to_string(i) +
+                          "); sizes must be >= 0");
+    }
+  }
+}
+
+}  // namespace
+
 int64_t shape_size(const Shape& shape) {
   int64_t n = 1;
-  for (int64_t s : shape)
-    n *= s;
+  for (int64_t s : shape) {
+    if (!checked_mul(n, s, n)) {
+      check_sizes_not_negative(shape);
+      throw ArgumentError("shape " + shape_to_string(shape) +
+                          " has too many elements: the product of its sizes exceeds the limit of " +
+                          limit_text() + " elements");
+    }
+  }
   return n;
+}
+
+std::size_t byte_count(int64_t elements, std::size_t element_size, const std::string& what) {
+  int64_t bytes = 0;
+  if (element_size > static_cast<std::size_t>(max_count) ||
+      !checked_mul(elements, static_cast<int64_t>(element_size), bytes)) {
+    throw ArgumentError(what + " of " + std::to_string(elements) + " elements of " +
+                        std::to_string(element_size) + " bytes needs more than " + limit_text() +
+                        " bytes, the limit");
+  }
+  return static_cast<std::size_t>(bytes);
+}
+
+std::string byte_size_text(uint64_t bytes) {
+  if (bytes < 1000)
+    return std::to_string(bytes) + (bytes == 1 ? " byte" : " bytes");
+  static const char* const units[] = {"kB", "MB", "GB", "TB", "PB", "EB"};
+  double value = static_cast<double>(bytes) / 1000.0;
+  std::size_t unit = 0;
+  while (value >= 999.95 && unit + 1 < std::size(units)) {
+    value /= 1000.0;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+  return text;
+}
+
+void throw_allocation_error(uint64_t bytes, const std::string& what, const std::string& reason) {
+  throw AllocationError("cannot allocate " + byte_size_text(bytes) + " (" + std::to_string(bytes) +
+                        " bytes) for " + what + (reason.empty() ? "" : ": " + reason));
 }
 
 int64_t index_to_position(std::span<const int64_t> index, std::span<const int64_t> strides) {
@@ -65,22 +139,27 @@ Shape shape_broadcast(const Shape& a, const Shape& b) {
 }
 
 Strides strides_from_shape(const Shape& shape) {
+  check_sizes_not_negative(shape);
   Strides strides(shape.size());
   int64_t step = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = step;
     // A size-0 dim still steps by 1, so no stride is 0 (0 means broadcast).
-    step *= std::max<int64_t>(shape[i], 1);
+    // The step past dim 0 is never used, so it may exceed the limit.
+    if (i > 0 && !checked_mul(step, std::max<int64_t>(shape[i], 1), step)) {
+      throw ArgumentError("shape " + shape_to_string(shape) +
+                          " is too large to lay out: the stride of dim " + std::to_string(i - 1) +
+                          " exceeds the limit of " + limit_text() + " elements");
+    }
   }
   return strides;
 }
 
-Layout::Layout(Shape shape) : shape_(std::move(shape)), strides_(strides_from_shape(shape_)) {
-  for (int64_t s : shape_) {
-    if (s < 0)
-      throw ArgumentError("shape " + shape_to_string(shape_) + " has a negative size");
-  }
-}
+Layout::Layout(Shape shape)
+    : shape_(std::move(shape)),
+      strides_(strides_from_shape(shape_)),
+      size_(shape_size(shape_)),
+      last_position_(size_ > 0 ? size_ - 1 : 0) {}
 
 Layout::Layout(Shape shape, Strides strides, int64_t offset)
     : shape_(std::move(shape)), strides_(std::move(strides)), offset_(offset) {
@@ -97,6 +176,19 @@ Layout::Layout(Shape shape, Strides strides, int64_t offset)
   }
   if (offset_ < 0)
     throw ArgumentError("layout offset " + std::to_string(offset_) + " must be >= 0");
+  size_ = shape_size(shape_);
+  last_position_ = offset_;
+  if (size_ == 0)
+    return;
+  for (std::size_t d = 0; d < shape_.size(); ++d) {
+    int64_t reach = 0;
+    if (!checked_mul(shape_[d] - 1, strides_[d], reach) ||
+        !checked_add(last_position_, reach, last_position_)) {
+      throw ArgumentError("shape " + shape_to_string(shape_) + " with strides " +
+                          shape_to_string(strides_) + " and offset " + std::to_string(offset_) +
+                          " reaches past storage position " + limit_text() + ", the limit");
+    }
+  }
 }
 
 bool Layout::is_contiguous() const {
@@ -160,9 +252,13 @@ Layout Layout::permute(std::span<const int64_t> order) const {
 
 std::vector<Index> Layout::indices() const {
   const int64_t n = size();
-  std::vector<Index> out(static_cast<std::size_t>(n), Index(shape_.size()));
-  for (int64_t ordinal = 0; ordinal < n; ++ordinal)
-    to_index(ordinal, shape_, out[static_cast<std::size_t>(ordinal)]);
+  auto out =
+      host_vector<Index>(n, [&] { return "the indices of shape " + shape_to_string(shape_); });
+  for (int64_t ordinal = 0; ordinal < n; ++ordinal) {
+    Index& idx = out[static_cast<std::size_t>(ordinal)];
+    idx.resize(shape_.size());
+    to_index(ordinal, shape_, idx);
+  }
   return out;
 }
 
@@ -179,7 +275,7 @@ Index Layout::sample(std::mt19937_64& rng) const {
 std::vector<int64_t> Layout::positions() const {
   const int64_t n = size();
   std::vector<int64_t> out;
-  out.reserve(static_cast<std::size_t>(n));
+  host_reserve(out, n, [&] { return "the storage positions of shape " + shape_to_string(shape_); });
   if (n == 0)
     return out;
   // An odometer over the index, moving the position by strides rather than
@@ -197,13 +293,6 @@ std::vector<int64_t> Layout::positions() const {
     }
   }
   return out;
-}
-
-int64_t Layout::last_position() const {
-  int64_t last = offset_;
-  for (std::size_t d = 0; d < shape_.size(); ++d)
-    last += (shape_[d] - 1) * strides_[d];
-  return last;
 }
 
 std::string Layout::to_string(std::span<const double> storage) const {

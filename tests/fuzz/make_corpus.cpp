@@ -1,0 +1,301 @@
+// make_corpus.cpp — writes the seed corpora of the fuzz targets: for each
+// parser a few tiny valid files (made with MiniTorch's own writers) and
+// near-misses (a count that overflows, a size the bytes cannot hold, a value
+// outside float32, a cut-off stream). Run once and commit the output:
+//   fuzz_make_corpus tests/fuzz/corpus
+// Not a test: the replays (and tests/limits) check what the parsers say.
+#include <minitorch/checkpoint.hpp>
+#include <minitorch/data/idx.hpp>
+#include <minitorch/data/text.hpp>
+
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <vector>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path g_root;
+
+void write(const std::string& target, const std::string& name, const std::string& bytes) {
+  const fs::path dir = g_root / target;
+  fs::create_directories(dir);
+  std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out)
+    throw std::runtime_error("cannot write " + (dir / name).string());
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+template <class T>
+std::string le(T value) {
+  std::string out(sizeof value, '\0');
+  std::memcpy(out.data(), &value, sizeof value);
+  return out;
+}
+
+std::string be32(uint32_t v) {
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+
+std::string idx_header(uint8_t code, const std::vector<uint32_t>& dims) {
+  std::string out{'\0', '\0', static_cast<char>(code), static_cast<char>(dims.size())};
+  for (uint32_t d : dims)
+    out += be32(d);
+  return out;
+}
+
+std::string gzip(const std::string& raw) {
+  const fs::path tmp = g_root / ".gzip-scratch";
+  gzFile gz = gzopen(tmp.c_str(), "wb");
+  gzwrite(gz, raw.data(), static_cast<unsigned>(raw.size()));
+  gzclose(gz);
+  std::string out = read(tmp);
+  fs::remove(tmp);
+  return out;
+}
+
+void idx_corpus() {
+  std::string pixels;
+  for (int i = 0; i < 24; ++i)
+    pixels += static_cast<char>(i * 10);
+  const std::string valid = idx_header(0x08, {2, 3, 4}) + pixels;
+  write("idx", "valid-u8-2x3x4", valid);
+  write("idx", "valid-u8-2x3x4.gz", gzip(valid));
+  write("idx", "valid-i32-3", idx_header(0x0C, {3}) + std::string(12, '\x01'));
+  write("idx", "valid-f64-1x2", idx_header(0x0E, {1, 2}) + std::string(16, '\0'));
+  write("idx", "labels-u8-5", idx_header(0x08, {5}) + std::string("\x00\x01\x02\x03\x09", 5));
+  write("idx", "near-payload-one-short", valid.substr(0, valid.size() - 1));
+  write("idx", "near-one-trailing-byte", valid + "x");
+  write("idx", "near-header-cut", valid.substr(0, 9));
+  write("idx", "near-bad-magic", "\x01\x00" + valid.substr(2));
+  write("idx", "near-unknown-type", idx_header(0x07, {2}) + "ab");
+  write("idx", "near-zero-dims", std::string("\0\0\x08\0", 4));
+  // 65536^3 elements: far past 2^40, with no payload at all.
+  write("idx", "near-huge-dims", idx_header(0x08, {65536, 65536, 65536}));
+  // (2^32-1)^3 wraps a 64-bit product; 0 x 2^31 x 2^31 has no elements.
+  write("idx", "near-dims-wrap", idx_header(0x0E, {0xffffffffu, 0xffffffffu, 0xffffffffu}));
+  write("idx", "near-zero-count-huge-rows", idx_header(0x08, {0, 0x80000000u, 0x80000000u}));
+  write("idx", "near-zero-rows", idx_header(0x08, {3, 0, 4}));
+  // Found by fuzz_idx: 128 x 2^31 x 2^31 wrapped the header's uint64 count
+  // to 0, so the reader took it for an empty array.
+  write("idx", "crash-dims-wrap-to-zero", idx_header(0x08, {128, 0x80000000u, 0x80000000u}));
+  const std::string gz = gzip(valid);
+  write("idx", "near-gzip-cut.gz", gz.substr(0, gz.size() / 2));
+  write("idx", "near-gzip-trailing-garbage.gz", gz + "garbage");
+  write("idx", "near-gzip-two-members.gz", gzip(valid.substr(0, 10)) + gzip(valid.substr(10)));
+  std::string flipped = gz;
+  flipped[gz.size() / 2] = static_cast<char>(flipped[gz.size() / 2] ^ 0x55);
+  write("idx", "near-gzip-flipped.gz", flipped);
+}
+
+// A real checkpoint from write_checkpoint, then variants of its metadata in
+// the target's "assembled" form ('A', JSON, NUL, payload; @CRC@ = payload CRC).
+void checkpoint_corpus() {
+  mt::Checkpoint ck;
+  ck.recipe = "mlp2d";
+  ck.dataset = "xor";
+  ck.epoch = 3;
+  ck.dtype = mt::DType::f32;
+  ck.hyper = {{"hidden", "2"}, {"rate", "0.05"}};
+  ck.rng_state = "5489";
+  ck.optimizer_steps = 12;
+  ck.history = {{{"loss", 0.5}, {"correct", 40}}};
+  ck.parameters = {{"layer1.weights", {2, 2}, mt::DType::f32, {0.5, -1, 2, 0.25}},
+                   {"layer1.bias", {2}, mt::DType::f32, {0, 1}}};
+  ck.optimizer_state = {{"velocity.0", {2}, mt::DType::f64, {0.125, -3}}};
+  const fs::path tmp = g_root / ".checkpoint-scratch";
+  mt::write_checkpoint(tmp, ck);
+  const std::string file = read(tmp);
+  fs::remove(tmp);
+  write("checkpoint", "valid-file", file);
+  write("checkpoint", "near-file-one-short", file.substr(0, file.size() - 1));
+  uint64_t meta_size = 0;
+  std::memcpy(&meta_size, file.data() + 12, 8);
+  const std::size_t header = 32;
+  const std::string payload = file.substr(header + meta_size);
+  nlohmann::json meta = nlohmann::json::parse(file.substr(header, meta_size));
+  meta["payload_crc32"] = "@CRC@";
+  const auto assembled = [&](const nlohmann::json& m, const std::string& p) {
+    std::string text = m.dump();
+    const std::string quoted = "\"@CRC@\"";
+    for (std::size_t at = text.find(quoted); at != std::string::npos; at = text.find(quoted))
+      text.replace(at, quoted.size(), "@CRC@");
+    return "A" + text + std::string(1, '\0') + p;
+  };
+  write("checkpoint", "valid-assembled", assembled(meta, payload));
+
+  nlohmann::json empty = meta;
+  empty["tensors"] = nlohmann::json::array();
+  write("checkpoint", "valid-assembled-no-tensors", assembled(empty, ""));
+  // (2^62 + 1) x 4 elements wraps to 4 in an unchecked product; 2^62 f32
+  // elements need 2^64 bytes, which wraps to 0.
+  for (const auto& [name, shape, bytes] :
+       {std::tuple<const char*, nlohmann::json, uint64_t>{
+            "near-shape-wraps-to-4", {4611686018427387905ull, 4}, 16},
+        {"near-bytes-wrap-to-0", {4611686018427387904ull}, 0},
+        {"near-negative-dim", {-1, 4}, 16},
+        {"near-fractional-dim", {2.5, 2}, 16}}) {
+    nlohmann::json m = empty;
+    m["tensors"] = nlohmann::json::array({{{"group", "parameter"},
+                                           {"name", "w"},
+                                           {"shape", shape},
+                                           {"dtype", "f32"},
+                                           {"offset", 0},
+                                           {"bytes", bytes}}});
+    write("checkpoint", name, assembled(m, std::string(bytes, '\0')));
+  }
+  nlohmann::json m = meta;
+  m["epoch"] = 1e300;
+  write("checkpoint", "near-epoch-1e300", assembled(m, payload));
+  m = meta;
+  m["tensors"][0]["offset"] = 18446744073709551615ull;
+  write("checkpoint", "near-offset-max", assembled(m, payload));
+  m = meta;
+  m["tensors"][1]["bytes"] = 18446744073709551608ull;
+  write("checkpoint", "near-bytes-max", assembled(m, payload));
+  m = meta;
+  m["history"] = {1, 2};
+  write("checkpoint", "near-history-not-objects", assembled(m, payload));
+}
+
+void embedding_cache_corpus() {
+  mt::EmbeddingTable table;
+  table.dim = 3;
+  const float a[3] = {1, 2, 3}, b[3] = {-1, 0.5f, 0};
+  table.add("the", a);
+  table.add("movie", b);
+  const fs::path tmp = g_root / ".cache-scratch";
+  mt::save_embedding_cache(tmp, table, "tokenizer 1; reviews.json 10 bytes");
+  const std::string file = read(tmp);
+  fs::remove(tmp);
+  // Raw files start with an even byte, CRC-appended ones with an odd byte.
+  write("embedding_cache", "valid-raw", "R" + file);
+  const std::string body = file.substr(0, file.size() - 4);
+  write("embedding_cache", "valid-crc-appended", "C" + body);
+  write("embedding_cache", "near-raw-one-short", "R" + file.substr(0, file.size() - 1));
+  // Layout: magic(8) version(4) dim(4) count(8) key ...
+  const auto with = [&](std::size_t at, const std::string& bytes) {
+    std::string out = body;
+    out.replace(at, bytes.size(), bytes);
+    return "C" + out;
+  };
+  write("embedding_cache", "near-count-2pow32", with(16, le<uint64_t>(uint64_t{1} << 32)));
+  write("embedding_cache", "near-count-max", with(16, le<uint64_t>(~uint64_t{0})));
+  write("embedding_cache", "near-dim-0", with(12, le<uint32_t>(0)));
+  write("embedding_cache", "near-dim-max", with(12, le<uint32_t>(0xffffffffu)));
+  write("embedding_cache", "near-version-2", with(8, le<uint32_t>(2)));
+  // No words at all: the vector block is empty (memcpy from NULL before).
+  std::string none = body.substr(0, 24) + le<uint32_t>(0);
+  write("embedding_cache", "near-count-0", "C" + none.replace(16, 8, le<uint64_t>(0)));
+  mt::EmbeddingTable two;
+  two.dim = 1;
+  const float one[1] = {1};
+  two.add("the", one);
+  two.add("abc", one);
+  mt::save_embedding_cache(tmp, two, "k");
+  std::string dup = read(tmp);
+  fs::remove(tmp);
+  dup.resize(dup.size() - 4);
+  dup.replace(dup.find("abc"), 3, "the");
+  write("embedding_cache", "near-word-twice", "C" + dup);
+  std::string nan = body;
+  const float not_a_number = std::numeric_limits<float>::quiet_NaN();
+  nan.replace(nan.size() - 4, 4, le<float>(not_a_number));
+  write("embedding_cache", "near-nan-value", "C" + nan);
+}
+
+void word_vectors_corpus() {
+  write("word_vectors", "valid-wink",
+        R"({"dimensions": 3, "vectors": {"the": [0.1, 0.2, 0.3, 0.37, 0], )"
+        R"("movie": [1, -2, 3e-2, 3.6, 1]}})");
+  write("word_vectors", "valid-glove", "the 0.1 0.2 0.3\nmovie 1 -2 3e-2\n\ngood 0 0 1\n");
+  write("word_vectors", "near-wink-dimensions-1e300",
+        R"({"dimensions": 1e300, "vectors": {"the": [0.1, 0.2]}})");
+  write("word_vectors", "near-wink-dimensions-fraction",
+        R"({"dimensions": 2.5, "vectors": {"the": [0.1, 0.2, 0.3]}})");
+  write("word_vectors", "near-wink-value-1e300",
+        R"({"dimensions": 2, "vectors": {"the": [1e300, 0.2, 0, 0]}})");
+  write("word_vectors", "near-wink-no-dimensions", R"({"vectors": {"the": [1, 2]}})");
+  write("word_vectors", "near-wink-short-vector", R"({"dimensions": 4, "vectors": {"the": [1]}})");
+  write("word_vectors", "near-wink-nested",
+        R"({"dimensions": 2, "vectors": {"the": [1, [2, 3]]}})");
+  write("word_vectors", "near-wink-cut", R"({"dimensions": 2, "vectors": {"the": [1, 2)");
+  write("word_vectors", "near-glove-1e300", "the 1e300 0\n");
+  write("word_vectors", "near-glove-nan", "the nan 0\n");
+  write("word_vectors", "near-glove-ragged", "the 1 2 3\nmovie 1 2\n");
+  write("word_vectors", "near-glove-word-only", "the\n");
+  write("word_vectors", "near-glove-not-a-number", "the 1 two\n");
+}
+
+void imdb_corpus() {
+  write("imdb", "valid-two",
+        R"([{"t": "A <br />GREAT movie, isn't it? 10/10", "s": 1}, {"t": "bad.", "s": 0}])");
+  write("imdb", "near-label-2", R"([{"t": "ok", "s": 2}])");
+  write("imdb", "near-label-2pow64-plus-1", R"([{"t": "ok", "s": 18446744073709551617}])");
+  write("imdb", "near-label-2pow64-minus-1", R"([{"t": "ok", "s": 18446744073709551615}])");
+  write("imdb", "near-label-minus-1", R"([{"t": "ok", "s": -1}])");
+  write("imdb", "near-not-array", R"({"t": "ok", "s": 1})");
+  write("imdb", "near-empty", "[]");
+  write("imdb", "near-text-not-string", R"([{"t": 5, "s": 1}])");
+  write("imdb", "near-cut", R"([{"t": "ok", "s": 1)");
+  write("imdb", "near-deep", std::string(2000, '[') + std::string(2000, ']'));
+  write("imdb", "near-lone-tag", R"([{"t": "a < b <i>c", "s": 0}])");
+}
+
+void cli_corpus() {
+  const auto args = [](std::initializer_list<const char*> list) {
+    std::string out;
+    for (const char* a : list)
+      out += std::string(a) + '\0';
+    return out;
+  };
+  write("cli", "valid-train-xor", args({"train", "--dataset", "xor", "--hidden", "100000"}));
+  write("cli", "valid-backends-json", args({"backends", "--json"}));
+  write("cli", "valid-train-mnist",
+        args({"train", "--dataset=mnist", "--optimizer", "sgd", "--momentum", "0.5", "--batch",
+              "16", "--train-size", "100", "--save", "run.ckpt"}));
+  write("cli", "valid-help", args({"--help"}));
+  write("cli", "near-hidden-0", args({"train", "--hidden", "0"}));
+  write("cli", "near-rate-nan", args({"train", "--rate", "nan"}));
+  write("cli", "near-seed-negative", args({"train", "--seed", "-1"}));
+  write("cli", "near-epochs-huge", args({"train", "--epochs", "99999999999999999999"}));
+  write("cli", "near-unknown-command", args({"serve"}));
+  write("cli", "near-no-command", "");
+  write("cli", "near-dataset-unknown", args({"train", "--dataset", "cifar"}));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: %s CORPUS_ROOT (e.g. tests/fuzz/corpus)\n", argv[0]);
+    return 2;
+  }
+  g_root = argv[1];
+  fs::create_directories(g_root);
+  idx_corpus();
+  checkpoint_corpus();
+  embedding_cache_corpus();
+  word_vectors_corpus();
+  imdb_corpus();
+  cli_corpus();
+  std::printf("wrote the seed corpora under %s\n", g_root.c_str());
+  return 0;
+}
