@@ -2,8 +2,8 @@
 # tsan-parallel.sh — builds a Debug ThreadSanitizer tree (MT_SANITIZE=thread,
 # no CUDA, no benchmarks) and runs the suites that drive the multi-threaded
 # parallel plugin: the conformance kit on parallel (every op case and every
-# gradient case, f32 and f64, each case in its own child process) and the nn
-# tests. It is not a general test runner (see scripts/test.sh).
+# gradient case, f32 and f64, each case in its own child process) and the
+# tensor, autograd and nn suites (each runs every case on parallel too). It is not a general test runner (see scripts/test.sh).
 #
 # ThreadSanitizer only sees synchronisation in instrumented code. The
 # distribution's libtbb is not instrumented, so with it every hand-off of a
@@ -89,9 +89,9 @@ cmake -S "$repo" -B "$build" -G Ninja \
   -DMT_BUILD_TESTS=ON \
   -DMT_BUILD_BENCHMARKS=OFF
 # The kit finds the reference and parallel plugins by name in the build
-# tree; test_nn depends on the plugins, so this builds them too.
+# tree; the suites depend on the plugins, so this builds them too.
 cmake --build "$build" --parallel "$jobs" --target minitorch_conformance_cli \
-  minitorch_backend_reference minitorch_backend_parallel test_nn
+  minitorch_backend_reference minitorch_backend_parallel test_nn test_tensor test_autograd
 
 plugin="$build/lib/minitorch/plugins/libminitorch_backend_parallel.so"
 if [[ ! -e "$plugin" ]]; then
@@ -109,11 +109,13 @@ fi
 # halt_on_error: the first report fails the test (exit code 66), so a race
 # can never scroll past unnoticed. The suppressions file is reviewed by hand
 # and names each suppressed frame precisely; see the comments in it.
+# Probe verdicts stay in the build tree, never in the user's cache.
+export MINITORCH_CACHE_DIR="$build/test-cache"
 export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$suppressions ${MT_TSAN_EXTRA:-}"
 # The kit: each case's child inherits TSAN_OPTIONS, so a report ends that
 # child with exit code 66, which the kit counts as a crash (exit status 1).
 # --timeout: Debug + TSan runs a case several times slower than Release.
 MINITORCH_PLUGIN_PATH= "$build/bin/minitorch-conformance" --backend parallel --timeout 600 \
   --jobs "$jobs" --json "$build/tsan-kit-parallel.json"
-ctest --test-dir "$build" --output-on-failure -R '^test_nn$'
-echo "tsan-parallel.sh: no ThreadSanitizer reports; the conformance kit (op and gradient cases) and the nn suite passed on parallel (instrumented oneTBB $tbb_used)."
+ctest --test-dir "$build" --output-on-failure -R '^(test_nn|test_tensor|test_autograd)$'
+echo "tsan-parallel.sh: no ThreadSanitizer reports; the conformance kit (op and gradient cases) and the tensor, autograd and nn suites passed on parallel (instrumented oneTBB $tbb_used)."
