@@ -1,15 +1,14 @@
 // test_sdk_kit.cpp — tests of the conformance kit and library themselves:
-// the child-process isolation (results, exceptions, crashes, hangs, exits,
-// output capture), the case filter, the catalogue (generated from the op
-// table), check_gradients, and whole runs of the minitorch-conformance
-// program on test plugins (a deliberately broken one, an unusable one) read
-// back from its JSON report, including its exit status when no case ran. It
-// does not test the in-tree backends (the ctest entries sdk_kit_<backend>
-// run the kit on those).
+// the case filter, the catalogue (generated from the op table),
+// check_gradients, and whole runs of the minitorch-conformance program on
+// test plugins (a deliberately broken one, an unusable one) read back from
+// its JSON report, including its exit status when no case ran and when it is
+// interrupted. It does not test the in-tree backends (the ctest entries
+// sdk_kit_<backend> run the kit on those) nor the child-process runner the
+// kit uses (core's; tests/loader/test_hostile.cpp tests it).
 #define BOOST_TEST_MODULE sdk_kit
 #include <boost/test/unit_test.hpp>
 
-#include "isolation.hpp"
 #include "kit.hpp"
 
 #include <minitorch/conformance.hpp>
@@ -31,30 +30,16 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using mt::kit::ChildOutcome;
-using Ending = ChildOutcome::Ending;
 
 namespace {
-
-// Runs one task in a child and returns how it ended.
-ChildOutcome run_one(const std::function<std::string()>& task, double timeout = 30.0) {
-  ChildOutcome result;
-  int calls = 0;
-  mt::kit::run_isolated(
-      1, [&](std::size_t) { return task(); }, 1, timeout,
-      [&](std::size_t, const ChildOutcome& o) {
-        result = o;
-        ++calls;
-      });
-  BOOST_TEST(calls == 1);
-  return result;
-}
 
 // A scratch folder for one test, removed afterwards.
 struct Scratch {
@@ -100,81 +85,6 @@ std::map<std::pair<std::string, std::string>, json> cases_of(const json& report)
 }
 
 }  // namespace
-
-BOOST_AUTO_TEST_SUITE(isolation)
-
-BOOST_AUTO_TEST_CASE(a_task_result_comes_back) {
-  const auto o = run_one([] { return std::string("forty-two"); });
-  BOOST_TEST(static_cast<int>(o.ending) == static_cast<int>(Ending::finished));
-  BOOST_TEST(o.result == "forty-two");
-}
-
-BOOST_AUTO_TEST_CASE(an_exception_is_reported_with_its_message) {
-  const auto o = run_one([]() -> std::string { throw std::runtime_error("bad plugin table"); });
-  BOOST_TEST(static_cast<int>(o.ending) == static_cast<int>(Ending::threw));
-  BOOST_TEST(o.result == "bad plugin table");
-}
-
-BOOST_AUTO_TEST_CASE(a_crash_is_reported_with_its_signal) {
-  const auto o = run_one([]() -> std::string {
-    std::signal(SIGSEGV, SIG_DFL);  // past any sanitizer's handler
-    std::raise(SIGSEGV);
-    return "not reached";
-  });
-  BOOST_TEST(static_cast<int>(o.ending) == static_cast<int>(Ending::signaled));
-  BOOST_TEST(o.signal == SIGSEGV);
-  BOOST_TEST(mt::kit::signal_name(o.signal) == "SIGSEGV");
-}
-
-BOOST_AUTO_TEST_CASE(a_hang_is_killed_at_the_time_limit) {
-  const auto o = run_one(
-      []() -> std::string {
-        for (;;)
-          std::this_thread::sleep_for(std::chrono::seconds(1));
-      },
-      0.5);
-  BOOST_TEST(static_cast<int>(o.ending) == static_cast<int>(Ending::timed_out));
-}
-
-BOOST_AUTO_TEST_CASE(an_early_exit_is_reported_with_its_code) {
-  const auto o = run_one([]() -> std::string { ::_exit(3); });
-  BOOST_TEST(static_cast<int>(o.ending) == static_cast<int>(Ending::exited));
-  BOOST_TEST(o.exit_code == 3);
-}
-
-BOOST_AUTO_TEST_CASE(the_child_output_is_captured_not_printed) {
-  const auto o = run_one([] {
-    std::cout << "to stdout" << std::endl;
-    std::cerr << "to stderr" << std::endl;
-    return std::string("done");
-  });
-  BOOST_TEST(o.result == "done");
-  BOOST_TEST(o.output.find("to stdout") != std::string::npos);
-  BOOST_TEST(o.output.find("to stderr") != std::string::npos);
-}
-
-BOOST_AUTO_TEST_CASE(parallel_children_each_report_once_with_their_own_result) {
-  std::map<std::size_t, std::string> results;
-  mt::kit::run_isolated(
-      7,
-      [](std::size_t i) -> std::string {
-        if (i == 3) {
-          std::signal(SIGSEGV, SIG_DFL);
-          std::raise(SIGSEGV);
-        }
-        return "task " + std::to_string(i);
-      },
-      3, 30.0,
-      [&](std::size_t i, const ChildOutcome& o) {
-        BOOST_TEST(results.count(i) == 0u);
-        results[i] = o.ending == Ending::finished ? o.result : "crashed";
-      });
-  BOOST_TEST(results.size() == 7u);
-  for (std::size_t i = 0; i < 7; ++i)
-    BOOST_TEST(results[i] == (i == 3 ? std::string("crashed") : "task " + std::to_string(i)));
-}
-
-BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(filter)
 
@@ -364,6 +274,71 @@ BOOST_AUTO_TEST_CASE(a_filter_that_selects_nothing_is_an_error) {
   BOOST_TEST(out.find("selects no case") != std::string::npos);
   BOOST_TEST(run_kit("--backend reference --filter nothing.like.this --allow-empty", scratch.dir,
                      out) == mt::kit::kExitPassed);
+}
+
+// Ctrl-C while a case hangs: the kit kills the case's child, reports what
+// ran and what did not, writes the report, and exits 130 at once (not after
+// the case's time limit).
+BOOST_AUTO_TEST_CASE(an_interrupt_ends_the_run_with_exit_130_and_a_report) {
+  Scratch scratch;
+  const fs::path report = scratch.dir / "interrupted.json";
+  const fs::path log = scratch.dir / "kit.log";
+  const std::string plugin = MT_BROKEN_PLUGIN;
+  const std::string json_path = report.string();
+  // zip.add runs first and passes; reduce.prod hangs until the interrupt.
+  std::vector<std::string> args = {MT_KIT_EXE,
+                                   "--plugin",
+                                   plugin,
+                                   "--dtype",
+                                   "f64",
+                                   "--timeout",
+                                   "60",
+                                   "--json",
+                                   json_path,
+                                   "--filter",
+                                   "zip.add.contiguous,reduce.prod.contiguous_dim0"};
+  std::vector<char*> argv;
+  for (std::string& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  BOOST_REQUIRE(log_fd >= 0);
+  const pid_t pid = ::fork();
+  BOOST_REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::close(log_fd);
+  // Wait until the kit has started its cases, and a little longer so the
+  // hanging one is running.
+  const auto start = std::chrono::steady_clock::now();
+  while (read_file(log).find("cases:") == std::string::npos &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(20))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const auto interrupted_at = std::chrono::steady_clock::now();
+  BOOST_REQUIRE(::kill(pid, SIGINT) == 0);
+  int status = 0;
+  BOOST_REQUIRE(::waitpid(pid, &status, 0) == pid);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - interrupted_at).count();
+  const std::string out = read_file(log);
+  BOOST_TEST_MESSAGE("kit output:\n" << out);
+  BOOST_REQUIRE(WIFEXITED(status));
+  BOOST_TEST(WEXITSTATUS(status) == mt::kit::kExitInterrupted);
+  BOOST_TEST(seconds < 10.0);
+  BOOST_TEST(out.find("interrupted: the cases marked not run did not run") != std::string::npos);
+  BOOST_TEST(out.find("NOT RUN  f64 reduce.prod.contiguous_dim0") != std::string::npos);
+  const json r = json::parse(read_file(report));
+  BOOST_TEST(r.at("interrupted").get<bool>());
+  BOOST_TEST(!r.at("complete").get<bool>());
+  auto cases = cases_of(r);
+  BOOST_TEST(cases.at({"f64", "zip.add.contiguous"}).at("status") == "passed");
+  BOOST_TEST(cases.at({"f64", "reduce.prod.contiguous_dim0"}).at("status") == "not_run");
+  BOOST_TEST(r.at("summary").at("not_run").get<int>() == 1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
