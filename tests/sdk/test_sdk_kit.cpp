@@ -443,7 +443,9 @@ BOOST_AUTO_TEST_CASE(a_wrong_gradient_is_reported_with_the_element) {
   const auto f = [](const std::vector<Tensor>& t) { return t[0] * t[0].detach(); };
   const std::string message = check_gradients(f, {values_on_reference({0.5, 2.0, -3.0}, {3})});
   BOOST_TEST(message.find("3 of 3 gradient elements disagree") != std::string::npos, message);
-  BOOST_TEST(message.find("input 0 (3) at [0]") != std::string::npos, message);
+  BOOST_TEST(message.find("input 0 (3) at [0] (value 0.5; backend 'reference', strides (1))") !=
+                 std::string::npos,
+             message);
 }
 
 BOOST_AUTO_TEST_CASE(an_undefined_gradient_is_a_mismatch_unless_asked_to_count_it_as_zero) {
@@ -452,12 +454,23 @@ BOOST_AUTO_TEST_CASE(an_undefined_gradient_is_a_mismatch_unless_asked_to_count_i
   const auto comparison = [](const std::vector<Tensor>& t) { return t[0] < 0.0; };
   BOOST_TEST(check_gradients(comparison, x).find("no gradient reached input 0") !=
              std::string::npos);
+  using Undefined = GradientCheckOptions::UndefinedGradient;
   GradientCheckOptions zero;
-  zero.undefined_gradient_is_zero = true;
+  zero.undefined_gradient = Undefined::zero;
   BOOST_TEST(check_gradients(comparison, x, zero) == "");
   // A real dependency the graph does not record is still caught.
   const auto hidden = [](const std::vector<Tensor>& t) { return t[0].detach() * 3.0; };
   BOOST_TEST(check_gradients(hidden, x, zero).find("disagree") != std::string::npos);
+  // zero_without_graph: a comparison (no graph) is zero, but an input that
+  // a differentiable loss does not reach is a mismatch.
+  GradientCheckOptions no_graph;
+  no_graph.undefined_gradient = Undefined::zero_without_graph;
+  BOOST_TEST(check_gradients(comparison, x, no_graph) == "");
+  const std::vector<Tensor> two = {x[0], values_on_reference({1.0, 2.0}, {2})};
+  const auto ignores_second = [](const std::vector<Tensor>& t) { return t[0] * 2.0; };
+  BOOST_TEST(check_gradients(ignores_second, two, no_graph).find("no gradient reached input 1") !=
+             std::string::npos);
+  BOOST_TEST(check_gradients(ignores_second, two, zero) == "");
 }
 
 BOOST_AUTO_TEST_CASE(the_same_seed_checks_the_same_elements) {
