@@ -2,7 +2,8 @@
 // exit, are truncated or foreign, or carry broken manifests: each is a failed
 // record naming what went wrong, the real backends still load beside it, the
 // verdict is cached (no second probe), and a changed file is probed again.
-// Also the probe cache's own failure modes and the search-path notes.
+// Also the probe cache's own failure modes, the search-path notes, and core's
+// child-process runner itself (program and function tasks).
 #include "loader_cases.hpp"
 
 #include <minitorch/backend.hpp>
@@ -13,8 +14,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
+#include <iostream>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <sys/stat.h>
@@ -416,24 +421,71 @@ BOOST_AUTO_TEST_CASE(a_program_that_cannot_be_run_is_not_started) {
              outcome.result);
 }
 
-BOOST_AUTO_TEST_CASE(function_tasks_return_text_or_the_exception) {
-  std::vector<mt::proc::ChildOutcome> outcomes(2);
+// Function tasks (the conformance kit runs each case as one): every way a
+// forked copy can end, several at once, each reported once with its own result.
+BOOST_AUTO_TEST_CASE(function_tasks_report_result_exception_exit_signal_timeout_and_output) {
+  constexpr std::size_t kTasks = 9;
+  std::vector<mt::proc::ChildOutcome> outcomes(kTasks);
+  std::vector<int> reports(kTasks, 0);
+  mt::proc::ChildLimits limits;
+  limits.jobs = 3;
+  limits.timeout_seconds = 1.0;
+  const auto start = std::chrono::steady_clock::now();
   mt::proc::run_children(
-      2,
+      kTasks,
       [](std::size_t i) {
         mt::proc::ChildTask t;
         t.function = [i]() -> std::string {
-          if (i == 1)
-            throw std::runtime_error("task threw");
-          return "forty-two";
+          switch (i) {
+            case 0:
+              std::cout << "to stdout" << std::endl;
+              std::cerr << "to stderr" << std::endl;
+              return "forty-two";
+            case 1:
+              throw std::runtime_error("task threw");
+            case 2:
+              std::signal(SIGSEGV, SIG_DFL);  // past any sanitizer's handler
+              std::raise(SIGSEGV);
+              return "not reached";
+            case 3:
+              ::_exit(3);
+            case 4:
+              for (;;)
+                std::this_thread::sleep_for(std::chrono::seconds(1));
+            default:
+              return "task " + std::to_string(i);
+          }
         };
         return t;
       },
-      {}, [&](std::size_t i, const mt::proc::ChildOutcome& o) { outcomes[i] = o; });
-  BOOST_TEST((outcomes[0].ending == mt::proc::ChildOutcome::Ending::finished));
+      limits,
+      [&](std::size_t i, const mt::proc::ChildOutcome& o) {
+        outcomes[i] = o;
+        ++reports[i];
+      });
+  using Ending = mt::proc::ChildOutcome::Ending;
+  for (std::size_t i = 0; i < kTasks; ++i)
+    BOOST_TEST(reports[i] == 1, "task " << i << " reported " << reports[i] << " times");
+  BOOST_TEST((outcomes[0].ending == Ending::finished));
   BOOST_TEST(outcomes[0].result == "forty-two");
-  BOOST_TEST((outcomes[1].ending == mt::proc::ChildOutcome::Ending::threw));
+  // Captured, not printed: the child's stdout and stderr are the outcome's.
+  BOOST_TEST(contains(outcomes[0].output, "to stdout"));
+  BOOST_TEST(contains(outcomes[0].output, "to stderr"));
+  BOOST_TEST((outcomes[1].ending == Ending::threw));
   BOOST_TEST(outcomes[1].result == "task threw");
+  BOOST_TEST((outcomes[2].ending == Ending::signaled));
+  BOOST_TEST(outcomes[2].signal == SIGSEGV);
+  BOOST_TEST(mt::proc::signal_name(outcomes[2].signal) == "SIGSEGV");
+  BOOST_TEST((outcomes[3].ending == Ending::exited));
+  BOOST_TEST(outcomes[3].exit_code == 3);
+  BOOST_TEST((outcomes[4].ending == Ending::timed_out));
+  BOOST_TEST(outcomes[4].seconds >= 1.0);
+  for (std::size_t i = 5; i < kTasks; ++i) {
+    BOOST_TEST((outcomes[i].ending == Ending::finished));
+    BOOST_TEST(outcomes[i].result == "task " + std::to_string(i));
+  }
+  // Three at a time: the hang held one slot for its second, not the run.
+  BOOST_TEST(seconds_since(start) < 5.0);
 }
 
 BOOST_AUTO_TEST_CASE(an_interrupt_ends_the_run_when_asked_to) {

@@ -1,9 +1,10 @@
 // broken_plugin.cpp — a deliberately broken backend for the kit's own tests:
 // the example_cpu backend's loops, except four ops that misbehave in four
-// different ways (a wrong result in zip.sub (a + b), a SIGSEGV in map.exp, a write
-// before the output view in map.abs, a hang in reduce.prod), and one op it
-// says it does not support (map.sqrt). It is built
-// into the test tree's own folder, never into the real plugin folder.
+// different ways (a wrong result in zip.sub (a + b), a SIGSEGV in map.exp, a
+// write before the output view in map.abs, a hang in reduce.prod), a
+// supports() that claims every zip op number >= 0 (unknown ones too), and one
+// op it says it does not support (map.sqrt). It is built into the test
+// tree's own folder, never into the real plugin folder.
 #include "kernels.hpp"  // sdk/examples/example_cpu: the correct loops
 
 #include <minitorch/plugin_abi.h>
@@ -47,9 +48,13 @@ int32_t slot_is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 
 // Honest about one gap: map.sqrt is declared unsupported (the kit must skip
 // it with the reason "unsupported", not count it as passed or failed).
+// Bug 5: every zip op number >= 0 is claimed, so zip.unknown_op must fail
+// (core's Backend::supports never asks past the table, the case must).
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
   if (family == MT_FAMILY_MAP && op == MT_MAP_SQRT)
     return 0;
+  if (family == MT_FAMILY_ZIP)
+    return op >= 0 && mt::sdk::valid_dtype(dtype) ? 1 : 0;
   return mt::sdk::valid_op(family, op) && mt::sdk::valid_dtype(dtype) ? 1 : 0;
 }
 

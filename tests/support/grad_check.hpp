@@ -1,11 +1,12 @@
-// grad_check.hpp — the tests' one gradient checker: backward against central differences
-// (ε = 1e-6, rtol = atol = 1e-2, MiniTorch's) in f64 on the inputs' own backend, plus the
-// tolerance rule and a builder for tensors with a permuted storage layout. gradient_mismatch
-// returns a description (plain cases); grad_check is its rapidcheck form (RC_FAIL).
-// Not the conformance library's checker (that one checks kernels; this one checks Tensor).
+// grad_check.hpp — the tests' gradient-check entry points, thin wrappers over the
+// conformance library's one finite-difference checker (minitorch/gradient_check.hpp):
+// backward against central differences (ε = 1e-6, rtol = atol = 1e-2, MiniTorch's) in f64 on
+// the inputs' own backend, plus the tolerance rule and a builder for tensors with a permuted
+// storage layout. gradient_mismatch returns a description (plain cases); grad_check is its
+// rapidcheck form (RC_FAIL). No differences are computed here.
 #pragma once
 
-#include <minitorch/autograd.hpp>
+#include <minitorch/gradient_check.hpp>
 #include <minitorch/tensor.hpp>
 
 #include <rapidcheck.h>
@@ -13,10 +14,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
-#include <numeric>
+#include <limits>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -54,89 +55,35 @@ inline Tensor build_permuted(const std::vector<double>& values, const Shape& sha
   return t;
 }
 
-// Checks the gradient of L = Σ f(inputs) · w, for fixed random weights w in [-1, 1) drawn from
-// `rng` (so an output whose plain sum is constant, like softmax, still has a gradient to
-// check), against central differences of L at up to `indices_per_input` elements of each input
-// (all of them when it has fewer), also drawn from `rng`; MiniTorch checks one.
-// Every input must be f64. Each becomes a fresh leaf that shares its storage and layout (strided
-// inputs stay strided); the perturbed copies are contiguous, on the same backend. An output that
-// does not require grad (comparisons) has gradient 0 everywhere; otherwise every input must get
-// a gradient of its own shape, dtype and backend.
+// Checks the gradient of L = Σ f(inputs) · w, for fixed random weights w in [-1, 1] (so an
+// output whose plain sum is constant, like softmax, still has a gradient to check), against
+// central differences of L at up to `indices_per_input` elements of each input (all of them
+// when it has fewer; at least 1); MiniTorch checks one. The weights and the elements come from
+// a seed drawn from `rng`. Every input must be f64. Each becomes a fresh leaf that shares its
+// storage and layout (strided inputs stay strided); the perturbed copies are contiguous, on
+// the same backend. An output that does not require grad (comparisons) has gradient 0
+// everywhere; otherwise every input must get a gradient of its own shape, dtype and backend.
 // Returns "" when every checked element agrees (close_rel, rtol = atol = 1e-2), else a
-// description of the first disagreement: backend, input, shape, strides, index and both values.
+// description of the first disagreement: input, shape, index, value, backend, strides and
+// both values (mt::conformance::gradient_check's message).
 inline std::string gradient_mismatch(const TensorFn& f, const std::vector<Tensor>& inputs,
                                      std::mt19937_64& rng, std::size_t indices_per_input = 1) {
-  constexpr double epsilon = 1e-6;
-  std::vector<Tensor> leaves;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (inputs[i].dtype() != DType::f64) {
       return "input " + std::to_string(i) + " is " + dtype_name(inputs[i].dtype()) +
              "; the gradient check needs f64 inputs (central differences with ε = 1e-6)";
     }
-    Tensor leaf = inputs[i].detach();
-    leaf.requires_grad_(true);
-    leaves.push_back(leaf);
   }
-  const Tensor out = f(leaves);
-  std::uniform_real_distribution<double> weight(-1.0, 1.0);
-  std::vector<double> w(static_cast<std::size_t>(out.numel()));
-  for (double& x : w)
-    x = weight(rng);
-  TensorOptions weight_options = out.options();
-  weight_options.requires_grad = false;
-  const Tensor weights = Tensor::from_values(w, out.shape(), weight_options);
-  const auto objective = [&](const std::vector<Tensor>& xs) { return (f(xs) * weights).sum(); };
-  const Tensor loss = objective(leaves);
-  const bool differentiable = loss.requires_grad();
-  if (differentiable)
-    loss.backward();
-
-  NoGradGuard no_grad;
-  for (std::size_t i = 0; i < leaves.size(); ++i) {
-    const Tensor& leaf = leaves[i];
-    const auto where = [&] {
-      return "backend " + leaf.backend()->name() + ", input " + std::to_string(i) + " (shape " +
-             shape_to_string(leaf.shape()) + ", strides " + shape_to_string(leaf.strides()) + ")";
-    };
-    const Tensor grad = leaf.grad();
-    if (differentiable && !grad.defined())
-      return where() + " received no gradient";
-    if (grad.defined()) {
-      if (grad.shape() != leaf.shape())
-        return where() + " has a gradient of shape " + shape_to_string(grad.shape());
-      if (grad.dtype() != leaf.dtype() || grad.backend() != leaf.backend()) {
-        return where() + " has a gradient in " + dtype_name(grad.dtype()) + " on backend " +
-               grad.backend()->name();
-      }
-    }
-    const std::vector<double> base = leaf.to_vector();
-    const std::vector<double> analytic =
-        grad.defined() ? grad.to_vector() : std::vector<double>(base.size(), 0.0);
-    std::vector<std::size_t> picks(base.size());
-    std::iota(picks.begin(), picks.end(), 0);
-    std::shuffle(picks.begin(), picks.end(), rng);
-    if (picks.size() > indices_per_input)
-      picks.resize(indices_per_input);
-    const std::vector<Index> indices = leaf.layout().indices();  // row-major, like to_vector
-    for (const std::size_t k : picks) {
-      std::vector<Tensor> plus = leaves;
-      std::vector<Tensor> minus = leaves;
-      std::vector<double> v = base;
-      v[k] = base[k] + epsilon;
-      plus[i] = Tensor::from_values(v, leaf.shape(), leaf.options());
-      v[k] = base[k] - epsilon;
-      minus[i] = Tensor::from_values(v, leaf.shape(), leaf.options());
-      const double central = (objective(plus).item() - objective(minus).item()) / (2.0 * epsilon);
-      if (!close_rel(analytic[k], central)) {
-        std::ostringstream why;
-        why.precision(10);
-        why << where() << " at index " << shape_to_string(indices[k]) << " (value " << base[k]
-            << "): gradient " << analytic[k] << " but central difference " << central;
-        return why.str();
-      }
-    }
-  }
-  return "";
+  if (indices_per_input == 0)
+    return "indices_per_input is 0: the gradient check would check nothing";
+  conformance::GradientCheckOptions options;  // ε = 1e-6, rtol = atol = 1e-2, random weights
+  // More than an input has checks all of it.
+  options.elements = static_cast<int64_t>(std::min<std::size_t>(
+      indices_per_input, static_cast<std::size_t>(std::numeric_limits<int64_t>::max())));
+  options.seed = rng();
+  options.undefined_gradient =
+      conformance::GradientCheckOptions::UndefinedGradient::zero_without_graph;
+  return conformance::check_gradients(f, inputs, options);
 }
 
 // gradient_mismatch inside a rapidcheck property: the seed comes from rapidcheck (so a

@@ -197,21 +197,14 @@ bool Backend::supports(mt_family family, int32_t op, DType dtype) const {
 void Backend::require_supported(mt_family family, int32_t op, int32_t dtype) const {
   if (dtype >= 0 && dtype < MT_DTYPE_COUNT && supports(family, op, static_cast<DType>(dtype)))
     return;
-  const char* family_name = family == MT_FAMILY_MAP      ? "map"
-                            : family == MT_FAMILY_ZIP    ? "zip"
-                            : family == MT_FAMILY_REDUCE ? "reduce"
-                            : family == MT_FAMILY_MATMUL ? "matmul"
-                            : family == MT_FAMILY_CONV1D ? "conv1d"
-                                                         : "conv2d";
-  const char* op_name = family == MT_FAMILY_MAP      ? mt::sdk::map_op_name(op)
-                        : family == MT_FAMILY_ZIP    ? mt::sdk::zip_op_name(op)
-                        : family == MT_FAMILY_REDUCE ? mt::sdk::reduce_op_name(op)
-                                                     : "";
-  std::string op_text = family_name;
-  if (family <= MT_FAMILY_REDUCE) {
-    op_text += mt::sdk::valid_op(family, op) ? std::string(".") + op_name
-                                             : " op " + std::to_string(op) + " (unknown)";
-  }
+  // Named from the op table: "zip.add", "matmul", "map op 99 (unknown)".
+  std::string op_text = mt::sdk::family_name(family);
+  if (family < 0 || family >= MT_FAMILY_COUNT)
+    op_text = "family " + std::to_string(family) + " (unknown)";
+  else if (!mt::sdk::valid_op(family, op))
+    op_text += " op " + std::to_string(op) + " (unknown)";
+  else if (mt::sdk::op_rows(family).count > 0)
+    op_text += std::string(".") + mt::sdk::op_name(family, op);
   throw BackendError("backend '" + name_ + "' does not support " + op_text + " in " +
                      (mt::sdk::valid_dtype(dtype) ? std::string(mt::sdk::dtype_name(dtype))
                                                   : "dtype " + std::to_string(dtype)) +

@@ -130,12 +130,17 @@ GradientCheck gradient_check(const GradientFn& f, const std::vector<Tensor>& inp
     }
     r.loss = loss.item();
     r.has_loss = true;
-    if (loss.requires_grad())
+    const bool has_graph = loss.requires_grad();
+    if (has_graph)
       loss.backward();
+    using Undefined = GradientCheckOptions::UndefinedGradient;
+    const bool undefined_is_zero =
+        options.undefined_gradient == Undefined::zero ||
+        (options.undefined_gradient == Undefined::zero_without_graph && !has_graph);
     for (std::size_t i = 0; i < n_in; ++i) {
       const Tensor g = leaves[i].grad();
       if (!g.defined()) {
-        if (!options.undefined_gradient_is_zero) {
+        if (!undefined_is_zero) {
           r.message = "no gradient reached " + name(i) + " " + shape_text(inputs[i].shape()) +
                       " (it is undefined after backward)";
           return r;
@@ -146,6 +151,12 @@ GradientCheck gradient_check(const GradientFn& f, const std::vector<Tensor>& inp
       if (g.shape() != inputs[i].shape()) {
         r.message = "the gradient of " + name(i) + " has shape " + shape_text(g.shape()) +
                     ", expected the input's " + shape_text(inputs[i].shape());
+        return r;
+      }
+      if (g.dtype() != inputs[i].dtype() || g.backend() != inputs[i].backend()) {
+        r.message = "the gradient of " + name(i) + " is " + dtype_name(g.dtype()) +
+                    " on backend '" + g.backend()->name() + "', expected the input's " +
+                    dtype_name(inputs[i].dtype()) + " on '" + inputs[i].backend()->name() + "'";
         return r;
       }
       analytic[i] = g.to_vector();
@@ -211,10 +222,12 @@ GradientCheck gradient_check(const GradientFn& f, const std::vector<Tensor>& inp
         if (diff <= allowed)
           continue;
         if (r.mismatched++ == 0)
-          first = name(i) + " " + shape_text(shape) + " at " + index_text(shape, j) +
-                  ": gradient " + number(got) + ", central difference " + number(numeric) +
-                  " (|diff| " + number(diff) + " > allowed " + number(allowed) + " = atol " +
-                  number(options.atol) + " + rtol " + number(options.rtol) + " x |numeric|)";
+          first = name(i) + " " + shape_text(shape) + " at " + index_text(shape, j) + " (value " +
+                  number(base[i][k]) + "; backend '" + inputs[i].backend()->name() + "', strides " +
+                  shape_text(inputs[i].strides()) + "): gradient " + number(got) +
+                  ", central difference " + number(numeric) + " (|diff| " + number(diff) +
+                  " > allowed " + number(allowed) + " = atol " + number(options.atol) + " + rtol " +
+                  number(options.rtol) + " x |numeric|)";
       }
     }
     if (r.mismatched > 0)

@@ -502,9 +502,14 @@ CaseResult run_unknown_op(const Plan& plan, Backend& candidate, DType dtype,
   const int32_t count = sdk::op_count(plan.family);
   const std::vector<int32_t> unknown = {count, count + 7, -1, std::numeric_limits<int32_t>::max()};
   const std::string family = sdk::family_name(plan.family);
+  // The plugin's own answer, from its raw slot: core's Backend::supports
+  // answers from the op table and is never true for an unknown op.
+  const bool has_supports =
+      table.struct_size >= MT_BACKEND_SIZE_THROUGH(supports) && table.supports != nullptr;
   for (const int32_t op : unknown)
     for (const DType d : {DType::f32, DType::f64})
-      if (candidate.supports(plan.family, op, d))
+      if (has_supports &&
+          table.supports(table.context, plan.family, op, static_cast<int32_t>(d)) == 1)
         return failed("supports(" + family + ", op " + std::to_string(op) + ", " + dtype_name(d) +
                       ") says 1, but the op table has no " + family + " op " + std::to_string(op) +
                       " (ops 0.." + std::to_string(count - 1) +

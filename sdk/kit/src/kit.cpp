@@ -1,13 +1,12 @@
 // kit.cpp — the conformance kit's run: load the oracle through the
 // registry, locate the candidate and probe it in a child (it is never asked
 // for in this process), run each selected (case, dtype) of the conformance
-// library's one catalogue in its own child, then print the table and summary
-// and write the JSON report atomically. It defines no cases and no
-// comparisons: those are the conformance library's.
+// library's one catalogue in its own forked child (core's mt::proc runner),
+// then print the table and summary and write the JSON report atomically. It
+// defines no cases, no comparisons and no process handling of its own.
 #include "kit.hpp"
 
-#include "isolation.hpp"
-
+#include <minitorch/child_process.hpp>
 #include <minitorch/conformance.hpp>
 #include <minitorch/io.hpp>
 #include <minitorch/plugin_helpers.hpp>
@@ -19,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -42,6 +42,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using conformance::CaseResult;
 using Status = CaseResult::Status;
+using proc::ChildOutcome;
+using proc::signal_name;
 
 // One case in one dtype, and what happened to it.
 struct Entry {
@@ -162,9 +164,33 @@ std::string ending_text(const ChildOutcome& o, double timeout) {
   return "";
 }
 
-std::optional<Probe> probe(const fs::path& path, double timeout, std::string& error) {
+// Runs task(i) for i in [0, count) each in a forked child (core's runner),
+// at most `jobs` at a time, each killed with its process group after
+// `timeout` seconds. SIGINT / SIGTERM end the run: the tasks still running or
+// not started are not reported, and it returns false.
+bool run_in_children(std::size_t count, const std::function<std::string(std::size_t)>& task,
+                     int jobs, double timeout,
+                     const std::function<void(std::size_t, const ChildOutcome&)>& on_done) {
+  proc::ChildLimits limits;
+  limits.jobs = jobs;
+  limits.timeout_seconds = timeout;
+  limits.stop_on_interrupt = true;
+  return proc::run_children(
+      count,
+      [&task](std::size_t i) {
+        proc::ChildTask child;
+        child.function = [&task, i] { return task(i); };
+        return child;
+      },
+      limits, on_done);
+}
+
+// The candidate's answers, from a child; nullopt with `error` set when it
+// could not be loaded, or with `interrupted` set when Ctrl-C cut it short.
+std::optional<Probe> probe(const fs::path& path, double timeout, std::string& error,
+                           bool& interrupted) {
   std::optional<Probe> result;
-  run_isolated(
+  interrupted = !run_in_children(
       1, [&](std::size_t) { return probe_task(path); }, 1, timeout,
       [&](std::size_t, const ChildOutcome& o) {
         if (o.ending != ChildOutcome::Ending::finished) {
@@ -694,7 +720,14 @@ int run_kit(const Options& options, std::ostream& out, std::ostream& err) {
     info.candidate_path = *found;
   }
   std::string probe_error;
-  info.probe = probe(info.candidate_path, options.timeout_seconds, probe_error);
+  bool probe_interrupted = false;
+  info.probe = probe(info.candidate_path, options.timeout_seconds, probe_error, probe_interrupted);
+  if (probe_interrupted) {
+    info.interrupted = true;
+    setup_error("interrupted while loading the candidate plugin " + info.candidate_path.string() +
+                "; no case ran");
+    return kExitInterrupted;
+  }
   if (!info.probe)
     return setup_error("cannot load the candidate plugin " + info.candidate_path.string() + ": " +
                        probe_error);
@@ -722,7 +755,7 @@ int run_kit(const Options& options, std::ostream& out, std::ostream& err) {
   const bool progress = ::isatty(STDERR_FILENO) == 1;
   std::size_t done = 0;
   const auto started = std::chrono::steady_clock::now();
-  run_isolated(
+  info.interrupted = !run_in_children(
       to_run.size(),
       [&](std::size_t k) { return case_task(entries[to_run[k]], info.candidate_path, reference); },
       options.jobs, options.timeout_seconds,
@@ -733,7 +766,6 @@ int run_kit(const Options& options, std::ostream& out, std::ostream& err) {
       });
   if (progress)
     err << "\r" << std::string(24, ' ') << "\r" << std::flush;
-  info.interrupted = interrupted();
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 

@@ -7,7 +7,9 @@
 // reference in f64). It is a checker, not a test framework: it returns a
 // description of the first mismatch, and the caller asserts. MiniTorch's
 // grad_check is the special case {weights ones, 1 element per input, rtol =
-// atol = 1e-2, eps = 1e-6, differences on the inputs' own backend}.
+// atol = 1e-2, eps = 1e-6, differences on the inputs' own backend}; the
+// project's tests (tests/support/grad_check.hpp) use random weights, N
+// elements and UndefinedGradient::zero_without_graph.
 #pragma once
 
 #include <minitorch/backend.hpp>
@@ -54,10 +56,15 @@ struct GradientCheckOptions {
   BackendPtr difference_backend;
   std::optional<DType> difference_dtype;
   // When the output does not depend differentiably on an input (a
-  // comparison, or an input f ignores) core leaves its gradient undefined:
-  // true counts that as a zero gradient (checked against the differences
-  // like any other), false reports it as a mismatch.
-  bool undefined_gradient_is_zero = false;
+  // comparison, or an input f ignores) core leaves its gradient undefined.
+  //   mismatch: an undefined gradient is reported as a mismatch;
+  //   zero: it counts as a zero gradient (checked against the differences
+  //     like any other);
+  //   zero_without_graph: zero only when the loss records no graph at all
+  //     (f is a comparison); when it does, every input must get a gradient
+  //     (the tests' rule).
+  enum class UndefinedGradient { mismatch, zero, zero_without_graph };
+  UndefinedGradient undefined_gradient = UndefinedGradient::mismatch;
   // Names of the inputs for messages ("input 'w'"); missing ones are
   // called by position ("input 1").
   std::vector<std::string> names;
@@ -65,8 +72,10 @@ struct GradientCheckOptions {
 
 struct GradientCheck {
   // "" when every checked element agrees; else how many disagree and the
-  // first one: which input and index, the gradient, the central difference,
-  // the allowed difference. Also set when f throws or the shapes are wrong.
+  // first one: which input and index, its value, backend and strides, the
+  // gradient, the central difference, the allowed difference. Also set when
+  // f throws, or a gradient has another shape, dtype or backend than its
+  // input.
   std::string message;
   // Largest |analytic - numeric| / max(1, |numeric|) seen (+inf for a
   // non-finite difference).
