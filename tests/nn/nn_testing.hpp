@@ -7,6 +7,7 @@
 
 #include <minitorch/autograd.hpp>
 #include <minitorch/backend.hpp>
+#include <minitorch/ops.hpp>
 #include <minitorch/tensor.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -35,11 +36,6 @@ inline TensorOptions on(const BackendPtr& backend, DType dtype = DType::f64,
   return {.dtype = dtype, .backend = backend, .requires_grad = requires_grad};
 }
 
-// The families' names, for skip reasons (in mt_family order).
-inline constexpr const char* kFamilyNames[] = {"map",    "zip",    "reduce",
-                                               "matmul", "conv1d", "conv2d"};
-static_assert(std::size(kFamilyNames) == MT_FAMILY_COUNT, "one name per mt_family");
-
 // A case's requirement: every op of each family in `families`, in each dtype of `dtypes`
 // (the element-wise families are all used somewhere in nn). A backend lacking one skips the
 // case with the family and dtype named.
@@ -48,17 +44,10 @@ inline test::BackendRequirement needs(std::vector<mt_family> families,
   return [families, dtypes](const Backend& backend) -> std::string {
     for (const DType dtype : dtypes) {
       for (const mt_family family : families) {
-        const int ops = family == MT_FAMILY_MAP      ? MT_MAP_OP_COUNT
-                        : family == MT_FAMILY_ZIP    ? MT_ZIP_OP_COUNT
-                        : family == MT_FAMILY_REDUCE ? MT_REDUCE_OP_COUNT
-                                                     : 1;
-        for (int op = 0; op < ops; ++op) {
+        for (int32_t op = 0; op < sdk::op_count(family); ++op) {
           if (!backend.supports(family, op, dtype)) {
-            const std::string family_name = family >= 0 && family < MT_FAMILY_COUNT
-                                                ? kFamilyNames[family]
-                                                : std::to_string(family);
-            return family_name + " op " + std::to_string(op) + " is not supported in " +
-                   dtype_name(dtype);
+            return std::string(sdk::family_name(family)) + " op " + std::to_string(op) +
+                   " is not supported in " + dtype_name(dtype);
           }
         }
       }

@@ -2,7 +2,7 @@
 // the backend-parametrised cases of test_tensor_general.py, run on every usable backend
 // (<backend>/test_tensor/...), with the MathTest function lists from minitorch/testing.hpp:
 // forward in f64 and f32, gradients against central differences in f64 and f32 gradients
-// against f64 ones. Kernel-level cross-backend cases live in the conformance suite.
+// against f64 ones. Kernel-level cross-backend cases are the conformance kit's (sdk/conformance).
 #include <boost/test/unit_test.hpp>
 #include <minitorch/testing.hpp>
 
