@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(numbers_outside_the_option_table_are_refused_up_front) {
   };
   const std::vector<Case> cases = {
       {"hidden", "2000000000",
-       "hyper-parameter hidden = 2000000000 is out of range (allowed: 1 to 100000), as for "
+       "hidden = 2000000000 is out of range (allowed: 1 to 100000), as for "
        "--hidden"},
       {"hidden", "0", "hidden = 0 is out of range (allowed: 1 to 100000)"},
       {"hidden", "12abc", "hidden = \"12abc\" is not a whole number (allowed: 1 to 100000)"},
@@ -238,7 +238,7 @@ BOOST_AUTO_TEST_CASE(numbers_outside_the_option_table_are_refused_up_front) {
       ck.hyper[c.key] = c.value;
       const fs::path file = tmp / "bad.ckpt";
       mt::write_checkpoint(file, ck);
-      expect_refused(file, std::string(" (checkpoint): ") + c.says);
+      expect_refused(file, " (checkpoint): hyper-parameter " + c.says);
     }
   }
 }

@@ -117,8 +117,9 @@ std::optional<std::string> table_past_end(const std::string& what, uint64_t offs
                                           uint64_t entry, uint64_t size) {
   uint64_t end = 0;
   if (!end_offset(offset, count, entry, end)) {
-    return "corrupt ELF header: " + what + " (" + std::to_string(count) + " entries of " +
-           std::to_string(entry) + " bytes at byte " + std::to_string(offset) +
+    return "corrupt ELF header: " + what + " (" + std::to_string(count) +
+           (count == 1 ? " entry of " : " entries of ") + std::to_string(entry) +
+           " bytes at byte " + std::to_string(offset) +
            ") would end past byte 2^64; the file has " + std::to_string(size) + " bytes";
   }
   if (end > size)
