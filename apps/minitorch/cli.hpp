@@ -9,6 +9,7 @@
 #include "commands.hpp"
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,26 @@ inline constexpr RealRange kRealRanges[] = {
     {"--momentum", 0.0, 0.999999},
     {"--dropout", 0.0, 0.999999},
 };
+
+// Every whole-number row fits the TrainOptions field it fills (so a value
+// the table allows can be stored without a check of its own).
+constexpr bool whole_range_fits(std::string_view option, uint64_t field_max) {
+  for (const WholeRange& r : kWholeRanges)
+    if (r.option == option)
+      return r.low <= r.high && r.high <= field_max;
+  return false;
+}
+template <class Field>
+constexpr uint64_t field_max = static_cast<uint64_t>(std::numeric_limits<Field>::max());
+static_assert(whole_range_fits("--hidden", field_max<decltype(TrainOptions::hidden)>) &&
+                  whole_range_fits("--epochs", field_max<decltype(TrainOptions::epochs)>) &&
+                  whole_range_fits("--points", field_max<decltype(TrainOptions::points)>) &&
+                  whole_range_fits("--batch", field_max<decltype(TrainOptions::batch)>) &&
+                  whole_range_fits("--seed", field_max<decltype(TrainOptions::seed)>) &&
+                  whole_range_fits("--train-size", field_max<decltype(TrainOptions::train_size)>) &&
+                  whole_range_fits("--test-size", field_max<decltype(TrainOptions::test_size)>) &&
+                  whole_range_fits("--max-length", field_max<decltype(TrainOptions::max_length)>),
+              "an option's range does not fit its TrainOptions field");
 
 // The row of `option`; std::logic_error for an option not in the table.
 const WholeRange& whole_range(std::string_view option);

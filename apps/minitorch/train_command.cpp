@@ -133,7 +133,7 @@ void fill_from_checkpoint(TrainOptions& o) {
     const auto v = parse_whole(whole_range(f.option), *value, problem);
     if (!v)
       throw refuse(f.key, problem + ", as for " + f.option);
-    f.set(*v);  // the table's ranges all fit the option's type
+    f.set(*v);  // fits: cli.hpp asserts each range fits its field
     o.given.insert(f.option);
   }
   for (const RealField& f : real) {
