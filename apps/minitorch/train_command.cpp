@@ -2,6 +2,7 @@
 // a checkpoint and the recipe's defaults, makes sure the dataset is cached,
 // runs a recipe from core and prints progress and a summary; --metrics,
 // --plot and --save write files. The recipes themselves live in core.
+#include "cli.hpp"
 #include "commands.hpp"
 
 #include <minitorch/autograd.hpp>
@@ -18,12 +19,15 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace mt::cli {
 
@@ -44,54 +48,114 @@ BackendPtr pick_backend(const std::string& name) {
   return backend;
 }
 
+// The recipe a dataset trains (what core writes into its checkpoints).
+std::string recipe_of(const std::string& dataset) {
+  if (dataset == "imdb")
+    return "kim-cnn";
+  return is_cnn_dataset(dataset) ? "lenet" : "mlp2d";
+}
+
 // Options the user did not give are taken from the checkpoint, so
 // `train --load run.ckpt --epochs 20` continues the same run. The dataset
 // too. Keys set here count as given (the recipe defaults must not override
-// them).
+// them). A checkpoint is input like any other: every value taken from it is
+// checked against the command line's own ranges and choices (cli.hpp)
+// before anything is sized from it, and refused with the file, the field,
+// the value and what is allowed.
 void fill_from_checkpoint(TrainOptions& o) {
   if (o.load.empty())
     return;
   const Checkpoint ck = read_checkpoint(o.load);
+  const std::string where = o.load + " (checkpoint)";
   auto take = [&](const char* option, auto setter) {
     if (o.given.count(option) == 0) {
       setter();
       o.given.insert(option);
     }
   };
+  const auto& datasets = dataset_choices();
+  if (std::find(datasets.begin(), datasets.end(), ck.dataset) == datasets.end()) {
+    throw DataError(where + ": dataset \"" + ck.dataset +
+                    "\" is not one `train` knows (allowed: " + choices_text(datasets) + ")");
+  }
   take("--dataset", [&] { o.dataset = ck.dataset; });
   take("--dtype", [&] { o.dtype = dtype_name(ck.dtype); });
+  // Recipe, dataset and dtype must be this run's before any data is fetched
+  // or any model is built (core checks the hyper-parameters again on resume).
+  check_checkpoint_matches(ck, o.load, recipe_of(o.dataset), o.dataset, parse_dtype(o.dtype), {});
+
   auto hyper = [&](const char* key) -> const std::string* {
     auto it = ck.hyper.find(key);
     return it == ck.hyper.end() ? nullptr : &it->second;
   };
-  struct Field {
+  auto refuse = [&](const char* key, const std::string& problem) {
+    return DataError(where + ": hyper-parameter " + key + " = " + problem);
+  };
+  // Only the keys the checkpoint's recipe writes are read (train2d.cpp and
+  // recipes.cpp): a 2-D checkpoint's "optimizer" would otherwise count as
+  // --optimizer given and be refused as a CNN-only option.
+  const bool cnn = is_cnn_dataset(o.dataset);
+  struct WholeField {
     const char* option;
     const char* key;
-    std::function<void(const std::string&)> set;
+    std::function<void(uint64_t)> set;
   };
-  const std::vector<Field> fields{
-      {"--points", "points", [&](const std::string& v) { o.points = std::stoi(v); }},
-      {"--hidden", "hidden", [&](const std::string& v) { o.hidden = std::stoi(v); }},
-      {"--rate", "rate", [&](const std::string& v) { o.rate = std::stod(v); }},
-      {"--rate", "lr", [&](const std::string& v) { o.rate = std::stod(v); }},
-      {"--batch", "batch", [&](const std::string& v) { o.batch = std::stoi(v); }},
-      {"--seed", "seed", [&](const std::string& v) { o.seed = std::stoull(v); }},
-      {"--optimizer", "optimizer", [&](const std::string& v) { o.optimizer = v; }},
-      {"--momentum", "momentum", [&](const std::string& v) { o.momentum = std::stod(v); }},
-      {"--dropout", "dropout", [&](const std::string& v) { o.dropout = std::stod(v); }},
-      {"--train-size", "train_size", [&](const std::string& v) { o.train_size = std::stoll(v); }},
-      {"--test-size", "test_size", [&](const std::string& v) { o.test_size = std::stoll(v); }},
-      {"--max-length", "max_length", [&](const std::string& v) { o.max_length = std::stoll(v); }},
+  std::vector<WholeField> whole{
+      {"--batch", "batch", [&](uint64_t v) { o.batch = static_cast<int>(v); }},
+      {"--seed", "seed", [&](uint64_t v) { o.seed = v; }},
   };
-  for (const Field& f : fields) {
-    if (const std::string* value = hyper(f.key); value != nullptr && o.given.count(f.option) == 0) {
-      try {
-        f.set(*value);
-      } catch (const std::exception&) {
-        throw DataError(o.load + " (checkpoint): hyper-parameter " + f.key + " = \"" + *value +
-                        "\" is not a valid value");
-      }
-      o.given.insert(f.option);
+  struct RealField {
+    const char* option;
+    const char* key;
+    double* into;
+  };
+  std::vector<RealField> real;
+  if (cnn) {
+    whole.push_back({"--train-size", "train_size",
+                     [&](uint64_t v) { o.train_size = static_cast<int64_t>(v); }});
+    whole.push_back(
+        {"--test-size", "test_size", [&](uint64_t v) { o.test_size = static_cast<int64_t>(v); }});
+    whole.push_back({"--max-length", "max_length",
+                     [&](uint64_t v) { o.max_length = static_cast<int64_t>(v); }});
+    real = {{"--rate", "lr", &o.rate},
+            {"--momentum", "momentum", &o.momentum},
+            {"--dropout", "dropout", &o.dropout}};
+  } else {
+    whole.push_back({"--points", "points", [&](uint64_t v) { o.points = static_cast<int>(v); }});
+    whole.push_back({"--hidden", "hidden", [&](uint64_t v) { o.hidden = static_cast<int>(v); }});
+    real = {{"--rate", "rate", &o.rate}};
+  }
+  for (const WholeField& f : whole) {
+    const std::string* value = hyper(f.key);
+    if (value == nullptr || o.given.count(f.option) != 0)
+      continue;
+    std::string problem;
+    const auto v = parse_whole(whole_range(f.option), *value, problem);
+    if (!v)
+      throw refuse(f.key, problem + ", as for " + f.option);
+    f.set(*v);  // fits: cli.hpp asserts each range fits its field
+    o.given.insert(f.option);
+  }
+  for (const RealField& f : real) {
+    const std::string* value = hyper(f.key);
+    if (value == nullptr || o.given.count(f.option) != 0)
+      continue;
+    std::string problem;
+    const auto v = parse_real(real_range(f.option), *value, problem);
+    if (!v)
+      throw refuse(f.key, problem + ", as for " + f.option);
+    *f.into = *v;
+    o.given.insert(f.option);
+  }
+  if (cnn) {
+    if (const std::string* value = hyper("optimizer"); value && o.given.count("--optimizer") == 0) {
+      const auto& names = optimizer_choices();
+      if (std::find(names.begin(), names.end(), *value) == names.end())
+        throw refuse("optimizer", "\"" + *value +
+                                      "\" is not an optimizer `train` knows (allowed: " +
+                                      choices_text(names) + ")");
+      o.optimizer = *value;
+      o.given.insert("--optimizer");
     }
   }
 }

@@ -39,10 +39,13 @@ void expect_clean(const char* input_name, F&& body) {
   }
 }
 
-// A broken invariant on an input the parser accepted.
+// A broken invariant: something the parser promises does not hold.
 [[noreturn]] inline void invariant_failed(const char* what) {
-  std::fprintf(stderr, "invariant broken on an accepted input: %s\n", what);
+  std::fprintf(stderr, "invariant broken: %s\n", what);
   std::abort();
+}
+[[noreturn]] inline void invariant_failed(const std::string& what) {
+  invariant_failed(what.c_str());
 }
 
 }  // namespace mt::fuzz

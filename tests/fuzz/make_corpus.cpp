@@ -4,10 +4,12 @@
 // outside float32, a cut-off stream). Run once and commit the output:
 //   fuzz_make_corpus tests/fuzz/corpus
 // Not a test: the replays (and tests/limits) check what the parsers say.
+#include <minitorch/plugin_abi.h>
 #include <minitorch/checkpoint.hpp>
 #include <minitorch/data/idx.hpp>
 #include <minitorch/data/text.hpp>
 
+#include <elf.h>
 #include <zlib.h>
 
 #include <cstdio>
@@ -281,6 +283,185 @@ void cli_corpus() {
   write("cli", "near-dataset-unknown", args({"train", "--dataset", "cifar"}));
 }
 
+void manifest_corpus() {
+  const std::string abi = std::to_string(MT_ABI_MAJOR);
+  write("manifest", "valid-full",
+        R"({"name": "x", "version": "1.2.3", "abi_major": )" + abi +
+            R"(, "abi_minor": 0, "device": "cpu", "description": "d\u00e9 \ud83d\ude00", )"
+            R"("library": "libminitorch_backend_x.so", "extra": [1, {"a": [2]}]})");
+  write("manifest", "valid-minimal", R"({"name": "x", "abi_major": 1})");
+  write("manifest", "valid-whole-floats", R"({"name": "", "abi_major": 1.0, "abi_minor": 0.5e1})");
+  write("manifest", "valid-max",
+        R"({"name": "x", "abi_major": 4294967295, "abi_minor": 42949672950e-1})");
+  write("manifest", "near-abi-2pow32", R"({"name": "x", "abi_major": 4294967296})");
+  write("manifest", "near-abi-1e400", R"({"name": "x", "abi_major": 1e400})");
+  write("manifest", "near-abi-minus-1e400", R"({"name": "x", "abi_major": -1e400})");
+  write("manifest", "near-abi-1e-400", R"({"name": "x", "abi_major": 1e-400})");
+  write("manifest", "near-abi-almost-1", R"({"name": "x", "abi_major": 1.00000000000000000001})");
+  write("manifest", "near-abi-huge-integer",
+        R"({"name": "x", "abi_major": 99999999999999999999999})");
+  write("manifest", "near-abi-minus-1", R"({"name": "x", "abi_major": -1})");
+  write("manifest", "near-abi-fraction", R"({"name": "x", "abi_major": 1.5})");
+  write("manifest", "near-abi-string", R"({"name": "x", "abi_major": "1"})");
+  write("manifest", "near-name-number", R"({"name": 3, "abi_major": 1})");
+  write("manifest", "near-no-name", R"({"abi_major": 1})");
+  write("manifest", "near-no-abi", R"({"name": "x"})");
+  write("manifest", "near-device-gpu", R"({"name": "x", "abi_major": 1, "device": "gpu"})");
+  write("manifest", "near-duplicate", R"({"name": "x", "abi_major": 1, "name": "y"})");
+  write("manifest", "near-array", "[1, 2]");
+  write("manifest", "near-string", R"("text")");
+  write("manifest", "near-cut", R"({"name": "x", "abi_major": )");
+  write("manifest", "near-empty", "");
+  write("manifest", "near-nul", std::string("{\"name\": \"x\0\", \"abi_major\": 1}", 30));
+  write("manifest", "near-bad-utf8", "{\"name\": \"\xff\xfe\", \"abi_major\": 1}");
+  write("manifest", "near-deep",
+        R"({"name": "x", "abi_major": 1, "d": )" + std::string(3000, '[') + std::string(3000, ']') +
+            "}");
+}
+
+// A 64-bit shared object for this host: the ELF header, `phnum` program
+// headers right after it, and nothing else (each check only reads headers).
+Elf64_Ehdr elf_header(uint16_t phnum) {
+  Elf64_Ehdr h{};
+  std::memcpy(h.e_ident, ELFMAG, SELFMAG);
+  h.e_ident[EI_CLASS] = ELFCLASS64;
+  h.e_ident[EI_DATA] = ELFDATA2LSB;
+  h.e_ident[EI_VERSION] = EV_CURRENT;
+  h.e_type = ET_DYN;
+#if defined(__x86_64__)
+  h.e_machine = EM_X86_64;
+#elif defined(__aarch64__)
+  h.e_machine = EM_AARCH64;
+#endif
+  h.e_version = EV_CURRENT;
+  h.e_ehsize = sizeof(Elf64_Ehdr);
+  h.e_phentsize = sizeof(Elf64_Phdr);
+  h.e_phoff = sizeof(Elf64_Ehdr);
+  h.e_phnum = phnum;
+  return h;
+}
+
+Elf64_Phdr load_segment(uint64_t offset, uint64_t size) {
+  Elf64_Phdr p{};
+  p.p_type = PT_LOAD;
+  p.p_flags = PF_R;
+  p.p_offset = offset;
+  p.p_filesz = size;
+  p.p_memsz = size;
+  p.p_align = 0x1000;
+  return p;
+}
+
+// The registry_scan input: flags, name NUL manifest NUL file bytes.
+std::string scan_input(char flags, const std::string& name, const std::string& manifest,
+                       const std::string& file) {
+  return std::string(1, flags) + name + '\0' + manifest + '\0' + file;
+}
+
+void registry_scan_corpus() {
+  constexpr std::size_t eh = sizeof(Elf64_Ehdr), ph = sizeof(Elf64_Phdr), sh = sizeof(Elf64_Shdr);
+  const std::string good_manifest =
+      R"({"name": "fuzz", "abi_major": )" + std::to_string(MT_ABI_MAJOR) + "}";
+  const auto elf = [&](Elf64_Ehdr h, const std::vector<Elf64_Phdr>& phdrs,
+                       const std::vector<Elf64_Shdr>& shdrs = {}) {
+    std::string out = le(h);
+    for (const auto& p : phdrs)
+      out += le(p);
+    for (const auto& s : shdrs)
+      out += le(s);
+    return out;
+  };
+  const std::string minimal = elf(elf_header(1), {load_segment(0, eh + ph)});
+  write("registry_scan", "valid-minimal", scan_input('\1', "", good_manifest, minimal));
+  write("registry_scan", "valid-no-manifest", scan_input('\0', "", "", minimal));
+  write(
+      "registry_scan", "valid-name-from-input",
+      scan_input('\5', "a b\n\xc3\xa9.x", R"({"name": "a b\n\u00e9.x", "abi_major": 1})", minimal));
+  write("registry_scan", "near-empty-name", scan_input('\4', "", "", minimal));
+  {
+    Elf64_Ehdr h = elf_header(1);
+    h.e_shoff = eh + ph;
+    h.e_shentsize = sh;
+    h.e_shnum = 2;
+    write(
+        "registry_scan", "valid-sections",
+        scan_input('\0', "", "", elf(h, {load_segment(0, eh + ph)}, {Elf64_Shdr{}, Elf64_Shdr{}})));
+    // PN_XNUM: the program header count (and the section count) live in section 0.
+    Elf64_Ehdr x = h;
+    x.e_phnum = PN_XNUM;
+    x.e_shnum = 0;
+    Elf64_Shdr s0{};
+    s0.sh_info = 1;
+    s0.sh_size = 1;
+    write("registry_scan", "valid-pn-xnum",
+          scan_input('\0', "", "", elf(x, {load_segment(0, eh)}, {s0})));
+    Elf64_Ehdr wrap = h;
+    wrap.e_shoff = ~uint64_t{0} - 31;  // e_shoff + one entry wraps past 2^64
+    write("registry_scan", "near-shoff-wraps",
+          scan_input('\0', "", "", elf(wrap, {load_segment(0, eh + ph)})));
+    Elf64_Ehdr huge = x;
+    huge.e_phnum = 1;
+    s0.sh_size = uint64_t{1} << 60;  // times 64 bytes wraps
+    write("registry_scan", "near-shnum-wraps",
+          scan_input('\0', "", "", elf(huge, {load_segment(0, eh)}, {s0})));
+    Elf64_Ehdr cut = h;
+    cut.e_shnum = 3;
+    write("registry_scan", "near-sections-past-end",
+          scan_input('\0', "", "",
+                     elf(cut, {load_segment(0, eh + ph)}, {Elf64_Shdr{}, Elf64_Shdr{}})));
+    Elf64_Ehdr size40 = h;
+    size40.e_shentsize = 40;
+    write("registry_scan", "near-shentsize-40",
+          scan_input('\0', "", "", elf(size40, {load_segment(0, eh + ph)})));
+  }
+  write("registry_scan", "near-segment-past-end",
+        scan_input('\0', "", "", elf(elf_header(1), {load_segment(0, eh + ph + 1)})));
+  write("registry_scan", "near-segment-wraps",
+        scan_input('\0', "", "", elf(elf_header(1), {load_segment(~uint64_t{0} - 7, 16)})));
+  write("registry_scan", "near-phdrs-past-end",
+        scan_input('\0', "", "", elf(elf_header(3), {load_segment(0, eh)})));
+  {
+    Elf64_Ehdr h = elf_header(1);
+    h.e_phoff = ~uint64_t{0} - 55;
+    write("registry_scan", "near-phoff-wraps", scan_input('\0', "", "", elf(h, {})));
+    Elf64_Phdr dyn = load_segment(0, eh);
+    dyn.p_type = PT_DYNAMIC;
+    write("registry_scan", "near-no-load", scan_input('\0', "", "", elf(elf_header(1), {dyn})));
+    Elf64_Ehdr riscv = elf_header(1);
+    riscv.e_machine = EM_RISCV;
+    write("registry_scan", "near-risc-v",
+          scan_input('\0', "", "", elf(riscv, {load_segment(0, eh + ph)})));
+    Elf64_Ehdr c32 = elf_header(1);
+    c32.e_ident[EI_CLASS] = ELFCLASS32;
+    write("registry_scan", "near-32-bit", scan_input('\0', "", "", elf(c32, {})));
+    Elf64_Ehdr be = elf_header(1);
+    be.e_ident[EI_DATA] = ELFDATA2MSB;
+    write("registry_scan", "near-big-endian", scan_input('\0', "", "", elf(be, {})));
+    Elf64_Ehdr exec = elf_header(1);
+    exec.e_type = ET_EXEC;
+    write("registry_scan", "near-executable",
+          scan_input('\0', "", "", elf(exec, {load_segment(0, eh + ph)})));
+    Elf64_Ehdr ph32 = elf_header(1);
+    ph32.e_phentsize = 32;
+    write("registry_scan", "near-phentsize-32",
+          scan_input('\0', "", "", elf(ph32, {load_segment(0, eh + ph)})));
+  }
+  write("registry_scan", "near-not-elf", scan_input('\0', "", "", "hello\n"));
+  write("registry_scan", "near-magic-only",
+        scan_input('\0', "", "",
+                   "\x7f"
+                   "ELF"));
+  write("registry_scan", "near-header-cut", scan_input('\0', "", "", minimal.substr(0, 40)));
+  write("registry_scan", "near-manifest-wrong-name",
+        scan_input('\1', "", R"({"name": "other", "abi_major": 1})", minimal));
+  write("registry_scan", "near-manifest-abi-7",
+        scan_input('\1', "", R"({"name": "fuzz", "abi_major": 7, "abi_minor": 2})", minimal));
+  write("registry_scan", "near-manifest-corrupt",
+        scan_input('\1', "", R"({"name": "fuzz", "abi_major": )", minimal));
+  write("registry_scan", "near-manifest-folder", scan_input('\2', "", "", minimal));
+  write("registry_scan", "near-name-with-slash", scan_input('\4', "a/b", "", minimal));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -296,6 +477,8 @@ int main(int argc, char** argv) {
   word_vectors_corpus();
   imdb_corpus();
   cli_corpus();
+  manifest_corpus();
+  registry_scan_corpus();
   std::printf("wrote the seed corpora under %s\n", g_root.c_str());
   return 0;
 }

@@ -106,6 +106,45 @@ BOOST_AUTO_TEST_CASE(numbers_out_of_range_are_reported_as_written) {
   }
 }
 
+// Found by fuzz_manifest's oracle: a fraction or exponent went through a
+// double, so 1e-400 (which rounds to 0) was accepted as ABI 0 and
+// 1.00000000000000000001 as ABI 1. Numbers are judged on their digits.
+BOOST_AUTO_TEST_CASE(numbers_are_judged_as_written_not_as_rounded) {
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {R"({"name": "x", "abi_major": 1e-400})", "abi_major 1e-400 is not a whole number"},
+      {R"({"name": "x", "abi_major": 1.00000000000000000001})",
+       "abi_major 1.00000000000000000001 is not a whole number"},
+      {R"({"name": "x", "abi_major": 4294967295.5})",
+       "abi_major 4294967295.5 is not a whole number"},
+      {R"({"name": "x", "abi_major": 4294967296.0})", "abi_major 4294967296.0 is out of range"},
+      {R"({"name": "x", "abi_major": 1, "abi_minor": 1e10})", "abi_minor 1e10 is out of range"},
+      {R"({"name": "x", "abi_major": -2.0})", "abi_major -2.0 is out of range"},
+      {R"({"name": "x", "abi_major": 1e400})", "number overflow parsing '1e400'"},
+  };
+  for (const auto& [text, part] : refused) {
+    BOOST_TEST_CONTEXT(text) {
+      const std::string error = parse_error(text);
+      BOOST_TEST(contains(error, "corrupt manifest /plugins/libminitorch_backend_x.json: "), error);
+      BOOST_TEST(contains(error, part), error);
+    }
+  }
+  const std::vector<std::pair<std::string, uint32_t>> accepted = {
+      {"0.5e1", 5u},
+      {"42949672950e-1", 4294967295u},
+      {"1.000e0", 1u},
+      {"-0.0", 0u},
+      {"0e999999999999", 0u},
+      {"100e-2", 1u},
+      {"4294967295.000", 4294967295u},
+  };
+  for (const auto& [number, value] : accepted) {
+    BOOST_TEST_CONTEXT(number) {
+      const auto m = mt::parse_manifest(R"({"name": "x", "abi_major": )" + number + "}", "/m.json");
+      BOOST_TEST(m.abi_major == value);
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(wrong_types_missing_fields_and_bad_json_are_named) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"({"abi_major": 1})", "missing field 'name'"},
@@ -205,6 +244,36 @@ BOOST_AUTO_TEST_CASE(crafted_files_are_refused_with_their_own_reason) {
     Elf64_Ehdr h = host_header();
     h.e_machine = EM_RISCV;
     crafts.push_back({"risc-v", "built for RISC-V (e_machine 243), this host is", header_bytes(h)});
+  }
+  // Found by fuzz_registry_scan: a table whose end wraps past 2^64 was
+  // reported as ending at a byte inside the file ("ends at byte 0").
+  {
+    Elf64_Ehdr h = host_header();
+    h.e_phoff = ~uint64_t{0} - 55;
+    h.e_phnum = 1;
+    crafts.push_back({"program header table wraps",
+                      "corrupt ELF header: the program header table (1 entry of 56 bytes at "
+                      "byte 18446744073709551560) would end past byte 2^64; the file has 64 bytes",
+                      header_bytes(h)});
+  }
+  {
+    // One PT_LOAD covering the file, then a section header table at 2^64 - 32.
+    Elf64_Ehdr h = host_header();
+    h.e_phoff = sizeof(Elf64_Ehdr);
+    h.e_phnum = 1;
+    h.e_shoff = ~uint64_t{0} - 31;
+    h.e_shentsize = sizeof(Elf64_Shdr);
+    h.e_shnum = 2;
+    Elf64_Phdr load{};
+    load.p_type = PT_LOAD;
+    load.p_filesz = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+    auto bytes = header_bytes(h);
+    const auto* p = reinterpret_cast<const unsigned char*>(&load);
+    bytes.insert(bytes.end(), p, p + sizeof load);
+    crafts.push_back({"section header table wraps",
+                      "corrupt ELF header: the section header table (2 entries of 64 bytes at "
+                      "byte 18446744073709551584) would end past byte 2^64; the file has 120 bytes",
+                      bytes});
   }
   for (const auto& craft : crafts) {
     BOOST_TEST_CONTEXT(craft.what) {

@@ -1,14 +1,15 @@
 // manifest.cpp — the JSON manifest beside a plugin: opened only when it is a
 // regular file (never blocks on a FIFO), at most 64 KiB, parsed by a SAX
-// handler that keeps each top-level number as written so an out-of-range
-// value is reported as the user wrote it. Not the registry's policy (what a
+// handler that keeps each top-level number as written, so an out-of-range
+// value is reported as the user wrote it and a fraction or exponent is judged
+// on its digits, never rounded through a double. Not the registry's policy (what a
 // manifest that disagrees with its file or table means): that is registry.cpp.
 #include <minitorch/backend.hpp>
 
 #include "plugin_open.hpp"
 
+#include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstring>
 #include <map>
 
@@ -31,7 +32,6 @@ struct Field {
   std::string text;  // a string's value, or a number exactly as written
   int64_t integer = 0;
   uint64_t unsigned_integer = 0;
-  double floating = 0.0;
 
   static Field of(Kind kind, std::string text = {}) {
     Field f;
@@ -84,10 +84,8 @@ class TopLevelFields : public nlohmann::json_sax<nlohmann::json> {
     f.unsigned_integer = v;
     return value(std::move(f));
   }
-  bool number_float(number_float_t v, const string_t& written) override {
-    Field f = Field::of(Field::Kind::floating, written);
-    f.floating = v;
-    return value(std::move(f));
+  bool number_float(number_float_t, const string_t& written) override {
+    return value(Field::of(Field::Kind::floating, written));
   }
   bool string(string_t& v) override { return value(Field::of(Field::Kind::string, v)); }
   bool binary(binary_t&) override { return value(Field::of(Field::Kind::string)); }
@@ -142,6 +140,57 @@ class TopLevelFields : public nlohmann::json_sax<nlohmann::json> {
 
 constexpr std::size_t kManifestLimit = 64 * 1024;
 
+// A JSON number written with a fraction or an exponent, judged on its digits
+// (a double would make 1e-400 zero and 1.00000000000000000001 one).
+enum class Whole { yes, not_whole, too_large };
+Whole whole_u32_of(std::string_view written, uint32_t& value) {
+  std::size_t i = 0;
+  const bool negative = i < written.size() && written[i] == '-';
+  i += negative ? 1 : 0;
+  std::string digits;    // every mantissa digit, the point removed
+  int64_t exponent = 0;  // the value is digits * 10^exponent
+  bool in_fraction = false;
+  for (; i < written.size() && written[i] != 'e' && written[i] != 'E'; ++i) {
+    if (written[i] == '.') {
+      in_fraction = true;
+      continue;
+    }
+    digits += written[i];
+    exponent -= in_fraction ? 1 : 0;
+  }
+  if (i < written.size()) {  // the exponent, saturated far beyond any digit count
+    ++i;
+    const bool exponent_negative = i < written.size() && written[i] == '-';
+    if (i < written.size() && (written[i] == '-' || written[i] == '+'))
+      ++i;
+    int64_t e = 0;
+    for (; i < written.size(); ++i)
+      e = std::min<int64_t>(e * 10 + (written[i] - '0'), int64_t{1} << 40);
+    exponent += exponent_negative ? -e : e;
+  }
+  const std::size_t lead = digits.find_first_not_of('0');
+  if (lead == std::string::npos) {
+    value = 0;  // zero, whatever the sign or exponent
+    return Whole::yes;
+  }
+  const std::size_t last = digits.find_last_not_of('0');
+  exponent += static_cast<int64_t>(digits.size() - 1 - last);
+  digits = digits.substr(lead, last - lead + 1);
+  if (exponent < 0)
+    return Whole::not_whole;
+  if (negative || static_cast<int64_t>(digits.size()) + exponent > 10)
+    return Whole::too_large;
+  uint64_t v = 0;
+  for (const char d : digits)
+    v = v * 10 + static_cast<uint64_t>(d - '0');
+  for (int64_t k = 0; k < exponent; ++k)
+    v *= 10;
+  if (v > UINT32_MAX)
+    return Whole::too_large;
+  value = static_cast<uint32_t>(v);
+  return Whole::yes;
+}
+
 }  // namespace
 
 PluginManifest parse_manifest(std::string_view text, const fs::path& where) {
@@ -191,13 +240,18 @@ PluginManifest parse_manifest(std::string_view text, const fs::path& where) {
         if (f->integer < 0 || f->integer > int64_t{UINT32_MAX})
           throw DataError(prefix + range);
         return static_cast<uint32_t>(f->integer);
-      case Field::Kind::floating:
-        if (!std::isfinite(f->floating) || f->floating != std::floor(f->floating)) {
-          throw DataError(prefix + std::string(key) + " " + f->text + " is not a whole number");
+      case Field::Kind::floating: {
+        uint32_t value = 0;
+        switch (whole_u32_of(f->text, value)) {
+          case Whole::yes:
+            return value;
+          case Whole::not_whole:
+            throw DataError(prefix + std::string(key) + " " + f->text + " is not a whole number");
+          case Whole::too_large:
+            throw DataError(prefix + range);
         }
-        if (f->floating < 0 || f->floating > double{UINT32_MAX})
-          throw DataError(prefix + range);
-        return static_cast<uint32_t>(f->floating);
+        return value;
+      }
       default:
         throw DataError(prefix + "field '" + key + "' must be a whole number, not " +
                         kind_text(f->kind));

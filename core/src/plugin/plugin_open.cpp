@@ -1,6 +1,7 @@
 // plugin_open.cpp — ELF sanity check, dlopen, entry and table checks for one
 // plugin file (see plugin_open.hpp). Each refusal names what is wrong in the
-// file's own terms (segment, byte offsets, machine). No registry logic here.
+// file's own terms (segment, byte offsets, machine); the header checks run
+// the same over a file or over bytes in memory. No registry logic here.
 #include "plugin_open.hpp"
 
 #include <cerrno>
@@ -109,6 +110,23 @@ std::string truncated(const std::string& what, uint64_t end, uint64_t size) {
          std::to_string(size) + " bytes";
 }
 
+// The refusal for a table of `count` entries of `entry` bytes at `offset`
+// that does not fit in the file, or nullopt when it does. A table whose end
+// is past 2^64 says so (its wrapped end would name a byte inside the file).
+std::optional<std::string> table_past_end(const std::string& what, uint64_t offset, uint64_t count,
+                                          uint64_t entry, uint64_t size) {
+  uint64_t end = 0;
+  if (!end_offset(offset, count, entry, end)) {
+    return "corrupt ELF header: " + what + " (" + std::to_string(count) +
+           (count == 1 ? " entry of " : " entries of ") + std::to_string(entry) +
+           " bytes at byte " + std::to_string(offset) +
+           ") would end past byte 2^64; the file has " + std::to_string(size) + " bytes";
+  }
+  if (end > size)
+    return truncated(what, end, size);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string machine_name(uint16_t e_machine) {
@@ -165,27 +183,18 @@ std::string file_kind_text(unsigned mode) {
   }
 }
 
-std::optional<std::string> elf_refusal(const fs::path& file) {
-  struct stat st {};
-  if (::stat(file.c_str(), &st) != 0) {
-    return errno == ENOENT ? std::string("no such file")
-                           : std::string("cannot read: ") + std::strerror(errno);
-  }
-  if (!S_ISREG(st.st_mode))
-    return "not a regular file (" + file_kind_text(st.st_mode) + ")";
-  Fd fd{::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
-  if (fd.fd < 0)
-    return std::string("cannot open: ") + std::strerror(errno);
-  if (::fstat(fd.fd, &st) != 0)
-    return std::string("cannot read: ") + std::strerror(errno);
-  if (!S_ISREG(st.st_mode))
-    return "not a regular file (" + file_kind_text(st.st_mode) + ")";
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
+namespace {
 
+// The header checks of elf_refusal over any source of bytes: `size` is the
+// file's size and `read` fills a buffer from an offset (false on a short read
+// or an error; its error_text() then says why). Every read it makes lies
+// within `size`.
+template <class Reader>
+std::optional<std::string> elf_header_refusal(uint64_t size, Reader& read) {
   unsigned char ident[EI_NIDENT] = {};
   const std::size_t ident_have = static_cast<std::size_t>(std::min<uint64_t>(size, EI_NIDENT));
-  if (!read_at(fd.fd, ident, ident_have, 0))
-    return read_error_text();
+  if (!read(ident, ident_have, 0))
+    return read.error_text();
   if (ident_have < SELFMAG || std::memcmp(ident, ELFMAG, SELFMAG) != 0)
     return std::string("not an ELF file (it does not start with the ELF magic bytes 7f 45 4c 46)");
   if (ident_have < EI_NIDENT) {
@@ -208,8 +217,8 @@ std::optional<std::string> elf_refusal(const fs::path& file) {
   if (size < sizeof(Elf64_Ehdr))
     return truncated("the ELF header", sizeof(Elf64_Ehdr), size);
   Elf64_Ehdr eh{};
-  if (!read_at(fd.fd, &eh, sizeof eh, 0))
-    return read_error_text();
+  if (!read(&eh, sizeof eh, 0))
+    return read.error_text();
   if (eh.e_machine != kHostMachine) {
     return "built for " + machine_name(eh.e_machine) + " (e_machine " +
            std::to_string(eh.e_machine) + "), this host is " + machine_name(kHostMachine) +
@@ -227,8 +236,8 @@ std::optional<std::string> elf_refusal(const fs::path& file) {
     }
     if (eh.e_shoff + sizeof(Elf64_Shdr) <= size && eh.e_shoff + sizeof(Elf64_Shdr) > eh.e_shoff) {
       Elf64_Shdr s0{};
-      if (!read_at(fd.fd, &s0, sizeof s0, eh.e_shoff))
-        return read_error_text();
+      if (!read(&s0, sizeof s0, eh.e_shoff))
+        return read.error_text();
       section0 = s0;
     }
   }
@@ -247,14 +256,14 @@ std::optional<std::string> elf_refusal(const fs::path& file) {
     return "corrupt ELF header: program header entries of " + std::to_string(eh.e_phentsize) +
            " bytes (expected " + std::to_string(sizeof(Elf64_Phdr)) + ")";
   }
-  uint64_t ph_end = 0;
-  if (!end_offset(eh.e_phoff, phnum, sizeof(Elf64_Phdr), ph_end) || ph_end > size)
-    return truncated("the program header table", ph_end, size);
+  if (auto refusal =
+          table_past_end("the program header table", eh.e_phoff, phnum, sizeof(Elf64_Phdr), size))
+    return refusal;
   if (phnum > 65536)
     return "corrupt ELF header: " + std::to_string(phnum) + " program headers";
   std::vector<Elf64_Phdr> phdrs(static_cast<std::size_t>(phnum));
-  if (!read_at(fd.fd, phdrs.data(), phdrs.size() * sizeof(Elf64_Phdr), eh.e_phoff))
-    return read_error_text();
+  if (!read(phdrs.data(), phdrs.size() * sizeof(Elf64_Phdr), eh.e_phoff))
+    return read.error_text();
   std::size_t loads = 0;
   for (std::size_t i = 0; i < phdrs.size(); ++i) {
     if (phdrs[i].p_type != PT_LOAD)
@@ -275,12 +284,56 @@ std::optional<std::string> elf_refusal(const fs::path& file) {
     uint64_t shnum = eh.e_shnum;
     if (shnum == 0 && section0)
       shnum = section0->sh_size;  // SHN_UNDEF escape for huge counts
-    uint64_t sh_end = 0;
-    if (!end_offset(eh.e_shoff, std::max<uint64_t>(shnum, 1), sizeof(Elf64_Shdr), sh_end) ||
-        sh_end > size)
-      return truncated("the section header table", sh_end, size);
+    if (auto refusal = table_past_end("the section header table", eh.e_shoff,
+                                      std::max<uint64_t>(shnum, 1), sizeof(Elf64_Shdr), size))
+      return refusal;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> elf_refusal(const fs::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    return errno == ENOENT ? std::string("no such file")
+                           : std::string("cannot read: ") + std::strerror(errno);
+  }
+  if (!S_ISREG(st.st_mode))
+    return "not a regular file (" + file_kind_text(st.st_mode) + ")";
+  Fd fd{::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+  if (fd.fd < 0)
+    return std::string("cannot open: ") + std::strerror(errno);
+  if (::fstat(fd.fd, &st) != 0)
+    return std::string("cannot read: ") + std::strerror(errno);
+  if (!S_ISREG(st.st_mode))
+    return "not a regular file (" + file_kind_text(st.st_mode) + ")";
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  struct FileReader {
+    int fd;
+    bool operator()(void* into, std::size_t n, uint64_t offset) const {
+      return read_at(fd, into, n, offset);
+    }
+    std::string error_text() const { return read_error_text(); }
+  } reader{fd.fd};
+  return elf_header_refusal(size, reader);
+}
+
+std::optional<std::string> elf_bytes_refusal(std::string_view bytes) {
+  struct BytesReader {
+    std::string_view bytes;
+    bool operator()(void* into, std::size_t n, uint64_t offset) const {
+      if (offset > bytes.size() || n > bytes.size() - offset)
+        return false;
+      if (n > 0)  // (an empty view's data() may be null)
+        std::memcpy(into, bytes.data() + offset, n);
+      return true;
+    }
+    std::string error_text() const {
+      return "cannot read: a header lies past the end of the bytes";
+    }
+  } reader{bytes};
+  return elf_header_refusal(bytes.size(), reader);
 }
 
 std::optional<std::string> table_problem(const mt_backend* table, std::string_view expected_name) {

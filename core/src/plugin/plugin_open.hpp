@@ -25,9 +25,14 @@ namespace mt::plugin {
 // Why `file` cannot be a plugin for this host, or nullopt when its ELF
 // headers say it can be mapped: a regular readable file, ELF magic, this
 // host's class, byte order and machine, a shared object, and a size that
-// covers the program header table, every PT_LOAD segment and the section
-// header table. Reads only the headers; never blocks (O_NONBLOCK).
+// covers the program header table (of at most 65536 entries), every PT_LOAD
+// segment and the section header table. Reads only the headers; never blocks (O_NONBLOCK).
 std::optional<std::string> elf_refusal(const std::filesystem::path& file);
+
+// The same header checks over a whole file's bytes in memory: what
+// elf_refusal says of a regular file holding exactly `bytes` (the fuzz
+// target checks the two agree). No file access.
+std::optional<std::string> elf_bytes_refusal(std::string_view bytes);
 
 // "x86-64", "AArch64", ... or "machine <n>".
 std::string machine_name(uint16_t e_machine);
