@@ -320,3 +320,34 @@ BOOST_AUTO_TEST_CASE(a_cnn_checkpoint_is_checked_before_any_data_is_needed) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(checkpoint_history)
+
+// A resumed run's history comes from the file too: a count that is not a
+// whole number in range is refused by name, never cast (1e300 to int is
+// undefined behaviour).
+BOOST_AUTO_TEST_CASE(history_counts_that_are_not_whole_numbers_are_refused) {
+  mt::test::TempDir tmp;
+  const fs::path good = trained_checkpoint(tmp);
+  const mt::Checkpoint base = mt::read_checkpoint(good);
+  BOOST_REQUIRE(!base.history.empty());
+  for (const char* key : {"epoch", "correct", "total"}) {
+    for (const double value : {1e300, -1.0, 2.5}) {
+      BOOST_TEST_CONTEXT(key << " = " << value) {
+        mt::Checkpoint ck = base;
+        ck.history.front()[key] = value;
+        const fs::path file = tmp / "bad-history.ckpt";
+        mt::write_checkpoint(file, ck);
+        const Run run = run_minitorch(
+            {"train", "--load", file.string(), "--epochs", "2", "--backend", "reference"});
+        BOOST_TEST(run.status == 1, run.output);
+        BOOST_TEST(
+            contains(run.output, file.string() + " (checkpoint): history field '" + key + "' = "),
+            run.output);
+        BOOST_TEST(contains(run.output, "is not a whole number in [0, 2147483647]"), run.output);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()

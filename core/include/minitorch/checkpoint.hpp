@@ -47,6 +47,13 @@ struct Checkpoint {
   std::vector<SavedTensor> optimizer_state;
 };
 
+// The whole number a history record holds under `key` (an epoch number or a
+// count), 0 when the key is absent. Refuses, with a DataError naming `file`,
+// the key and the value, anything that is not a whole number in [0, max]
+// (NaN, inf, 1e300, -1, 2.5): the record came from a file.
+int64_t history_integer(const std::map<std::string, double>& record, const char* key,
+                        const std::filesystem::path& file, int64_t max = INT32_MAX);
+
 // Writes `checkpoint` to `path` atomically (temporary file, then rename).
 // Throws DataError naming the path if it cannot be written.
 void write_checkpoint(const std::filesystem::path& path, const Checkpoint& checkpoint);

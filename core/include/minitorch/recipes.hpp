@@ -131,8 +131,10 @@ RecipeResult train_image_recipe(const ImageDataset& data, const RecipeConfig& co
 RecipeResult train_sentiment_recipe(const SentimentData& data, const RecipeConfig& config,
                                     const RecipeCallbacks& callbacks = {});
 
-// Turns a history into checkpoint/metrics records and back.
+// Turns a history into checkpoint/metrics records and back; `source` names
+// the checkpoint a record came from, for the error on a malformed count.
 std::map<std::string, double> epoch_record(const EpochReport& report);
-EpochReport epoch_report_from(const std::map<std::string, double>& record);
+EpochReport epoch_report_from(const std::map<std::string, double>& record,
+                              const std::filesystem::path& source);
 
 }  // namespace mt

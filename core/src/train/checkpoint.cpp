@@ -91,6 +91,23 @@ void append_values(detail::ByteWriter& payload, const SavedTensor& t) {
 
 }  // namespace
 
+int64_t history_integer(const std::map<std::string, double>& record, const char* key,
+                        const std::filesystem::path& file, int64_t max) {
+  const auto it = record.find(key);
+  if (it == record.end())
+    return 0;
+  const double value = it->second;
+  // The range test comes first: it is false for NaN, and it keeps the cast defined.
+  if (!(value >= 0.0 && value <= static_cast<double>(max)) || value != std::floor(value)) {
+    std::ostringstream text;
+    text.precision(17);
+    text << value;
+    throw DataError(file.string() + " (checkpoint): history field '" + key + "' = " + text.str() +
+                    " is not a whole number in [0, " + std::to_string(max) + "]");
+  }
+  return static_cast<int64_t>(value);
+}
+
 std::string hyper_text(double value) {
   char text[64];
   std::snprintf(text, sizeof text, "%.17g", value);

@@ -100,19 +100,20 @@ std::map<std::string, double> epoch_record(const EpochReport& r) {
           {"items_per_second", r.items_per_second}};
 }
 
-EpochReport epoch_report_from(const std::map<std::string, double>& record) {
+EpochReport epoch_report_from(const std::map<std::string, double>& record,
+                              const std::filesystem::path& source) {
   auto get = [&](const char* key) {
     auto it = record.find(key);
     return it == record.end() ? NAN : it->second;
   };
   EpochReport r;
-  r.epoch = static_cast<int>(get("epoch"));
+  r.epoch = static_cast<int>(history_integer(record, "epoch", source));
   r.train_loss = get("train_loss");
   r.train_accuracy = get("train_accuracy");
   r.test_loss = get("test_loss");
   r.test_accuracy = get("test_accuracy");
-  r.test_correct = static_cast<int64_t>(get("test_correct"));
-  r.test_total = static_cast<int64_t>(get("test_total"));
+  r.test_correct = history_integer(record, "test_correct", source, INT64_C(1) << 53);
+  r.test_total = history_integer(record, "test_total", source, INT64_C(1) << 53);
   r.train_seconds = get("train_seconds");
   r.eval_seconds = get("eval_seconds");
   r.items_per_second = get("items_per_second");
@@ -179,7 +180,7 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
     restore_optimizer_state(*optimizer, ck, config.resume_from);
     set_generator_state(ck.rng_state, config.resume_from);
     for (const auto& record : ck.history)
-      result.history.push_back(epoch_report_from(record));
+      result.history.push_back(epoch_report_from(record, config.resume_from));
     result.resumed_epochs = static_cast<int>(ck.epoch);
   }
 

@@ -123,9 +123,11 @@ Train2DResult train_2d(const Train2DConfig& config,
         auto it = record.find(key);
         return it == record.end() ? 0.0 : it->second;
       };
-      result.epochs.push_back({static_cast<int>(get("epoch")), get("loss"),
-                               static_cast<int>(get("correct")), static_cast<int>(get("total")),
-                               get("seconds")});
+      const auto count = [&](const char* key) {
+        return static_cast<int>(history_integer(record, key, config.resume_from));
+      };
+      result.epochs.push_back(
+          {count("epoch"), get("loss"), count("correct"), count("total"), get("seconds")});
     }
     result.resumed_epochs = static_cast<int>(ck.epoch);
   }
