@@ -11,6 +11,7 @@
 
 #include <elf.h>
 #include <zlib.h>
+#include <elf_header.hpp>
 
 #include <cstdio>
 #include <cstring>
@@ -319,28 +320,6 @@ void manifest_corpus() {
             "}");
 }
 
-// A 64-bit shared object for this host: the ELF header, `phnum` program
-// headers right after it, and nothing else (each check only reads headers).
-Elf64_Ehdr elf_header(uint16_t phnum) {
-  Elf64_Ehdr h{};
-  std::memcpy(h.e_ident, ELFMAG, SELFMAG);
-  h.e_ident[EI_CLASS] = ELFCLASS64;
-  h.e_ident[EI_DATA] = ELFDATA2LSB;
-  h.e_ident[EI_VERSION] = EV_CURRENT;
-  h.e_type = ET_DYN;
-#if defined(__x86_64__)
-  h.e_machine = EM_X86_64;
-#elif defined(__aarch64__)
-  h.e_machine = EM_AARCH64;
-#endif
-  h.e_version = EV_CURRENT;
-  h.e_ehsize = sizeof(Elf64_Ehdr);
-  h.e_phentsize = sizeof(Elf64_Phdr);
-  h.e_phoff = sizeof(Elf64_Ehdr);
-  h.e_phnum = phnum;
-  return h;
-}
-
 Elf64_Phdr load_segment(uint64_t offset, uint64_t size) {
   Elf64_Phdr p{};
   p.p_type = PT_LOAD;
@@ -371,7 +350,8 @@ void registry_scan_corpus() {
       out += le(s);
     return out;
   };
-  const std::string minimal = elf(elf_header(1), {load_segment(0, eh + ph)});
+  const std::string minimal =
+      elf(mt::test::elf_header(mt::test::kHostElfMachine, 1), {load_segment(0, eh + ph)});
   write("registry_scan", "valid-minimal", scan_input('\1', "", good_manifest, minimal));
   write("registry_scan", "valid-no-manifest", scan_input('\0', "", "", minimal));
   write(
@@ -379,7 +359,7 @@ void registry_scan_corpus() {
       scan_input('\5', "a b\n\xc3\xa9.x", R"({"name": "a b\n\u00e9.x", "abi_major": 1})", minimal));
   write("registry_scan", "near-empty-name", scan_input('\4', "", "", minimal));
   {
-    Elf64_Ehdr h = elf_header(1);
+    Elf64_Ehdr h = mt::test::elf_header(mt::test::kHostElfMachine, 1);
     h.e_shoff = eh + ph;
     h.e_shentsize = sh;
     h.e_shnum = 2;
@@ -415,33 +395,39 @@ void registry_scan_corpus() {
           scan_input('\0', "", "", elf(size40, {load_segment(0, eh + ph)})));
   }
   write("registry_scan", "near-segment-past-end",
-        scan_input('\0', "", "", elf(elf_header(1), {load_segment(0, eh + ph + 1)})));
+        scan_input('\0', "", "",
+                   elf(mt::test::elf_header(mt::test::kHostElfMachine, 1),
+                       {load_segment(0, eh + ph + 1)})));
   write("registry_scan", "near-segment-wraps",
-        scan_input('\0', "", "", elf(elf_header(1), {load_segment(~uint64_t{0} - 7, 16)})));
+        scan_input('\0', "", "",
+                   elf(mt::test::elf_header(mt::test::kHostElfMachine, 1),
+                       {load_segment(~uint64_t{0} - 7, 16)})));
   write("registry_scan", "near-phdrs-past-end",
-        scan_input('\0', "", "", elf(elf_header(3), {load_segment(0, eh)})));
+        scan_input('\0', "", "",
+                   elf(mt::test::elf_header(mt::test::kHostElfMachine, 3), {load_segment(0, eh)})));
   {
-    Elf64_Ehdr h = elf_header(1);
+    Elf64_Ehdr h = mt::test::elf_header(mt::test::kHostElfMachine, 1);
     h.e_phoff = ~uint64_t{0} - 55;
     write("registry_scan", "near-phoff-wraps", scan_input('\0', "", "", elf(h, {})));
     Elf64_Phdr dyn = load_segment(0, eh);
     dyn.p_type = PT_DYNAMIC;
-    write("registry_scan", "near-no-load", scan_input('\0', "", "", elf(elf_header(1), {dyn})));
-    Elf64_Ehdr riscv = elf_header(1);
+    write("registry_scan", "near-no-load",
+          scan_input('\0', "", "", elf(mt::test::elf_header(mt::test::kHostElfMachine, 1), {dyn})));
+    Elf64_Ehdr riscv = mt::test::elf_header(mt::test::kHostElfMachine, 1);
     riscv.e_machine = EM_RISCV;
     write("registry_scan", "near-risc-v",
           scan_input('\0', "", "", elf(riscv, {load_segment(0, eh + ph)})));
-    Elf64_Ehdr c32 = elf_header(1);
+    Elf64_Ehdr c32 = mt::test::elf_header(mt::test::kHostElfMachine, 1);
     c32.e_ident[EI_CLASS] = ELFCLASS32;
     write("registry_scan", "near-32-bit", scan_input('\0', "", "", elf(c32, {})));
-    Elf64_Ehdr be = elf_header(1);
+    Elf64_Ehdr be = mt::test::elf_header(mt::test::kHostElfMachine, 1);
     be.e_ident[EI_DATA] = ELFDATA2MSB;
     write("registry_scan", "near-big-endian", scan_input('\0', "", "", elf(be, {})));
-    Elf64_Ehdr exec = elf_header(1);
+    Elf64_Ehdr exec = mt::test::elf_header(mt::test::kHostElfMachine, 1);
     exec.e_type = ET_EXEC;
     write("registry_scan", "near-executable",
           scan_input('\0', "", "", elf(exec, {load_segment(0, eh + ph)})));
-    Elf64_Ehdr ph32 = elf_header(1);
+    Elf64_Ehdr ph32 = mt::test::elf_header(mt::test::kHostElfMachine, 1);
     ph32.e_phentsize = 32;
     write("registry_scan", "near-phentsize-32",
           scan_input('\0', "", "", elf(ph32, {load_segment(0, eh + ph)})));

@@ -8,6 +8,7 @@
 
 #include <elf.h>
 #include <sys/stat.h>
+#include <elf_header.hpp>
 
 #include <cstring>
 #include <filesystem>
@@ -56,16 +57,7 @@ inline void write_text(const fs::path& file, const std::string& text) {
 
 // A 64-byte ELF header and nothing else: an AArch64 shared object by its header.
 inline void write_foreign_elf(const fs::path& file, uint16_t machine = EM_AARCH64) {
-  Elf64_Ehdr h{};
-  std::memcpy(h.e_ident, ELFMAG, SELFMAG);
-  h.e_ident[EI_CLASS] = ELFCLASS64;
-  h.e_ident[EI_DATA] = ELFDATA2LSB;
-  h.e_ident[EI_VERSION] = EV_CURRENT;
-  h.e_type = ET_DYN;
-  h.e_machine = machine;
-  h.e_version = EV_CURRENT;
-  h.e_ehsize = sizeof(Elf64_Ehdr);
-  h.e_phentsize = sizeof(Elf64_Phdr);
+  const Elf64_Ehdr h = mt::test::elf_header(machine);
   std::ofstream out(file, std::ios::binary);
   out.write(reinterpret_cast<const char*>(&h), sizeof h);
 }

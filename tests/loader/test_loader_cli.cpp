@@ -8,6 +8,7 @@
 
 #include <minitorch/child_process.hpp>
 
+#include <run_program.hpp>
 #include <test_support.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -22,41 +23,13 @@ namespace {
 
 constexpr double kLimit = 2.0;  // MINITORCH_PROBE_TIMEOUT for these runs
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-struct Run {
-  int status = -1;  // exit status; -1 when it did not exit normally
-  std::string output;
-  double seconds = 0;
-};
+using mt::test::contains;
+using Run = mt::test::ProgramRun;
 
 Run run_minitorch(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {MT_TEST_MINITORCH_EXE};
   argv.insert(argv.end(), args.begin(), args.end());
-  mt::proc::ChildLimits limits;
-  limits.timeout_seconds = 60;
-  limits.output_keep = 64 * 1024;
-  Run run;
-  mt::proc::run_children(
-      1,
-      [&](std::size_t) {
-        return mt::proc::ChildTask{argv, {}};
-      },
-      limits,
-      [&](std::size_t, const mt::proc::ChildOutcome& o) {
-        run.output = o.output;
-        run.seconds = o.seconds;
-        if (o.ending == mt::proc::ChildOutcome::Ending::finished)
-          run.status = 0;
-        else if (o.ending == mt::proc::ChildOutcome::Ending::exited)
-          run.status = o.exit_code;
-        else
-          run.output +=
-              "\n(ended otherwise: " + o.result + " signal " + std::to_string(o.signal) + ")";
-      });
-  return run;
+  return mt::test::run_program(argv, 60);
 }
 
 // The environment of one case; restored when it ends.

@@ -43,24 +43,6 @@ std::string refusal_of(const fs::path& dir, const mt::test::TempDir& tmp) {
   return registry.report()[0].reason;
 }
 
-Elf64_Ehdr host_header() {
-  Elf64_Ehdr h{};
-  std::memcpy(h.e_ident, ELFMAG, SELFMAG);
-  h.e_ident[EI_CLASS] = ELFCLASS64;
-  h.e_ident[EI_DATA] = ELFDATA2LSB;
-  h.e_ident[EI_VERSION] = EV_CURRENT;
-  h.e_type = ET_DYN;
-#if defined(__x86_64__)
-  h.e_machine = EM_X86_64;
-#elif defined(__aarch64__)
-  h.e_machine = EM_AARCH64;
-#endif
-  h.e_version = EV_CURRENT;
-  h.e_ehsize = sizeof(Elf64_Ehdr);
-  h.e_phentsize = sizeof(Elf64_Phdr);
-  return h;
-}
-
 void write_bytes(const fs::path& file, const void* data, std::size_t size) {
   std::ofstream out(file, std::ios::binary);
   out.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
@@ -203,18 +185,18 @@ BOOST_AUTO_TEST_CASE(crafted_files_are_refused_with_their_own_reason) {
   crafts.push_back(
       {"magic only", "truncated: the ELF identification needs 16 bytes", {0x7f, 'E', 'L', 'F'}});
   {
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     h.e_ident[EI_CLASS] = ELFCLASS32;
     crafts.push_back(
         {"32-bit", "built for a 32-bit host (ELFCLASS32), this host is 64-bit", header_bytes(h)});
   }
   {
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     h.e_ident[EI_DATA] = ELFDATA2MSB;
     crafts.push_back({"big-endian", "built for a big-endian host (ELFDATA2MSB)", header_bytes(h)});
   }
   {
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     auto bytes = header_bytes(h);
     bytes.resize(40);
     crafts.push_back({"short header",
@@ -222,17 +204,17 @@ BOOST_AUTO_TEST_CASE(crafted_files_are_refused_with_their_own_reason) {
                       bytes});
   }
   {
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     h.e_type = ET_EXEC;
     crafts.push_back({"executable", "not a shared object: the file is an executable (ET_EXEC)",
                       header_bytes(h)});
   }
   {
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     crafts.push_back({"no program headers", "it has no program headers", header_bytes(h)});
   }
   {
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     h.e_phoff = 64;
     h.e_phnum = 3;
     crafts.push_back(
@@ -241,14 +223,14 @@ BOOST_AUTO_TEST_CASE(crafted_files_are_refused_with_their_own_reason) {
          header_bytes(h)});
   }
   {
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     h.e_machine = EM_RISCV;
     crafts.push_back({"risc-v", "built for RISC-V (e_machine 243), this host is", header_bytes(h)});
   }
   // Found by fuzz_registry_scan: a table whose end wraps past 2^64 was
   // reported as ending at a byte inside the file ("ends at byte 0").
   {
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     h.e_phoff = ~uint64_t{0} - 55;
     h.e_phnum = 1;
     crafts.push_back({"program header table wraps",
@@ -258,7 +240,7 @@ BOOST_AUTO_TEST_CASE(crafted_files_are_refused_with_their_own_reason) {
   }
   {
     // One PT_LOAD covering the file, then a section header table at 2^64 - 32.
-    Elf64_Ehdr h = host_header();
+    Elf64_Ehdr h = mt::test::elf_header();
     h.e_phoff = sizeof(Elf64_Ehdr);
     h.e_phnum = 1;
     h.e_shoff = ~uint64_t{0} - 31;

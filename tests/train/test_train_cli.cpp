@@ -9,8 +9,8 @@
 #include "cli.hpp"
 
 #include <minitorch/checkpoint.hpp>
-#include <minitorch/child_process.hpp>
 
+#include <run_program.hpp>
 #include <test_support.hpp>
 
 #include <boost/test/unit_test.hpp>
@@ -29,38 +29,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-struct Run {
-  int status = -1;  // exit status; -1 when it did not exit normally
-  std::string output;
-};
+using mt::test::contains;
+using Run = mt::test::ProgramRun;
 
 Run run_minitorch(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {MT_TEST_MINITORCH_EXE};
   argv.insert(argv.end(), args.begin(), args.end());
-  mt::proc::ChildLimits limits;
-  limits.timeout_seconds = 120;
-  limits.output_keep = 64 * 1024;
-  Run run;
-  mt::proc::run_children(
-      1,
-      [&](std::size_t) {
-        return mt::proc::ChildTask{argv, {}};
-      },
-      limits,
-      [&](std::size_t, const mt::proc::ChildOutcome& o) {
-        run.output = o.output;
-        if (o.ending == mt::proc::ChildOutcome::Ending::finished)
-          run.status = 0;
-        else if (o.ending == mt::proc::ChildOutcome::Ending::exited)
-          run.status = o.exit_code;
-        else
-          run.output += "\n(ended otherwise: " + o.result + ")";
-      });
-  return run;
+  return mt::test::run_program(argv, 120);
 }
 
 mt::cli::ParsedCommandLine parse(const std::vector<std::string>& args) {

@@ -8,6 +8,7 @@
 #include "grad_cases.hpp"
 
 #include "random.hpp"
+#include "text.hpp"
 
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/tensor.hpp>
@@ -21,6 +22,8 @@
 namespace mt::conformance::detail {
 
 namespace {
+
+using detail::round_to;
 
 using Status = CaseResult::Status;
 using Need = std::pair<mt_family, int32_t>;
@@ -216,13 +219,7 @@ Tolerance tolerance_for(DType dtype) {
 }
 
 std::string number(double x) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.9g", x);
-  return text;
-}
-
-double round_to(DType dtype, double x) {
-  return dtype == DType::f32 ? static_cast<double>(static_cast<float>(x)) : x;
+  return detail::number_text(x);
 }
 
 CaseResult failed(std::string message, double max_error = 0.0) {

@@ -5,6 +5,7 @@
 #include <minitorch/gradient_check.hpp>
 
 #include "random.hpp"
+#include "text.hpp"
 
 #include <minitorch/autograd.hpp>
 
@@ -19,36 +20,16 @@ namespace mt::conformance {
 
 namespace {
 
+using detail::index_text;
 using detail::Rng;
-
-std::string shape_text(const Shape& shape) {
-  std::string text = "(";
-  for (std::size_t d = 0; d < shape.size(); ++d)
-    text += (d ? ", " : "") + std::to_string(shape[d]);
-  return text + ")";
-}
-
-// The multi-index of the e-th element in row-major order, as "[i, j, k]".
-std::string index_text(const Shape& shape, int64_t e) {
-  std::vector<int64_t> index(shape.size(), 0);
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    index[d] = e % shape[d];
-    e /= shape[d];
-  }
-  std::string text = "[";
-  for (std::size_t d = 0; d < index.size(); ++d)
-    text += (d ? ", " : "") + std::to_string(index[d]);
-  return text + "]";
-}
+using detail::round_to;
 
 std::string number(double x) {
-  char text[40];
-  std::snprintf(text, sizeof text, "%.9g", x);
-  return text;
+  return detail::number_text(x);
 }
 
-double round_to(DType dtype, double x) {
-  return dtype == DType::f32 ? static_cast<double>(static_cast<float>(x)) : x;
+std::string shape_text(const Shape& shape) {
+  return detail::list_text(shape);
 }
 
 void validate(const GradientCheckOptions& o, const std::vector<Tensor>& inputs) {

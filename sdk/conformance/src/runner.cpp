@@ -7,6 +7,7 @@
 
 #include "grad_cases.hpp"
 #include "plan.hpp"
+#include "text.hpp"
 
 #include <minitorch/plugin_helpers.hpp>
 
@@ -24,6 +25,10 @@ namespace mt::conformance {
 
 namespace {
 
+using detail::index_text;
+using detail::list_text;
+using detail::round_to;
+
 using detail::Operand;
 using detail::Plan;
 using detail::ViewSpec;
@@ -37,17 +42,6 @@ constexpr unsigned char kSentinelByte = 0xA5;
 
 std::size_t size_of(DType dtype) {
   return dtype == DType::f64 ? sizeof(double) : sizeof(float);
-}
-
-// Rounds x to the nearest value of `dtype` (IEEE round-to-nearest-even),
-// overflowing to ±Inf without relying on an out-of-range float conversion.
-double round_to(DType dtype, double x) {
-  if (dtype == DType::f64 || !std::isfinite(x))
-    return x;
-  constexpr double kOverflow = 0x1.ffffffp127;  // FLT_MAX plus half an ulp
-  if (std::fabs(x) >= kOverflow)
-    return std::copysign(kInf, x);
-  return static_cast<double>(static_cast<float>(x));
 }
 
 // `values` must already be representable in `dtype` (see round_to).
@@ -81,44 +75,16 @@ bool same_element_bytes(const Bytes& a, const Bytes& b, int64_t position, DType 
 }
 
 std::string number(double x, DType dtype) {
-  if (std::isnan(x))
-    return "NaN";
-  if (std::isinf(x))
-    return x > 0 ? "inf" : "-inf";
-  char text[48];
-  std::snprintf(text, sizeof text, dtype == DType::f64 ? "%.17g" : "%.9g", x);
-  return text;
+  return detail::number_text(x, dtype == DType::f64 ? 17 : 9);
 }
 
 std::string short_number(double x) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g", x);
-  return text;
-}
-
-std::string list_text(const std::vector<int64_t>& items) {
-  std::string text = "(";
-  for (std::size_t i = 0; i < items.size(); ++i)
-    text += (i ? ", " : "") + std::to_string(items[i]);
-  return text + ")";
+  return detail::number_text(x, 3);
 }
 
 std::string view_text(const ViewSpec& v) {
   return "shape " + list_text(v.shape) + ", strides " + list_text(v.strides) + ", offset " +
          std::to_string(v.offset);
-}
-
-// The multi-index of the e-th element in row-major order, as "[i, j, k]".
-std::string index_text(const std::vector<int64_t>& shape, int64_t e) {
-  std::vector<int64_t> index(shape.size(), 0);
-  for (std::size_t d = shape.size(); d-- > 0;) {
-    index[d] = e % shape[d];
-    e /= shape[d];
-  }
-  std::string text = "[";
-  for (std::size_t d = 0; d < index.size(); ++d)
-    text += (d ? ", " : "") + std::to_string(index[d]);
-  return text + "]";
 }
 
 // A buffer allocated on a backend, released on scope exit.
