@@ -5,9 +5,9 @@
 // only skips the benchmark with an error message.
 #pragma once
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/ops.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <benchmark/benchmark.h>
 

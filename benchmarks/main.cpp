@@ -4,7 +4,7 @@
 // flags. It prints no summary itself (see summary.cpp and run.sh).
 #include "lab.hpp"
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <cstdio>
 #include <exception>

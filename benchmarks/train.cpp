@@ -6,7 +6,7 @@
 // accuracy pass is not included). Not a convergence test.
 #include "lab.hpp"
 
-#include <minitorch/train2d.hpp>
+#include <minitorch/apps/train2d.hpp>
 
 #include <algorithm>
 #include <exception>

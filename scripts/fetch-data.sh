@@ -41,7 +41,7 @@ usage() {
 log() { echo "fetch-data: $*" >&2; }
 
 # present FILE MIN_BYTES: true when FILE exists and is at least MIN_BYTES long.
-# The minimums match core/src/data/fetch.cpp.
+# The minimums match apps/lib/src/datasets/fetch.cpp.
 present() {
   [ -f "$1" ] && [ "$(stat -c %s "$1")" -ge "$2" ]
 }

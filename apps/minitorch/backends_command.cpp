@@ -4,7 +4,7 @@
 // cache. Prints only; discovery and probing are mt::BackendRegistry's.
 #include "commands.hpp"
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <iostream>
 #include <nlohmann/json.hpp>

@@ -8,7 +8,7 @@
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/plugin_helpers.hpp>
 
 #include <algorithm>

@@ -3,10 +3,10 @@
 // models and optimizers that do not fit, the generator state, and atomic
 // writes that never leave a partial file behind.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/checkpoint.hpp>
-#include <minitorch/io.hpp>
+#include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/util/io.hpp>
 #include <minitorch/nn/layers.hpp>
-#include <minitorch/random.hpp>
+#include <minitorch/tensor/random.hpp>
 
 #include "data_testing.hpp"
 

@@ -3,7 +3,7 @@
 // cache root rule, skipping what is present, the "fetching ..." notice, and
 // failures of the script.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/data/fetch.hpp>
+#include <minitorch/datasets/fetch.hpp>
 
 #include "data_testing.hpp"
 

@@ -3,7 +3,7 @@
 // name (missing, bad magic, type code, dims, truncation, counts, labels).
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>
-#include <minitorch/data/idx.hpp>
+#include <minitorch/datasets/idx.hpp>
 
 #include <zlib.h>
 

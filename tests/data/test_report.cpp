@@ -2,8 +2,8 @@
 // gnuplot script and PNG of a training plot (drawn only where gnuplot is
 // installed; the test says so when it skips).
 #include <boost/test/unit_test.hpp>
-#include <minitorch/plot.hpp>
-#include <minitorch/progress.hpp>
+#include <minitorch/apps/plot.hpp>
+#include <minitorch/apps/progress.hpp>
 
 #include "data_testing.hpp"
 

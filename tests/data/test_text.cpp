@@ -2,8 +2,8 @@
 // the pruned cache (round trip, corrupt -> DataError then rebuild, stale key),
 // reviews.json errors, and encoding/splitting/embedding of a tiny corpus.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/data/imdb.hpp>
-#include <minitorch/data/text.hpp>
+#include <minitorch/datasets/imdb.hpp>
+#include <minitorch/datasets/text.hpp>
 
 #include "data_testing.hpp"
 

@@ -3,7 +3,7 @@
 // else is "metadata JSON, NUL, payload", which the target wraps in a header
 // with correct sizes and CRC-32 (replacing @CRC@ in the JSON by the
 // payload's), so mutations reach the metadata and tensor-table checks.
-#include <minitorch/checkpoint.hpp>
+#include <minitorch/apps/checkpoint.hpp>
 
 #include "fuzz_support.hpp"
 

@@ -2,7 +2,7 @@
 // First byte even: the rest is a whole cache file; odd: the rest is a cache
 // without its trailing CRC-32, which the target appends, so mutations get
 // past the checksum to the header, counts and words.
-#include <minitorch/data/text.hpp>
+#include <minitorch/datasets/text.hpp>
 
 #include "fuzz_support.hpp"
 

@@ -1,7 +1,7 @@
 // fuzz_idx.cpp — libFuzzer target for the IDX reader (raw and gzipped: the
 // input is a whole file, told apart by its magic) and the image set built
 // from an accepted 3-D u8 array. Not a test of the pixel values.
-#include <minitorch/data/idx.hpp>
+#include <minitorch/datasets/idx.hpp>
 
 #include "fuzz_support.hpp"
 

@@ -1,7 +1,7 @@
 // fuzz_imdb.cpp — libFuzzer target for the IMDB reviews reader and what the
 // text then goes through: the tokenizer and the token encoding against a
 // two-word table. Not a test of the split or the embeddings.
-#include <minitorch/data/imdb.hpp>
+#include <minitorch/datasets/imdb.hpp>
 
 #include "fuzz_support.hpp"
 

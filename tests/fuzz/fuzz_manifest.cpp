@@ -5,7 +5,7 @@
 // accepts exactly the manifests the oracle accepts, with the same fields; a
 // refusal names the file; an accepted manifest written back out parses to the
 // same fields. Not the file reader (read_manifest): fuzz_registry_scan has it.
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include "fuzz_support.hpp"
 

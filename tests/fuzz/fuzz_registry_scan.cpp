@@ -11,7 +11,7 @@
 // "could not be probed" without a child process. Not the probe, the cache or
 // dlopen.
 #include <minitorch/plugin_abi.h>
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include "fuzz_support.hpp"
 #include "plugin_open.hpp"

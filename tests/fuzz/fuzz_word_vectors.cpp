@@ -1,7 +1,7 @@
 // fuzz_word_vectors.cpp — libFuzzer target for the word-vector sources (wink
 // JSON and GloVe text, told by the first non-blank character), read once
 // keeping every word and once keeping two wanted words.
-#include <minitorch/data/text.hpp>
+#include <minitorch/datasets/text.hpp>
 
 #include "fuzz_support.hpp"
 

@@ -5,9 +5,9 @@
 //   fuzz_make_corpus tests/fuzz/corpus
 // Not a test: the replays (and tests/limits) check what the parsers say.
 #include <minitorch/plugin_abi.h>
-#include <minitorch/checkpoint.hpp>
-#include <minitorch/data/idx.hpp>
-#include <minitorch/data/text.hpp>
+#include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/datasets/idx.hpp>
+#include <minitorch/datasets/text.hpp>
 
 #include <elf.h>
 #include <zlib.h>

@@ -7,8 +7,8 @@
 // a refused malloc returns NULL, as libc's does, instead of aborting.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/nn/layers.hpp>
-#include <minitorch/random.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/random.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include "limits_testing.hpp"
 

@@ -4,10 +4,10 @@
 // half-made (no partial key, no std::bad_alloc, no wrapped size). Each file
 // is written by the test in a temp folder.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/checkpoint.hpp>
-#include <minitorch/data/idx.hpp>
-#include <minitorch/data/imdb.hpp>
-#include <minitorch/data/text.hpp>
+#include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/datasets/idx.hpp>
+#include <minitorch/datasets/imdb.hpp>
+#include <minitorch/datasets/text.hpp>
 
 #include "limits_testing.hpp"
 

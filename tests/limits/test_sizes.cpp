@@ -5,7 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <minitorch/nn/layers.hpp>
 #include <minitorch/nn/loss.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include "limits_testing.hpp"
 

@@ -4,7 +4,7 @@
 // in-process tests and the CLI tests. Not a test itself: it asserts nothing.
 #pragma once
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <elf.h>
 #include <sys/stat.h>

@@ -6,8 +6,8 @@
 // child-process runner itself (program and function tasks).
 #include "loader_cases.hpp"
 
-#include <minitorch/backend.hpp>
-#include <minitorch/child_process.hpp>
+#include <minitorch/plugin/backend.hpp>
+#include <minitorch/util/child_process.hpp>
 
 #include <test_support.hpp>
 

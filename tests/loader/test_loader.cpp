@@ -2,7 +2,7 @@
 // gets a clear, specific reason in the load report and load-by-name errors,
 // and the healthy backends keep working. Not a test of any compute op.
 #define BOOST_TEST_MODULE loader
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <boost/test/unit_test.hpp>
 

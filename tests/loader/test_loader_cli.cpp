@@ -6,7 +6,7 @@
 #define BOOST_TEST_MODULE loader_cli
 #include "loader_cases.hpp"
 
-#include <minitorch/child_process.hpp>
+#include <minitorch/util/child_process.hpp>
 
 #include <run_program.hpp>
 #include <test_support.hpp>

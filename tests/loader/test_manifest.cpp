@@ -4,7 +4,7 @@
 // here is refused before any child runs.
 #include "loader_cases.hpp"
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <test_support.hpp>
 

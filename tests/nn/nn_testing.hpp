@@ -5,10 +5,10 @@
 // Test-only.
 #pragma once
 
-#include <minitorch/autograd.hpp>
-#include <minitorch/backend.hpp>
+#include <minitorch/tensor/autograd.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/ops.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -6,7 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <minitorch/nn/functional.hpp>
-#include <minitorch/random.hpp>
+#include <minitorch/tensor/random.hpp>
 
 #include "nn_testing.hpp"
 

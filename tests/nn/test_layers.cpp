@@ -8,8 +8,8 @@
 #include <minitorch/nn/init.hpp>
 #include <minitorch/nn/layers.hpp>
 #include <minitorch/nn/loss.hpp>
-#include <minitorch/optim.hpp>
-#include <minitorch/random.hpp>
+#include <minitorch/optim/optim.hpp>
+#include <minitorch/tensor/random.hpp>
 
 #include "nn_testing.hpp"
 

@@ -5,7 +5,7 @@
 // Plain SGD is covered by tests/tensor/test_optim.cpp.
 #include <boost/test/unit_test.hpp>
 
-#include <minitorch/optim.hpp>
+#include <minitorch/optim/optim.hpp>
 
 #include "nn_testing.hpp"
 

@@ -13,7 +13,7 @@
 
 #include <minitorch/conformance.hpp>
 #include <minitorch/plugin_helpers.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <nlohmann/json.hpp>
 

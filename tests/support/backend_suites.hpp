@@ -6,7 +6,7 @@
 // Not a fixture library and not a test of the registry itself.
 #pragma once
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <rapidcheck.h>
 #include <boost/test/unit_test.hpp>

@@ -6,7 +6,7 @@
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/errors.hpp>
 
 #include "backend_suites.hpp"

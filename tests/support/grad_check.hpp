@@ -7,7 +7,7 @@
 #pragma once
 
 #include <minitorch/gradient_check.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <rapidcheck.h>
 

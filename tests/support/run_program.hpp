@@ -4,7 +4,7 @@
 // a shell (no redirection, no environment of its own: the child inherits ours).
 #pragma once
 
-#include <minitorch/child_process.hpp>
+#include <minitorch/util/child_process.hpp>
 
 #include <string>
 #include <vector>

@@ -3,7 +3,7 @@
 // On every test's include path (mt_add_test). Not a fixture library.
 #pragma once
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <filesystem>
 #include <random>

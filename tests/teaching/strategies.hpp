@@ -3,7 +3,7 @@
 // Not tensor strategies: those belong to the tensor suites.
 #pragma once
 
-#include <minitorch/operators.hpp>
+#include <minitorch/teaching/operators.hpp>
 
 #include <rapidcheck.h>
 

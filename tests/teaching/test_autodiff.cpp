@@ -1,8 +1,8 @@
 // test_autodiff.cpp — MiniTorch's test_autodiff (task1_3, task1_4): chain_rule1–4 and
 // backprop1–4 with the Function1 / Function2 fixtures, plus the topological order itself
 // and backpropagate over a value type that is not Scalar.
-#include <minitorch/autodiff.hpp>
-#include <minitorch/scalar.hpp>
+#include <minitorch/teaching/autodiff.hpp>
+#include <minitorch/teaching/scalar.hpp>
 
 #include <boost/test/unit_test.hpp>
 

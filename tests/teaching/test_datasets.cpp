@@ -1,7 +1,7 @@
 // test_datasets.cpp — the 2-D toy datasets: every label checked point by point against the
 // formula written out here, the sampler against its documented definition, determinism
 // by seed, the spiral's shape and coordinates, and the name lookup.
-#include <minitorch/datasets.hpp>
+#include <minitorch/teaching/datasets.hpp>
 #include <minitorch/errors.hpp>
 
 #include <rapidcheck/boost_test.h>

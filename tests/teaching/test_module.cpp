@@ -2,8 +2,8 @@
 // (ModuleA1..A4, Module1/2/3), plus the C++ port's own guarantees: lookups by name that fail
 // loudly, name validation, no cycles, and Parameter's requires_grad_ / set_name hooks.
 #include <minitorch/errors.hpp>
-#include <minitorch/module.hpp>
-#include <minitorch/scalar.hpp>
+#include <minitorch/nn/module.hpp>
+#include <minitorch/teaching/scalar.hpp>
 
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>

@@ -1,11 +1,11 @@
 // test_modules.cpp — MiniTorch's test_modules (Module 1, unmarked upstream): a ScalarLinear
 // layer and the 2→2→1 Network2 built from ScalarModule, plus ScalarSGD on them.
 // The forward pass is checked against a sum written out in plain doubles.
-#include <minitorch/datasets.hpp>
+#include <minitorch/teaching/datasets.hpp>
 #include <minitorch/errors.hpp>
-#include <minitorch/module.hpp>
-#include <minitorch/scalar.hpp>
-#include <minitorch/scalar_optim.hpp>
+#include <minitorch/nn/module.hpp>
+#include <minitorch/teaching/scalar.hpp>
+#include <minitorch/teaching/scalar_optim.hpp>
 
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>

@@ -1,11 +1,11 @@
 // test_operators.cpp — MiniTorch's test_operators (task0_1 … task0_3) in C++: the scalar
 // operators, the student-written properties, and map / zip_with / reduce and their lists.
 // Expected values come from plain C++ arithmetic or the math, never from the code under test.
-#include <minitorch/autodiff.hpp>
+#include <minitorch/teaching/autodiff.hpp>
 #include <minitorch/errors.hpp>
-#include <minitorch/functional.hpp>
-#include <minitorch/operators.hpp>
-#include <minitorch/testing.hpp>
+#include <minitorch/teaching/functional.hpp>
+#include <minitorch/teaching/operators.hpp>
+#include "testing.hpp"
 
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>

@@ -1,11 +1,11 @@
 // test_scalar.cpp — MiniTorch's test_scalar (task1_1, task1_2, task1_4): central
 // differences, Scalar forward over all 14 + 6 MathTest functions against the number
 // versions, and derivative checks for all of them; plus the port's Scalar-specific fixes.
-#include <minitorch/autodiff.hpp>
+#include <minitorch/teaching/autodiff.hpp>
 #include <minitorch/errors.hpp>
-#include <minitorch/operators.hpp>
-#include <minitorch/scalar.hpp>
-#include <minitorch/testing.hpp>
+#include <minitorch/teaching/operators.hpp>
+#include <minitorch/teaching/scalar.hpp>
+#include "testing.hpp"
 
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>

@@ -4,8 +4,8 @@
 // tolerances per dtype. Test-only; the gradient checker is in grad_check.hpp.
 #pragma once
 
-#include <minitorch/autograd.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/autograd.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <rapidcheck.h>
 #include <boost/test/unit_test.hpp>

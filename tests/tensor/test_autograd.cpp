@@ -4,8 +4,8 @@
 // backend. Expected values are worked out by hand from the formulas in each
 // comment.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/optim.hpp>
-#include <minitorch/random.hpp>
+#include <minitorch/optim/optim.hpp>
+#include <minitorch/tensor/random.hpp>
 
 #include "tensor_strategies.hpp"
 

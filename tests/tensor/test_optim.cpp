@@ -2,8 +2,8 @@
 // record no graph, argument errors, and a tiny regression that converges, on
 // every usable backend.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/optim.hpp>
-#include <minitorch/random.hpp>
+#include <minitorch/optim/optim.hpp>
+#include <minitorch/tensor/random.hpp>
 
 #include "tensor_strategies.hpp"
 

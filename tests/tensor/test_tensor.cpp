@@ -1,10 +1,10 @@
 // test_tensor.cpp — MiniTorch's test_tensor.py (task2_3, task2_4 and the unmarked cases) and
 // the backend-parametrised cases of test_tensor_general.py, run on every usable backend
-// (<backend>/test_tensor/...), with the MathTest function lists from minitorch/testing.hpp:
+// (<backend>/test_tensor/...), with the MathTest function lists from tests/support/testing.hpp:
 // forward in f64 and f32, gradients against central differences in f64 and f32 gradients
 // against f64 ones. Kernel-level cross-backend cases are the conformance kit's (sdk/conformance).
 #include <boost/test/unit_test.hpp>
-#include <minitorch/testing.hpp>
+#include "testing.hpp"
 
 #include "tensor_strategies.hpp"
 

@@ -3,7 +3,7 @@
 // storage, conversions (also between backends), in-place updates, the extra
 // element-wise ops and the error messages.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/random.hpp>
+#include <minitorch/tensor/random.hpp>
 
 #include <cmath>
 #include <sstream>

@@ -4,7 +4,7 @@
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>
 #include <minitorch/errors.hpp>
-#include <minitorch/tensor_data.hpp>
+#include <minitorch/tensor/tensor_data.hpp>
 
 #include <algorithm>
 #include <numeric>

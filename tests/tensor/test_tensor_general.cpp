@@ -4,7 +4,7 @@
 // on every usable backend, each result also against the reference backend's,
 // and bmm in f32. Not a matmul benchmark.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/random.hpp>
+#include <minitorch/tensor/random.hpp>
 
 #include "tensor_strategies.hpp"
 

@@ -3,8 +3,8 @@
 // image a bright square sits, Kim's CNN learns which word marks a review, and
 // a resumed run (Adam + dropout) equals an uninterrupted one.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/checkpoint.hpp>
-#include <minitorch/recipes.hpp>
+#include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/recipes.hpp>
 
 #include "train_testing.hpp"
 

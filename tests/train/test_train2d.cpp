@@ -3,8 +3,8 @@
 // resumed from a checkpoint ends with exactly the parameters of a run that
 // was never interrupted.
 #include <boost/test/unit_test.hpp>
-#include <minitorch/checkpoint.hpp>
-#include <minitorch/train2d.hpp>
+#include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/train2d.hpp>
 
 #include "train_testing.hpp"
 

@@ -8,7 +8,7 @@
 #define BOOST_TEST_MODULE test_train_cli
 #include "cli.hpp"
 
-#include <minitorch/checkpoint.hpp>
+#include <minitorch/apps/checkpoint.hpp>
 
 #include <run_program.hpp>
 #include <test_support.hpp>

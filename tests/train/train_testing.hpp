@@ -3,7 +3,7 @@
 // Not a training utility library.
 #pragma once
 
-#include <minitorch/module.hpp>
+#include <minitorch/nn/module.hpp>
 
 #include "test_support.hpp"
 

@@ -2,10 +2,10 @@
 // Conv2dFun): the forward and both gradients are each one backend conv call on
 // views, with MiniTorch's permute trick for the weight gradient and the
 // reversed convolution for the input gradient. No im2col or padding logic here.
-#include <minitorch/autograd.hpp>
 #include <minitorch/nn/functional.hpp>
+#include <minitorch/tensor/autograd.hpp>
 
-#include "tensor/kernels.hpp"
+#include "tensor/dispatch.hpp"
 
 #include <string>
 
@@ -34,7 +34,7 @@ void check_conv_args(const Tensor& input, const Tensor& weight, int64_t spatial,
                      shape_to_string(weight.shape()) + " expects " +
                      std::to_string(weight.size(1)) + " (dim 1 of both must agree)");
   }
-  kernels::check_compatible(input, weight, what);
+  dispatch::check_compatible(input, weight, what);
 }
 
 // The (1, 0, 2[, 3]) permutation that swaps the first two dims.
@@ -45,21 +45,11 @@ std::vector<int64_t> swap_first_two(int64_t rank) {
   return order;
 }
 
-// One backend convolution of the right rank into a fresh tensor of `shape`;
-// `out_view` lets the caller write through a permuted view of that tensor.
-void run_conv(const Tensor& out_view, const Tensor& input, const Tensor& weight, bool reverse) {
-  const BackendPtr& backend = input.backend();
-  if (input.dims() == 3)
-    backend->conv1d(out_view.view_desc(), input.view_desc(), weight.view_desc(), reverse);
-  else
-    backend->conv2d(out_view.view_desc(), input.view_desc(), weight.view_desc(), reverse);
-}
-
 Tensor conv_forward(const Tensor& input, const Tensor& weight) {
   Shape out_shape = input.shape();
   out_shape[1] = weight.size(0);
   Tensor out = Tensor::empty(std::move(out_shape), input.options());
-  run_conv(out, input, weight, false);
+  dispatch::conv_into(out, input, weight, false);
   return out;
 }
 
@@ -76,7 +66,7 @@ struct ConvNode final : Node {
       // gi[b,c,t] = Σ_o Σ_k g[b,o,t−k] · w[o,c,k]: the reversed conv of g
       // with the weight's channel dims swapped, (Cin, Cout, K).
       grad_input = Tensor::empty(input.shape(), input.options());
-      run_conv(grad_input, g, weight.permute(swap), true);
+      dispatch::conv_into(grad_input, g, weight.permute(swap), true);
     }
     if (needs_grad(1)) {
       // gw[o,c,k] = Σ_b Σ_t in[b,c,t+k] · g[b,o,t]: a forward conv where the
@@ -84,7 +74,7 @@ struct ConvNode final : Node {
       // result is (Cin, Cout, K); writing it through a permuted view of a
       // (Cout, Cin, K) tensor leaves the gradient contiguous.
       grad_weight = Tensor::empty(weight.shape(), weight.options());
-      run_conv(grad_weight.permute(swap), input.permute(swap), g.permute(swap), false);
+      dispatch::conv_into(grad_weight.permute(swap), input.permute(swap), g.permute(swap), false);
     }
     return {grad_input, grad_weight};
   }

@@ -3,10 +3,10 @@
 // recorded Tensor primitives, so autograd comes for free; max has its own
 // node because its gradient picks one winner per slice. Convolutions are in
 // conv.cpp.
-#include <minitorch/autograd.hpp>
+#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/nn/functional.hpp>
 
-#include "tensor/kernels.hpp"
+#include "tensor/dispatch.hpp"
 
 #include <cmath>
 #include <string>
@@ -101,7 +101,7 @@ Tensor maxpool2d(const Tensor& input, int64_t kh, int64_t kw) {
 // ---- max, argmax, softmax ---------------------------------------------------------
 
 Tensor max(const Tensor& input, int64_t dim) {
-  const int64_t d = kernels::normalize_dim(dim, input.dims(), "nn::max");
+  const int64_t d = dispatch::normalize_dim(dim, input.dims(), "nn::max");
   Tensor out = input.detach().max(d);
   if (auto* node = record<MaxNode>(out, input)) {
     node->dim = d;
@@ -111,20 +111,20 @@ Tensor max(const Tensor& input, int64_t dim) {
 }
 
 Tensor argmax(const Tensor& input, int64_t dim) {
-  const int64_t d = kernels::normalize_dim(dim, input.dims(), "nn::argmax");
+  const int64_t d = dispatch::normalize_dim(dim, input.dims(), "nn::argmax");
   NoGradGuard no_grad;
   return first_max_mask(input, d, input.detach().max(d));
 }
 
 Tensor softmax(const Tensor& input, int64_t dim) {
-  const int64_t d = kernels::normalize_dim(dim, input.dims(), "nn::softmax");
+  const int64_t d = dispatch::normalize_dim(dim, input.dims(), "nn::softmax");
   const Tensor shift = input.detach().max(d);
   const Tensor e = (input - shift).exp();
   return e / e.sum(d);
 }
 
 Tensor logsoftmax(const Tensor& input, int64_t dim) {
-  const int64_t d = kernels::normalize_dim(dim, input.dims(), "nn::logsoftmax");
+  const int64_t d = dispatch::normalize_dim(dim, input.dims(), "nn::logsoftmax");
   const Tensor shifted = input - input.detach().max(d);
   return shifted - shifted.exp().sum(d).log();
 }

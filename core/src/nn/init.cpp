@@ -1,6 +1,6 @@
 // init.cpp — uniform initialisation from mt::rand and PyTorch's default
 // bound. Not a place for layer construction (layers.cpp does that).
-#include <minitorch/autograd.hpp>
+#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/nn/init.hpp>
 
 #include <cmath>

@@ -2,11 +2,11 @@
 // two binary cross-entropies as single autograd nodes whose backward is the
 // closed form (so clamped logs and z = 0 get the right gradient). Not a place
 // for metrics such as accuracy.
-#include <minitorch/autograd.hpp>
+#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/loss.hpp>
 
-#include "tensor/kernels.hpp"
+#include "tensor/dispatch.hpp"
 
 #include <string>
 
@@ -18,7 +18,7 @@ using Grads = std::vector<Tensor>;
 
 // Each log clamped at −100 (PyTorch's BCELoss rule), not recorded.
 Tensor clamped_log(const Tensor& x) {
-  return kernels::zip(MT_ZIP_MAX, x.log(), kernels::scalar_like(-100.0, x), "bce clamp");
+  return dispatch::zip(MT_ZIP_MAX, x.log(), dispatch::scalar_like(-100.0, x), "bce clamp");
 }
 
 void check_same_shape(const Tensor& input, const Tensor& targets, const char* what) {
@@ -71,7 +71,7 @@ struct BinaryCrossEntropy final : Node {
     Tensor grad_y;
     if (needs_grad(0)) {
       const Tensor denom =
-          kernels::zip(MT_ZIP_MAX, p * (1.0 - p), kernels::scalar_like(1e-12, p), "bce backward");
+          dispatch::zip(MT_ZIP_MAX, p * (1.0 - p), dispatch::scalar_like(1e-12, p), "bce backward");
       grad_p = (p - y) / denom * (g * scale);
     }
     if (needs_grad(1))
@@ -160,7 +160,7 @@ Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets) 
 
 Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets) {
   check_same_shape(probs, targets, "binary_cross_entropy");
-  kernels::check_compatible(probs, targets, "binary_cross_entropy");
+  dispatch::check_compatible(probs, targets, "binary_cross_entropy");
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -175,7 +175,7 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets) {
 
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets) {
   check_same_shape(logits, targets, "binary_cross_entropy_with_logits");
-  kernels::check_compatible(logits, targets, "binary_cross_entropy_with_logits");
+  dispatch::check_compatible(logits, targets, "binary_cross_entropy_with_logits");
   Tensor out;
   {
     NoGradGuard no_grad;

@@ -3,7 +3,7 @@
 // once, at construction) and turns each slot's mt_status into a BackendError
 // that names the plugin, the op, the view shapes and the plugin's own
 // last_error. No shape logic here, and no fallback to another backend.
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/plugin_helpers.hpp>
 
 #include "probe_format.hpp"

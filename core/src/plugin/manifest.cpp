@@ -4,7 +4,7 @@
 // value is reported as the user wrote it and a fraction or exponent is judged
 // on its digits, never rounded through a double. Not the registry's policy (what a
 // manifest that disagrees with its file or table means): that is registry.cpp.
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include "plugin_open.hpp"
 

@@ -5,7 +5,7 @@
 #include "probe_cache.hpp"
 
 #include <minitorch/errors.hpp>
-#include <minitorch/io.hpp>
+#include <minitorch/util/io.hpp>
 
 #include <algorithm>
 #include <cerrno>

@@ -5,7 +5,7 @@
 // "stage"/"result" lines. Not the cache and not the report.
 #include "probe_runner.hpp"
 
-#include <minitorch/child_process.hpp>
+#include <minitorch/util/child_process.hpp>
 
 #include <cstdio>
 #include <sstream>

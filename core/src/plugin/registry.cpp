@@ -3,7 +3,7 @@
 // cache, the load report and load-by-name / "auto". Discovery never dlopens a
 // plugin into this process; only the backend asked for is. A broken
 // candidate becomes a failed LoadRecord; nothing a plugin file does escapes.
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include "plugin_open.hpp"
 #include "probe_cache.hpp"

@@ -1,6 +1,6 @@
 // datasets.cpp — the point sampler and the six labelling rules of datasets.hpp.
 // Nothing is cached or read from disk: every call regenerates its points from the seed.
-#include <minitorch/datasets.hpp>
+#include <minitorch/teaching/datasets.hpp>
 
 #include <minitorch/errors.hpp>
 

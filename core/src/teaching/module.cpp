@@ -1,6 +1,6 @@
 // module.cpp — the non-template helpers of module.hpp: readable class names for printing
 // module trees and name lists for error messages. The tree itself is a header template.
-#include <minitorch/module.hpp>
+#include <minitorch/nn/module.hpp>
 
 #include <cxxabi.h>
 

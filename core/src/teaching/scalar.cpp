@@ -1,7 +1,7 @@
 // scalar.cpp — the out-of-line parts of Scalar: node creation and ids, the Variable
 // protocol, backward, printing and the graph-releasing destructor. The function table
 // and the operators live in the header, beside each other.
-#include <minitorch/scalar.hpp>
+#include <minitorch/teaching/scalar.hpp>
 
 #include <atomic>
 #include <charconv>

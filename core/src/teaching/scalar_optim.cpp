@@ -1,6 +1,6 @@
 // scalar_optim.cpp — ScalarSGD: argument checks, zero_grad and the update step.
 // Nothing else: momentum and the tensor optimizers are not here.
-#include <minitorch/scalar_optim.hpp>
+#include <minitorch/teaching/scalar_optim.hpp>
 
 #include <cmath>
 #include <string>

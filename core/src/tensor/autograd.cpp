@@ -1,9 +1,9 @@
 // autograd.cpp — grad mode and the backward engine: topological order by an
 // iterative DFS (no recursion limit), then one pass from the root down that
 // sums gradients per node and accumulates into leaves. No ops live here.
-#include <minitorch/autograd.hpp>
+#include <minitorch/tensor/autograd.hpp>
 
-#include "tensor/kernels.hpp"
+#include "tensor/dispatch.hpp"
 
 #include <string>
 #include <unordered_map>
@@ -109,7 +109,7 @@ void accumulate(Tensor leaf, Tensor grad) {
   }
   const bool adoptable = grad.unshared() && grad.is_contiguous() && grad.offset() == 0 &&
                          grad.storage()->size() == grad.numel();
-  leaf.set_grad(adoptable ? std::move(grad) : kernels::copy(grad));
+  leaf.set_grad(adoptable ? std::move(grad) : dispatch::copy(grad));
 }
 
 }  // namespace
@@ -126,7 +126,7 @@ void run_backward(const Tensor& root, const Tensor& seed) {
     throw ShapeError("backward(): gradient of shape " + shape_to_string(seed.shape()) +
                      " does not match the tensor's shape " + shape_to_string(root.shape()));
   }
-  kernels::check_compatible(root, seed, "backward");
+  dispatch::check_compatible(root, seed, "backward");
 
   NoGradGuard no_grad;  // gradients are values, not new graph
   if (root.is_leaf()) {

@@ -1,11 +1,11 @@
 // functions.cpp — every differentiable Tensor operation: its forward (a plugin
-// call through kernels.cpp, or a view) and, right beside it, its backward as a
+// call through dispatch.cpp, or a view) and, right beside it, its backward as a
 // Node. Derived ops (sub by a constant, mean, transpose …) are built from
 // these primitives. Comparisons and all() are never recorded.
-#include <minitorch/autograd.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/autograd.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
-#include "tensor/kernels.hpp"
+#include "tensor/dispatch.hpp"
 
 #include <numeric>
 
@@ -16,7 +16,7 @@ namespace {
 using Grads = std::vector<Tensor>;
 
 Tensor constant(double value, const Tensor& like) {
-  return kernels::scalar_like(value, like);
+  return dispatch::scalar_like(value, like);
 }
 
 }  // namespace
@@ -31,7 +31,7 @@ struct Neg final : Node {
 }  // namespace
 
 Tensor operator-(const Tensor& a) {
-  Tensor out = kernels::map(MT_MAP_NEG, a);
+  Tensor out = dispatch::map(MT_MAP_NEG, a);
   record<Neg>(out, a);
   return out;
 }
@@ -41,13 +41,13 @@ struct Inv final : Node {
   const char* name() const override { return "Inv"; }
   // d(1/a) = −g / a²
   Grads backward(const Tensor& g) override {
-    return {kernels::zip(MT_ZIP_INV_BACK, inputs[0], g, "inv backward")};
+    return {dispatch::zip(MT_ZIP_INV_BACK, inputs[0], g, "inv backward")};
   }
 };
 }  // namespace
 
 Tensor Tensor::inv() const {
-  Tensor out = kernels::map(MT_MAP_INV, *this);
+  Tensor out = dispatch::map(MT_MAP_INV, *this);
   record<Inv>(out, *this);
   return out;
 }
@@ -61,7 +61,7 @@ struct Sigmoid final : Node {
 }  // namespace
 
 Tensor Tensor::sigmoid() const {
-  Tensor out = kernels::map(MT_MAP_SIGMOID, *this);
+  Tensor out = dispatch::map(MT_MAP_SIGMOID, *this);
   if (auto* node = record<Sigmoid>(out, *this))
     node->out = out.detach();
   return out;
@@ -72,13 +72,13 @@ struct ReLU final : Node {
   const char* name() const override { return "ReLU"; }
   // g where a > 0, else 0
   Grads backward(const Tensor& g) override {
-    return {kernels::zip(MT_ZIP_RELU_BACK, inputs[0], g, "relu backward")};
+    return {dispatch::zip(MT_ZIP_RELU_BACK, inputs[0], g, "relu backward")};
   }
 };
 }  // namespace
 
 Tensor Tensor::relu() const {
-  Tensor out = kernels::map(MT_MAP_RELU, *this);
+  Tensor out = dispatch::map(MT_MAP_RELU, *this);
   record<ReLU>(out, *this);
   return out;
 }
@@ -88,13 +88,13 @@ struct Log final : Node {
   const char* name() const override { return "Log"; }
   // g / a
   Grads backward(const Tensor& g) override {
-    return {kernels::zip(MT_ZIP_LOG_BACK, inputs[0], g, "log backward")};
+    return {dispatch::zip(MT_ZIP_LOG_BACK, inputs[0], g, "log backward")};
   }
 };
 }  // namespace
 
 Tensor Tensor::log() const {
-  Tensor out = kernels::map(MT_MAP_LOG, *this);
+  Tensor out = dispatch::map(MT_MAP_LOG, *this);
   record<Log>(out, *this);
   return out;
 }
@@ -108,7 +108,7 @@ struct Exp final : Node {
 }  // namespace
 
 Tensor Tensor::exp() const {
-  Tensor out = kernels::map(MT_MAP_EXP, *this);
+  Tensor out = dispatch::map(MT_MAP_EXP, *this);
   if (auto* node = record<Exp>(out, *this))
     node->out = out.detach();
   return out;
@@ -124,7 +124,7 @@ struct Sqrt final : Node {
 }  // namespace
 
 Tensor Tensor::sqrt() const {
-  Tensor out = kernels::map(MT_MAP_SQRT, *this);
+  Tensor out = dispatch::map(MT_MAP_SQRT, *this);
   if (auto* node = record<Sqrt>(out, *this))
     node->out = out.detach();
   return out;
@@ -142,7 +142,7 @@ struct Abs final : Node {
 }  // namespace
 
 Tensor Tensor::abs() const {
-  Tensor out = kernels::map(MT_MAP_ABS, *this);
+  Tensor out = dispatch::map(MT_MAP_ABS, *this);
   record<Abs>(out, *this);
   return out;
 }
@@ -161,7 +161,7 @@ struct Pow final : Node {
 }  // namespace
 
 Tensor Tensor::pow(double exponent) const {
-  Tensor out = kernels::zip(MT_ZIP_POW, *this, constant(exponent, *this), "pow");
+  Tensor out = dispatch::zip(MT_ZIP_POW, *this, constant(exponent, *this), "pow");
   if (auto* node = record<Pow>(out, *this))
     node->exponent = exponent;
   return out;
@@ -199,7 +199,7 @@ struct Div final : Node {
 
 template <class N>
 Tensor recorded_zip(mt_zip_op op, const Tensor& a, const Tensor& b, const char* what) {
-  Tensor out = kernels::zip(op, a, b, what);
+  Tensor out = dispatch::zip(op, a, b, what);
   record<N>(out, a, b);
   return out;
 }
@@ -245,7 +245,7 @@ Tensor operator/(double a, const Tensor& b) {
 // ==== comparisons: 0/1 results, no gradient ===================================
 
 Tensor operator<(const Tensor& a, const Tensor& b) {
-  return kernels::zip(MT_ZIP_LT, a, b, "lt");
+  return dispatch::zip(MT_ZIP_LT, a, b, "lt");
 }
 Tensor operator<(const Tensor& a, double b) {
   return a < constant(b, a);
@@ -263,7 +263,7 @@ Tensor operator>(double a, const Tensor& b) {
   return b < constant(a, b);
 }
 Tensor operator==(const Tensor& a, const Tensor& b) {
-  return kernels::zip(MT_ZIP_EQ, a, b, "eq");
+  return dispatch::zip(MT_ZIP_EQ, a, b, "eq");
 }
 Tensor operator==(const Tensor& a, double b) {
   return a == constant(b, a);
@@ -272,7 +272,7 @@ Tensor operator==(double a, const Tensor& b) {
   return constant(a, b) == b;
 }
 Tensor is_close(const Tensor& a, const Tensor& b) {
-  return kernels::zip(MT_ZIP_IS_CLOSE, a, b, "is_close");
+  return dispatch::zip(MT_ZIP_IS_CLOSE, a, b, "is_close");
 }
 Tensor Tensor::is_close(const Tensor& other) const {
   return mt::is_close(*this, other);
@@ -306,7 +306,7 @@ Tensor flattened(const Tensor& t) {
 }  // namespace
 
 Tensor Tensor::sum(int64_t dim) const {
-  Tensor out = kernels::reduce(MT_REDUCE_SUM, *this, kernels::normalize_dim(dim, dims(), "sum"));
+  Tensor out = dispatch::reduce(MT_REDUCE_SUM, *this, dispatch::normalize_dim(dim, dims(), "sum"));
   record<Sum>(out, *this);
   return out;
 }
@@ -324,8 +324,8 @@ Tensor Tensor::mean() const {
 }
 
 Tensor Tensor::max(int64_t dim) const {
-  const int64_t d = kernels::normalize_dim(dim, dims(), "max");
-  Tensor out = kernels::reduce(MT_REDUCE_MAX, *this, d);
+  const int64_t d = dispatch::normalize_dim(dim, dims(), "max");
+  Tensor out = dispatch::reduce(MT_REDUCE_MAX, *this, d);
   if (auto* node = record<Max>(out, *this)) {
     node->dim = d;
     node->out = out.detach();
@@ -339,7 +339,7 @@ Tensor Tensor::max() const {
 
 Tensor Tensor::all(int64_t dim) const {
   const Tensor nonzero = 1.0 - (*this == 0.0);
-  return kernels::reduce(MT_REDUCE_PROD, nonzero, kernels::normalize_dim(dim, dims(), "all"));
+  return dispatch::reduce(MT_REDUCE_PROD, nonzero, dispatch::normalize_dim(dim, dims(), "all"));
 }
 
 Tensor Tensor::all() const {
@@ -431,8 +431,8 @@ Tensor Tensor::permute(std::vector<int64_t> order) const {
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
   std::vector<int64_t> order(static_cast<std::size_t>(dims()));
   std::iota(order.begin(), order.end(), 0);
-  std::swap(order[static_cast<std::size_t>(kernels::normalize_dim(dim0, dims(), "transpose"))],
-            order[static_cast<std::size_t>(kernels::normalize_dim(dim1, dims(), "transpose"))]);
+  std::swap(order[static_cast<std::size_t>(dispatch::normalize_dim(dim0, dims(), "transpose"))],
+            order[static_cast<std::size_t>(dispatch::normalize_dim(dim1, dims(), "transpose"))]);
   return permute(std::move(order));
 }
 
@@ -454,7 +454,7 @@ Tensor Tensor::reshape(Shape shape) const {
 }
 
 Tensor Tensor::clone() const {
-  Tensor out = kernels::copy(*this);
+  Tensor out = dispatch::copy(*this);
   record<Copy>(out, *this);
   return out;
 }
@@ -473,14 +473,14 @@ Tensor Tensor::expand(Shape shape) const {
     throw ShapeError("cannot expand shape " + shape_to_string(this->shape()) + " to " +
                      shape_to_string(shape) + ": only size-1 dims can grow");
   }
-  const mt_view v = kernels::expanded_view(*this, shape);
+  const mt_view v = dispatch::expanded_view(*this, shape);
   Tensor out = with_layout(*this, Layout(shape, Strides(v.strides, v.strides + v.ndim), offset()));
   record<Expand>(out, *this);
   return out;
 }
 
 Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
-  const int64_t d = kernels::normalize_dim(dim, dims(), "narrow");
+  const int64_t d = dispatch::normalize_dim(dim, dims(), "narrow");
   const int64_t size = shape()[static_cast<std::size_t>(d)];
   if (start < 0 || length < 0 || start + length > size) {
     throw IndexingError("narrow(dim " + std::to_string(dim) + ", start " + std::to_string(start) +
@@ -515,7 +515,7 @@ struct MatMul final : Node {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  Tensor out = kernels::matmul(a, b);
+  Tensor out = dispatch::matmul(a, b);
   record<MatMul>(out, a, b);
   return out;
 }
@@ -543,7 +543,7 @@ Tensor Tensor::to(const BackendPtr& target) const {
     throw ArgumentError("to(backend): the backend is null");
   if (target == backend())
     return *this;
-  Tensor out = kernels::convert(*this, target, dtype());
+  Tensor out = dispatch::convert(*this, target, dtype());
   record<ToBackend>(out, *this);
   return out;
 }
@@ -551,7 +551,7 @@ Tensor Tensor::to(const BackendPtr& target) const {
 Tensor Tensor::to(DType target) const {
   if (target == dtype())
     return *this;
-  Tensor out = kernels::convert(*this, backend(), target);
+  Tensor out = dispatch::convert(*this, backend(), target);
   record<ToDType>(out, *this);
   return out;
 }

@@ -1,6 +1,6 @@
 // random.cpp — the global generator behind mt::rand and dropout. Plain
 // mt19937_64; no per-thread or per-device streams.
-#include <minitorch/random.hpp>
+#include <minitorch/tensor/random.hpp>
 
 namespace mt {
 

@@ -1,7 +1,7 @@
 // storage.cpp — allocation and release of a backend buffer. The backend's own
 // allocator decides alignment and placement; nothing is cached here. Sizes are
 // checked before the plugin is asked, and a refusal names what it was for.
-#include <minitorch/storage.hpp>
+#include <minitorch/tensor/storage.hpp>
 
 #include <string>
 

@@ -1,11 +1,11 @@
 // tensor.cpp — Tensor construction, properties, host access, printing and the
 // in-place updates optimizers use. Differentiable operations are in
-// functions.cpp; plugin calls go through kernels.cpp.
-#include <minitorch/autograd.hpp>
-#include <minitorch/random.hpp>
-#include <minitorch/tensor.hpp>
+// functions.cpp; plugin calls go through dispatch.cpp.
+#include <minitorch/tensor/autograd.hpp>
+#include <minitorch/tensor/random.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
-#include "tensor/kernels.hpp"
+#include "tensor/dispatch.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -92,7 +92,7 @@ Tensor Tensor::from_values(const std::vector<double>& values, Shape shape, Tenso
   const bool requires_grad = options.requires_grad;
   options.requires_grad = false;
   Tensor t = empty(std::move(shape), options);
-  kernels::write_contiguous(t, values);
+  dispatch::write_contiguous(t, values);
   t.requires_grad_(requires_grad);
   return t;
 }
@@ -142,7 +142,7 @@ Tensor rand(Shape shape, TensorOptions options) {
       v = uniform();
     const Tensor piece = Tensor::from_storage(
         t.storage(), Layout({static_cast<int64_t>(values.size())}, {1}, first));
-    kernels::write_contiguous(piece, values);
+    dispatch::write_contiguous(piece, values);
   }
   t.requires_grad_(requires_grad);
   return t;
@@ -155,7 +155,7 @@ Tensor zeros_like(const Tensor& like) {
 // ---- properties ---------------------------------------------------------------
 
 int64_t Tensor::size(int64_t dim) const {
-  return shape()[static_cast<std::size_t>(kernels::normalize_dim(dim, dims(), "size"))];
+  return shape()[static_cast<std::size_t>(dispatch::normalize_dim(dim, dims(), "size"))];
 }
 
 TensorOptions Tensor::options() const {
@@ -188,29 +188,14 @@ void check_in_storage(const Tensor& t, int64_t position, const char* what) {
 double Tensor::get(std::span<const int64_t> index) const {
   const int64_t position = layout().index(index);
   check_in_storage(*this, position, "get");
-  double value = 0.0;
-  const std::size_t esize = dtype_size(dtype());
-  if (dtype() == DType::f64) {
-    backend()->copy_to_host(&value, storage()->data(), position * esize, esize);
-  } else {
-    float f = 0.0f;
-    backend()->copy_to_host(&f, storage()->data(), position * esize, esize);
-    value = f;
-  }
-  return value;
+  return dispatch::read_element(*this, position);
 }
 
 void Tensor::set(std::span<const int64_t> index, double value) {
   check_in_place("set");
   const int64_t position = layout().index(index);
   check_in_storage(*this, position, "set");
-  const std::size_t esize = dtype_size(dtype());
-  if (dtype() == DType::f64) {
-    backend()->copy_from_host(storage()->data(), position * esize, &value, esize);
-  } else {
-    const float f = static_cast<float>(value);
-    backend()->copy_from_host(storage()->data(), position * esize, &f, esize);
-  }
+  dispatch::write_element(*this, position, value);
 }
 
 double Tensor::item() const {
@@ -224,7 +209,7 @@ double Tensor::item() const {
 std::vector<double> Tensor::to_vector() const {
   if (numel() > 0)
     check_in_storage(*this, layout().last_position(), "to_vector");
-  return kernels::read_elements(*this);
+  return dispatch::read_elements(*this);
 }
 
 std::string Tensor::to_string() const {
@@ -308,7 +293,7 @@ namespace {
 // allows an output to alias an input exactly).
 mt_view in_place_source(const Tensor& target, const Tensor& source, Tensor& keep_alive,
                         const char* what) {
-  kernels::check_compatible(target, source, what);
+  dispatch::check_compatible(target, source, what);
   if (shape_broadcast(source.shape(), target.shape()) != target.shape()) {
     throw ShapeError(std::string(what) + ": shape " + shape_to_string(source.shape()) +
                      " does not broadcast to the target's shape " +
@@ -318,10 +303,10 @@ mt_view in_place_source(const Tensor& target, const Tensor& source, Tensor& keep
   if (source.storage() == target.storage() &&
       !(source.layout().shape() == target.shape() && source.strides() == target.strides() &&
         source.offset() == target.offset())) {
-    keep_alive = kernels::copy(source);
+    keep_alive = dispatch::copy(source);
     use = &keep_alive;
   }
-  return kernels::expanded_view(*use, target.shape());
+  return dispatch::expanded_view(*use, target.shape());
 }
 
 }  // namespace
@@ -331,7 +316,7 @@ Tensor& Tensor::zip_in_place(mt_zip_op op, const Tensor& other, const char* what
   Tensor keep_alive;
   const mt_view b = in_place_source(*this, other, keep_alive, what);
   const mt_view self = view_desc();
-  backend()->zip(op, self, self, b);
+  dispatch::zip_into(op, *this, self, b);
   return *this;
 }
 
@@ -348,20 +333,20 @@ Tensor& Tensor::mul_(const Tensor& other) {
 }
 
 Tensor& Tensor::mul_(double factor) {
-  return zip_in_place(MT_ZIP_MUL, kernels::scalar_like(factor, *this), "mul_");
+  return zip_in_place(MT_ZIP_MUL, dispatch::scalar_like(factor, *this), "mul_");
 }
 
 Tensor& Tensor::copy_(const Tensor& source) {
   check_in_place("copy_");
   Tensor keep_alive;
   const mt_view in = in_place_source(*this, source, keep_alive, "copy_");
-  backend()->map(MT_MAP_COPY, view_desc(), in);
+  dispatch::copy_into(*this, in);
   return *this;
 }
 
 Tensor& Tensor::fill_(double value) {
   check_in_place("fill_");
-  backend()->fill(view_desc(), value);
+  dispatch::fill(*this, value);
   return *this;
 }
 

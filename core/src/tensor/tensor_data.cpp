@@ -1,8 +1,8 @@
 // tensor_data.cpp — index arithmetic, checked sizes and Layout (see
-// minitorch/tensor_data.hpp). Pure host code: nothing here touches storage or
+// minitorch/tensor/tensor_data.hpp). Pure host code: nothing here touches storage or
 // a backend.
 #include <minitorch/errors.hpp>
-#include <minitorch/tensor_data.hpp>
+#include <minitorch/tensor/tensor_data.hpp>
 
 #include <algorithm>
 #include <cstdio>

@@ -1,7 +1,7 @@
 // atomic_file.cpp — write-to-temporary-then-rename, so metrics, plots and
 // checkpoints are either the old file or the complete new one.
 #include <minitorch/errors.hpp>
-#include <minitorch/io.hpp>
+#include <minitorch/util/io.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>

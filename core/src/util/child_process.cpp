@@ -3,7 +3,7 @@
 // parent, SIGKILL of the child's process group at the time limit and of any
 // leftovers when it ends. Linux only (prctl, pidfd, close_range when present).
 // Not a general process library: no stdin, no environment changes.
-#include <minitorch/child_process.hpp>
+#include <minitorch/util/child_process.hpp>
 
 #include <algorithm>
 #include <cerrno>

@@ -11,7 +11,7 @@
 #include "text.hpp"
 
 #include <minitorch/nn/functional.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <algorithm>
 #include <cmath>

@@ -7,7 +7,7 @@
 #include "random.hpp"
 #include "text.hpp"
 
-#include <minitorch/autograd.hpp>
+#include <minitorch/tensor/autograd.hpp>
 
 #include <algorithm>
 #include <cmath>

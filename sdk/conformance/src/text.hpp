@@ -4,7 +4,7 @@
 // Not installed; not a general formatting library.
 #pragma once
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <cmath>
 #include <cstdint>

@@ -6,9 +6,9 @@
 // defines no cases, no comparisons and no process handling of its own.
 #include "kit.hpp"
 
-#include <minitorch/child_process.hpp>
+#include <minitorch/util/child_process.hpp>
 #include <minitorch/conformance.hpp>
-#include <minitorch/io.hpp>
+#include <minitorch/util/io.hpp>
 #include <minitorch/plugin_helpers.hpp>
 
 #include <nlohmann/json.hpp>

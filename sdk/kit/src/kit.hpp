@@ -5,7 +5,7 @@
 // parsing is main.cpp's; the cases themselves are not defined here.
 #pragma once
 
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <filesystem>
 #include <iosfwd>

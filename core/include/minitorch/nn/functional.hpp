@@ -4,7 +4,7 @@
 // the layers that own parameters are in layers.hpp, the losses in loss.hpp.
 #pragma once
 
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>
 

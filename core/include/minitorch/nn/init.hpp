@@ -3,7 +3,7 @@
 // PyTorch's default layer bounds, not a general distributions library.
 #pragma once
 
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>
 

@@ -4,8 +4,8 @@
 // MiniTorch. Not containers (no Sequential): networks compose these by hand.
 #pragma once
 
-#include <minitorch/module.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/nn/module.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>
 #include <string>

@@ -4,7 +4,7 @@
 // No reduction options, class weights or label smoothing.
 #pragma once
 
-#include <minitorch/tensor.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>
 #include <vector>

@@ -9,7 +9,7 @@
 #pragma once
 
 #include <minitorch/plugin_abi.h>
-#include <minitorch/backend.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/gradient_check.hpp>
 
 #include <cstdint>

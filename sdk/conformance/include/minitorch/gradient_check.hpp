@@ -12,8 +12,8 @@
 // elements and UndefinedGradient::zero_without_graph.
 #pragma once
 
-#include <minitorch/backend.hpp>
-#include <minitorch/tensor.hpp>
+#include <minitorch/plugin/backend.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>
 #include <functional>

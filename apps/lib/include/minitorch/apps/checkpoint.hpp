@@ -1,0 +1,104 @@
+// minitorch/apps/checkpoint.hpp — training checkpoints: every parameter, the
+// optimizer's state, the random generator and the run's metadata in one file,
+// written atomically and validated on load. Not a general model format (no
+// graph, no code): the recipe that loads it rebuilds the model itself.
+#pragma once
+
+#include <minitorch/nn/module.hpp>
+#include <minitorch/optim/optim.hpp>
+#include <minitorch/tensor/tensor.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mt {
+
+// One saved tensor: its values in row-major order, kept in its dtype.
+struct SavedTensor {
+  std::string name;
+  Shape shape;
+  DType dtype = DType::f32;
+  std::vector<double> values;  // exactly representable in `dtype`
+};
+
+// Everything needed to continue a run where it stopped.
+//
+// On disk: "MTCKPT01", a little-endian header (format version, metadata size,
+// payload size, CRC-32 of metadata + payload), the metadata as JSON (every
+// field below except the tensor values, plus a tensor table with offsets and
+// the payload's CRC-32), then the raw tensor bytes.
+struct Checkpoint {
+  std::string recipe;   // e.g. "mlp2d", "lenet", "kim-cnn"
+  std::string dataset;  // e.g. "xor", "mnist"
+  int64_t epoch = 0;    // epochs completed
+  DType dtype = DType::f32;
+  // Hyper-parameters as text, so they round-trip exactly ("0.05", "10").
+  std::map<std::string, std::string> hyper;
+  // mt::generator()'s state after `epoch` (see generator_state()).
+  std::string rng_state;
+  int64_t optimizer_steps = 0;
+  // Per-epoch figures of the run so far (name -> value), oldest first.
+  std::vector<std::map<std::string, double>> history;
+  std::vector<SavedTensor> parameters;
+  std::vector<SavedTensor> optimizer_state;
+};
+
+// The whole number a history record holds under `key` (an epoch number or a
+// count), 0 when the key is absent. Refuses, with a DataError naming `file`,
+// the key and the value, anything that is not a whole number in [0, max]
+// (NaN, inf, 1e300, -1, 2.5): the record came from a file.
+int64_t history_integer(const std::map<std::string, double>& record, const char* key,
+                        const std::filesystem::path& file, int64_t max = INT32_MAX);
+
+// Writes `checkpoint` to `path` atomically (temporary file, then rename).
+// Throws DataError naming the path if it cannot be written.
+void write_checkpoint(const std::filesystem::path& path, const Checkpoint& checkpoint);
+
+// Reads and verifies a checkpoint. A missing file, a wrong magic, an unknown
+// format version, a truncated file ("expected N bytes, got M"), a checksum
+// mismatch, malformed metadata or a tensor table that does not add up are all
+// DataErrors naming the file and the problem.
+// Every size in the header and the tensor table is checked against the bytes
+// that remain before it is used, and every shape's element and byte count
+// against overflow (a shape such as (2^62, 4) is refused, not wrapped).
+Checkpoint read_checkpoint(const std::filesystem::path& path);
+// The same for a whole checkpoint file in memory; `source` names it in messages.
+Checkpoint parse_checkpoint(std::string_view bytes, const std::string& source);
+
+// ---- capture / restore ------------------------------------------------------
+
+// Copies tensors' current values.
+SavedTensor save_tensor(const std::string& name, const Tensor& t);
+std::vector<SavedTensor> save_parameters(const Module& model);
+std::vector<SavedTensor> save_optimizer_state(const Optimizer& optimizer);
+
+// Copies saved values into the model's parameters (in place, so optimizers
+// holding them see the change). The names, shapes and dtype must match the
+// model exactly; otherwise a DataError naming `file`, the parameter and both
+// shapes/dtypes, and no parameter is changed.
+void restore_parameters(const Module& model, const std::vector<SavedTensor>& saved,
+                        const std::filesystem::path& file);
+// The same for an optimizer's state buffers and step count.
+void restore_optimizer_state(Optimizer& optimizer, const Checkpoint& checkpoint,
+                             const std::filesystem::path& file);
+
+// mt::generator()'s full state as text, and back. A malformed state is a
+// DataError naming `file`.
+std::string generator_state();
+void set_generator_state(const std::string& state, const std::filesystem::path& file);
+
+// A number as hyper-parameter text that parses back to the same double.
+std::string hyper_text(double value);
+
+// DataError unless checkpoint.recipe/dataset equal the expected ones and every
+// (key, value) of `hyper` matches the checkpoint's value. The message names
+// the file, the field, the saved and the requested value.
+void check_checkpoint_matches(const Checkpoint& checkpoint, const std::filesystem::path& file,
+                              const std::string& recipe, const std::string& dataset, DType dtype,
+                              const std::map<std::string, std::string>& hyper);
+
+}  // namespace mt

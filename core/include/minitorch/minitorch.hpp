@@ -1,0 +1,15 @@
+// minitorch/minitorch.hpp — the whole runtime in one include: tensors and
+// autograd, nn (modules, layers, losses, initialisation), the optimizers and
+// the plugin registry. The teaching layers (minitorch/teaching/) and the
+// applications' library (minitorch/apps/, minitorch/datasets/) are included
+// on their own.
+#pragma once
+
+#include <minitorch/errors.hpp>
+#include <minitorch/nn/module.hpp>
+#include <minitorch/nn/nn.hpp>
+#include <minitorch/optim/optim.hpp>
+#include <minitorch/plugin/backend.hpp>
+#include <minitorch/tensor/autograd.hpp>
+#include <minitorch/tensor/random.hpp>
+#include <minitorch/tensor/tensor.hpp>

@@ -1,0 +1,331 @@
+// minitorch/nn/module.hpp — MiniTorch's Module / Parameter tree: named parameters, child
+// modules, train/eval, dotted names and a torch-style printout, for any value type.
+// Not a layer library: forward passes are each module's own call operator.
+#pragma once
+
+#include <minitorch/errors.hpp>
+
+#include <concepts>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#if __has_include(<minitorch/tensor/tensor.hpp>)
+#include <minitorch/tensor/tensor.hpp>
+#define MT_MODULE_HAS_TENSOR 1
+#endif
+
+namespace mt {
+
+// Declared only, so that tensor code including this header does not pull in the scalar
+// layer; code that uses ScalarModule includes <minitorch/teaching/scalar.hpp> as well.
+class Scalar;
+
+namespace detail {
+
+// The unqualified class name of a dynamic type, without template arguments
+// ("ModuleA1", "BasicModule"), for printing module trees.
+std::string short_type_name(const std::type_info& type);
+
+// Joins names as "a, b, c", or "(none)".
+std::string join_names(const std::vector<std::string_view>& names);
+
+// How a parameter's value prints: its own to_string(), else operator<<, else a placeholder.
+template <class V>
+std::string value_text(const V& v) {
+  if constexpr (requires {
+                  { v.to_string() } -> std::convertible_to<std::string>;
+                }) {
+    return v.to_string();
+  } else if constexpr (requires(std::ostream & os) { os << v; }) {
+    std::ostringstream os;
+    os << v;
+    return os.str();
+  } else {
+    return "<" + short_type_name(typeid(V)) + ">";
+  }
+}
+
+}  // namespace detail
+
+// A value registered with a module as trainable. If the value type has requires_grad_(bool)
+// (Scalar, Tensor) the parameter switches it on, at construction and at every update, and a
+// value with set_name(string) is given the parameter's name. Plain numbers are held as is.
+template <class V>
+class BasicParameter {
+ public:
+  explicit BasicParameter(V value, std::string name = {})
+      : value_(std::move(value)), name_(std::move(name)) {
+    prepare_value();
+  }
+
+  // Replaces the value (an optimizer step does this with a fresh leaf).
+  void update(V value) {
+    value_ = std::move(value);
+    prepare_value();
+  }
+
+  const V& value() const { return value_; }
+  V& value() { return value_; }
+  const std::string& name() const { return name_; }
+  std::string to_string() const { return detail::value_text(value_); }
+
+ private:
+  void prepare_value() {
+    if constexpr (requires(V & v) { v.requires_grad_(true); }) {
+      value_.requires_grad_(true);
+    }
+    if constexpr (requires(V & v, std::string n) { v.set_name(n); }) {
+      if (!name_.empty()) {
+        value_.set_name(name_);
+      }
+    }
+  }
+
+  V value_;
+  std::string name_;
+};
+
+// A node of the module tree. Subclasses add parameters and children in their constructors
+// (add_parameter / add_module) and define their own call operator for the forward pass.
+// Modules are shared through std::shared_ptr and are neither copied nor moved, so the
+// Parameter& and child pointers handed out stay valid for the module's lifetime. Like a
+// shared_ptr, a const module does not make the parameters and children it holds const.
+template <class V>
+class BasicModule {
+ public:
+  using Value = V;
+  using Parameter = BasicParameter<V>;
+
+  BasicModule() = default;
+  BasicModule(const BasicModule&) = delete;
+  BasicModule& operator=(const BasicModule&) = delete;
+  virtual ~BasicModule() = default;
+
+  // Registers a parameter under `name` (no dots, unique in this module) and returns it.
+  Parameter& add_parameter(std::string name, V value) {
+    check_new_name(name, "parameter");
+    // Parameter::name is the local key, as in MiniTorch; named_parameters() adds the path.
+    auto param = std::make_unique<Parameter>(std::move(value), name);
+    Parameter& ref = *param;
+    parameters_.emplace_back(std::move(name), std::move(param));
+    return ref;
+  }
+  // libtorch's spelling of add_parameter.
+  Parameter& register_parameter(std::string name, V value) {
+    return add_parameter(std::move(name), std::move(value));
+  }
+
+  // Registers a child module under `name` and returns it with its own type.
+  template <std::derived_from<BasicModule> M>
+  std::shared_ptr<M> add_module(std::string name, std::shared_ptr<M> child) {
+    check_new_name(name, "module");
+    if (!child) {
+      throw ArgumentError(type_name() + ".add_module(\"" + name + "\"): the child is null");
+    }
+    if (child->contains(this)) {
+      throw ArgumentError(type_name() + ".add_module(\"" + name + "\"): the child " +
+                          child->type_name() +
+                          " is this module or contains it; the module tree cannot have cycles");
+    }
+    modules_.emplace_back(std::move(name), child);
+    return child;
+  }
+  // libtorch's spelling of add_module.
+  template <std::derived_from<BasicModule> M>
+  std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> child) {
+    return add_module(std::move(name), std::move(child));
+  }
+
+  // The direct children, in registration order.
+  std::vector<std::shared_ptr<BasicModule>> modules() const {
+    std::vector<std::shared_ptr<BasicModule>> out;
+    out.reserve(modules_.size());
+    for (const auto& [name, child] : modules_) {
+      out.push_back(child);
+    }
+    return out;
+  }
+  const std::vector<std::pair<std::string, std::shared_ptr<BasicModule>>>& named_children() const {
+    return modules_;
+  }
+
+  // This module's parameters, then each child's (recursively, in registration order),
+  // named by their dotted path: "p1", "a.p2", "b.c.p3".
+  std::vector<std::pair<std::string, Parameter*>> named_parameters() const {
+    std::vector<std::pair<std::string, Parameter*>> out;
+    collect_parameters("", out);
+    return out;
+  }
+  std::vector<Parameter*> parameters() const {
+    std::vector<Parameter*> out;
+    for (auto& [name, p] : named_parameters()) {
+      out.push_back(p);
+    }
+    return out;
+  }
+
+  // The parameter at a dotted path ("b.c.p3"). Unknown names are an ArgumentError that lists
+  // what exists (MiniTorch silently returned None).
+  Parameter& parameter(std::string_view path) const {
+    const auto dot = path.rfind('.');
+    const BasicModule& owner = dot == std::string_view::npos ? *this : module(path.substr(0, dot));
+    const std::string_view key = dot == std::string_view::npos ? path : path.substr(dot + 1);
+    for (const auto& [name, p] : owner.parameters_) {
+      if (name == key) {
+        return *p;
+      }
+    }
+    std::vector<std::string_view> names;
+    for (const auto& [name, p] : owner.parameters_) {
+      names.push_back(name);
+    }
+    throw ArgumentError(owner.type_name() + " has no parameter named \"" + std::string(key) +
+                        "\"; its parameters are: " + detail::join_names(names) +
+                        "; its child modules are: " + owner.child_names());
+  }
+
+  // The descendant module at a dotted path ("b.c").
+  BasicModule& module(std::string_view path) const {
+    const BasicModule* current = this;
+    while (true) {
+      const auto dot = path.find('.');
+      const std::string_view key = path.substr(0, dot);
+      const BasicModule* next = nullptr;
+      for (const auto& [name, child] : current->modules_) {
+        if (name == key) {
+          next = child.get();
+          break;
+        }
+      }
+      if (next == nullptr) {
+        throw ArgumentError(current->type_name() + " has no child module named \"" +
+                            std::string(key) +
+                            "\"; its child modules are: " + current->child_names());
+      }
+      current = next;
+      if (dot == std::string_view::npos) {
+        return const_cast<BasicModule&>(*current);  // modules are shared handles, not values
+      }
+      path = path.substr(dot + 1);
+    }
+  }
+
+  bool training() const { return training_; }
+  // Set training mode on this module and every descendant.
+  void train() { set_training(true); }
+  void eval() { set_training(false); }
+
+  // The tree in torch's style:  ModuleA1(\n  (a): ModuleA2()\n  (b): ModuleA3(...)\n)
+  std::string to_string() const {
+    std::vector<std::string> lines;
+    if (std::string extra = extra_repr(); !extra.empty()) {
+      lines.push_back(indent_continuation_lines(extra));
+    }
+    for (const auto& [name, child] : modules_) {
+      lines.push_back("(" + name + "): " + indent_continuation_lines(child->to_string()));
+    }
+    std::string out = type_name() + "(";
+    if (lines.size() == 1 && modules_.empty() && lines[0].find('\n') == std::string::npos) {
+      out += lines[0];  // a lone one-line extra_repr stays on the same line
+    } else if (!lines.empty()) {
+      for (const std::string& line : lines) {
+        out += "\n  " + line;
+      }
+      out += "\n";
+    }
+    return out + ")";
+  }
+
+  // The class name shown by to_string(); the dynamic type's name unless overridden.
+  virtual std::string type_name() const { return detail::short_type_name(typeid(*this)); }
+  // Extra text shown inside the parentheses (torch's extra_repr), e.g. layer sizes.
+  virtual std::string extra_repr() const { return {}; }
+
+ private:
+  void check_new_name(const std::string& name, const char* what) const {
+    if (name.empty() || name.find('.') != std::string::npos) {
+      throw ArgumentError(type_name() + ": " + what + " name \"" + name +
+                          "\" is not allowed; names must be non-empty and contain no '.'");
+    }
+    for (const auto& [n, p] : parameters_) {
+      if (n == name) {
+        throw ArgumentError(type_name() + " already has a parameter named \"" + name +
+                            "\"; use parameter(\"" + name +
+                            "\").update(value) to replace its value");
+      }
+    }
+    for (const auto& [n, m] : modules_) {
+      if (n == name) {
+        throw ArgumentError(type_name() + " already has a child module named \"" + name + "\"");
+      }
+    }
+  }
+
+  bool contains(const BasicModule* target) const {
+    if (this == target) {
+      return true;
+    }
+    for (const auto& [name, child] : modules_) {
+      if (child->contains(target)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void collect_parameters(const std::string& prefix,
+                          std::vector<std::pair<std::string, Parameter*>>& out) const {
+    for (const auto& [name, p] : parameters_) {
+      out.emplace_back(prefix + name, p.get());
+    }
+    for (const auto& [name, child] : modules_) {
+      child->collect_parameters(prefix + name + ".", out);
+    }
+  }
+
+  void set_training(bool mode) {
+    training_ = mode;
+    for (const auto& [name, child] : modules_) {
+      child->set_training(mode);
+    }
+  }
+
+  std::string child_names() const {
+    std::vector<std::string_view> names;
+    for (const auto& [name, child] : modules_) {
+      names.push_back(name);
+    }
+    return detail::join_names(names);
+  }
+
+  static std::string indent_continuation_lines(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+      out += c;
+      if (c == '\n') {
+        out += "  ";
+      }
+    }
+    return out;
+  }
+
+  std::vector<std::pair<std::string, std::unique_ptr<Parameter>>> parameters_;
+  std::vector<std::pair<std::string, std::shared_ptr<BasicModule>>> modules_;
+  bool training_ = true;
+};
+
+using ScalarParameter = BasicParameter<Scalar>;
+using ScalarModule = BasicModule<Scalar>;
+
+#ifdef MT_MODULE_HAS_TENSOR
+using Parameter = BasicParameter<Tensor>;
+using Module = BasicModule<Tensor>;
+#endif
+
+}  // namespace mt

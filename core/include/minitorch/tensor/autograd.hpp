@@ -1,0 +1,75 @@
+// minitorch/tensor/autograd.hpp — reverse-mode autodiff over Tensor: the graph node,
+// the grad-mode switch and the backward engine (micrograd's shape, for
+// tensors). The functions themselves live in core/src/tensor/functions.cpp;
+// this is not a place for ops. Higher-order gradients are not supported:
+// backward runs with grad mode off.
+#pragma once
+
+#include <minitorch/tensor/tensor.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace mt {
+
+// Whether operations on this thread record a graph (on by default).
+bool grad_enabled();
+
+// While alive, nothing on this thread is recorded (MiniTorch/PyTorch no_grad).
+class NoGradGuard {
+ public:
+  NoGradGuard();
+  ~NoGradGuard();
+  NoGradGuard(const NoGradGuard&) = delete;
+  NoGradGuard& operator=(const NoGradGuard&) = delete;
+
+ private:
+  bool previous_;
+};
+
+// One recorded operation: its inputs and how to turn the gradient of its
+// output into one gradient per input. Every op has exactly one output.
+class Node {
+ public:
+  Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+  // Releases the chain of nodes only this one keeps alive iteratively, so a
+  // graph of any depth is freed without deep recursion.
+  virtual ~Node();
+  virtual const char* name() const = 0;
+  // One entry per input, in order. An entry may be undefined (no gradient,
+  // e.g. for an input that does not require grad). A gradient may have the
+  // broadcast (output) shape: the engine sums it back to the input's shape.
+  virtual std::vector<Tensor> backward(const Tensor& grad_output) = 0;
+
+  // The forward's inputs; backward reads what it needs from them.
+  std::vector<Tensor> inputs;
+  bool needs_grad(std::size_t i) const { return inputs[i].requires_grad(); }
+};
+
+// Makes a node of type N the grad_fn of `out` when grad mode is on and any
+// input requires grad; returns it (to save extra state), else nullptr.
+template <class N, class... Inputs>
+N* record(Tensor& out, const Inputs&... inputs) {
+  if (!grad_enabled() || !(inputs.requires_grad() || ...))
+    return nullptr;
+  auto node = std::make_shared<N>();
+  node->inputs = {inputs...};
+  N* raw = node.get();
+  out.set_grad_fn(std::move(node));
+  return raw;
+}
+
+// Sums `grad` over the dims that broadcasting added or stretched, so the
+// result has `shape` (MiniTorch's Tensor.expand backward). Throws ShapeError
+// when `shape` does not broadcast to grad's shape.
+Tensor sum_to_shape(const Tensor& grad, const Shape& shape);
+
+// Backpropagates `seed` (root's shape) from `root` through the recorded graph
+// in reverse topological order, accumulating into the grad of every leaf that
+// requires grad. Intermediate gradients are not kept. The graph is kept, so
+// calling it twice accumulates twice.
+void run_backward(const Tensor& root, const Tensor& seed);
+
+}  // namespace mt
