@@ -71,7 +71,8 @@ summary() {
 step install 0
 for f in lib/libminitorch.so include/minitorch/plugin_abi.h include/minitorch/op_table.h \
   include/minitorch/ops.hpp include/minitorch/plugin_helpers.hpp \
-  include/minitorch/tensor.hpp include/minitorch/backend.hpp \
+  include/minitorch/minitorch.hpp include/minitorch/tensor/tensor.hpp \
+  include/minitorch/plugin/backend.hpp lib/libminitorch_apps.so include/minitorch/datasets/idx.hpp \
   lib/cmake/MiniTorch/MiniTorchConfig.cmake lib/cmake/MiniTorch/MiniTorchConfigVersion.cmake \
   lib/cmake/MiniTorch/MiniTorchTargets.cmake lib/cmake/MiniTorch/MiniTorchPlugin.cmake \
   lib/minitorch/plugins/libminitorch_backend_reference.so \

@@ -8,7 +8,7 @@
 #include <minitorch/util/io.hpp>
 #include <minitorch/tensor/random.hpp>
 
-#include "data/binary.hpp"
+#include "datasets/binary.hpp"
 
 #include <climits>
 #include <cmath>
