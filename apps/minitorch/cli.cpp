@@ -207,6 +207,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
   ParsedCommandLine parsed;
   CLI::App app{"MiniTorch C++: tensors, autograd and pluggable compute backends"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("minitorch ") + MT_VERSION_STRING,
+                       "Print the version and exit");
   if (!args.empty())
     app.name(args.front());
 

@@ -326,3 +326,11 @@ BOOST_AUTO_TEST_CASE(history_counts_that_are_not_whole_numbers_are_refused) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(version_prints_the_project_version_and_exits_0) {
+  const Run run = run_minitorch({"--version"});
+  BOOST_TEST(run.status == 0);
+  BOOST_TEST(run.output == "minitorch " MT_TEST_PROJECT_VERSION "\n");
+  // No subcommand is needed for --version, but one is for anything else.
+  BOOST_TEST(run_minitorch({}).status != 0);
+}
