@@ -5,8 +5,8 @@
 // only skips the benchmark with an error message.
 #pragma once
 
-#include <minitorch/plugin/backend.hpp>
 #include <minitorch/ops.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
 #include <benchmark/benchmark.h>

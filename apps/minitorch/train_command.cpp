@@ -5,17 +5,17 @@
 #include "cli.hpp"
 #include "commands.hpp"
 
-#include <minitorch/tensor/autograd.hpp>
-#include <minitorch/plugin/backend.hpp>
 #include <minitorch/apps/checkpoint.hpp>
-#include <minitorch/datasets/fetch.hpp>
-#include <minitorch/datasets/idx.hpp>
-#include <minitorch/datasets/imdb.hpp>
-#include <minitorch/util/io.hpp>
 #include <minitorch/apps/plot.hpp>
 #include <minitorch/apps/progress.hpp>
 #include <minitorch/apps/recipes.hpp>
 #include <minitorch/apps/train2d.hpp>
+#include <minitorch/datasets/fetch.hpp>
+#include <minitorch/datasets/idx.hpp>
+#include <minitorch/datasets/imdb.hpp>
+#include <minitorch/plugin/backend.hpp>
+#include <minitorch/tensor/autograd.hpp>
+#include <minitorch/util/io.hpp>
 
 #include <unistd.h>
 

@@ -4,9 +4,9 @@
 // writes that never leave a partial file behind.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/apps/checkpoint.hpp>
-#include <minitorch/util/io.hpp>
 #include <minitorch/nn/layers.hpp>
 #include <minitorch/tensor/random.hpp>
+#include <minitorch/util/io.hpp>
 
 #include "data_testing.hpp"
 

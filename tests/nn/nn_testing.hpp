@@ -5,9 +5,9 @@
 // Test-only.
 #pragma once
 
-#include <minitorch/tensor/autograd.hpp>
-#include <minitorch/plugin/backend.hpp>
 #include <minitorch/ops.hpp>
+#include <minitorch/plugin/backend.hpp>
+#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
 #include <boost/test/unit_test.hpp>

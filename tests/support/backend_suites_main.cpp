@@ -6,8 +6,8 @@
 #include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 
-#include <minitorch/plugin/backend.hpp>
 #include <minitorch/errors.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include "backend_suites.hpp"
 

@@ -1,8 +1,8 @@
 // test_datasets.cpp — the 2-D toy datasets: every label checked point by point against the
 // formula written out here, the sampler against its documented definition, determinism
 // by seed, the spiral's shape and coordinates, and the name lookup.
-#include <minitorch/teaching/datasets.hpp>
 #include <minitorch/errors.hpp>
+#include <minitorch/teaching/datasets.hpp>
 
 #include <rapidcheck/boost_test.h>
 #include <boost/test/unit_test.hpp>

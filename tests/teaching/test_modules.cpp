@@ -1,9 +1,9 @@
 // test_modules.cpp — MiniTorch's test_modules (Module 1, unmarked upstream): a ScalarLinear
 // layer and the 2→2→1 Network2 built from ScalarModule, plus ScalarSGD on them.
 // The forward pass is checked against a sum written out in plain doubles.
-#include <minitorch/teaching/datasets.hpp>
 #include <minitorch/errors.hpp>
 #include <minitorch/nn/module.hpp>
+#include <minitorch/teaching/datasets.hpp>
 #include <minitorch/teaching/scalar.hpp>
 #include <minitorch/teaching/scalar_optim.hpp>
 

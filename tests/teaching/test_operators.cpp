@@ -1,8 +1,8 @@
 // test_operators.cpp — MiniTorch's test_operators (task0_1 … task0_3) in C++: the scalar
 // operators, the student-written properties, and map / zip_with / reduce and their lists.
 // Expected values come from plain C++ arithmetic or the math, never from the code under test.
-#include <minitorch/teaching/autodiff.hpp>
 #include <minitorch/errors.hpp>
+#include <minitorch/teaching/autodiff.hpp>
 #include <minitorch/teaching/functional.hpp>
 #include <minitorch/teaching/operators.hpp>
 #include "testing.hpp"

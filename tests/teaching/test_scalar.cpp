@@ -1,8 +1,8 @@
 // test_scalar.cpp — MiniTorch's test_scalar (task1_1, task1_2, task1_4): central
 // differences, Scalar forward over all 14 + 6 MathTest functions against the number
 // versions, and derivative checks for all of them; plus the port's Scalar-specific fixes.
-#include <minitorch/teaching/autodiff.hpp>
 #include <minitorch/errors.hpp>
+#include <minitorch/teaching/autodiff.hpp>
 #include <minitorch/teaching/operators.hpp>
 #include <minitorch/teaching/scalar.hpp>
 #include "testing.hpp"

@@ -3,8 +3,8 @@
 // recorded Tensor primitives, so autograd comes for free; max has its own
 // node because its gradient picks one winner per slice. Convolutions are in
 // conv.cpp.
-#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/nn/functional.hpp>
+#include <minitorch/tensor/autograd.hpp>
 
 #include "tensor/dispatch.hpp"
 

@@ -1,7 +1,7 @@
 // init.cpp — uniform initialisation from mt::rand and PyTorch's default
 // bound. Not a place for layer construction (layers.cpp does that).
-#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/nn/init.hpp>
+#include <minitorch/tensor/autograd.hpp>
 
 #include <cmath>
 #include <string>

@@ -2,9 +2,9 @@
 // two binary cross-entropies as single autograd nodes whose backward is the
 // closed form (so clamped logs and z = 0 get the right gradient). Not a place
 // for metrics such as accuracy.
-#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/loss.hpp>
+#include <minitorch/tensor/autograd.hpp>
 
 #include "tensor/dispatch.hpp"
 

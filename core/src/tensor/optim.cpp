@@ -2,8 +2,8 @@
 // write into each parameter's own storage and buffers (exactly aliased zips,
 // which the ABI allows), so no graph and no new parameter tensors are made.
 // Not a place for learning-rate schedules.
-#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/optim/optim.hpp>
+#include <minitorch/tensor/autograd.hpp>
 
 #include <cmath>
 #include <map>

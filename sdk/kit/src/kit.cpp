@@ -6,10 +6,10 @@
 // defines no cases, no comparisons and no process handling of its own.
 #include "kit.hpp"
 
-#include <minitorch/util/child_process.hpp>
 #include <minitorch/conformance.hpp>
-#include <minitorch/util/io.hpp>
 #include <minitorch/plugin_helpers.hpp>
+#include <minitorch/util/child_process.hpp>
+#include <minitorch/util/io.hpp>
 
 #include <nlohmann/json.hpp>
 

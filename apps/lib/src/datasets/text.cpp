@@ -4,8 +4,8 @@
 // number read is checked before it is used.
 #include <minitorch/datasets/text.hpp>
 #include <minitorch/errors.hpp>
-#include <minitorch/util/io.hpp>
 #include <minitorch/tensor/tensor_data.hpp>
+#include <minitorch/util/io.hpp>
 
 #include "binary.hpp"
 

@@ -2,11 +2,11 @@
 // tensor bytes, CRC-32) and the capture/restore of parameters, optimizer
 // state and the random generator. Every read is bounds-checked; nothing is
 // changed in a model until the whole checkpoint has been validated.
-#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/errors.hpp>
-#include <minitorch/util/io.hpp>
+#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/random.hpp>
+#include <minitorch/util/io.hpp>
 
 #include "datasets/binary.hpp"
 

@@ -1,9 +1,9 @@
 // plot.cpp — builds a gnuplot script (data inline as datablocks), runs
 // gnuplot on it with its output going to a temporary PNG, then renames that
 // into place. gnuplot's own messages are captured and reported on failure.
+#include <minitorch/apps/plot.hpp>
 #include <minitorch/errors.hpp>
 #include <minitorch/util/io.hpp>
-#include <minitorch/apps/plot.hpp>
 
 #include <fcntl.h>
 #include <spawn.h>

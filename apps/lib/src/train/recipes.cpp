@@ -2,12 +2,12 @@
 // (shuffle, mini-batch steps, eval-mode evaluation, per-epoch checkpoint).
 // The loop knows nothing of images or text: each recipe hands it a function
 // that turns a batch of example indices into a mean loss and a hit count.
-#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/recipes.hpp>
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/loss.hpp>
+#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/random.hpp>
-#include <minitorch/apps/recipes.hpp>
 
 #include <algorithm>
 #include <chrono>

@@ -2,12 +2,12 @@
 // mini-batches, SGD. Fixes two upstream quirks: the loss is the stable form
 // (no log(0)), and the reported loss covers the whole epoch, not the last batch.
 // Checkpoints resume a run exactly (parameters, optimizer and generator state).
-#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/train2d.hpp>
 #include <minitorch/nn/loss.hpp>
 #include <minitorch/optim/optim.hpp>
+#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/random.hpp>
-#include <minitorch/apps/train2d.hpp>
 
 #include <algorithm>
 #include <chrono>

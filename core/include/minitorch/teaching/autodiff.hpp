@@ -1,5 +1,5 @@
-// minitorch/teaching/autodiff.hpp — MiniTorch Module 1's generic autodiff pieces: central differences,
-// the Variable concept, topological sort, backpropagation and the function Context.
+// minitorch/teaching/autodiff.hpp — MiniTorch Module 1's generic autodiff pieces: central
+// differences, the Variable concept, topological sort, backpropagation and the function Context.
 // Not tied to any value type: Scalar (scalar.hpp) plugs into it; it holds no graph itself.
 #pragma once
 

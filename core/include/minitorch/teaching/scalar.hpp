@@ -3,8 +3,8 @@
 // (forward and backward side by side). Not thread-safe and not a tensor: one double a node.
 #pragma once
 
-#include <minitorch/teaching/autodiff.hpp>
 #include <minitorch/errors.hpp>
+#include <minitorch/teaching/autodiff.hpp>
 #include <minitorch/teaching/operators.hpp>
 
 #include <algorithm>

@@ -4,8 +4,8 @@
 // that are already expanded; this header is not a kernel library.
 #pragma once
 
-#include <minitorch/plugin/backend.hpp>
 #include <minitorch/errors.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/tensor/storage.hpp>
 #include <minitorch/tensor/tensor_data.hpp>
 

@@ -9,8 +9,8 @@
 #pragma once
 
 #include <minitorch/plugin_abi.h>
-#include <minitorch/plugin/backend.hpp>
 #include <minitorch/gradient_check.hpp>
+#include <minitorch/plugin/backend.hpp>
 
 #include <cstdint>
 #include <optional>

@@ -5,12 +5,12 @@
 // these; they print nothing (progress comes back through callbacks).
 #pragma once
 
-#include <minitorch/plugin/backend.hpp>
 #include <minitorch/datasets/idx.hpp>
 #include <minitorch/datasets/imdb.hpp>
-#include <minitorch/nn/module.hpp>
 #include <minitorch/nn/layers.hpp>
+#include <minitorch/nn/module.hpp>
 #include <minitorch/optim/optim.hpp>
+#include <minitorch/plugin/backend.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>

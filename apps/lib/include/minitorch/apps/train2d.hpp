@@ -3,9 +3,9 @@
 // of the six 2-D datasets. The CLI's `train --dataset xor` is a thin wrapper.
 #pragma once
 
+#include <minitorch/nn/module.hpp>
 #include <minitorch/plugin/backend.hpp>
 #include <minitorch/teaching/datasets.hpp>
-#include <minitorch/nn/module.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>
