@@ -22,37 +22,11 @@ mkdir -p "$WORK"
 unset MINITORCH_PLUGIN_PATH
 export MINITORCH_CACHE_DIR="$work/cache"  # probe verdicts: never the user's cache
 
-# block NAME — the fenced code block that follows "<!-- ci-sdk: NAME -->".
-block() {
-  awk -v marker="<!-- ci-sdk: $1 -->" '
-    $0 == marker { armed = 1; next }
-    armed && /^```/ { if (inside) exit; inside = 1; next }
-    inside { print }' "$doc"
-}
-
-# step NAME STATUS — runs block NAME in a fresh bash (-euo pipefail) and
-# requires exit status STATUS. Its output is kept in $work/NAME.log.
-step() {
-  local name="$1" want="$2" code=0 text
-  text="$(block "$name")"
-  if [[ -z "$text" ]]; then
-    echo "ci-sdk: $doc has no block marked <!-- ci-sdk: $name -->" >&2
-    exit 1
-  fi
-  echo "=== $name"
-  sed 's/^/  $ /' <<<"$text"
-  bash -euo pipefail -c "$text" >"$work/$name.log" 2>&1 || code=$?
-  if [[ "$code" != "$want" ]]; then
-    cat "$work/$name.log"
-    echo "ci-sdk: step '$name' exited $code, expected $want" >&2
-    exit 1
-  fi
-}
-
-fail() {
-  echo "ci-sdk: $*" >&2
-  exit 1
-}
+DOC="$doc" DOC_TAG=ci-sdk LOGS="$work"
+# shellcheck source=doc-blocks.sh
+source "$root/scripts/doc-blocks.sh"
+step() { doc_step "$@"; }
+fail() { doc_fail "$@"; }
 
 # The line after "  <name> ...: loaded" in `minitorch backends` output: its
 # path, made canonical (the loader may print <prefix>/bin/../lib/...).
