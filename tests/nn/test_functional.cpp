@@ -1,6 +1,6 @@
 // test_functional.cpp — MiniTorch's test_nn.py (task4_3, task4_4) and the
 // v2020 tile tests on every usable backend: tile, avgpool2d, maxpool2d, max,
-// argmax, softmax, logsoftmax and dropout, with gradient checks. Expected
+// argmax_one_hot, softmax, logsoftmax and dropout, with gradient checks. Expected
 // values come from the definitions (loops over windows), not from the code
 // under test.
 #include <boost/test/unit_test.hpp>
@@ -161,14 +161,14 @@ MT_BACKEND_PROP(functional, max_grad_check) {
                         problem.empty() ? "" : "dim " + std::to_string(dim) + ": " + problem);
 }
 
-// Ties: one winner (the first) gets the whole gradient, and argmax marks it.
+// Ties: one winner (the first) gets the whole gradient, and argmax_one_hot marks it.
 MT_BACKEND_TEST(functional, max_ties_give_one_winner) {
   Tensor x = Tensor::from_values({1, 3, 3, 3, 2, 3}, {2, 3}, on(backend, DType::f64, true));
   nn::max(x, 1).sum().backward();
   BOOST_TEST(compare(x.grad(), {0, 1, 0, 1, 0, 0}, {2, 3}) == "");
-  BOOST_TEST(compare(nn::argmax(x, 1), {0, 1, 0, 1, 0, 0}, {2, 3}) == "");
-  BOOST_TEST(compare(nn::argmax(x, 0), {0, 1, 1, 1, 0, 0}, {2, 3}) == "");
-  BOOST_TEST(!nn::argmax(x, 1).requires_grad());
+  BOOST_TEST(compare(nn::argmax_one_hot(x, 1), {0, 1, 0, 1, 0, 0}, {2, 3}) == "");
+  BOOST_TEST(compare(nn::argmax_one_hot(x, 0), {0, 1, 1, 1, 0, 0}, {2, 3}) == "");
+  BOOST_TEST(!nn::argmax_one_hot(x, 1).requires_grad());
 
   Tensor window = Tensor::from_values({5, 1, 5, 5}, {1, 1, 2, 2}, on(backend, DType::f64, true));
   nn::maxpool2d(window, 2, 2).sum().backward();

@@ -1,4 +1,4 @@
-// functional.cpp — MiniTorch's nn.py on Tensor: tile, pooling, max/argmax,
+// functional.cpp — MiniTorch's nn.py on Tensor: tile, pooling, max/argmax_one_hot,
 // softmax, logsoftmax and dropout. Everything except max is composed from
 // recorded Tensor primitives, so autograd comes for free; max has its own
 // node because its gradient picks one winner per slice. Convolutions are in
@@ -98,7 +98,7 @@ Tensor maxpool2d(const Tensor& input, int64_t kh, int64_t kw) {
   return maxima.view({input.size(0), input.size(1), input.size(2) / kh, input.size(3) / kw});
 }
 
-// ---- max, argmax, softmax ---------------------------------------------------------
+// ---- max, argmax_one_hot, softmax----------------------------------------------------
 
 Tensor max(const Tensor& input, int64_t dim) {
   const int64_t d = dispatch::normalize_dim(dim, input.dims(), "nn::max");
@@ -110,8 +110,8 @@ Tensor max(const Tensor& input, int64_t dim) {
   return out;
 }
 
-Tensor argmax(const Tensor& input, int64_t dim) {
-  const int64_t d = dispatch::normalize_dim(dim, input.dims(), "nn::argmax");
+Tensor argmax_one_hot(const Tensor& input, int64_t dim) {
+  const int64_t d = dispatch::normalize_dim(dim, input.dims(), "nn::argmax_one_hot");
   NoGradGuard no_grad;
   return first_max_mask(input, d, input.detach().max(d));
 }

@@ -4,6 +4,7 @@
 #include "tensor/dispatch.hpp"
 
 #include <cstring>
+#include <functional>
 #include <string>
 
 namespace mt::dispatch {
@@ -287,6 +288,105 @@ void conv_into(const Tensor& out, const Tensor& input, const Tensor& weight, boo
     backend->conv1d(out.view_desc(), input.view_desc(), weight.view_desc(), reverse);
   else
     backend->conv2d(out.view_desc(), input.view_desc(), weight.view_desc(), reverse);
+}
+
+// ---- index ops ------------------------------------------------------------
+
+namespace {
+
+// Calls visit(run_start, first_index, length) for each maximal run of
+// consecutive indices (idx[i+1] == idx[i] + 1), so a contiguous range of
+// rows is one slot call.
+void for_each_run(std::span<const int64_t> idx,
+                  const std::function<void(int64_t, int64_t, int64_t)>& visit) {
+  std::size_t i = 0;
+  while (i < idx.size()) {
+    std::size_t j = i + 1;
+    while (j < idx.size() && idx[j] == idx[j - 1] + 1)
+      ++j;
+    visit(static_cast<int64_t>(i), idx[i], static_cast<int64_t>(j - i));
+    i = j;
+  }
+}
+
+// Calls visit(flat, multi_index) for every element of `shape` in row-major order.
+void for_each_index(const Shape& shape,
+                    const std::function<void(std::size_t, const Index&)>& visit) {
+  const int64_t n = shape_size(shape);
+  Index m(shape.size(), 0);
+  for (int64_t flat = 0; flat < n; ++flat) {
+    visit(static_cast<std::size_t>(flat), m);
+    for (std::size_t d = shape.size(); d-- > 0;) {
+      if (++m[d] < shape[d])
+        break;
+      m[d] = 0;
+    }
+  }
+}
+
+// Row-major position in a tensor of `strides` of multi-index m with m[dim]
+// replaced by `at`.
+int64_t position_with(const Strides& strides, const Index& m, std::size_t dim, int64_t at) {
+  int64_t position = 0;
+  for (std::size_t d = 0; d < m.size(); ++d)
+    position += (d == dim ? at : m[d]) * strides[d];
+  return position;
+}
+
+}  // namespace
+
+Tensor index_select(const Tensor& a, int64_t dim, std::span<const int64_t> idx) {
+  Shape shape = a.shape();
+  shape[static_cast<std::size_t>(dim)] = static_cast<int64_t>(idx.size());
+  Tensor out = Tensor::empty(std::move(shape), a.options());
+  const Tensor source = a.detach();
+  for_each_run(idx, [&](int64_t at, int64_t first, int64_t length) {
+    copy_into(out.narrow(dim, at, length), source.narrow(dim, first, length).view_desc());
+  });
+  return out;
+}
+
+void index_add_into(const Tensor& out, int64_t dim, std::span<const int64_t> idx,
+                    const Tensor& src) {
+  // A run has distinct rows, so adding it in one call equals adding row by row;
+  // runs are added in order, so repeated indices accumulate.
+  for_each_run(idx, [&](int64_t at, int64_t first, int64_t length) {
+    const Tensor target = out.narrow(dim, first, length);
+    zip_into(MT_ZIP_ADD, target, target.view_desc(), src.narrow(dim, at, length).view_desc());
+  });
+}
+
+Tensor gather(const Tensor& a, int64_t dim, std::span<const int64_t> idx,
+              const Shape& index_shape) {
+  const std::vector<double> values = read_elements(a);
+  const Strides strides = strides_from_shape(a.shape());
+  auto out = host_vector<double>(shape_size(index_shape), [&] {
+    return "the host result of gather into shape " + shape_to_string(index_shape);
+  });
+  const auto d = static_cast<std::size_t>(dim);
+  for_each_index(index_shape, [&](std::size_t flat, const Index& m) {
+    out[flat] = values[static_cast<std::size_t>(position_with(strides, m, d, idx[flat]))];
+  });
+  Tensor result = Tensor::empty(index_shape, a.options());
+  write_contiguous(result, out);
+  return result;
+}
+
+Tensor scatter_add(const Tensor& a, int64_t dim, std::span<const int64_t> idx,
+                   const Shape& index_shape, const Tensor& src) {
+  std::vector<double> values = read_elements(a);
+  const std::vector<double> adds = read_elements(src);
+  const Strides strides = strides_from_shape(a.shape());
+  const Strides src_strides = strides_from_shape(src.shape());
+  const auto d = static_cast<std::size_t>(dim);
+  for_each_index(index_shape, [&](std::size_t flat, const Index& m) {
+    const int64_t from = position_with(src_strides, m, d, m[d]);
+    values[static_cast<std::size_t>(position_with(strides, m, d, idx[flat]))] +=
+        adds[static_cast<std::size_t>(from)];
+  });
+  Tensor result = Tensor::empty(a.shape(), a.options());
+  write_contiguous(result, values);
+  return result;
 }
 
 }  // namespace mt::dispatch

@@ -48,4 +48,23 @@ void write_element(const Tensor& t, int64_t position, double value);
 // view of a fresh tensor; `reverse` as in the ABI's conv slots.
 void conv_into(const Tensor& out, const Tensor& input, const Tensor& weight, bool reverse);
 
+// ---- index ops (indices already checked: whole numbers in range) ----------
+// There is no gather/scatter slot in the ABI yet, so these are built from the
+// slots that exist: index_select and index_add are one map(COPY) / zip(ADD)
+// per run of consecutive indices between narrow views (on the backend, any
+// device); gather and scatter_add are a host round trip through the copy
+// slots. A device slot for them is future work.
+
+// The slices idx[0], idx[1], ... of `dim` of `a`, as a fresh contiguous tensor.
+Tensor index_select(const Tensor& a, int64_t dim, std::span<const int64_t> idx);
+// out.narrow(dim, idx[i], 1) += src.narrow(dim, i, 1) for every i, in order.
+void index_add_into(const Tensor& out, int64_t dim, std::span<const int64_t> idx,
+                    const Tensor& src);
+// out (index_shape) = a[..., idx, ...] along dim; idx row-major over index_shape.
+Tensor gather(const Tensor& a, int64_t dim, std::span<const int64_t> idx, const Shape& index_shape);
+// A copy of `a` with src's elements (those inside index_shape) added at the
+// positions idx names along dim.
+Tensor scatter_add(const Tensor& a, int64_t dim, std::span<const int64_t> idx,
+                   const Shape& index_shape, const Tensor& src);
+
 }  // namespace mt::dispatch

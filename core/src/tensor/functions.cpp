@@ -7,7 +7,9 @@
 
 #include "tensor/dispatch.hpp"
 
+#include <cmath>
 #include <numeric>
+#include <string>
 
 namespace mt {
 
@@ -345,6 +347,263 @@ Tensor Tensor::all(int64_t dim) const {
 Tensor Tensor::all() const {
   NoGradGuard no_grad;  // a 0/1 answer has no gradient
   return flattened(*this).all(0);
+}
+
+// ==== argmax: indices as whole numbers in the float dtype, never recorded ====
+
+namespace {
+
+// The largest count whose indices (and n − i ranks) a dtype holds exactly.
+int64_t exact_integer_limit(DType dtype) {
+  return dtype == DType::f32 ? (int64_t{1} << 24) : (int64_t{1} << 53);
+}
+
+void check_index_count(int64_t n, DType dtype, const char* what) {
+  if (n > exact_integer_limit(dtype)) {
+    throw ArgumentError(std::string(what) + ": " + std::to_string(n) + " positions are more than " +
+                        dtype_name(dtype) + " holds as exact whole numbers (up to " +
+                        std::to_string(exact_integer_limit(dtype)) +
+                        "); convert with .to(DType::f64) first");
+  }
+}
+
+// `shape` without dim `dim`.
+Shape drop_dim(Shape shape, int64_t dim) {
+  shape.erase(shape.begin() + dim);
+  return shape;
+}
+
+}  // namespace
+
+Tensor Tensor::argmax(int64_t dim, bool keepdim) const {
+  const int64_t d = dispatch::normalize_dim(dim, dims(), "argmax");
+  const int64_t n = size(d);
+  if (n == 0) {
+    throw ArgumentError("argmax: dim " + std::to_string(dim) + " of shape " +
+                        shape_to_string(shape()) + " is empty, so it has no maximum");
+  }
+  check_index_count(n, dtype(), "argmax");
+  NoGradGuard no_grad;
+  const Tensor x = detach();
+  // Every maximum scores n − i and the highest score is the first maximum, so
+  // n − max(score) is its index; all of it on the backend. NaN counts as the
+  // maximum (torch's rule): when a slice has one, its first NaN wins.
+  std::vector<double> ranks(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i)
+    ranks[static_cast<std::size_t>(i)] = static_cast<double>(n - i);
+  Shape rank_shape(static_cast<std::size_t>(dims()), 1);
+  rank_shape[static_cast<std::size_t>(d)] = n;
+  const Tensor rank = Tensor::from_values(ranks, std::move(rank_shape), options());
+  const Tensor best = ((x == x.max(d)) * rank).max(d);
+  const Tensor best_nan = ((1.0 - (x == x)) * rank).max(d);
+  const Tensor has_nan = best_nan > 0.0;
+  Tensor index = static_cast<double>(n) - (has_nan * best_nan + (1.0 - has_nan) * best);
+  return keepdim ? index : index.view(drop_dim(index.shape(), d));
+}
+
+Tensor Tensor::argmax() const {
+  check_index_count(numel(), dtype(), "argmax");
+  return contiguous().detach().view({numel()}).argmax(0, false);
+}
+
+Tensor argmax(const Tensor& input, int64_t dim, bool keepdim) {
+  return input.argmax(dim, keepdim);
+}
+
+Tensor argmax(const Tensor& input) {
+  return input.argmax();
+}
+
+// ==== index_select / gather / scatter_add ====================================
+
+namespace {
+
+// "(i, j, k)" for the row-major element `flat` of `shape`.
+std::string position_string(const Shape& shape, int64_t flat) {
+  Index m(shape.size());
+  for (std::size_t d = shape.size(); d-- > 0;) {
+    m[d] = shape[d] == 0 ? 0 : flat % shape[d];
+    flat = shape[d] == 0 ? 0 : flat / shape[d];
+  }
+  return shape_to_string(m);
+}
+
+// Index values must be whole numbers in [0, bound): `what` names the op,
+// `shape` is the index's (for the position in the message).
+void check_index_value(double value, int64_t bound, const Shape& shape, int64_t flat,
+                       const char* what, int64_t dim) {
+  const std::string where = " at index position " + position_string(shape, flat);
+  if (!std::isfinite(value) || value != std::floor(value)) {
+    throw IndexingError(std::string(what) + ": index value " + std::to_string(value) + where +
+                        " is not a whole number (indices are whole numbers held in a " +
+                        "float tensor)");
+  }
+  if (value < 0.0 || value >= static_cast<double>(bound)) {
+    throw IndexingError(std::string(what) + ": index " +
+                        std::to_string(static_cast<int64_t>(value)) + where +
+                        " is out of range for dim " + std::to_string(dim) + " of size " +
+                        std::to_string(bound) + "; allowed 0.." + std::to_string(bound - 1));
+  }
+}
+
+std::vector<int64_t> checked_indices(const Tensor& index, int64_t bound, const char* what,
+                                     int64_t dim) {
+  const std::vector<double> values = index.to_vector();
+  std::vector<int64_t> out(values.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    check_index_value(values[i], bound, index.shape(), static_cast<int64_t>(i), what, dim);
+    out[i] = static_cast<int64_t>(values[i]);
+  }
+  return out;
+}
+
+struct IndexSelect final : Node {
+  int64_t dim = 0;
+  std::vector<int64_t> index;
+  const char* name() const override { return "IndexSelect"; }
+  // index_add of g into zeros: a repeated index collects every copy's gradient.
+  Grads backward(const Tensor& g) override {
+    Tensor grad = zeros_like(inputs[0]);
+    dispatch::index_add_into(grad, dim, index, g);
+    return {grad};
+  }
+};
+
+Tensor index_select_checked(const Tensor& x, int64_t d, std::vector<int64_t> index) {
+  Tensor out = dispatch::index_select(x, d, index);
+  if (auto* node = record<IndexSelect>(out, x)) {
+    node->dim = d;
+    node->index = std::move(index);
+  }
+  return out;
+}
+
+// gather's and scatter_add's rank and size rules (torch's); `other` is the
+// tensor index must fit inside in every dim (x for gather, src for scatter_add).
+void check_gather_shapes(const Tensor& x, int64_t d, const Tensor& index, const char* what,
+                         const Tensor* src) {
+  const auto describe = [&] {
+    std::string text = std::string(what) + ": input " + shape_to_string(x.shape()) + ", index " +
+                       shape_to_string(index.shape());
+    if (src)
+      text += ", src " + shape_to_string(src->shape());
+    return text + ", dim " + std::to_string(d);
+  };
+  if (index.dims() != x.dims() || (src && src->dims() != x.dims())) {
+    throw ShapeError(describe() + ": index" + (src ? " and src" : "") +
+                     " must have as many dims as the input");
+  }
+  for (int64_t k = 0; k < x.dims(); ++k) {
+    if (k != d && index.size(k) > x.size(k)) {
+      throw ShapeError(describe() + ": index.size(" + std::to_string(k) +
+                       ") must be <= input.size(" + std::to_string(k) + ") for dims other than " +
+                       std::to_string(d));
+    }
+    if (src && index.size(k) > src->size(k)) {
+      throw ShapeError(describe() + ": index.size(" + std::to_string(k) + ") must be <= src.size(" +
+                       std::to_string(k) + ")");
+    }
+  }
+}
+
+struct Gather final : Node {
+  int64_t dim = 0;
+  std::vector<int64_t> index;
+  Shape index_shape;
+  const char* name() const override { return "Gather"; }
+  Grads backward(const Tensor& g) override {
+    return {dispatch::scatter_add(zeros_like(inputs[0]), dim, index, index_shape, g)};
+  }
+};
+
+struct ScatterAdd final : Node {
+  int64_t dim = 0;
+  std::vector<int64_t> index;
+  Shape index_shape;
+  const char* name() const override { return "ScatterAdd"; }
+  // self: g; src: g gathered at the indices, zero where the index does not
+  // reach (index may be smaller than src).
+  Grads backward(const Tensor& g) override {
+    Tensor grad_src;
+    if (needs_grad(1)) {
+      const Tensor& src = inputs[1];
+      Tensor gathered = dispatch::gather(g, dim, index, index_shape);
+      if (index_shape == src.shape()) {
+        grad_src = gathered;
+      } else {
+        grad_src = zeros_like(src);
+        Tensor region = grad_src;
+        for (int64_t k = 0; k < src.dims(); ++k)
+          region = region.narrow(k, 0, index_shape[static_cast<std::size_t>(k)]);
+        region.copy_(gathered);
+      }
+    }
+    return {needs_grad(0) ? g : Tensor(), grad_src};
+  }
+};
+
+}  // namespace
+
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
+  const int64_t d = dispatch::normalize_dim(dim, dims(), "index_select");
+  if (index.dims() > 1) {
+    throw ShapeError("index_select: the index must be 0-D or 1-D, got shape " +
+                     shape_to_string(index.shape()));
+  }
+  return index_select_checked(*this, d, checked_indices(index, size(d), "index_select", dim));
+}
+
+Tensor Tensor::index_select(int64_t dim, std::span<const int64_t> index) const {
+  const int64_t d = dispatch::normalize_dim(dim, dims(), "index_select");
+  const Shape shape{static_cast<int64_t>(index.size())};
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    check_index_value(static_cast<double>(index[i]), size(d), shape, static_cast<int64_t>(i),
+                      "index_select", dim);
+  }
+  return index_select_checked(*this, d, std::vector<int64_t>(index.begin(), index.end()));
+}
+
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
+  const int64_t d = dispatch::normalize_dim(dim, dims(), "gather");
+  check_gather_shapes(*this, d, index, "gather", nullptr);
+  std::vector<int64_t> idx = checked_indices(index, size(d), "gather", dim);
+  Tensor out = dispatch::gather(*this, d, idx, index.shape());
+  if (auto* node = record<Gather>(out, *this)) {
+    node->dim = d;
+    node->index = std::move(idx);
+    node->index_shape = index.shape();
+  }
+  return out;
+}
+
+Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
+  const int64_t d = dispatch::normalize_dim(dim, dims(), "scatter_add");
+  dispatch::check_compatible(*this, src, "scatter_add");
+  check_gather_shapes(*this, d, index, "scatter_add", &src);
+  std::vector<int64_t> idx = checked_indices(index, size(d), "scatter_add", dim);
+  Tensor out = dispatch::scatter_add(*this, d, idx, index.shape(), src);
+  if (auto* node = record<ScatterAdd>(out, *this, src)) {
+    node->dim = d;
+    node->index = std::move(idx);
+    node->index_shape = index.shape();
+  }
+  return out;
+}
+
+Tensor index_select(const Tensor& input, int64_t dim, const Tensor& index) {
+  return input.index_select(dim, index);
+}
+
+Tensor index_select(const Tensor& input, int64_t dim, std::span<const int64_t> index) {
+  return input.index_select(dim, index);
+}
+
+Tensor gather(const Tensor& input, int64_t dim, const Tensor& index) {
+  return input.gather(dim, index);
+}
+
+Tensor scatter_add(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& src) {
+  return input.scatter_add(dim, index, src);
 }
 
 // ==== views: share storage; backward maps the gradient back ===================

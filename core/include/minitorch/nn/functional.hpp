@@ -1,6 +1,6 @@
 // minitorch/nn/functional.hpp — MiniTorch's Module-4 functions (fast_conv.py
 // and nn.py) as differentiable free functions in mt::nn: convolutions,
-// tiling and pooling, max/argmax, softmax, logsoftmax, dropout. Stateless:
+// tiling and pooling, max/argmax_one_hot, softmax, logsoftmax, dropout. Stateless:
 // the layers that own parameters are in layers.hpp, the losses in loss.hpp.
 #pragma once
 
@@ -38,7 +38,7 @@ Tensor tile(const Tensor& input, int64_t kh, int64_t kw);
 Tensor avgpool2d(const Tensor& input, int64_t kh, int64_t kw);
 Tensor maxpool2d(const Tensor& input, int64_t kh, int64_t kw);
 
-// ---- max, argmax, softmax ---------------------------------------------------------
+// ---- max, argmax_one_hot, softmax----------------------------------------------------
 // `dim` may be negative (counts from the end); IndexingError when out of range.
 // The reduced dim is kept with size 1, as in MiniTorch.
 
@@ -49,8 +49,9 @@ Tensor maxpool2d(const Tensor& input, int64_t kh, int64_t kw);
 Tensor max(const Tensor& input, int64_t dim);
 
 // One-hot (0/1, the input's shape) marking the first maximum along dim; not
-// differentiable. MiniTorch marks every tied maximum.
-Tensor argmax(const Tensor& input, int64_t dim);
+// differentiable. This is MiniTorch's argmax (which marks every tied maximum);
+// for torch's argmax, the indices, use mt::argmax / Tensor::argmax.
+Tensor argmax_one_hot(const Tensor& input, int64_t dim);
 
 // exp(x) / Σ_dim exp(x), computed as exp(x − m) / Σ exp(x − m) with m the
 // (detached) max along dim, so large inputs do not overflow.

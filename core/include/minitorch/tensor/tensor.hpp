@@ -156,6 +156,39 @@ class Tensor {
   Tensor all() const;
   Tensor all(int64_t dim) const;
 
+  // ---- indices (torch semantics; results hold whole numbers in this tensor's
+  // float dtype, since tensors are f32/f64) -----------------------------------
+  // Index of the first maximum along dim (ties -> lowest index), computed on
+  // the backend; `keepdim` false drops the dim (torch's default). NaN is not
+  // treated specially (torch counts it as the maximum). Never recorded.
+  // ArgumentError for an empty dim, or when the dim is longer than the dtype
+  // holds whole numbers exactly (2^24 in f32).
+  Tensor argmax(int64_t dim, bool keepdim = false) const;
+  // Row-major flat index of the first maximum of all elements: shape () (rank 0).
+  Tensor argmax() const;
+
+  // The slices index[0], index[1], ... of `dim`: shape with dim replaced by
+  // index's length (index is 0-D or 1-D). Runs on the backend, one copy per run
+  // of consecutive indices. Gradient: index_add of g into zeros (repeated
+  // indices accumulate). IndexingError for a value that is not a whole number
+  // in [0, size(dim)), naming the value and its position.
+  Tensor index_select(int64_t dim, const Tensor& index) const;
+  Tensor index_select(int64_t dim, std::span<const int64_t> index) const;
+  Tensor index_select(int64_t dim, std::initializer_list<int64_t> index) const {
+    return index_select(dim, std::span<const int64_t>(index.begin(), index.size()));
+  }
+  // out[i][j][k] = self[index[i][j][k]][j][k] for dim 0 (likewise for the other
+  // dims): the result has index's shape. index.dims() == dims() and
+  // index.size(d) <= size(d) for d != dim (ShapeError otherwise). Gradient:
+  // scatter_add of g into zeros.
+  Tensor gather(int64_t dim, const Tensor& index) const;
+  // A copy of self with out[index[i][j][k]][j][k] += src[i][j][k] for dim 0
+  // (likewise for the other dims); repeated indices accumulate. index, src
+  // and self have the same rank, index.size(d) <= src.size(d) for every d and
+  // <= size(d) for d != dim. Gradients: g for self, gather(g) for src (zero
+  // where index does not reach).
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+
   Tensor matmul(const Tensor& other) const;
 
   // ---- autograd ------------------------------------------------------------
@@ -246,6 +279,14 @@ Tensor operator==(double a, const Tensor& b);
 // operand counts as one batch; the result is 2-D only if both are.
 Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor is_close(const Tensor& a, const Tensor& b);
+// torch.argmax / index_select / gather / scatter_add as free functions (see
+// the Tensor methods).
+Tensor argmax(const Tensor& input, int64_t dim, bool keepdim = false);
+Tensor argmax(const Tensor& input);
+Tensor index_select(const Tensor& input, int64_t dim, const Tensor& index);
+Tensor index_select(const Tensor& input, int64_t dim, std::span<const int64_t> index);
+Tensor gather(const Tensor& input, int64_t dim, const Tensor& index);
+Tensor scatter_add(const Tensor& input, int64_t dim, const Tensor& index, const Tensor& src);
 // True when the shapes broadcast and every pair is within |a − b| < 1e-2
 // (MiniTorch's assert_close_tensor).
 bool allclose(const Tensor& a, const Tensor& b);
