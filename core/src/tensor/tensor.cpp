@@ -2,7 +2,6 @@
 // in-place updates optimizers use. Differentiable operations are in
 // functions.cpp; plugin calls go through dispatch.cpp.
 #include <minitorch/tensor/autograd.hpp>
-#include <minitorch/tensor/random.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
 #include "tensor/dispatch.hpp"
@@ -124,28 +123,6 @@ Tensor zeros(Shape shape, TensorOptions options) {
 
 Tensor ones(Shape shape, TensorOptions options) {
   return full(std::move(shape), 1.0, options);
-}
-
-Tensor rand(Shape shape, TensorOptions options) {
-  const bool requires_grad = options.requires_grad;
-  options.requires_grad = false;
-  Tensor t = Tensor::empty(std::move(shape), options);
-  // Drawn in row-major order a chunk at a time: the backend allocation is the
-  // only one that grows with the tensor (a host copy of all of it would
-  // double the memory and fail with a less useful message).
-  constexpr int64_t chunk = int64_t{1} << 16;
-  const int64_t n = t.numel();
-  std::vector<double> values;
-  for (int64_t first = 0; first < n; first += chunk) {
-    values.resize(static_cast<std::size_t>(std::min(chunk, n - first)));
-    for (double& v : values)
-      v = uniform();
-    const Tensor piece = Tensor::from_storage(
-        t.storage(), Layout({static_cast<int64_t>(values.size())}, {1}, first));
-    dispatch::write_contiguous(piece, values);
-  }
-  t.requires_grad_(requires_grad);
-  return t;
 }
 
 Tensor zeros_like(const Tensor& like) {

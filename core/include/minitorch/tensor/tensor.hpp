@@ -246,7 +246,8 @@ Tensor zeros(Shape shape, TensorOptions options = {});
 Tensor ones(Shape shape, TensorOptions options = {});
 Tensor full(Shape shape, double value, TensorOptions options = {});
 // Uniform [0, 1) drawn on the host from mt::generator() in row-major order,
-// so every backend gets the same numbers for the same seed.
+// so every backend gets the same numbers for the same seed. randn, randint
+// and randperm are in random.hpp.
 Tensor rand(Shape shape, TensorOptions options = {});
 Tensor zeros_like(const Tensor& like);
 
