@@ -1,12 +1,17 @@
 // conv.cpp — conv1d / conv2d as autograd functions (MiniTorch's Conv1dFun and
 // Conv2dFun): the forward and both gradients are each one backend conv call on
 // views, with MiniTorch's permute trick for the weight gradient and the
-// reversed convolution for the input gradient. No im2col or padding logic here.
+// reversed convolution for the input gradient; and torch's padding / stride /
+// dilation options built around that same-size conv from differentiable
+// zero-embeddings and strided views. No im2col, no groups.
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/tensor/autograd.hpp>
 
 #include "tensor/dispatch.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <string>
 
 namespace mt::nn {
@@ -87,7 +92,174 @@ Tensor conv(const Tensor& input, const Tensor& weight, int64_t spatial, const ch
   return out;
 }
 
+// ---- torch's options on top of the same-size conv ----------------------------
+
+// A strided window of `t`: along every dim d, count[d] elements starting at
+// start[d], step[d] apart (a view sharing t's storage, not recorded).
+Tensor strided_window(const Tensor& t, const Shape& start, const Shape& step, const Shape& count) {
+  Strides strides = t.strides();
+  int64_t offset = t.offset();
+  for (std::size_t d = 0; d < strides.size(); ++d) {
+    offset += start[d] * strides[d];
+    strides[d] *= step[d];
+  }
+  return Tensor::from_storage(t.storage(), Layout(count, std::move(strides), offset));
+}
+
+// Embed: zeros of `shape` with the input written into the strided window
+// (start, step). Padding (step 1, start p) and weight dilation (step d) are
+// both this; its gradient is the same window of g.
+struct Embed final : Node {
+  Shape start;
+  Shape step;
+  const char* name() const override { return "ConvEmbed"; }
+  Grads backward(const Tensor& g) override {
+    return {strided_window(g, start, step, inputs[0].shape())};
+  }
+};
+
+// Every step-th element from start (the strided read of the stride-1
+// output); its gradient embeds g back into zeros.
+struct Window final : Node {
+  Shape start;
+  Shape step;
+  const char* name() const override { return "ConvStride"; }
+  Grads backward(const Tensor& g) override {
+    Tensor grad = zeros_like(inputs[0]);
+    strided_window(grad, start, step, g.shape()).copy_(g);
+    return {grad};
+  }
+};
+
+bool is_identity(const Shape& start, const Shape& step) {
+  return std::all_of(start.begin(), start.end(), [](int64_t v) { return v == 0; }) &&
+         std::all_of(step.begin(), step.end(), [](int64_t v) { return v == 1; });
+}
+
+Tensor embed(const Tensor& input, Shape shape, Shape start, Shape step) {
+  if (is_identity(start, step) && shape == input.shape())
+    return input;
+  Tensor out = zeros(std::move(shape), input.options());
+  strided_window(out, start, step, input.shape()).copy_(input.detach());
+  if (auto* node = record<Embed>(out, input)) {
+    node->start = std::move(start);
+    node->step = std::move(step);
+  }
+  return out;
+}
+
+Tensor window(const Tensor& input, Shape start, Shape step, const Shape& count) {
+  if (is_identity(start, step) && count == input.shape())
+    return input;
+  Tensor out = strided_window(input, start, step, count);
+  if (auto* node = record<Window>(out, input)) {
+    node->start = std::move(start);
+    node->step = std::move(step);
+  }
+  return out;
+}
+
+// Per spatial dim: stride, padding, dilation.
+struct SpatialOptions {
+  int64_t stride;
+  int64_t padding;
+  int64_t dilation;
+};
+
+Tensor conv_with_options(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                         const std::vector<SpatialOptions>& dims, const char* what) {
+  const auto spatial = static_cast<int64_t>(dims.size());
+  check_conv_args(input, weight, spatial, what);
+  const char* axis[] = {"height", "width"};
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    const std::string where = spatial == 1 ? std::string() : std::string(" (") + axis[i] + ")";
+    const SpatialOptions& o = dims[i];
+    if (o.stride < 1 || o.dilation < 1 || o.padding < 0) {
+      throw ArgumentError(std::string(what) + where + ": stride " + std::to_string(o.stride) +
+                          ", padding " + std::to_string(o.padding) + ", dilation " +
+                          std::to_string(o.dilation) +
+                          " is not allowed; need stride >= 1, padding >= 0, dilation >= 1");
+    }
+  }
+  const int64_t rank = spatial + 2;
+  Shape padded_shape = input.shape();
+  Shape pad_start(static_cast<std::size_t>(rank), 0);
+  Shape dilated_shape = weight.shape();
+  Shape ones(static_cast<std::size_t>(rank), 1);
+  Shape dilation_step = ones;
+  Shape stride_step = ones;
+  Shape out_shape = input.shape();
+  out_shape[1] = weight.size(0);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    const std::size_t d = i + 2;
+    const SpatialOptions& o = dims[i];
+    const int64_t length = input.shape()[d];
+    const int64_t k = weight.shape()[d];
+    if (k < 1) {
+      throw ShapeError(std::string(what) + ": weight " + shape_to_string(weight.shape()) +
+                       " has an empty kernel in dim " + std::to_string(d));
+    }
+    int64_t padded = 0;
+    int64_t span = 0;  // d(k − 1) + 1, the dilated kernel's extent
+    if (!checked_mul(o.padding, 2, padded) ||
+        padded > std::numeric_limits<int64_t>::max() - length ||
+        !checked_mul(o.dilation, k - 1, span) || span == std::numeric_limits<int64_t>::max()) {
+      throw ArgumentError(std::string(what) + ": padding " + std::to_string(o.padding) +
+                          " or dilation " + std::to_string(o.dilation) + " is too large");
+    }
+    padded += length;
+    span += 1;
+    if (span > padded) {
+      throw ShapeError(std::string(what) + ": input " + shape_to_string(input.shape()) +
+                       " padded by " + std::to_string(o.padding) + " is " + std::to_string(padded) +
+                       " long in dim " + std::to_string(d) + ", shorter than the kernel " +
+                       shape_to_string(weight.shape()) + " spans with dilation " +
+                       std::to_string(o.dilation) + " (" + std::to_string(span) + ")");
+    }
+    padded_shape[d] = padded;
+    pad_start[d] = o.padding;
+    dilated_shape[d] = span;
+    dilation_step[d] = o.dilation;
+    stride_step[d] = o.stride;
+    out_shape[d] = (padded - span) / o.stride + 1;
+  }
+  if (bias.defined()) {
+    dispatch::check_compatible(input, bias, what);
+    if (bias.dims() != 1 || bias.size(0) != weight.size(0)) {
+      throw ShapeError(std::string(what) + ": bias " + shape_to_string(bias.shape()) +
+                       " must be 1-D with one value per output channel (" +
+                       std::to_string(weight.size(0)) + ", from weight " +
+                       shape_to_string(weight.shape()) + ")");
+    }
+  }
+  const Tensor x = embed(input, padded_shape, pad_start, ones);
+  const Tensor w =
+      embed(weight, dilated_shape, Shape(static_cast<std::size_t>(rank), 0), dilation_step);
+  Tensor full = conv_forward(x, w);
+  record<ConvNode>(full, x, w);
+  Tensor out = window(full, Shape(static_cast<std::size_t>(rank), 0), stride_step, out_shape);
+  if (!bias.defined())
+    return out;
+  Shape bias_shape(static_cast<std::size_t>(rank), 1);
+  bias_shape[1] = weight.size(0);
+  return out + bias.reshape(std::move(bias_shape));
+}
+
 }  // namespace
+
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dOptions& options,
+              const Tensor& bias) {
+  return conv_with_options(input, weight, bias,
+                           {{options.stride, options.padding, options.dilation}}, "conv1d");
+}
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dOptions& options,
+              const Tensor& bias) {
+  return conv_with_options(input, weight, bias,
+                           {{options.stride.h, options.padding.h, options.dilation.h},
+                            {options.stride.w, options.padding.w, options.dilation.w}},
+                           "conv2d");
+}
 
 Tensor conv1d(const Tensor& input, const Tensor& weight) {
   return conv(input, weight, 1, "conv1d");

@@ -1,10 +1,11 @@
 // layers.cpp — construction (sizes checked, PyTorch-style init) and forward
-// passes of Linear, Conv1d, Conv2d and Dropout. The math lives in
+// passes of Linear, Conv1d, Conv2d (both forms) and Dropout. The math lives in
 // functional.cpp and conv.cpp; this file only wires parameters to it.
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/init.hpp>
 #include <minitorch/nn/layers.hpp>
 
+#include <array>
 #include <cmath>
 #include <initializer_list>
 #include <string>
@@ -18,6 +19,18 @@ void check_sizes(const char* layer, std::initializer_list<std::pair<const char*,
     if (value < 1) {
       throw ArgumentError(std::string(layer) + ": " + name + " must be >= 1, got " +
                           std::to_string(value));
+    }
+  }
+}
+
+// stride >= 1, padding >= 0, dilation >= 1 for each (stride, padding,
+// dilation) triple, checked when the layer is made rather than at forward.
+void check_conv_options(const char* layer, std::initializer_list<std::array<int64_t, 3>> per_dim) {
+  for (const auto& [stride, padding, dilation] : per_dim) {
+    if (stride < 1 || padding < 0 || dilation < 1) {
+      throw ArgumentError(std::string(layer) + ": stride " + std::to_string(stride) + ", padding " +
+                          std::to_string(padding) + ", dilation " + std::to_string(dilation) +
+                          " is not allowed; need stride >= 1, padding >= 0, dilation >= 1");
     }
   }
 }
@@ -73,14 +86,46 @@ Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_width,
   bias_ = &add_parameter("bias", uniform_parameter({1, out_channels, 1}, bound, options));
 }
 
+Conv1d::Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_width,
+               const Conv1dOptions& conv, TensorOptions options, bool bias)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_width_(kernel_width),
+      conv_(conv) {
+  check_sizes("Conv1d", {{"in_channels", in_channels},
+                         {"out_channels", out_channels},
+                         {"kernel_width", kernel_width}});
+  check_conv_options("Conv1d", {{conv.stride, conv.padding, conv.dilation}});
+  const Shape weight_shape{out_channels, in_channels, kernel_width};
+  shape_size(weight_shape);  // checked first, as above
+  const double bound = init::default_bound(in_channels * kernel_width);
+  weights_ = &add_parameter("weights", uniform_parameter(weight_shape, bound, options));
+  if (bias)
+    bias_ = &add_parameter("bias", uniform_parameter({out_channels}, bound, options));
+}
+
 Tensor Conv1d::forward(const Tensor& x) const {
+  if (conv_)
+    return conv1d(x, weights_->value(), *conv_, bias_ ? bias_->value() : Tensor());
   return conv1d(x, weights_->value()) + bias_->value();
 }
 
+Parameter& Conv1d::bias() const {
+  if (!bias_)
+    throw ArgumentError("Conv1d: this layer was made with bias = false; it has no bias");
+  return *bias_;
+}
+
 std::string Conv1d::extra_repr() const {
-  return "in_channels=" + std::to_string(in_channels_) +
-         ", out_channels=" + std::to_string(out_channels_) +
-         ", kernel_width=" + std::to_string(kernel_width_);
+  std::string text = "in_channels=" + std::to_string(in_channels_) +
+                     ", out_channels=" + std::to_string(out_channels_) +
+                     ", kernel_width=" + std::to_string(kernel_width_);
+  if (conv_) {
+    text += ", stride=" + std::to_string(conv_->stride) +
+            ", padding=" + std::to_string(conv_->padding) +
+            ", dilation=" + std::to_string(conv_->dilation) + (bias_ ? "" : ", bias=false");
+  }
+  return text;
 }
 
 // ---- Conv2d ---------------------------------------------------------------------
@@ -102,14 +147,51 @@ Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_h, int6
   bias_ = &add_parameter("bias", uniform_parameter({out_channels, 1, 1}, bound, options));
 }
 
+Conv2d::Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel, const Conv2dOptions& conv,
+               TensorOptions options, bool bias)
+    : in_channels_(in_channels),
+      out_channels_(out_channels),
+      kernel_h_(kernel.h),
+      kernel_w_(kernel.w),
+      conv_(conv) {
+  check_sizes("Conv2d", {{"in_channels", in_channels},
+                         {"out_channels", out_channels},
+                         {"kernel_h", kernel.h},
+                         {"kernel_w", kernel.w}});
+  check_conv_options("Conv2d", {{conv.stride.h, conv.padding.h, conv.dilation.h},
+                                {conv.stride.w, conv.padding.w, conv.dilation.w}});
+  const Shape weight_shape{out_channels, in_channels, kernel.h, kernel.w};
+  shape_size(weight_shape);  // checked first, as in Conv1d
+  const double bound = init::default_bound(in_channels * kernel.h * kernel.w);
+  weights_ = &add_parameter("weights", uniform_parameter(weight_shape, bound, options));
+  if (bias)
+    bias_ = &add_parameter("bias", uniform_parameter({out_channels}, bound, options));
+}
+
 Tensor Conv2d::forward(const Tensor& x) const {
+  if (conv_)
+    return conv2d(x, weights_->value(), *conv_, bias_ ? bias_->value() : Tensor());
   return conv2d(x, weights_->value()) + bias_->value();
 }
 
+Parameter& Conv2d::bias() const {
+  if (!bias_)
+    throw ArgumentError("Conv2d: this layer was made with bias = false; it has no bias");
+  return *bias_;
+}
+
 std::string Conv2d::extra_repr() const {
-  return "in_channels=" + std::to_string(in_channels_) +
-         ", out_channels=" + std::to_string(out_channels_) + ", kernel=(" +
-         std::to_string(kernel_h_) + ", " + std::to_string(kernel_w_) + ")";
+  std::string text = "in_channels=" + std::to_string(in_channels_) +
+                     ", out_channels=" + std::to_string(out_channels_) + ", kernel=(" +
+                     std::to_string(kernel_h_) + ", " + std::to_string(kernel_w_) + ")";
+  if (conv_) {
+    const auto pair = [](const Size2& s) {
+      return "(" + std::to_string(s.h) + ", " + std::to_string(s.w) + ")";
+    };
+    text += ", stride=" + pair(conv_->stride) + ", padding=" + pair(conv_->padding) +
+            ", dilation=" + pair(conv_->dilation) + (bias_ ? "" : ", bias=false");
+  }
+  return text;
 }
 
 // ---- Dropout --------------------------------------------------------------------

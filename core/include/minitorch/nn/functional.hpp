@@ -24,6 +24,50 @@ Tensor conv1d(const Tensor& input, const Tensor& weight);
 // same anchored at the top-left.
 Tensor conv2d(const Tensor& input, const Tensor& weight);
 
+// ---- convolutions with torch's options (torch.nn.functional.conv1d/conv2d:
+// cross-correlation, zero padding on both sides, no groups) -----------------
+
+// One size per spatial dim, given as one number for both (2) or as {h, w},
+// like torch's int-or-tuple arguments.
+struct Size2 {
+  Size2(int64_t both) : h(both), w(both) {}  // NOLINT: implicit on purpose
+  Size2(int64_t height, int64_t width) : h(height), w(width) {}
+  int64_t h;
+  int64_t w;
+};
+
+// torch's defaults; with designated initializers: {.stride = 2, .padding = 1}.
+struct Conv1dOptions {
+  int64_t stride = 1;
+  int64_t padding = 0;  // zeros added at both ends
+  int64_t dilation = 1;
+};
+struct Conv2dOptions {
+  Size2 stride = 1;
+  Size2 padding = 0;
+  Size2 dilation = 1;
+};
+
+// input (B, Cin, L), weight (Cout, Cin, K), bias (Cout) or undefined ->
+// (B, Cout, Lout) with Lout = floor((L + 2p − d(K−1) − 1) / s) + 1:
+//   out[b,o,t] = bias[o] + Σ_c Σ_k padded[b,c,t·s + k·d] · weight[o,c,k].
+// Note the options are what select torch's form: conv1d(x, w, {}) is a
+// "valid" convolution (Lout = L − K + 1), unlike MiniTorch's conv1d(x, w).
+// Built on the same-size conv slot: the input is zero-padded, the weight
+// dilated with zeros and the stride-1 output read with a stride, each step
+// differentiable. ArgumentError for stride or dilation < 1, padding < 0, or a
+// bias of another backend or dtype; ShapeError for the conv1d rank and
+// channel rules, a bias that is not (Cout), or a (dilated) kernel longer than
+// the padded input.
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Conv1dOptions& options,
+              const Tensor& bias = {});
+
+// input (B, Cin, H, W), weight (Cout, Cin, KH, KW), bias (Cout) or undefined
+// -> (B, Cout, Hout, Wout), each output size by the conv1d formula with its
+// dim's stride, padding and dilation.
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Conv2dOptions& options,
+              const Tensor& bias = {});
+
 // ---- pooling ------------------------------------------------------------------
 
 // (B, C, H, W) -> (B, C, H/kh, W/kw, kh·kw): each pooling window flattened

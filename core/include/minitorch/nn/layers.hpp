@@ -1,13 +1,16 @@
 // minitorch/nn/layers.hpp — the layers of MiniTorch's Module-4 networks as
 // mt::Module subclasses: Linear, Conv1d, Conv2d and Dropout, with PyTorch's
 // default initialisation. Parameters are named "weights" and "bias" as in
-// MiniTorch. Not containers (no Sequential): networks compose these by hand.
+// MiniTorch. The conv layers have two forms: MiniTorch's same-size one and
+// torch's (stride, padding, dilation, optional bias). Not containers.
 #pragma once
 
+#include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/module.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mt::nn {
@@ -45,21 +48,33 @@ class Conv1d : public Module {
   // ArgumentError unless every size is >= 1.
   Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_width,
          TensorOptions options = {});
+  // torch.nn.Conv1d: nn::conv1d(x, weights, conv, bias), x (B, in, L) ->
+  // (B, out, Lout); weights (out, in, k), bias (out) when `bias` is true (no
+  // "bias" parameter otherwise); the same initialisation. E.g.
+  // Conv1d(3, 8, 5, {.stride = 2, .padding = 2}). ArgumentError for sizes < 1
+  // or bad conv options.
+  Conv1d(int64_t in_channels, int64_t out_channels, int64_t kernel_width, const Conv1dOptions& conv,
+         TensorOptions options = {}, bool bias = true);
 
   // ShapeError (from nn::conv1d) for a wrong rank or channel count.
   Tensor forward(const Tensor& x) const;
   Tensor operator()(const Tensor& x) const { return forward(x); }
 
   Parameter& weights() const { return *weights_; }
-  Parameter& bias() const { return *bias_; }
+  // ArgumentError for a torch-form layer made with bias = false.
+  Parameter& bias() const;
+  bool has_bias() const { return bias_ != nullptr; }
+  // The torch options, or none for MiniTorch's same-size form.
+  const std::optional<Conv1dOptions>& conv_options() const { return conv_; }
   std::string extra_repr() const override;
 
  private:
   int64_t in_channels_;
   int64_t out_channels_;
   int64_t kernel_width_;
+  std::optional<Conv1dOptions> conv_;
   Parameter* weights_;
-  Parameter* bias_;
+  Parameter* bias_ = nullptr;
 };
 
 // conv2d(x, weights) + bias: x (B, in, H, W) -> (B, out, H, W); weights
@@ -70,13 +85,22 @@ class Conv2d : public Module {
   // ArgumentError unless every size is >= 1.
   Conv2d(int64_t in_channels, int64_t out_channels, int64_t kernel_h, int64_t kernel_w,
          TensorOptions options = {});
+  // torch.nn.Conv2d: nn::conv2d(x, weights, conv, bias), weights
+  // (out, in, kh, kw), bias (out) when `bias` is true. `kernel` is 3 or {3, 5}.
+  // E.g. Conv2d(1, 6, 5, {.padding = 2}). ArgumentError for sizes < 1 or bad
+  // conv options.
+  Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel, const Conv2dOptions& conv,
+         TensorOptions options = {}, bool bias = true);
 
   // ShapeError (from nn::conv2d) for a wrong rank or channel count.
   Tensor forward(const Tensor& x) const;
   Tensor operator()(const Tensor& x) const { return forward(x); }
 
   Parameter& weights() const { return *weights_; }
-  Parameter& bias() const { return *bias_; }
+  // ArgumentError for a torch-form layer made with bias = false.
+  Parameter& bias() const;
+  bool has_bias() const { return bias_ != nullptr; }
+  const std::optional<Conv2dOptions>& conv_options() const { return conv_; }
   std::string extra_repr() const override;
 
  private:
@@ -84,8 +108,9 @@ class Conv2d : public Module {
   int64_t out_channels_;
   int64_t kernel_h_;
   int64_t kernel_w_;
+  std::optional<Conv2dOptions> conv_;
   Parameter* weights_;
-  Parameter* bias_;
+  Parameter* bias_ = nullptr;
 };
 
 // nn::dropout(x, rate, training()): active only in training mode, so eval()
