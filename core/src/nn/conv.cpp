@@ -50,8 +50,9 @@ std::vector<int64_t> swap_first_two(int64_t rank) {
   return order;
 }
 
-Tensor conv_forward(const Tensor& input, const Tensor& weight) {
-  Shape out_shape = input.shape();
+// The conv slot's output has the spatial sizes of `out_shape` (MiniTorch's
+// same-size conv passes the input's; the slot allows any).
+Tensor conv_forward(const Tensor& input, const Tensor& weight, Shape out_shape) {
   out_shape[1] = weight.size(0);
   Tensor out = Tensor::empty(std::move(out_shape), input.options());
   dispatch::conv_into(out, input, weight, false);
@@ -87,7 +88,7 @@ struct ConvNode final : Node {
 
 Tensor conv(const Tensor& input, const Tensor& weight, int64_t spatial, const char* what) {
   check_conv_args(input, weight, spatial, what);
-  Tensor out = conv_forward(input, weight);
+  Tensor out = conv_forward(input, weight, input.shape());
   record<ConvNode>(out, input, weight);
   return out;
 }
@@ -235,7 +236,12 @@ Tensor conv_with_options(const Tensor& input, const Tensor& weight, const Tensor
   const Tensor x = embed(input, padded_shape, pad_start, ones);
   const Tensor w =
       embed(weight, dilated_shape, Shape(static_cast<std::size_t>(rank), 0), dilation_step);
-  Tensor full = conv_forward(x, w);
+  // The slot computes only the positions whose taps all lie in the padded
+  // input (stride-1, "valid"); the stride then reads every s-th of them.
+  Shape valid_shape = padded_shape;
+  for (std::size_t d = 2; d < valid_shape.size(); ++d)
+    valid_shape[d] = padded_shape[d] - dilated_shape[d] + 1;
+  Tensor full = conv_forward(x, w, std::move(valid_shape));
   record<ConvNode>(full, x, w);
   Tensor out = window(full, Shape(static_cast<std::size_t>(rank), 0), stride_step, out_shape);
   if (!bias.defined())
