@@ -2,8 +2,9 @@
 // Conv2dFun): the forward and both gradients are each one backend conv call on
 // views, with MiniTorch's permute trick for the weight gradient and the
 // reversed convolution for the input gradient; and torch's padding / stride /
-// dilation options built around that same-size conv from differentiable
-// zero-embeddings and strided views. No im2col, no groups.
+// dilation options built around that same slot from differentiable
+// zero-embeddings (padding, dilation) and a phase split (stride). No im2col,
+// no groups.
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/tensor/autograd.hpp>
 
@@ -119,19 +120,6 @@ struct Embed final : Node {
   }
 };
 
-// Every step-th element from start (the strided read of the stride-1
-// output); its gradient embeds g back into zeros.
-struct Window final : Node {
-  Shape start;
-  Shape step;
-  const char* name() const override { return "ConvStride"; }
-  Grads backward(const Tensor& g) override {
-    Tensor grad = zeros_like(inputs[0]);
-    strided_window(grad, start, step, g.shape()).copy_(g);
-    return {grad};
-  }
-};
-
 bool is_identity(const Shape& start, const Shape& step) {
   return std::all_of(start.begin(), start.end(), [](int64_t v) { return v == 0; }) &&
          std::all_of(step.begin(), step.end(), [](int64_t v) { return v == 1; });
@@ -143,17 +131,6 @@ Tensor embed(const Tensor& input, Shape shape, Shape start, Shape step) {
   Tensor out = zeros(std::move(shape), input.options());
   strided_window(out, start, step, input.shape()).copy_(input.detach());
   if (auto* node = record<Embed>(out, input)) {
-    node->start = std::move(start);
-    node->step = std::move(step);
-  }
-  return out;
-}
-
-Tensor window(const Tensor& input, Shape start, Shape step, const Shape& count) {
-  if (is_identity(start, step) && count == input.shape())
-    return input;
-  Tensor out = strided_window(input, start, step, count);
-  if (auto* node = record<Window>(out, input)) {
     node->start = std::move(start);
     node->step = std::move(step);
   }
@@ -233,17 +210,47 @@ Tensor conv_with_options(const Tensor& input, const Tensor& weight, const Tensor
                        shape_to_string(weight.shape()) + ")");
     }
   }
-  const Tensor x = embed(input, padded_shape, pad_start, ones);
-  const Tensor w =
-      embed(weight, dilated_shape, Shape(static_cast<std::size_t>(rank), 0), dilation_step);
-  // The slot computes only the positions whose taps all lie in the padded
-  // input (stride-1, "valid"); the stride then reads every s-th of them.
-  Shape valid_shape = padded_shape;
-  for (std::size_t d = 2; d < valid_shape.size(); ++d)
-    valid_shape[d] = padded_shape[d] - dilated_shape[d] + 1;
-  Tensor full = conv_forward(x, w, std::move(valid_shape));
-  record<ConvNode>(full, x, w);
-  Tensor out = window(full, Shape(static_cast<std::size_t>(rank), 0), stride_step, out_shape);
+  // Stride by phases: a stride-s dim of length s·n is seen as s phase
+  // channels of length n (x[u·s + r] is phase r at u), and the dilated kernel,
+  // zero-extended to s·Q taps, as Q taps per phase. Then
+  //   out[t] = Σ_j x[t·s + j]·w[j] = Σ_r Σ_q phase_r[t + q]·w[q·s + r],
+  // a stride-1 conv that computes exactly the strided outputs (no discarded
+  // work). With every stride 1 the views below are the identity.
+  Shape x_shape = padded_shape;
+  Shape w_shape = dilated_shape;
+  Shape x_split{input.size(0), input.size(1)};
+  Shape w_split{weight.size(0), weight.size(1)};
+  Shape x_phases{input.size(0), input.size(1)};
+  Shape w_phases{weight.size(0), weight.size(1)};
+  std::vector<int64_t> order{0, 1};
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    const std::size_t d = i + 2;
+    const int64_t stride = stride_step[d];
+    const int64_t n = (padded_shape[d] + stride - 1) / stride;   // phase length
+    const int64_t q = (dilated_shape[d] + stride - 1) / stride;  // taps per phase
+    x_shape[d] = n * stride;
+    w_shape[d] = q * stride;
+    x_split.insert(x_split.end(), {n, stride});
+    w_split.insert(w_split.end(), {q, stride});
+    x_phases[1] *= stride;
+    w_phases[1] *= stride;
+    order.push_back(static_cast<int64_t>(2 * i + 3));  // the phase dims first ...
+  }
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    order.push_back(static_cast<int64_t>(2 * i + 2));  // ... then the positions
+    x_phases.push_back(x_split[2 * i + 2]);
+    w_phases.push_back(w_split[2 * i + 2]);
+  }
+  Tensor x = embed(input, x_shape, pad_start, ones);
+  Tensor w = embed(weight, w_shape, Shape(static_cast<std::size_t>(rank), 0), dilation_step);
+  const bool strided =
+      std::any_of(stride_step.begin(), stride_step.end(), [](int64_t v) { return v != 1; });
+  if (strided) {
+    x = x.reshape(x_split).permute(order).reshape(x_phases);
+    w = w.reshape(w_split).permute(order).reshape(w_phases);
+  }
+  Tensor out = conv_forward(x, w, out_shape);
+  record<ConvNode>(out, x, w);
   if (!bias.defined())
     return out;
   Shape bias_shape(static_cast<std::size_t>(rank), 1);

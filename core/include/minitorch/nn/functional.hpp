@@ -54,7 +54,8 @@ struct Conv2dOptions {
 // Note the options are what select torch's form: conv1d(x, w, {}) is a
 // "valid" convolution (Lout = L − K + 1), unlike MiniTorch's conv1d(x, w).
 // Built on the same-size conv slot: the input is zero-padded, the weight
-// dilated with zeros and the stride-1 output read with a stride, each step
+// dilated with zeros, and a stride splits each dim into stride phases taken
+// as extra channels, so the slot computes exactly the outputs; each step is
 // differentiable. ArgumentError for stride or dilation < 1, padding < 0, or a
 // bias of another backend or dtype; ShapeError for the conv1d rank and
 // channel rules, a bias that is not (Cout), or a (dilated) kernel longer than
