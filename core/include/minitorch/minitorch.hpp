@@ -1,10 +1,12 @@
 // minitorch/minitorch.hpp — the whole runtime in one include: tensors and
 // autograd, nn (modules, layers, losses, initialisation), the optimizers and
-// the plugin registry. The teaching layers (minitorch/teaching/) and the
-// applications' library (minitorch/apps/, minitorch/datasets/) are included
-// on their own.
+// LR schedulers, the data API (Dataset, DataLoader) and the plugin registry.
+// The teaching layers (minitorch/teaching/) and the applications' library
+// (minitorch/apps/, minitorch/datasets/) are included on their own.
 #pragma once
 
+#include <minitorch/data/dataloader.hpp>
+#include <minitorch/data/dataset.hpp>
 #include <minitorch/errors.hpp>
 #include <minitorch/nn/module.hpp>
 #include <minitorch/nn/nn.hpp>

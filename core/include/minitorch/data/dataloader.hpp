@@ -1,0 +1,110 @@
+// minitorch/data/dataloader.hpp — DataLoader: batches of a Dataset stacked
+// along dim 0 on a chosen backend, in order or shuffled with a seed (a new
+// permutation per epoch, the same for the same seed and epoch), with an
+// optional background prefetch of the next batch on a oneTBB worker. Not a
+// sampler library and not multi-process: one loader, one consuming thread.
+#pragma once
+
+#include <minitorch/data/dataset.hpp>
+
+#include <concepts>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace mt {
+
+struct DataLoaderOptions {
+  int64_t batch_size = 1;  // >= 1
+  bool shuffle = false;    // a seeded permutation per epoch
+  uint64_t seed = 0;       // with shuffle: the order depends on (seed, epoch) only
+  bool drop_last = false;  // drop a last batch smaller than batch_size
+  // Where batches are built (null: default_backend(), resolved when the
+  // loader is made) and their dtype (nullopt: the dataset's).
+  BackendPtr backend = nullptr;
+  std::optional<DType> dtype = std::nullopt;
+  // Gather batch k+1 on the host on a oneTBB worker thread while batch k is
+  // used. Needs a dataset with gathers_on_host() (TensorDataset does) and a
+  // build with oneTBB (prefetch_supported()); otherwise batches are made
+  // inline, on the consuming thread, with the same results. The upload to
+  // the backend always happens on the consuming thread.
+  bool prefetch = false;
+};
+
+class DataLoader {
+ public:
+  // The dataset is shared (kept alive by the loader and any iteration).
+  // ArgumentError for a null dataset, batch_size < 1, or drop_last with fewer
+  // examples than batch_size (no batch at all); a negative dataset size is a
+  // ShapeError.
+  explicit DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options = {});
+  // Takes a dataset by value: DataLoader(TensorDataset(images, labels), {...}).
+  template <std::derived_from<Dataset> D>
+  explicit DataLoader(D dataset, DataLoaderOptions options = {})
+      : DataLoader(std::shared_ptr<const Dataset>(std::make_shared<const D>(std::move(dataset))),
+                   std::move(options)) {}
+
+  // Batches per epoch: ⌈n / batch_size⌉, or ⌊n / batch_size⌋ with drop_last.
+  int64_t size() const;
+  // Examples in the dataset.
+  int64_t dataset_size() const { return dataset_size_; }
+  const DataLoaderOptions& options() const { return options_; }
+  const Dataset& dataset() const { return *dataset_; }
+  // True when this build can prefetch in the background (built with oneTBB).
+  static bool prefetch_supported();
+
+  // The epoch the next begin() iterates; each begin() takes it and advances
+  // it by one. set_epoch(e) (e >= 0, ArgumentError otherwise) picks the next
+  // one, e.g. when resuming at epoch e.
+  int64_t epoch() const { return epoch_; }
+  void set_epoch(int64_t epoch);
+  // The order in which `epoch` visits the examples: every index once; the
+  // identity without shuffle.
+  std::vector<int64_t> order(int64_t epoch) const;
+  // The indices of batch `batch` (in [0, size())) of `epoch`.
+  std::vector<int64_t> batch_indices(int64_t epoch, int64_t batch) const;
+
+  // Iterates one epoch: for (const Example& batch : loader) { ... }. An
+  // exception thrown while a batch is made (in the background too) is thrown
+  // from begin() or ++ on the consuming thread, with its own type.
+  class Iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = Example;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Example*;
+    using reference = const Example&;
+
+    Iterator();
+    Iterator(Iterator&&) noexcept;
+    Iterator& operator=(Iterator&&) noexcept;
+    ~Iterator();
+
+    const Example& operator*() const;
+    const Example* operator->() const { return &**this; }
+    Iterator& operator++();
+    bool operator==(std::default_sentinel_t) const;
+    // Which batch of the epoch this is, and the epoch.
+    int64_t batch() const;
+    int64_t epoch() const;
+
+   private:
+    friend class DataLoader;
+    struct Pass;
+    explicit Iterator(std::unique_ptr<Pass> pass);
+    std::unique_ptr<Pass> pass_;
+  };
+
+  Iterator begin();
+  std::default_sentinel_t end() const { return {}; }
+
+ private:
+  std::shared_ptr<const Dataset> dataset_;
+  DataLoaderOptions options_;
+  int64_t dataset_size_ = 0;
+  int64_t epoch_ = 0;
+};
+
+}  // namespace mt
