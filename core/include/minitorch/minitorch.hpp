@@ -11,6 +11,7 @@
 #include <minitorch/nn/module.hpp>
 #include <minitorch/nn/nn.hpp>
 #include <minitorch/optim/optim.hpp>
+#include <minitorch/optim/scheduler.hpp>
 #include <minitorch/plugin/backend.hpp>
 #include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/random.hpp>

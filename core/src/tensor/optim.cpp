@@ -166,6 +166,11 @@ void Optimizer::set_steps(int64_t steps) {
   steps_ = steps;
 }
 
+void Optimizer::set_initial_lr(double lr) {
+  check_lr("optimizer initial", lr, false);
+  initial_lr_ = lr;
+}
+
 std::size_t Optimizer::add_buffer(const std::string& name) {
   std::vector<Tensor> per_parameter;
   per_parameter.reserve(parameters_.size());

@@ -59,6 +59,12 @@ class Optimizer {
   // Finite and >= 0 (ArgumentError otherwise). The constructors ask for > 0;
   // 0 is allowed here because a schedule (cosine to eta_min 0) may reach it.
   virtual void set_lr(double lr) = 0;
+  // The rate learning-rate schedules scale (torch's param_group["initial_lr"]):
+  // lr() until set_initial_lr, which the first scheduler attached calls.
+  double initial_lr() const { return initial_lr_ > 0.0 ? initial_lr_ : lr(); }
+  // Finite and > 0 (ArgumentError otherwise).
+  void set_initial_lr(double lr);
+  bool has_initial_lr() const { return initial_lr_ > 0.0; }
 
   // ---- state for checkpoints ----------------------------------------------
   // The live buffers (handles sharing storage, no grad), in a fixed order:
@@ -96,6 +102,7 @@ class Optimizer {
   std::vector<std::string> buffer_names_;
   std::vector<std::vector<Tensor>> buffers_;  // [buffer][parameter]
   int64_t steps_ = 0;
+  double initial_lr_ = 0.0;  // 0: not set
 };
 
 struct SGDOptions {
