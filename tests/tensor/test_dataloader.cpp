@@ -6,6 +6,8 @@
 // this one) and the argument errors. Not a benchmark of the loader.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/data/dataloader.hpp>
+#include <minitorch/nn/module.hpp>
+#include <minitorch/optim/scheduler.hpp>
 
 #include "tensor_strategies.hpp"
 
@@ -303,6 +305,16 @@ MT_BACKEND_TEST(test_dataloader, prefetch_gives_the_same_batches) {
     break;
   }
   BOOST_TEST(one_epoch(ahead).size() == 6u);
+
+  // An iteration may outlive its loader (it shares the dataset), and ending
+  // one with a batch still pending waits for it.
+  auto orphan =
+      DataLoader(numbered(40, f64()), {.batch_size = 4, .backend = backend, .prefetch = true})
+          .begin();
+  ++orphan;
+  BOOST_TEST(text(ids_of(*orphan)) == "4 5 6 7");
+  orphan = DataLoader::Iterator();
+  BOOST_TEST((orphan == std::default_sentinel));
 }
 
 // A failure while the next batch is gathered in the background surfaces on
@@ -348,4 +360,52 @@ MT_BACKEND_TEST(test_dataloader, option_errors) {
   }
   // A loader with the default options uses the default backend.
   BOOST_TEST(DataLoader(ds).options().backend == default_backend());
+}
+
+// The pieces together, as a training program uses them: a TensorDataset of
+// host tensors, a shuffled DataLoader building batches on the backend, a module
+// trained by AdamW from its parameters() with a warm-up + cosine schedule and
+// gradient clipping. Fits y = 3x − 1; the loss must fall by orders of magnitude.
+MT_BACKEND_TEST(test_dataloader, trains_a_model_end_to_end) {
+  struct Line : Module {
+    Parameter& w;
+    Parameter& b;
+    explicit Line(const TensorOptions& o)
+        : w(add_parameter("w", zeros({1, 1}, o))), b(add_parameter("b", zeros({1}, o))) {}
+    Tensor operator()(const Tensor& x) const { return x.matmul(w.value()) + b.value(); }
+  };
+  std::vector<double> xs, ys;
+  for (int i = 0; i < 64; ++i) {
+    xs.push_back(-1.0 + 2.0 * i / 63.0);
+    ys.push_back(3.0 * xs.back() - 1.0);
+  }
+  const TensorOptions host{.dtype = DType::f64, .backend = reference()};
+  DataLoader loader(
+      TensorDataset(Tensor::from_values(xs, {64, 1}, host), Tensor::from_values(ys, {64, 1}, host)),
+      {.batch_size = 16, .shuffle = true, .seed = 5, .backend = backend, .prefetch = true});
+  auto model = std::make_shared<Line>(f64());
+  AdamW optimizer(model->parameters(), 0.1, {.weight_decay = 0.0});
+  auto warm = std::make_shared<LinearLR>(optimizer, 0.2, 1.0, 8);
+  auto cosine = std::make_shared<CosineAnnealingLR>(optimizer, 4 * 60 - 8, 1e-3);
+  SequentialLR schedule(optimizer, {warm, cosine}, {8});
+  double first = 0.0, last = 0.0;
+  for (int epoch = 0; epoch < 60; ++epoch) {
+    double sum = 0.0;
+    for (const Example& batch : loader) {
+      optimizer.zero_grad();
+      const Tensor err = (*model)(batch.data) - batch.target;
+      const Tensor loss = (err * err).mean();
+      loss.backward();
+      clip_grad_norm_(model->parameters(), 5.0);
+      optimizer.step();
+      schedule.step();  // per batch
+      sum += loss.item();
+    }
+    (epoch == 0 ? first : last) = sum / static_cast<double>(loader.size());
+  }
+  BOOST_TEST(schedule.last_epoch() == 240);
+  BOOST_TEST(first > 1.0);
+  BOOST_TEST(last < 1e-4);
+  BOOST_TEST(model->w.value().item() == 3.0, boost::test_tools::tolerance(1e-2));
+  BOOST_TEST(model->b.value().item() == -1.0, boost::test_tools::tolerance(1e-2));
 }

@@ -144,6 +144,11 @@ struct DataLoader::Iterator::Pass {
   Example current;
   std::shared_ptr<PrefetchJob> pending;  // the host gather of batch + 1
 
+  Pass() = default;
+  Pass(const Pass&) = delete;
+  Pass& operator=(const Pass&) = delete;
+  ~Pass() { cancel(); }
+
   std::vector<int64_t> indices(int64_t b) const {
     const auto begin = static_cast<std::size_t>(b * options.batch_size);
     const std::size_t end =
@@ -161,35 +166,38 @@ struct DataLoader::Iterator::Pass {
     return dataset->get_batch(idx, options.backend, options.dtype);
   }
 
-  // Starts the host gather of batch b on the prefetch worker.
+  // Starts the host gather of batch b on the prefetch worker. The task reads
+  // the dataset through a plain pointer: the pass keeps the dataset alive and
+  // waits for the task before it ends (cancel), so the dataset, and the
+  // tensors it holds, are never released on the worker (freeing a buffer is a
+  // plugin slot, which only the consuming thread may call).
   void schedule(int64_t b) {
 #if MT_HAVE_TBB
     auto job = std::make_shared<PrefetchJob>();
-    // The task owns what it reads (the dataset, the indices), so it may
-    // outlive this pass and the loader.
-    prefetch_arena().enqueue([job, dataset = dataset, idx = indices(b), dtype = options.dtype] {
-      {
-        std::lock_guard<std::mutex> lock(job->mutex);
-        if (job->cancelled) {
-          job->done = true;
-          return;
-        }
-      }
-      HostBatch result;
-      std::exception_ptr error;
-      try {
-        result = dataset->gather_host(idx, dtype);
-      } catch (...) {
-        error = std::current_exception();
-      }
-      {
-        std::lock_guard<std::mutex> lock(job->mutex);
-        job->result = std::move(result);
-        job->error = error;
-        job->done = true;
-      }
-      job->finished.notify_all();
-    });
+    prefetch_arena().enqueue(
+        [job, source = dataset.get(), idx = indices(b), dtype = options.dtype] {
+          bool skip = false;
+          {
+            std::lock_guard<std::mutex> lock(job->mutex);
+            skip = job->cancelled;
+          }
+          HostBatch result;
+          std::exception_ptr error;
+          if (!skip) {
+            try {
+              result = source->gather_host(idx, dtype);
+            } catch (...) {
+              error = std::current_exception();
+            }
+          }
+          {
+            std::lock_guard<std::mutex> lock(job->mutex);
+            job->result = std::move(result);
+            job->error = error;
+            job->done = true;
+          }
+          job->finished.notify_all();
+        });
     pending = std::move(job);
 #else
     (void)b;
@@ -198,11 +206,14 @@ struct DataLoader::Iterator::Pass {
 
   // Waits for the prefetched gather, rethrows its exception, uploads.
   Example take(const std::shared_ptr<PrefetchJob>& job) const {
-    std::unique_lock<std::mutex> lock(job->mutex);
-    job->finished.wait(lock, [&] { return job->done; });
-    if (job->error)
-      std::rethrow_exception(job->error);
-    const HostBatch& host = job->result;
+    HostBatch host;
+    {
+      std::unique_lock<std::mutex> lock(job->mutex);
+      job->finished.wait(lock, [&] { return job->done; });
+      if (job->error)
+        std::rethrow_exception(job->error);
+      host = std::move(job->result);
+    }
     return {upload(host.data, options.backend),
             host.target ? upload(*host.target, options.backend) : Tensor()};
   }
@@ -223,29 +234,24 @@ struct DataLoader::Iterator::Pass {
       schedule(b + 1);
   }
 
-  void cancel() {
+  // Ends a pending prefetch: it is skipped if not started, and waited for
+  // either way (see schedule).
+  void cancel() noexcept {
     if (!pending)
       return;
-    std::lock_guard<std::mutex> lock(pending->mutex);
+    std::unique_lock<std::mutex> lock(pending->mutex);
     pending->cancelled = true;
+    pending->finished.wait(lock, [&] { return pending->done; });
+    lock.unlock();
+    pending.reset();
   }
 };
 
 DataLoader::Iterator::Iterator() = default;
 DataLoader::Iterator::Iterator(std::unique_ptr<Pass> pass) : pass_(std::move(pass)) {}
 DataLoader::Iterator::Iterator(Iterator&&) noexcept = default;
-DataLoader::Iterator& DataLoader::Iterator::operator=(Iterator&& other) noexcept {
-  if (this != &other) {
-    if (pass_)
-      pass_->cancel();
-    pass_ = std::move(other.pass_);
-  }
-  return *this;
-}
-DataLoader::Iterator::~Iterator() {
-  if (pass_)
-    pass_->cancel();
-}
+DataLoader::Iterator& DataLoader::Iterator::operator=(Iterator&&) noexcept = default;
+DataLoader::Iterator::~Iterator() = default;  // ~Pass ends a pending prefetch
 
 const Example& DataLoader::Iterator::operator*() const {
   if (*this == std::default_sentinel)
