@@ -145,6 +145,17 @@ MT_BACKEND_TEST(test_dataloader, tensor_dataset_rows) {
   const Tensor up = upload(host.data, backend);
   BOOST_TEST(up.to_vector() == (std::vector<double>{4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7}));
 
+  // The rows are copied at construction: later writes to the tensor are not seen.
+  Tensor source = Tensor::from_values({1, 2}, {2}, f64());
+  const TensorDataset copied(source);
+  source.fill_(9.0);
+  BOOST_TEST(copied.get(1).data.item() == 2.0);
+  BOOST_TEST(copied.get(1).data.backend() == backend);
+  BOOST_TEST(copied.example_shape() == Shape{});
+  BOOST_TEST(!copied.has_targets());
+
+  BOOST_CHECK_THROW(upload({.shape = {2}, .dtype = DType::f64, .values = {1, 2, 3}}, backend),
+                    ShapeError);
   BOOST_CHECK_THROW(TensorDataset{Tensor()}, ArgumentError);
   BOOST_CHECK_THROW(TensorDataset(tensor({1.0}, f64()).sum().view({})), ShapeError);
   BOOST_CHECK_THROW(TensorDataset(zeros({4, 2}, f64()), zeros({3}, f64())), ShapeError);

@@ -1,9 +1,11 @@
 // dataset.cpp — Dataset's default batch assembly (get() each example, stack on
-// the host, one upload) and TensorDataset's row gather from host memory. Not
-// the loader: order, batching and prefetch are in dataloader.cpp.
+// the host, one upload) and TensorDataset's row gather from its host copy.
+// Tensors are read and made only through the Tensor API (the dispatch layer
+// calls the plugins). Not the loader: order, batching and prefetch are in
+// dataloader.cpp.
 #include <minitorch/data/dataset.hpp>
 
-#include <cstring>
+#include <algorithm>
 #include <limits>
 #include <string>
 
@@ -29,42 +31,10 @@ Shape with_batch_dim(int64_t batch, const Shape& row) {
   return shape;
 }
 
-// Converts `count` elements between f32 and f64 (or copies them).
-void convert_elements(const std::byte* src, DType from, std::byte* dst, DType to,
-                      std::size_t count) {
-  if (from == to) {
-    std::memcpy(dst, src, count * dtype_size(from));
-    return;
-  }
-  for (std::size_t i = 0; i < count; ++i) {
-    if (from == DType::f32) {
-      float v;
-      std::memcpy(&v, src + i * sizeof(float), sizeof v);
-      const double w = v;
-      std::memcpy(dst + i * sizeof(double), &w, sizeof w);
-    } else {
-      double v;
-      std::memcpy(&v, src + i * sizeof(double), sizeof v);
-      const float w = static_cast<float>(v);
-      std::memcpy(dst + i * sizeof(float), &w, sizeof w);
-    }
-  }
-}
-
 }  // namespace
 
 Tensor upload(const HostTensor& host, const BackendPtr& backend) {
-  const std::size_t expected =
-      static_cast<std::size_t>(shape_size(host.shape)) * dtype_size(host.dtype);
-  if (host.bytes.size() != expected) {
-    throw ArgumentError("upload: a " + shape_to_string(host.shape) + " " + dtype_name(host.dtype) +
-                        " host tensor needs " + std::to_string(expected) + " bytes, got " +
-                        std::to_string(host.bytes.size()));
-  }
-  Tensor t = Tensor::empty(host.shape, {.dtype = host.dtype, .backend = backend});
-  if (!host.bytes.empty())
-    t.backend()->copy_from_host(t.storage()->data(), 0, host.bytes.data(), host.bytes.size());
-  return t;
+  return Tensor::from_values(host.values, host.shape, {.dtype = host.dtype, .backend = backend});
 }
 
 // ---- Dataset --------------------------------------------------------------------
@@ -138,26 +108,39 @@ HostBatch Dataset::gather_host(std::span<const int64_t> /*indices*/,
 
 TensorDataset::Rows TensorDataset::make_rows(const Tensor& source) {
   Rows rows;
-  rows.tensor = source.detach().contiguous();
-  const Tensor& t = rows.tensor;
+  const Tensor t = source.detach();
+  rows.dtype = t.dtype();
   rows.row_shape = Shape(t.shape().begin() + 1, t.shape().end());
-  const std::size_t esize = dtype_size(t.dtype());
-  rows.row_bytes = static_cast<std::size_t>(shape_size(rows.row_shape)) * esize;
-  const std::size_t offset = static_cast<std::size_t>(t.offset()) * esize;
-  const std::size_t bytes = static_cast<std::size_t>(t.numel()) * esize;
-  if (bytes == 0)
-    return rows;
-  if (t.backend()->host_accessible()) {
-    rows.base = static_cast<const std::byte*>(t.storage()->data()) + offset;
-  } else {
-    rows.copy = std::make_shared<std::vector<std::byte>>(bytes);
-    t.backend()->copy_to_host(rows.copy->data(), t.storage()->data(), offset, bytes);
-    rows.base = rows.copy->data();
+  rows.row_size = static_cast<std::size_t>(shape_size(rows.row_shape));
+  const int64_t n = t.size(0);
+  std::vector<float> f32;
+  std::vector<double> f64;
+  const auto total = static_cast<std::size_t>(t.numel());
+  if (rows.dtype == DType::f32)
+    f32.reserve(total);
+  else
+    f64.reserve(total);
+  // Read in chunks of about a million elements, so the host copy is the only
+  // full-size one (to_vector gives doubles).
+  if (rows.row_size > 0) {
+    const auto chunk =
+        static_cast<int64_t>(std::max<std::size_t>(1, (std::size_t{1} << 20) / rows.row_size));
+    for (int64_t start = 0; start < n; start += chunk) {
+      const std::vector<double> values = t.narrow(0, start, std::min(chunk, n - start)).to_vector();
+      if (rows.dtype == DType::f32)
+        f32.insert(f32.end(), values.begin(), values.end());
+      else
+        f64.insert(f64.end(), values.begin(), values.end());
+    }
   }
+  if (rows.dtype == DType::f32)
+    rows.f32 = std::make_shared<const std::vector<float>>(std::move(f32));
+  else
+    rows.f64 = std::make_shared<const std::vector<double>>(std::move(f64));
   return rows;
 }
 
-TensorDataset::TensorDataset(Tensor data, Tensor targets) {
+TensorDataset::TensorDataset(const Tensor& data, const Tensor& targets) {
   if (!data.defined())
     throw ArgumentError("TensorDataset: the data tensor is undefined");
   if (data.dims() < 1) {
@@ -169,47 +152,46 @@ TensorDataset::TensorDataset(Tensor data, Tensor targets) {
                      " do not match data of shape " + shape_to_string(data.shape()) +
                      "; both need the same size along dim 0");
   }
+  size_ = data.size(0);
+  backend_ = data.backend();
   data_rows_ = make_rows(data);
-  data_ = data_rows_.tensor;
-  if (targets.defined()) {
+  if (targets.defined())
     target_rows_ = make_rows(targets);
-    targets_ = target_rows_->tensor;
-  }
-}
-
-int64_t TensorDataset::size() const {
-  return data_.size(0);
 }
 
 Example TensorDataset::get(int64_t index) const {
-  check_index("TensorDataset", index, size());
+  const std::vector<int64_t> one{index};
+  HostBatch host = gather_host(one);
+  host.data.shape = data_rows_.row_shape;
   Example e;
-  e.data = data_.narrow(0, index, 1).reshape(data_rows_.row_shape);
-  if (targets_.defined())
-    e.target = targets_.narrow(0, index, 1).reshape(target_rows_->row_shape);
+  e.data = upload(host.data, backend_);
+  if (host.target) {
+    host.target->shape = target_rows_->row_shape;
+    e.target = upload(*host.target, backend_);
+  }
   return e;
 }
 
 HostTensor TensorDataset::gather(const Rows& rows, std::span<const int64_t> indices, int64_t size,
                                  std::optional<DType> dtype) {
-  const DType from = rows.tensor.dtype();
   HostTensor out;
-  out.dtype = dtype.value_or(from);
+  out.dtype = dtype.value_or(rows.dtype);
   out.shape = with_batch_dim(static_cast<int64_t>(indices.size()), rows.row_shape);
-  const std::size_t row_elements = rows.row_bytes / dtype_size(from);
-  const std::size_t out_row_bytes = row_elements * dtype_size(out.dtype);
-  if (out_row_bytes != 0 &&
-      indices.size() > std::numeric_limits<std::size_t>::max() / out_row_bytes) {
+  const std::size_t width = rows.row_size;
+  if (width != 0 && indices.size() > std::numeric_limits<std::size_t>::max() / width) {
     throw ArgumentError("TensorDataset: a batch of " + std::to_string(indices.size()) +
-                        " rows of " + std::to_string(out_row_bytes) + " bytes overflows");
+                        " rows of " + std::to_string(width) + " elements overflows");
   }
-  out.bytes.resize(indices.size() * out_row_bytes);
-  for (std::size_t k = 0; k < indices.size(); ++k) {
-    check_index("TensorDataset", indices[k], size);
-    if (row_elements == 0)
-      continue;
-    convert_elements(rows.base + static_cast<std::size_t>(indices[k]) * rows.row_bytes, from,
-                     out.bytes.data() + k * out_row_bytes, out.dtype, row_elements);
+  out.values.resize(indices.size() * width);
+  double* dst = out.values.data();
+  for (const int64_t index : indices) {
+    check_index("TensorDataset", index, size);
+    const std::size_t first = static_cast<std::size_t>(index) * width;
+    if (rows.f32)
+      std::copy_n(rows.f32->data() + first, width, dst);
+    else if (rows.f64)
+      std::copy_n(rows.f64->data() + first, width, dst);
+    dst += width;
   }
   return out;
 }
@@ -217,9 +199,9 @@ HostTensor TensorDataset::gather(const Rows& rows, std::span<const int64_t> indi
 HostBatch TensorDataset::gather_host(std::span<const int64_t> indices,
                                      std::optional<DType> dtype) const {
   HostBatch batch;
-  batch.data = gather(data_rows_, indices, size(), dtype);
+  batch.data = gather(data_rows_, indices, size_, dtype);
   if (target_rows_)
-    batch.target = gather(*target_rows_, indices, size(), dtype);
+    batch.target = gather(*target_rows_, indices, size_, dtype);
   return batch;
 }
 

@@ -22,12 +22,12 @@ struct Example {
   Tensor target;
 };
 
-// A tensor's elements on the host, not yet on any backend: row-major
-// elements of `dtype` in `bytes` (shape_size(shape) · dtype_size(dtype) of them).
+// A tensor's elements on the host, not yet on any backend: row-major values
+// (shape_size(shape) of them) and the dtype the tensor gets when uploaded.
 struct HostTensor {
   Shape shape;
   DType dtype = DType::f32;
-  std::vector<std::byte> bytes;
+  std::vector<double> values;
 };
 
 // A batch gathered on the host; `target` is empty for a dataset without targets.
@@ -36,7 +36,8 @@ struct HostBatch {
   std::optional<HostTensor> target;
 };
 
-// Copies a host tensor onto `backend` in one upload (a new contiguous leaf).
+// Copies a host tensor onto `backend` (null: default_backend()) in one upload:
+// a new contiguous leaf. A value count that does not match the shape is a ShapeError.
 Tensor upload(const HostTensor& host, const BackendPtr& backend);
 
 class Dataset {
@@ -70,42 +71,42 @@ class Dataset {
 };
 
 // The rows of `data` (example i is data[i]) and, when given, of `targets`
-// (same size along dim 0). Like torch.utils.data.TensorDataset it shares the
-// tensors' storage (detached): on a host backend (reference, parallel) rows
-// are read in place, so the tensors must not be modified while a loader
-// iterates; a device tensor (CUDA) is copied to the host once, here. Cheap to
-// copy (the copies share everything). get(i) returns detached views.
+// (same size along dim 0), as torch.utils.data.TensorDataset. The rows are
+// copied to the host once, here, in their dtype, so batches are gathered
+// without touching a backend (on any thread) and later changes to the tensors
+// are not seen. get(i) builds example i on the data's backend. Cheap to copy:
+// copies share the host rows.
 class TensorDataset : public Dataset {
  public:
   // `data` must be defined with >= 1 dim; `targets` undefined or with the same
-  // size along dim 0 (ShapeError / ArgumentError otherwise).
-  explicit TensorDataset(Tensor data, Tensor targets = Tensor());
+  // size along dim 0 (ArgumentError / ShapeError otherwise).
+  explicit TensorDataset(const Tensor& data, const Tensor& targets = Tensor());
 
-  int64_t size() const override;
+  int64_t size() const override { return size_; }
   Example get(int64_t index) const override;
   bool gathers_on_host() const override { return true; }
   HostBatch gather_host(std::span<const int64_t> indices,
                         std::optional<DType> dtype = std::nullopt) const override;
 
-  const Tensor& data() const { return data_; }
-  const Tensor& targets() const { return targets_; }
+  // Shape of one example's data (the data's shape without dim 0) and target.
+  const Shape& example_shape() const { return data_rows_.row_shape; }
+  bool has_targets() const { return target_rows_.has_value(); }
 
  private:
-  // Rows of one tensor readable from any thread: a pointer into host-backend
-  // storage, or into a host copy made at construction.
+  // The rows of one tensor on the host, in its dtype (only one vector is used).
   struct Rows {
-    Tensor tensor;                                 // contiguous, detached (keeps storage alive)
-    std::shared_ptr<std::vector<std::byte>> copy;  // only for a device tensor
-    const std::byte* base = nullptr;
+    DType dtype = DType::f32;
     Shape row_shape;
-    std::size_t row_bytes = 0;
+    std::size_t row_size = 0;  // elements per row
+    std::shared_ptr<const std::vector<float>> f32;
+    std::shared_ptr<const std::vector<double>> f64;
   };
   static Rows make_rows(const Tensor& t);
   static HostTensor gather(const Rows& rows, std::span<const int64_t> indices, int64_t size,
                            std::optional<DType> dtype);
 
-  Tensor data_;
-  Tensor targets_;
+  int64_t size_ = 0;
+  BackendPtr backend_;  // where get() builds examples
   Rows data_rows_;
   std::optional<Rows> target_rows_;
 };
