@@ -156,6 +156,25 @@ MT_BACKEND_TEST(test_dataloader, tensor_dataset_rows) {
 
   BOOST_CHECK_THROW(upload({.shape = {2}, .dtype = DType::f64, .values = {1, 2, 3}}, backend),
                     ShapeError);
+  // From host vectors (a file reader's images and labels), no tensor in between.
+  const TensorDataset images =
+      TensorDataset::from_host(std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
+                               {3, 1, 2, 2}, std::vector<float>{7, 8, 9}, {3});
+  BOOST_TEST(images.size() == 3);
+  BOOST_TEST(images.example_shape() == (Shape{1, 2, 2}));
+  DataLoader image_batches(images, {.batch_size = 2, .backend = backend});
+  const Example first_two = *image_batches.begin();
+  BOOST_TEST(first_two.data.shape() == (Shape{2, 1, 2, 2}));
+  BOOST_TEST((first_two.data.dtype() == DType::f32));
+  BOOST_TEST(first_two.data.to_vector() == (std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7}));
+  BOOST_TEST(first_two.target.to_vector() == (std::vector<double>{7, 8}));
+  BOOST_TEST(TensorDataset::from_host(std::vector<double>{1, 2}, {2}).get(1).data.item() == 2.0);
+  BOOST_CHECK_THROW(TensorDataset::from_host(std::vector<float>{1, 2, 3}, {2}), ShapeError);
+  BOOST_CHECK_THROW(TensorDataset::from_host(std::vector<float>{1}, {}), ShapeError);
+  BOOST_CHECK_THROW(
+      TensorDataset::from_host(std::vector<double>{1, 2}, {2}, std::vector<double>{1, 2, 3}, {3}),
+      ShapeError);
+
   BOOST_CHECK_THROW(TensorDataset{Tensor()}, ArgumentError);
   BOOST_CHECK_THROW(TensorDataset(tensor({1.0}, f64()).sum().view({})), ShapeError);
   BOOST_CHECK_THROW(TensorDataset(zeros({4, 2}, f64()), zeros({3}, f64())), ShapeError);

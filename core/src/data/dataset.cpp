@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 namespace mt {
 
@@ -157,6 +158,70 @@ TensorDataset::TensorDataset(const Tensor& data, const Tensor& targets) {
   data_rows_ = make_rows(data);
   if (targets.defined())
     target_rows_ = make_rows(targets);
+}
+
+template <class T>
+TensorDataset::Rows TensorDataset::host_rows(std::vector<T> values, Shape shape, const char* what) {
+  if (shape.empty()) {
+    throw ShapeError(std::string("TensorDataset::from_host: the ") + what +
+                     " shape is (); it needs at least one dim (examples along dim 0)");
+  }
+  for (const int64_t d : shape) {
+    if (d < 0)
+      throw ShapeError(std::string("TensorDataset::from_host: the ") + what + " shape " +
+                       shape_to_string(shape) + " has a negative size");
+  }
+  if (static_cast<int64_t>(values.size()) != shape_size(shape)) {
+    throw ShapeError(std::string("TensorDataset::from_host: ") + std::to_string(values.size()) +
+                     " " + what + " values for shape " + shape_to_string(shape) + ", which needs " +
+                     std::to_string(shape_size(shape)));
+  }
+  Rows rows;
+  rows.row_shape = Shape(shape.begin() + 1, shape.end());
+  rows.row_size = static_cast<std::size_t>(shape_size(rows.row_shape));
+  if constexpr (std::is_same_v<T, float>) {
+    rows.dtype = DType::f32;
+    rows.f32 = std::make_shared<const std::vector<float>>(std::move(values));
+  } else {
+    rows.dtype = DType::f64;
+    rows.f64 = std::make_shared<const std::vector<double>>(std::move(values));
+  }
+  return rows;
+}
+
+template <class T>
+TensorDataset TensorDataset::build(std::vector<T> data, Shape data_shape,
+                                   std::optional<std::pair<std::vector<T>, Shape>> targets) {
+  TensorDataset ds;
+  const int64_t n = data_shape.empty() ? 0 : data_shape[0];
+  ds.data_rows_ = host_rows(std::move(data), data_shape, "data");
+  if (targets) {
+    if (targets->second.empty() || targets->second[0] != n) {
+      throw ShapeError("TensorDataset::from_host: targets of shape " +
+                       shape_to_string(targets->second) + " do not match data of shape " +
+                       shape_to_string(data_shape) + "; both need the same size along dim 0");
+    }
+    ds.target_rows_ = host_rows(std::move(targets->first), targets->second, "target");
+  }
+  ds.size_ = n;
+  return ds;
+}
+
+TensorDataset TensorDataset::from_host(std::vector<float> data, Shape data_shape) {
+  return build<float>(std::move(data), std::move(data_shape), std::nullopt);
+}
+TensorDataset TensorDataset::from_host(std::vector<float> data, Shape data_shape,
+                                       std::vector<float> targets, Shape target_shape) {
+  return build<float>(std::move(data), std::move(data_shape),
+                      std::make_pair(std::move(targets), std::move(target_shape)));
+}
+TensorDataset TensorDataset::from_host(std::vector<double> data, Shape data_shape) {
+  return build<double>(std::move(data), std::move(data_shape), std::nullopt);
+}
+TensorDataset TensorDataset::from_host(std::vector<double> data, Shape data_shape,
+                                       std::vector<double> targets, Shape target_shape) {
+  return build<double>(std::move(data), std::move(data_shape),
+                       std::make_pair(std::move(targets), std::move(target_shape)));
 }
 
 Example TensorDataset::get(int64_t index) const {

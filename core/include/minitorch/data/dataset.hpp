@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace mt {
@@ -81,6 +82,17 @@ class TensorDataset : public Dataset {
   // `data` must be defined with >= 1 dim; `targets` undefined or with the same
   // size along dim 0 (ArgumentError / ShapeError otherwise).
   explicit TensorDataset(const Tensor& data, const Tensor& targets = Tensor());
+  // From host values with no tensor in between (what a file reader has):
+  // row-major `data` of `data_shape` (dim 0 indexes the examples), moved in,
+  // and optionally `targets` of `target_shape`. get() builds examples on
+  // default_backend(). A count that does not match its shape, or dim 0s that
+  // differ, are a ShapeError.
+  static TensorDataset from_host(std::vector<float> data, Shape data_shape);
+  static TensorDataset from_host(std::vector<float> data, Shape data_shape,
+                                 std::vector<float> targets, Shape target_shape);
+  static TensorDataset from_host(std::vector<double> data, Shape data_shape);
+  static TensorDataset from_host(std::vector<double> data, Shape data_shape,
+                                 std::vector<double> targets, Shape target_shape);
 
   int64_t size() const override { return size_; }
   Example get(int64_t index) const override;
@@ -101,7 +113,13 @@ class TensorDataset : public Dataset {
     std::shared_ptr<const std::vector<float>> f32;
     std::shared_ptr<const std::vector<double>> f64;
   };
+  TensorDataset() = default;
   static Rows make_rows(const Tensor& t);
+  template <class T>
+  static Rows host_rows(std::vector<T> values, Shape shape, const char* what);
+  template <class T>
+  static TensorDataset build(std::vector<T> data, Shape data_shape,
+                             std::optional<std::pair<std::vector<T>, Shape>> targets);
   static HostTensor gather(const Rows& rows, std::span<const int64_t> indices, int64_t size,
                            std::optional<DType> dtype);
 
