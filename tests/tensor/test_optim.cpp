@@ -161,6 +161,15 @@ MT_BACKEND_TEST(test_optim, optimizer_follows_parameter_update) {
   BOOST_TEST((sgd.state()[0].second.dtype() == DType::f32));
   BOOST_TEST((net->w.value().dtype() == DType::f32));
 
+  // A value on another backend (what a move of the module does): the buffers follow.
+  net->w.update(net->w.value().detach().to(reference()));
+  sgd.zero_grad();
+  (net->w.value() * net->w.value()).sum().backward();
+  sgd.step();
+  BOOST_TEST(sgd.state()[0].second.backend() == reference());
+  BOOST_TEST(net->w.value().backend() == reference());
+  BOOST_TEST(net->w.value().to_vector() != std::vector<double>({0.302, 0.764}));
+
   // Another shape cannot keep its buffers: a clear error.
   net->w.update(zeros({3}, f64()));
   BOOST_CHECK_THROW(sgd.step(), ShapeError);

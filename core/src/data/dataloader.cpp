@@ -247,6 +247,10 @@ struct DataLoader::Iterator::Pass {
   }
 };
 
+// A (move-only) C++20 input iterator with its sentinel, so std::ranges algorithms work too.
+static_assert(std::input_iterator<DataLoader::Iterator>);
+static_assert(std::sentinel_for<std::default_sentinel_t, DataLoader::Iterator>);
+
 DataLoader::Iterator::Iterator() = default;
 DataLoader::Iterator::Iterator(std::unique_ptr<Pass> pass) : pass_(std::move(pass)) {}
 DataLoader::Iterator::Iterator(Iterator&&) noexcept = default;

@@ -85,6 +85,7 @@ class DataLoader {
     const Example& operator*() const;
     const Example* operator->() const { return &**this; }
     Iterator& operator++();
+    void operator++(int) { ++*this; }
     bool operator==(std::default_sentinel_t) const;
     // Which batch of the epoch this is, and the epoch.
     int64_t batch() const;
