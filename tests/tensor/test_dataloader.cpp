@@ -439,3 +439,53 @@ MT_BACKEND_TEST(test_dataloader, trains_a_model_end_to_end) {
   BOOST_TEST(model->w.value().item() == 3.0, boost::test_tools::tolerance(1e-2));
   BOOST_TEST(model->b.value().item() == -1.0, boost::test_tools::tolerance(1e-2));
 }
+
+// For any size, batch size, drop_last, shuffle, seed and epoch: the batches
+// hold whole rows (data and target agreeing), all of batch_size but the last,
+// and together visit order(epoch), which is every index once (or, with
+// drop_last, all but the n mod batch_size left over).
+MT_BACKEND_PROP(test_dataloader, batches_cover_the_epoch, 40) {
+  const auto n = *rc::gen::inRange<int64_t>(1, 40);
+  const auto batch_size = *rc::gen::inRange<int64_t>(1, 12);
+  const bool drop_last = *rc::gen::arbitrary<bool>() && batch_size <= n;
+  const bool shuffle = *rc::gen::arbitrary<bool>();
+  const auto seed = *rc::gen::arbitrary<uint64_t>();
+  const auto epoch = *rc::gen::inRange<int64_t>(0, 1000);
+  const bool prefetch = *rc::gen::arbitrary<bool>();
+  DataLoader loader(numbered(n, f64()), {.batch_size = batch_size,
+                                         .shuffle = shuffle,
+                                         .seed = seed,
+                                         .drop_last = drop_last,
+                                         .backend = backend,
+                                         .prefetch = prefetch});
+  const int64_t full = n / batch_size;
+  const int64_t expected_batches = drop_last || n % batch_size == 0 ? full : full + 1;
+  RC_ASSERT(loader.size() == expected_batches);
+  const std::vector<int64_t> order = loader.order(epoch);
+  std::vector<int64_t> sorted = order;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < n; ++i)
+    RC_ASSERT(sorted[static_cast<std::size_t>(i)] == i);
+  loader.set_epoch(epoch);
+  std::vector<int64_t> visited;
+  int64_t batches = 0;
+  for (const Example& batch : loader) {
+    const int64_t rows = batch.data.size(0);
+    RC_ASSERT(batch.data.shape() == (Shape{rows, 2}));
+    RC_ASSERT(rows == (batches + 1 < expected_batches ? batch_size : rows));
+    RC_ASSERT(rows >= 1);
+    RC_ASSERT(rows <= batch_size);
+    if (drop_last)
+      RC_ASSERT(rows == batch_size);
+    const std::vector<double> data = batch.data.to_vector();
+    const std::vector<double> targets = batch.target.to_vector();
+    for (std::size_t k = 0; k < targets.size(); ++k) {
+      RC_ASSERT(data[2 * k] == 10.0 * targets[k]);
+      visited.push_back(static_cast<int64_t>(targets[k]));
+    }
+    ++batches;
+  }
+  RC_ASSERT(batches == expected_batches);
+  RC_ASSERT(visited.size() == static_cast<std::size_t>(drop_last ? full * batch_size : n));
+  RC_ASSERT(std::equal(visited.begin(), visited.end(), order.begin()));
+}

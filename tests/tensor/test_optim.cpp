@@ -384,3 +384,41 @@ MT_BACKEND_TEST(test_optim, clip_grad_value) {
   BOOST_CHECK_THROW(clip_grad_value_({a}, -1.0), ArgumentError);
   BOOST_CHECK_THROW(clip_grad_value_({a}, std::nan("")), ArgumentError);
 }
+
+// For random gradients on 1–3 tensors and any norm type: the returned total is
+// the norm computed here on the host, and every gradient is scaled by
+// min(1, max_norm / (total + 1e-6)).
+MT_BACKEND_PROP(test_optim, clip_grad_norm_matches_host_norms, 40) {
+  const auto count = *rc::gen::inRange<int>(1, 4);
+  const double norm_type = *rc::gen::element(1.0, 2.0, 3.0, 0.5, kInfNorm);
+  const double max_norm = *rc::gen::element(0.0, 0.5, 3.0, 1e3);
+  std::vector<Tensor> params;
+  std::vector<std::vector<double>> grads;
+  for (int i = 0; i < count; ++i) {
+    const auto size = *rc::gen::inRange<int64_t>(1, 6);
+    std::vector<double> g;
+    for (int64_t k = 0; k < size; ++k)
+      g.push_back(*rc::gen::inRange(-40, 41) / 8.0);
+    Tensor p = zeros({size}, f64(true));
+    (p * Tensor::from_values(g, {size}, f64())).sum().backward();
+    params.push_back(p);
+    grads.push_back(g);
+  }
+  double total = 0.0;
+  for (const auto& g : grads) {
+    for (const double v : g)
+      total = norm_type == kInfNorm ? std::max(total, std::fabs(v))
+                                    : total + std::pow(std::fabs(v), norm_type);
+  }
+  if (norm_type != kInfNorm)
+    total = std::pow(total, 1.0 / norm_type);
+  const double got = clip_grad_norm_(params, max_norm, norm_type);
+  RC_ASSERT(std::fabs(got - total) <= 1e-12 * (1.0 + total));
+  const double scale = std::min(1.0, max_norm / (total + 1e-6));
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const std::vector<double> after = params[i].grad().to_vector();
+    for (std::size_t k = 0; k < after.size(); ++k)
+      RC_ASSERT(std::fabs(after[k] - grads[i][k] * scale) <=
+                1e-12 * (1.0 + std::fabs(grads[i][k])));
+  }
+}
