@@ -1,9 +1,6 @@
-// test_dataloader.cpp — Dataset, TensorDataset and DataLoader through the
-// public API on every usable backend: rows and batches against the values put
-// in, order and shuffle (a permutation per epoch, seeded, unbiased), drop_last,
-// dtype and backend of the batches, the default get()-and-stack path,
-// background prefetch (same batches, another thread, exceptions re-thrown on
-// this one) and the argument errors. Not a benchmark of the loader.
+// test_dataloader.cpp — Dataset, TensorDataset and DataLoader on every usable backend: rows and
+// batches against the values put in, seeded unbiased shuffles, drop_last, batch dtype/backend,
+// prefetch (same batches, another thread, exceptions re-thrown here), errors. Not a benchmark.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/data/dataloader.hpp>
 #include <minitorch/nn/module.hpp>

@@ -1,9 +1,6 @@
-// test_optim.cpp — Optimizer and SGD: one step by hand, in-place updates that
-// record no graph, argument errors, and a tiny regression that converges;
-// optimizers over module.parameters() (also after Parameter::update), AdamW
-// against PyTorch's formula written out here, and gradient clipping against
-// hand-computed norms, on every usable backend. Adam and SGD momentum are in
-// tests/nn/test_optimizers.cpp.
+// test_optim.cpp — SGD by hand, in place and converging; optimizers over module.parameters() (also
+// after Parameter::update), AdamW against torch's formula written out here, gradient clipping
+// against hand-computed norms; every usable backend. Adam / SGD momentum: tests/nn/test_optimizers.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/nn/module.hpp>
 #include <minitorch/optim/optim.hpp>

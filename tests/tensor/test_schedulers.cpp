@@ -1,7 +1,6 @@
-// test_schedulers.cpp — StepLR, CosineAnnealingLR, LinearLR and SequentialLR against
-// their closed forms evaluated here (torch.optim.lr_scheduler's formulas) and a few
-// values worked out by hand; the rate reaching the optimizer's step; resuming from
-// last_epoch; the argument errors. Run once per backend like the optimizer tests.
+// test_schedulers.cpp — StepLR, CosineAnnealingLR, LinearLR and SequentialLR against torch's
+// closed forms evaluated here and values worked out by hand; the rate reaching the optimizer's
+// step; resuming from last_epoch; argument errors. Not a test of the optimizers themselves.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/optim/scheduler.hpp>
 

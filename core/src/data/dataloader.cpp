@@ -1,8 +1,6 @@
-// dataloader.cpp — DataLoader: the per-epoch order (a seeded Fisher–Yates
-// shuffle that is the same with every standard library), batching, and the
-// prefetch of the next batch's host gather on a oneTBB worker (MT_HAVE_TBB;
-// inline otherwise). Uploads stay on the consuming thread: plugin slots are
-// called from one thread at a time. Not a sampler or worker-process pool.
+// dataloader.cpp — DataLoader: the per-epoch order (a seeded Fisher–Yates shuffle, the same with
+// every standard library), batching, and the next batch's host gather on a oneTBB worker
+// (MT_HAVE_TBB; inline otherwise). Uploads stay on the consuming thread. Not a process pool.
 #include <minitorch/data/dataloader.hpp>
 
 #include <algorithm>

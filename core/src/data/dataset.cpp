@@ -1,8 +1,6 @@
-// dataset.cpp — Dataset's default batch assembly (get() each example, stack on
-// the host, one upload) and TensorDataset's row gather from its host copy.
-// Tensors are read and made only through the Tensor API (the dispatch layer
-// calls the plugins). Not the loader: order, batching and prefetch are in
-// dataloader.cpp.
+// dataset.cpp — Dataset's default batch assembly (get() each example, stack on the host, one
+// upload) and TensorDataset's gather from its host copy, all through the Tensor API (the dispatch
+// layer calls the plugins). Not the loader: order, batching and prefetch are in dataloader.cpp.
 #include <minitorch/data/dataset.hpp>
 
 #include <algorithm>

@@ -1,8 +1,6 @@
-// optim.cpp — Optimizer bookkeeping (tensors or borrowed module Parameters,
-// named buffers), SGD (with momentum), Adam / AdamW and gradient clipping.
-// Updates write into each parameter's own storage and buffers (exactly
-// aliased zips, which the ABI allows), so no graph and no new parameter
-// tensors are made. Not a place for learning-rate schedules.
+// optim.cpp — Optimizer bookkeeping (tensors or borrowed Parameters, named buffers), SGD, Adam /
+// AdamW and gradient clipping. Updates write into each parameter's own storage (exactly aliased
+// zips, which the ABI allows): no graph, no new parameter tensors. Not a place for schedules.
 #include <minitorch/optim/optim.hpp>
 #include <minitorch/tensor/autograd.hpp>
 

@@ -1,8 +1,6 @@
-// minitorch/data/dataloader.hpp — DataLoader: batches of a Dataset stacked
-// along dim 0 on a chosen backend, in order or shuffled with a seed (a new
-// permutation per epoch, the same for the same seed and epoch), with an
-// optional background prefetch of the next batch on a oneTBB worker. Not a
-// sampler library and not multi-process: one loader, one consuming thread.
+// minitorch/data/dataloader.hpp — DataLoader: a Dataset's batches stacked along dim 0 on a chosen
+// backend, in order or shuffled per epoch from a seed, with optional oneTBB prefetch of the next
+// batch. Not a sampler library and not multi-process: one loader, one consuming thread.
 #pragma once
 
 #include <minitorch/data/dataset.hpp>

@@ -1,7 +1,6 @@
-// minitorch/data/dataset.hpp — the Dataset interface (size(), get(i) → Example
-// of tensors, torch.utils.data.Dataset's shape) and TensorDataset, the rows of
-// one or two tensors. Batching, shuffling and prefetch are the DataLoader's
-// (dataloader.hpp); this header reads no files and holds no file formats.
+// minitorch/data/dataset.hpp — the Dataset interface (size(), get(i) → Example of tensors, as
+// torch.utils.data.Dataset) and TensorDataset, the rows of one or two tensors. Batching, shuffling
+// and prefetch are the DataLoader's (dataloader.hpp); no files or file formats here.
 #pragma once
 
 #include <minitorch/tensor/tensor.hpp>

@@ -1,8 +1,6 @@
-// minitorch/optim/optim.hpp — optimizers over a model's parameters (a module's
-// parameters() / named_parameters(), or leaf tensors): SGD (MiniTorch's, plus
-// PyTorch's momentum / nesterov / weight decay), Adam and AdamW, and gradient
-// clipping. Each exposes its state by name for checkpoints; this header does
-// not read or write files. Learning-rate schedules are in scheduler.hpp.
+// minitorch/optim/optim.hpp — optimizers over a module's parameters() / named_parameters() or
+// leaf tensors: SGD (MiniTorch's, plus torch's momentum / nesterov / weight decay), Adam, AdamW,
+// and gradient clipping; named state for checkpoints. No file I/O; schedules are in scheduler.hpp.
 #pragma once
 
 #include <minitorch/nn/module.hpp>

@@ -1,8 +1,6 @@
-// minitorch/optim/scheduler.hpp — learning-rate schedulers as in torch.optim.lr_scheduler:
-// StepLR, CosineAnnealingLR, LinearLR (linear warm-up) and SequentialLR to chain them
-// (warm-up, then cosine). Each computes its closed form from the epoch count, so a
-// checkpoint needs only last_epoch. Not an optimizer and not a training loop: the caller
-// decides whether step() means an epoch or a batch.
+// minitorch/optim/scheduler.hpp — learning-rate schedulers as in torch.optim.lr_scheduler (StepLR,
+// CosineAnnealingLR, LinearLR warm-up, SequentialLR), each a closed form of the epoch count, so a
+// checkpoint needs only last_epoch. Not a training loop: the caller decides what step() means.
 #pragma once
 
 #include <minitorch/optim/optim.hpp>
