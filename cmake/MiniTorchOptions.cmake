@@ -4,7 +4,7 @@
 include_guard(GLOBAL)
 
 set(MT_CUDA "AUTO" CACHE STRING "Build the CUDA backend plugin: AUTO|ON|OFF")
-set(MT_TBB "AUTO" CACHE STRING "Build the parallel (oneTBB) backend plugin: AUTO|ON|OFF")
+set(MT_TBB "AUTO" CACHE STRING "Build the parallel (oneTBB) backend plugin and the DataLoader's background prefetch: AUTO|ON|OFF")
 set_property(CACHE MT_CUDA PROPERTY STRINGS AUTO ON OFF)
 set_property(CACHE MT_TBB PROPERTY STRINGS AUTO ON OFF)
 option(MT_BUILD_TESTS "Build the Boost.Test suites" ON)
