@@ -1,11 +1,14 @@
 // minitorch/nn/module.hpp — MiniTorch's Module / Parameter tree: named parameters, child
-// modules, train/eval, dotted names and a torch-style printout, for any value type.
+// modules, train/eval, dotted names and a torch-style printout, for any value type; for
+// tensor modules also buffers, to(backend / dtype), state_dict and load_state_dict.
 // Not a layer library: forward passes are each module's own call operator.
 #pragma once
 
 #include <minitorch/errors.hpp>
 
 #include <concepts>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -16,6 +19,7 @@
 #include <vector>
 
 #if __has_include(<minitorch/tensor/tensor.hpp>)
+#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/tensor.hpp>
 #define MT_MODULE_HAS_TENSOR 1
 #endif
@@ -52,6 +56,79 @@ std::string value_text(const V& v) {
 }
 
 }  // namespace detail
+
+#ifdef MT_MODULE_HAS_TENSOR
+// An ordered name -> Tensor map (libtorch's OrderedDict<std::string, Tensor>): what
+// Module::state_dict() returns and load_state_dict() and the safetensors functions take.
+// Entries keep their insertion order; names are unique.
+class StateDict {
+ public:
+  using Item = std::pair<std::string, Tensor>;
+
+  StateDict() = default;
+  StateDict(std::initializer_list<Item> items) {
+    for (const Item& item : items) {
+      insert(item.first, item.second);
+    }
+  }
+
+  // Adds an entry at the end. ArgumentError if the name is taken or the tensor undefined.
+  void insert(std::string name, Tensor value) {
+    if (!value.defined()) {
+      throw ArgumentError("StateDict: the tensor for \"" + name + "\" is undefined");
+    }
+    if (index_.count(name) != 0) {
+      throw ArgumentError("StateDict: the name \"" + name + "\" is already present");
+    }
+    index_.emplace(name, items_.size());
+    items_.emplace_back(std::move(name), std::move(value));
+  }
+
+  bool contains(std::string_view name) const { return index_.find(name) != index_.end(); }
+  // The entry's tensor, or nullptr.
+  const Tensor* find(std::string_view name) const {
+    const auto it = index_.find(name);
+    return it == index_.end() ? nullptr : &items_[it->second].second;
+  }
+  // The entry's tensor; ArgumentError listing the names present when there is none.
+  const Tensor& at(std::string_view name) const {
+    if (const Tensor* t = find(name)) {
+      return *t;
+    }
+    std::vector<std::string_view> names;
+    for (const Item& item : items_) {
+      names.push_back(item.first);
+    }
+    throw ArgumentError("StateDict has no entry \"" + std::string(name) +
+                        "\"; its entries are: " + detail::join_names(names));
+  }
+  const Tensor& operator[](std::string_view name) const { return at(name); }
+
+  std::vector<std::string> keys() const {
+    std::vector<std::string> out;
+    out.reserve(items_.size());
+    for (const Item& item : items_) {
+      out.push_back(item.first);
+    }
+    return out;
+  }
+  std::size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  std::vector<Item>::const_iterator begin() const { return items_.begin(); }
+  std::vector<Item>::const_iterator end() const { return items_.end(); }
+
+ private:
+  std::vector<Item> items_;
+  std::map<std::string, std::size_t, std::less<>> index_;
+};
+
+// What load_state_dict(dict, strict = false) skipped (torch's _IncompatibleKeys): module
+// entries the dict lacks, and dict entries the module lacks. Both empty after a strict load.
+struct LoadStateDictResult {
+  std::vector<std::string> missing_keys;
+  std::vector<std::string> unexpected_keys;
+};
+#endif
 
 // A value registered with a module as trainable. If the value type has requires_grad_(bool)
 // (Scalar, Tensor) the parameter switches it on, at construction and at every update, and a
@@ -142,6 +219,138 @@ class BasicModule {
     return add_module(std::move(name), std::move(child));
   }
 
+#ifdef MT_MODULE_HAS_TENSOR
+  // ---- tensor modules only: buffers, to(), state_dict ------------------------------------
+  // Registers a non-trainable tensor (running statistics and the like) under `name` (the
+  // parameter naming rule) and returns it. It is stored detached and never requires grad;
+  // to() moves it and state_dict() includes it. The reference stays valid for the module's
+  // lifetime; assign to it (or copy_ into it under no_grad) to update the buffer.
+  Tensor& register_buffer(std::string name, const Tensor& value) requires std::same_as<V, Tensor> {
+    check_new_name(name, "buffer");
+    if (!value.defined()) {
+      throw ArgumentError(type_name() + ".register_buffer(\"" + name +
+                          "\"): the tensor is undefined");
+    }
+    auto held = std::make_unique<Tensor>(value.detach());
+    Tensor& ref = *held;
+    buffers_.emplace_back(std::move(name), std::move(held));
+    return ref;
+  }
+
+  // This module's buffers, then each child's, named by their dotted path (as
+  // named_parameters()).
+  std::vector<std::pair<std::string, Tensor*>> named_buffers()
+      const requires std::same_as<V, Tensor> {
+    std::vector<std::pair<std::string, Tensor*>> out;
+    collect_buffers("", out);
+    return out;
+  }
+  std::vector<Tensor*> buffers() const requires std::same_as<V, Tensor> {
+    std::vector<Tensor*> out;
+    for (auto& [name, b] : named_buffers()) {
+      out.push_back(b);
+    }
+    return out;
+  }
+
+  // The buffer at a dotted path ("bn.running_mean"); ArgumentError listing what exists.
+  Tensor& buffer(std::string_view path) const requires std::same_as<V, Tensor> {
+    const auto dot = path.rfind('.');
+    const BasicModule& owner = dot == std::string_view::npos ? *this : module(path.substr(0, dot));
+    const std::string_view key = dot == std::string_view::npos ? path : path.substr(dot + 1);
+    std::vector<std::string_view> names;
+    for (const auto& [name, b] : owner.buffers_) {
+      if (name == key) {
+        return *b;
+      }
+      names.push_back(name);
+    }
+    throw ArgumentError(owner.type_name() + " has no buffer named \"" + std::string(key) +
+                        "\"; its buffers are: " + detail::join_names(names) +
+                        "; its child modules are: " + owner.child_names());
+  }
+
+  // Moves every parameter and buffer of the tree to `backend` (libtorch's module->to()).
+  // Parameters keep their names and stay leaves that require grad; their gradients are
+  // dropped. All copies are made before any is installed, so a failure changes nothing.
+  // Optimizers hold the parameter tensors they were given: create them after to().
+  void to(const BackendPtr& backend) requires std::same_as<V, Tensor> {
+    if (!backend) {
+      throw ArgumentError(type_name() + ".to(backend): the backend is null");
+    }
+    convert_all([&](const Tensor& t) { return t.to(backend); });
+  }
+  // Converts every parameter and buffer to `dtype`, as to(backend) does.
+  void to(DType dtype) requires std::same_as<V, Tensor> {
+    convert_all([&](const Tensor& t) { return t.to(dtype); });
+  }
+
+  // Every parameter and buffer by dotted name, in torch's order (a module's parameters, then
+  // its buffers, then each child's), detached: the tensors share storage with the module.
+  StateDict state_dict() const requires std::same_as<V, Tensor> {
+    StateDict out;
+    collect_state("", out);
+    return out;
+  }
+
+  // Copies `dict` into the module's parameters and buffers in place (so optimizers made
+  // before stay valid), each converted to the dtype and backend the module's tensor has.
+  // Strict: a name the module has and the dict lacks (missing) or the reverse (unexpected)
+  // is an ArgumentError listing them all; not strict: those are skipped and returned.
+  // A shape that differs is a ShapeError naming the entry and both shapes, strict or not.
+  // Every check and conversion happens before the first copy: on error nothing changes.
+  LoadStateDictResult load_state_dict(const StateDict& dict,
+                                      bool strict = true) requires std::same_as<V, Tensor> {
+    std::vector<std::pair<std::string, Tensor*>> targets;
+    collect_state_targets("", targets);
+    LoadStateDictResult result;
+    std::map<std::string_view, bool> known;
+    for (const auto& [name, target] : targets) {
+      known.emplace(name, true);
+      if (!dict.contains(name)) {
+        result.missing_keys.push_back(name);
+      }
+    }
+    for (const auto& [name, value] : dict) {
+      if (known.count(name) == 0) {
+        result.unexpected_keys.push_back(name);
+      }
+    }
+    if (strict && (!result.missing_keys.empty() || !result.unexpected_keys.empty())) {
+      std::string why = type_name() + ".load_state_dict: the names do not match";
+      if (!result.missing_keys.empty()) {
+        why +=
+            "; missing from the state dict: " + detail::join_names(as_views(result.missing_keys));
+      }
+      if (!result.unexpected_keys.empty()) {
+        why += "; unexpected (not in the module): " +
+               detail::join_names(as_views(result.unexpected_keys));
+      }
+      throw ArgumentError(why + " (pass strict = false to load the names that match)");
+    }
+    std::vector<std::pair<Tensor*, Tensor>> copies;
+    {
+      NoGradGuard no_grad;
+      for (const auto& [name, target] : targets) {
+        const Tensor* source = dict.find(name);
+        if (source == nullptr) {
+          continue;
+        }
+        if (source->shape() != target->shape()) {
+          throw ShapeError(type_name() + ".load_state_dict: \"" + name + "\" has shape " +
+                           shape_to_string(target->shape()) + " in the module but " +
+                           shape_to_string(source->shape()) + " in the state dict");
+        }
+        copies.emplace_back(target, source->detach().to(target->backend()).to(target->dtype()));
+      }
+      for (auto& [target, value] : copies) {
+        target->copy_(value);
+      }
+    }
+    return result;
+  }
+#endif
+
   // The direct children, in registration order.
   std::vector<std::shared_ptr<BasicModule>> modules() const {
     std::vector<std::shared_ptr<BasicModule>> out;
@@ -216,10 +425,16 @@ class BasicModule {
     }
   }
 
-  bool training() const { return training_; }
+  bool training() const {
+    return training_;
+  }
   // Set training mode on this module and every descendant.
-  void train() { set_training(true); }
-  void eval() { set_training(false); }
+  void train() {
+    set_training(true);
+  }
+  void eval() {
+    set_training(false);
+  }
 
   // The tree in torch's style:  ModuleA1(\n  (a): ModuleA2()\n  (b): ModuleA3(...)\n)
   std::string to_string() const {
@@ -243,9 +458,13 @@ class BasicModule {
   }
 
   // The class name shown by to_string(); the dynamic type's name unless overridden.
-  virtual std::string type_name() const { return detail::short_type_name(typeid(*this)); }
+  virtual std::string type_name() const {
+    return detail::short_type_name(typeid(*this));
+  }
   // Extra text shown inside the parentheses (torch's extra_repr), e.g. layer sizes.
-  virtual std::string extra_repr() const { return {}; }
+  virtual std::string extra_repr() const {
+    return {};
+  }
 
  private:
   void check_new_name(const std::string& name, const char* what) const {
@@ -265,7 +484,84 @@ class BasicModule {
         throw ArgumentError(type_name() + " already has a child module named \"" + name + "\"");
       }
     }
+#ifdef MT_MODULE_HAS_TENSOR
+    for (const auto& [n, b] : buffers_) {
+      if (n == name) {
+        throw ArgumentError(type_name() + " already has a buffer named \"" + name + "\"");
+      }
+    }
+#endif
   }
+
+#ifdef MT_MODULE_HAS_TENSOR
+  void collect_buffers(const std::string& prefix,
+                       std::vector<std::pair<std::string, Tensor*>>& out) const {
+    for (const auto& [name, b] : buffers_) {
+      out.emplace_back(prefix + name, b.get());
+    }
+    for (const auto& [name, child] : modules_) {
+      child->collect_buffers(prefix + name + ".", out);
+    }
+  }
+
+  // Parameters' and buffers' tensors in state_dict order.
+  void collect_state_targets(
+      const std::string& prefix,
+      std::vector<std::pair<std::string, Tensor*>>& out) const requires std::same_as<V, Tensor> {
+    for (const auto& [name, p] : parameters_) {
+      out.emplace_back(prefix + name, &p->value());
+    }
+    for (const auto& [name, b] : buffers_) {
+      out.emplace_back(prefix + name, b.get());
+    }
+    for (const auto& [name, child] : modules_) {
+      child->collect_state_targets(prefix + name + ".", out);
+    }
+  }
+
+  void collect_state(const std::string& prefix,
+                     StateDict& out) const requires std::same_as<V, Tensor> {
+    std::vector<std::pair<std::string, Tensor*>> targets;
+    collect_state_targets(prefix, targets);
+    for (auto& [name, t] : targets) {
+      out.insert(std::move(name), t->detach());
+    }
+  }
+
+  // Converts every parameter and buffer with `convert`, all before installing any.
+  template <class Convert>
+  void convert_all(const Convert& convert) requires std::same_as<V, Tensor> {
+    std::vector<std::pair<std::string, Parameter*>> params = named_parameters();
+    std::vector<std::pair<std::string, Tensor*>> bufs = named_buffers();
+    std::vector<Tensor> new_params;
+    std::vector<Tensor> new_buffers;
+    {
+      NoGradGuard no_grad;
+      for (const auto& [name, p] : params) {
+        new_params.push_back(convert(p->value().detach()));
+      }
+      for (const auto& [name, b] : bufs) {
+        new_buffers.push_back(convert(b->detach()));
+      }
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      Parameter& p = *params[i].second;
+      // Unchanged tensors keep their handle, so a no-op to() leaves optimizers working.
+      if (new_params[i].storage() != p.value().storage()) {
+        p.update(new_params[i]);
+      }
+    }
+    for (std::size_t i = 0; i < bufs.size(); ++i) {
+      if (new_buffers[i].storage() != bufs[i].second->storage()) {
+        *bufs[i].second = new_buffers[i];
+      }
+    }
+  }
+
+  static std::vector<std::string_view> as_views(const std::vector<std::string>& names) {
+    return {names.begin(), names.end()};
+  }
+#endif
 
   bool contains(const BasicModule* target) const {
     if (this == target) {
@@ -317,6 +613,9 @@ class BasicModule {
 
   std::vector<std::pair<std::string, std::unique_ptr<Parameter>>> parameters_;
   std::vector<std::pair<std::string, std::shared_ptr<BasicModule>>> modules_;
+#ifdef MT_MODULE_HAS_TENSOR
+  std::vector<std::pair<std::string, std::unique_ptr<Tensor>>> buffers_;  // tensor modules only
+#endif
   bool training_ = true;
 };
 

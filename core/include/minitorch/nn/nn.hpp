@@ -1,8 +1,9 @@
 // minitorch/nn/nn.hpp — one include for all of mt::nn: functional ops,
-// layers, losses and initialisation. Declares nothing itself; the optimizers
+// layers, containers, losses and initialisation. Declares nothing itself; the optimizers
 // (SGD with momentum, Adam) are in minitorch/optim.hpp.
 #pragma once
 
+#include <minitorch/nn/containers.hpp>
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/init.hpp>
 #include <minitorch/nn/layers.hpp>
