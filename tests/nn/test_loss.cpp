@@ -1,7 +1,8 @@
 // test_loss.cpp — nll_loss, cross_entropy, binary_cross_entropy (with its
-// −100 log clamp) and binary_cross_entropy_with_logits on every usable
-// backend: values against host formulas, both target forms, gradient checks
-// and argument errors. Not a test of training.
+// −100 log clamp), binary_cross_entropy_with_logits and the regression losses
+// (mse, l1, smooth-L1, Huber) on every usable backend: values against host
+// formulas for each reduction, both target forms, gradient checks and argument
+// errors. Not a test of training.
 #include <boost/test/unit_test.hpp>
 
 #include <minitorch/nn/loss.hpp>
@@ -162,4 +163,190 @@ MT_BACKEND_PROP(loss, binary_cross_entropy_grad_checks) {
                                        return nn::binary_cross_entropy_with_logits(xs[0], xs[1]);
                                      },
                                      {logits, targets}, rng, 24));
+}
+
+// ---- reduction modes ---------------------------------------------------------------------
+
+MT_BACKEND_TEST(loss, nll_and_cross_entropy_reductions) {
+  const std::vector<double> lp{-0.5, -1.5, -2.0, -0.1, -3.0, -4.0};  // (2, 3)
+  const Tensor log_probs = Tensor::from_values(lp, {2, 3}, on(backend));
+  const std::vector<int64_t> labels{2, 1};
+  const Tensor none = nn::nll_loss(log_probs, labels, nn::Reduction::none);
+  BOOST_TEST(compare(none, {2.0, 3.0}, {2}, 1e-12) == "");
+  BOOST_TEST(nn::nll_loss(log_probs, labels, nn::Reduction::sum).item() == 5.0,
+             boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(nn::nll_loss(log_probs, labels).item() == 2.5, boost::test_tools::tolerance(1e-12));
+  const Tensor index_targets = Tensor::from_values({2, 1}, {2}, on(backend));
+  BOOST_TEST(compare(nn::nll_loss(log_probs, index_targets, nn::Reduction::none), {2.0, 3.0}, {2},
+                     1e-12) == "");
+  // cross_entropy(none) row by row against the host log-softmax.
+  const std::vector<double> logits{1.0, 2.0, 0.5, -1.0, 0.0, 3.0};
+  const Tensor per_row = nn::cross_entropy(Tensor::from_values(logits, {2, 3}, on(backend)), labels,
+                                           nn::Reduction::none);
+  const double row0 = -host_logsoftmax({1.0, 2.0, 0.5})[2];
+  const double row1 = -host_logsoftmax({-1.0, 0.0, 3.0})[1];
+  BOOST_TEST(compare(per_row, {row0, row1}, {2}, 1e-12) == "");
+  BOOST_TEST(nn::cross_entropy(Tensor::from_values(logits, {2, 3}, on(backend)), labels,
+                               nn::Reduction::sum)
+                     .item() == row0 + row1,
+             boost::test_tools::tolerance(1e-12));
+  BOOST_CHECK_THROW(nn::nll_loss(log_probs, labels, static_cast<nn::Reduction>(7)), ArgumentError);
+}
+
+MT_BACKEND_TEST(loss, binary_cross_entropy_reductions_and_gradients) {
+  const std::vector<double> p{0.2, 0.9, 0.5, 0.7};
+  const std::vector<double> y{0.0, 1.0, 1.0, 0.25};
+  std::vector<double> per_item;
+  for (std::size_t i = 0; i < p.size(); ++i)
+    per_item.push_back(-(y[i] * std::log(p[i]) + (1.0 - y[i]) * std::log(1.0 - p[i])));
+  const Tensor targets = Tensor::from_values(y, {2, 2}, on(backend));
+  Tensor probs = Tensor::from_values(p, {2, 2}, on(backend, DType::f64, true));
+  const Tensor none = nn::binary_cross_entropy(probs, targets, nn::Reduction::none);
+  BOOST_TEST(compare(none, per_item, {2, 2}, 1e-12) == "");
+  // backward of the none form with weights w: w_i · (p − y)/(p(1 − p)).
+  const std::vector<double> w{1.0, -2.0, 0.5, 3.0};
+  none.backward(Tensor::from_values(w, {2, 2}, on(backend)));
+  std::vector<double> expected_grad;
+  for (std::size_t i = 0; i < p.size(); ++i)
+    expected_grad.push_back(w[i] * (p[i] - y[i]) / (p[i] * (1.0 - p[i])));
+  BOOST_TEST(compare(probs.grad(), expected_grad, {2, 2}, 1e-12) == "");
+  // sum: N times the mean, gradient without the 1/N.
+  probs.zero_grad_();
+  const Tensor sum = nn::binary_cross_entropy(probs, targets, nn::Reduction::sum);
+  BOOST_TEST(sum.item() == per_item[0] + per_item[1] + per_item[2] + per_item[3],
+             boost::test_tools::tolerance(1e-12));
+  sum.backward();
+  BOOST_TEST(probs.grad().get({0, 0}) == (p[0] - y[0]) / (p[0] * (1.0 - p[0])),
+             boost::test_tools::tolerance(1e-12));
+  // With logits: none per element, sum's gradient sigmoid(z) − y.
+  const std::vector<double> z{-1.0, 0.0, 2.0, 0.5};
+  Tensor logits = Tensor::from_values(z, {2, 2}, on(backend, DType::f64, true));
+  const Tensor lnone = nn::binary_cross_entropy_with_logits(logits, targets, nn::Reduction::none);
+  BOOST_TEST(lnone.shape() == (Shape{2, 2}));
+  BOOST_TEST(lnone.get({0, 1}) == std::log(2.0), boost::test_tools::tolerance(1e-12));
+  nn::binary_cross_entropy_with_logits(logits, targets, nn::Reduction::sum).backward();
+  std::vector<double> expected_logit_grad;
+  for (std::size_t i = 0; i < z.size(); ++i)
+    expected_logit_grad.push_back(sigmoid(z[i]) - y[i]);
+  BOOST_TEST(compare(logits.grad(), expected_logit_grad, {2, 2}, 1e-12) == "");
+}
+
+// ---- regression losses -------------------------------------------------------------------
+
+namespace {
+
+const std::vector<double> kInput{0.5, -1.0, 2.0, 3.0, -0.25, 1.5};
+const std::vector<double> kTarget{0.0, 1.0, 2.1, -1.0, -0.5, 1.0};
+
+// Host per-element values of each regression loss on kInput − kTarget.
+std::vector<double> host_losses(const std::function<double(double)>& f) {
+  std::vector<double> out;
+  for (std::size_t i = 0; i < kInput.size(); ++i)
+    out.push_back(f(kInput[i] - kTarget[i]));
+  return out;
+}
+
+double total(const std::vector<double>& v) {
+  double s = 0.0;
+  for (const double x : v)
+    s += x;
+  return s;
+}
+
+using LossFn = std::function<Tensor(const Tensor&, const Tensor&, nn::Reduction)>;
+
+// Checks none / sum / mean of `loss` against the host per-element values, with the input
+// stored non-contiguously.
+void check_reductions(const BackendPtr& backend, const LossFn& loss,
+                      const std::vector<double>& expected, const char* name) {
+  const Tensor input = build(kInput, {2, 3}, {1, 0}, on(backend));
+  const Tensor target = Tensor::from_values(kTarget, {2, 3}, on(backend));
+  BOOST_TEST(compare(loss(input, target, nn::Reduction::none), expected, {2, 3}, 1e-12) == "",
+             name);
+  const Tensor sum = loss(input, target, nn::Reduction::sum);
+  BOOST_TEST(sum.shape() == (Shape{1}), name);
+  BOOST_TEST(sum.item() == total(expected), boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(loss(input, target, nn::Reduction::mean).item() == total(expected) / 6.0,
+             boost::test_tools::tolerance(1e-12));
+  // Shapes must match; the error names both.
+  try {
+    loss(input, zeros({3, 2}, on(backend)), nn::Reduction::mean);
+    BOOST_ERROR(std::string(name) + ": mismatched shapes must throw");
+  } catch (const ShapeError& e) {
+    const std::string what = e.what();
+    BOOST_TEST(
+        (what.find("(2, 3)") != std::string::npos && what.find("(3, 2)") != std::string::npos),
+        what);
+  }
+  BOOST_CHECK_THROW(loss(zeros({0}, on(backend)), zeros({0}, on(backend)), nn::Reduction::sum),
+                    ShapeError);
+}
+
+}  // namespace
+
+MT_BACKEND_TEST(loss, regression_losses_match_host_formulas) {
+  check_reductions(
+      backend, [](auto& a, auto& b, auto r) { return nn::mse_loss(a, b, r); },
+      host_losses([](double d) { return d * d; }), "mse_loss");
+  check_reductions(
+      backend, [](auto& a, auto& b, auto r) { return nn::l1_loss(a, b, r); },
+      host_losses([](double d) { return std::fabs(d); }), "l1_loss");
+  check_reductions(
+      backend, [](auto& a, auto& b, auto r) { return nn::smooth_l1_loss(a, b, r); },
+      host_losses([](double d) { return std::fabs(d) < 1.0 ? 0.5 * d * d : std::fabs(d) - 0.5; }),
+      "smooth_l1_loss");
+  check_reductions(
+      backend, [](auto& a, auto& b, auto r) { return nn::smooth_l1_loss(a, b, r, 0.3); },
+      host_losses(
+          [](double d) { return std::fabs(d) < 0.3 ? 0.5 * d * d / 0.3 : std::fabs(d) - 0.15; }),
+      "smooth_l1_loss(beta=0.3)");
+  check_reductions(
+      backend, [](auto& a, auto& b, auto r) { return nn::smooth_l1_loss(a, b, r, 0.0); },
+      host_losses([](double d) { return std::fabs(d); }), "smooth_l1_loss(beta=0)");
+  check_reductions(
+      backend, [](auto& a, auto& b, auto r) { return nn::huber_loss(a, b, r, 2.0); },
+      host_losses(
+          [](double d) { return std::fabs(d) < 2.0 ? 0.5 * d * d : 2.0 * (std::fabs(d) - 1.0); }),
+      "huber_loss(delta=2)");
+}
+
+MT_BACKEND_TEST(loss, regression_loss_gradients_and_errors) {
+  // mse mean: d/dinput = 2d/N; l1 sum: sign(d), 0 where d = 0 (torch).
+  Tensor input = Tensor::from_values({1.0, 2.0, 3.0}, {3}, on(backend, DType::f64, true));
+  const Tensor target = Tensor::from_values({0.0, 2.0, 5.0}, {3}, on(backend));
+  nn::mse_loss(input, target).backward();
+  BOOST_TEST(compare(input.grad(), {2.0 / 3.0, 0.0, -4.0 / 3.0}, {3}, 1e-12) == "");
+  input.zero_grad_();
+  nn::l1_loss(input, target, nn::Reduction::sum).backward();
+  BOOST_TEST(compare(input.grad(), {1.0, 0.0, -1.0}, {3}, 1e-12) == "");
+  // smooth-L1: d/beta inside, sign(d) outside; the target gets the negative.
+  input.zero_grad_();
+  Tensor t = Tensor::from_values({0.0, 2.0, 5.0}, {3}, on(backend, DType::f64, true));
+  nn::smooth_l1_loss(Tensor::from_values({0.5, 2.0, 3.0}, {3}, on(backend, DType::f64, true)), t,
+                     nn::Reduction::sum, 1.0)
+      .backward();
+  BOOST_TEST(compare(t.grad(), {-0.5, 0.0, 1.0}, {3}, 1e-12) == "");
+
+  BOOST_CHECK_THROW(nn::smooth_l1_loss(input, target, nn::Reduction::mean, -1.0), ArgumentError);
+  BOOST_CHECK_THROW(nn::huber_loss(input, target, nn::Reduction::mean, 0.0), ArgumentError);
+  BOOST_CHECK_THROW(nn::mse_loss(input, target, static_cast<nn::Reduction>(-1)), ArgumentError);
+  BOOST_TEST((nn::parse_reduction("sum") == nn::Reduction::sum));
+  BOOST_TEST(std::string(nn::reduction_name(nn::Reduction::none)) == "none");
+  BOOST_CHECK_THROW(nn::parse_reduction("average"), ArgumentError);
+}
+
+MT_BACKEND_PROP(loss, regression_losses_grad_check) {
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  const Tensor input = Tensor::from_values(uniform_values(6, rng, -3, 3), {2, 3}, on(backend));
+  const Tensor target = Tensor::from_values(uniform_values(6, rng, -3, 3), {2, 3}, on(backend));
+  for (const nn::Reduction r : {nn::Reduction::none, nn::Reduction::mean, nn::Reduction::sum}) {
+    rc_require_no_problem(backend, gradient_mismatch(
+                                       [r](const std::vector<Tensor>& xs) {
+                                         return nn::mse_loss(xs[0], xs[1], r) +
+                                                nn::smooth_l1_loss(xs[0], xs[1], r, 0.7) +
+                                                nn::huber_loss(xs[0], xs[1], r, 1.3) +
+                                                nn::l1_loss(xs[0], xs[1], r);
+                                       },
+                                       {input, target}, rng, 6));
+  }
 }

@@ -1,13 +1,14 @@
-// loss.cpp — NLL / cross-entropy composed from recorded primitives, and the
-// two binary cross-entropies as single autograd nodes whose backward is the
-// closed form (so clamped logs and z = 0 get the right gradient). Not a place
-// for metrics such as accuracy.
+// loss.cpp — NLL / cross-entropy and the regression losses (MSE, L1, smooth-L1, Huber)
+// composed from recorded primitives, and the two binary cross-entropies as single autograd
+// nodes whose backward is the closed form (so clamped logs and z = 0 get the right
+// gradient); each with torch's reduction modes. Not a place for metrics such as accuracy.
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/loss.hpp>
 #include <minitorch/tensor/autograd.hpp>
 
 #include "tensor/dispatch.hpp"
 
+#include <cmath>
 #include <string>
 
 namespace mt::nn {
@@ -15,6 +16,32 @@ namespace mt::nn {
 namespace {
 
 using Grads = std::vector<Tensor>;
+
+// ArgumentError for a Reduction value outside the enum (e.g. cast from a bad int).
+void check_reduction(Reduction reduction, const char* what) {
+  if (reduction != Reduction::none && reduction != Reduction::mean && reduction != Reduction::sum)
+    throw ArgumentError(std::string(what) + ": reduction " +
+                        std::to_string(static_cast<int>(reduction)) +
+                        " is not one of none, mean, sum");
+}
+
+// The per-item losses combined as `reduction` asks.
+Tensor reduce(const Tensor& per_item, Reduction reduction) {
+  switch (reduction) {
+    case Reduction::none:
+      return per_item;
+    case Reduction::sum:
+      return per_item.sum();
+    case Reduction::mean:
+      break;
+  }
+  return per_item.mean();
+}
+
+// What a reduced node's backward multiplies by: 1/N for the mean, else 1.
+double reduction_scale(Reduction reduction, int64_t count) {
+  return reduction == Reduction::mean ? 1.0 / static_cast<double>(count) : 1.0;
+}
 
 // Each log clamped at −100 (PyTorch's BCELoss rule), not recorded.
 Tensor clamped_log(const Tensor& x) {
@@ -61,12 +88,13 @@ Tensor indices_to_one_hot(const Tensor& targets, const Tensor& like, const char*
 
 struct BinaryCrossEntropy final : Node {
   const char* name() const override { return "nn::BinaryCrossEntropy"; }
-  // d/dp = (p − y) / max(p(1 − p), 1e-12) / N (PyTorch's guarded form);
-  // d/dy = (log(1 − p) − log p) / N with the clamped logs.
+  // d/dp = (p − y) / max(p(1 − p), 1e-12) · scale (PyTorch's guarded form);
+  // d/dy = (log(1 − p) − log p) · scale with the clamped logs. scale is 1/N for the mean,
+  // else 1; g is (1) when reduced or the input's shape for none, and broadcasts either way.
+  double scale = 1.0;
   Grads backward(const Tensor& g) override {
     const Tensor& p = inputs[0];
     const Tensor& y = inputs[1];
-    const double scale = 1.0 / static_cast<double>(p.numel());
     Tensor grad_p;
     Tensor grad_y;
     if (needs_grad(0)) {
@@ -82,11 +110,12 @@ struct BinaryCrossEntropy final : Node {
 
 struct BinaryCrossEntropyWithLogits final : Node {
   const char* name() const override { return "nn::BinaryCrossEntropyWithLogits"; }
-  // d/dz = (sigmoid(z) − y) / N; d/dy = −z / N.
+  // d/dz = (sigmoid(z) − y) · scale; d/dy = −z · scale (scale as in BinaryCrossEntropy).
+  double scale = 1.0;
   Grads backward(const Tensor& g) override {
     const Tensor& z = inputs[0];
     const Tensor& y = inputs[1];
-    const Tensor scaled = g * (1.0 / static_cast<double>(z.numel()));
+    const Tensor scaled = g * scale;
     return {needs_grad(0) ? (z.sigmoid() - y) * scaled : Tensor(),
             needs_grad(1) ? -z * scaled : Tensor()};
   }
@@ -113,7 +142,8 @@ Tensor one_hot(const std::vector<int64_t>& classes, int64_t num_classes, TensorO
   return Tensor::from_values(values, shape, options);
 }
 
-Tensor nll_loss(const Tensor& log_probs, const Tensor& targets) {
+Tensor nll_loss(const Tensor& log_probs, const Tensor& targets, Reduction reduction) {
+  check_reduction(reduction, "nll_loss");
   if (log_probs.dims() != 2 || log_probs.size(0) == 0) {
     throw ShapeError("nll_loss: log_probs " + shape_to_string(log_probs.shape()) +
                      " must be (batch, classes) with batch >= 1");
@@ -130,35 +160,39 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& targets) {
                      ": give one-hot rows of the same shape or (" + std::to_string(batch) +
                      ") class indices");
   }
-  return (log_probs * weights).sum() * (-1.0 / static_cast<double>(batch));
+  if (reduction == Reduction::none)
+    return (log_probs * weights).sum(1).reshape({batch}) * -1.0;
+  return (log_probs * weights).sum() * (-reduction_scale(reduction, batch));
 }
 
-Tensor nll_loss(const Tensor& log_probs, const std::vector<int64_t>& targets) {
+Tensor nll_loss(const Tensor& log_probs, const std::vector<int64_t>& targets, Reduction reduction) {
   if (log_probs.dims() != 2 || static_cast<int64_t>(targets.size()) != log_probs.size(0)) {
     throw ShapeError("nll_loss: log_probs " + shape_to_string(log_probs.shape()) +
                      " must be (batch, classes) with one class index per row; got " +
                      std::to_string(targets.size()) + " indices");
   }
-  return nll_loss(log_probs, one_hot(targets, log_probs.size(1), log_probs.options()));
+  return nll_loss(log_probs, one_hot(targets, log_probs.size(1), log_probs.options()), reduction);
 }
 
-Tensor cross_entropy(const Tensor& logits, const Tensor& targets) {
+Tensor cross_entropy(const Tensor& logits, const Tensor& targets, Reduction reduction) {
   if (logits.dims() != 2) {
     throw ShapeError("cross_entropy: logits " + shape_to_string(logits.shape()) +
                      " must be (batch, classes)");
   }
-  return nll_loss(logsoftmax(logits, 1), targets);
+  return nll_loss(logsoftmax(logits, 1), targets, reduction);
 }
 
-Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets) {
+Tensor cross_entropy(const Tensor& logits, const std::vector<int64_t>& targets,
+                     Reduction reduction) {
   if (logits.dims() != 2) {
     throw ShapeError("cross_entropy: logits " + shape_to_string(logits.shape()) +
                      " must be (batch, classes)");
   }
-  return nll_loss(logsoftmax(logits, 1), targets);
+  return nll_loss(logsoftmax(logits, 1), targets, reduction);
 }
 
-Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets) {
+Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets, Reduction reduction) {
+  check_reduction(reduction, "binary_cross_entropy");
   check_same_shape(probs, targets, "binary_cross_entropy");
   dispatch::check_compatible(probs, targets, "binary_cross_entropy");
   Tensor out;
@@ -166,14 +200,17 @@ Tensor binary_cross_entropy(const Tensor& probs, const Tensor& targets) {
     NoGradGuard no_grad;
     const Tensor p = probs.detach();
     const Tensor y = targets.detach();
-    const Tensor per_item = y * clamped_log(p) + (1.0 - y) * clamped_log(1.0 - p);
-    out = per_item.sum() * (-1.0 / static_cast<double>(p.numel()));
+    const Tensor per_item = -(y * clamped_log(p) + (1.0 - y) * clamped_log(1.0 - p));
+    out = reduce(per_item, reduction);
   }
-  record<BinaryCrossEntropy>(out, probs, targets);
+  if (auto* node = record<BinaryCrossEntropy>(out, probs, targets))
+    node->scale = reduction_scale(reduction, probs.numel());
   return out;
 }
 
-Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets) {
+Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targets,
+                                        Reduction reduction) {
+  check_reduction(reduction, "binary_cross_entropy_with_logits");
   check_same_shape(logits, targets, "binary_cross_entropy_with_logits");
   dispatch::check_compatible(logits, targets, "binary_cross_entropy_with_logits");
   Tensor out;
@@ -182,10 +219,85 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
     const Tensor z = logits.detach();
     const Tensor y = targets.detach();
     const Tensor per_item = z.relu() - z * y + ((-z.abs()).exp() + 1.0).log();
-    out = per_item.sum() * (1.0 / static_cast<double>(z.numel()));
+    out = reduce(per_item, reduction);
   }
-  record<BinaryCrossEntropyWithLogits>(out, logits, targets);
+  if (auto* node = record<BinaryCrossEntropyWithLogits>(out, logits, targets))
+    node->scale = reduction_scale(reduction, logits.numel());
   return out;
+}
+
+const char* reduction_name(Reduction reduction) {
+  switch (reduction) {
+    case Reduction::none:
+      return "none";
+    case Reduction::mean:
+      return "mean";
+    case Reduction::sum:
+      return "sum";
+  }
+  return "unknown";
+}
+
+Reduction parse_reduction(std::string_view text) {
+  for (const Reduction r : {Reduction::none, Reduction::mean, Reduction::sum}) {
+    if (text == reduction_name(r))
+      return r;
+  }
+  throw ArgumentError("reduction \"" + std::string(text) + "\" is not one of none, mean, sum");
+}
+
+// ---- regression losses ----------------------------------------------------------------
+
+namespace {
+
+// input − target after the shared checks.
+Tensor checked_difference(const Tensor& input, const Tensor& target, Reduction reduction,
+                          const char* what) {
+  check_reduction(reduction, what);
+  check_same_shape(input, target, what);
+  dispatch::check_compatible(input, target, what);
+  return input - target;
+}
+
+void check_threshold(double value, bool zero_allowed, const char* what, const char* name) {
+  if (!std::isfinite(value) || value < 0.0 || (!zero_allowed && value == 0.0)) {
+    throw ArgumentError(std::string(what) + ": " + name + " must be " +
+                        (zero_allowed ? ">= 0" : "> 0") + " and finite, got " +
+                        std::to_string(value));
+  }
+}
+
+// 0.5·d² where |d| < t, else t·(|d| − 0.5·t), scaled by `factor` (1/t for smooth-L1, 1 for
+// Huber). The mask is a constant, so each branch gets its own gradient.
+Tensor quadratic_then_linear(const Tensor& d, double t, double factor) {
+  const Tensor ad = d.abs();
+  const Tensor inside = ad < t;
+  return (inside * (d * d * 0.5) + (1.0 - inside) * ((ad - 0.5 * t) * t)) * factor;
+}
+
+}  // namespace
+
+Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  const Tensor d = checked_difference(input, target, reduction, "mse_loss");
+  return reduce(d * d, reduction);
+}
+
+Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
+  return reduce(checked_difference(input, target, reduction, "l1_loss").abs(), reduction);
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  check_threshold(beta, true, "smooth_l1_loss", "beta");
+  const Tensor d = checked_difference(input, target, reduction, "smooth_l1_loss");
+  if (beta == 0.0)
+    return reduce(d.abs(), reduction);
+  return reduce(quadratic_then_linear(d, beta, 1.0 / beta), reduction);
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
+  check_threshold(delta, false, "huber_loss", "delta");
+  const Tensor d = checked_difference(input, target, reduction, "huber_loss");
+  return reduce(quadratic_then_linear(d, delta, 1.0), reduction);
 }
 
 }  // namespace mt::nn
