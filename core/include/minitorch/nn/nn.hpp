@@ -1,5 +1,5 @@
 // minitorch/nn/nn.hpp — one include for all of mt::nn: functional ops,
-// layers, containers, losses and initialisation. Declares nothing itself; the optimizers
+// layers, containers, norms, losses and initialisation. Declares nothing itself; the optimizers
 // (SGD with momentum, Adam) are in minitorch/optim.hpp.
 #pragma once
 
@@ -8,3 +8,4 @@
 #include <minitorch/nn/init.hpp>
 #include <minitorch/nn/layers.hpp>
 #include <minitorch/nn/loss.hpp>
+#include <minitorch/nn/norm.hpp>
