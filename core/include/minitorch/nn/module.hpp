@@ -90,8 +90,12 @@ class StateDict {
     const auto it = index_.find(name);
     return it == index_.end() ? nullptr : &items_[it->second].second;
   }
-  // The entry's tensor; ArgumentError listing the names present when there is none.
-  const Tensor& at(std::string_view name) const {
+  // The entry's tensor; ArgumentError listing the names present when there is none. On a
+  // temporary (module.state_dict()["w"]) the handle is returned by value, so it cannot dangle.
+  Tensor at(std::string_view name) && { return static_cast<const StateDict&>(*this).at(name); }
+  Tensor operator[](std::string_view name) && { return at(name); }
+  const Tensor& operator[](std::string_view name) const& { return at(name); }
+  const Tensor& at(std::string_view name) const& {
     if (const Tensor* t = find(name)) {
       return *t;
     }
@@ -102,7 +106,6 @@ class StateDict {
     throw ArgumentError("StateDict has no entry \"" + std::string(name) +
                         "\"; its entries are: " + detail::join_names(names));
   }
-  const Tensor& operator[](std::string_view name) const { return at(name); }
 
   std::vector<std::string> keys() const {
     std::vector<std::string> out;

@@ -1,6 +1,6 @@
 // minitorch/nn/nn.hpp — one include for all of mt::nn: functional ops,
-// layers, containers, norms, losses and initialisation. Declares nothing itself; the optimizers
-// (SGD with momentum, Adam) are in minitorch/optim.hpp.
+// layers, containers, norms, losses, initialisation and safetensors I/O. Declares nothing itself;
+// the optimizers (SGD with momentum, Adam) are in minitorch/optim.hpp.
 #pragma once
 
 #include <minitorch/nn/containers.hpp>
@@ -9,3 +9,4 @@
 #include <minitorch/nn/layers.hpp>
 #include <minitorch/nn/loss.hpp>
 #include <minitorch/nn/norm.hpp>
+#include <minitorch/nn/safetensors.hpp>

@@ -1,0 +1,66 @@
+// minitorch/nn/safetensors.hpp — the Hugging Face safetensors format, which PyTorch, JAX and
+// others read: export and import of named tensors (F32, F64) and of a module's state_dict.
+// Not our checkpoint (which also keeps optimizer state for an exact resume), and not a
+// memory-mapped loader: files are read whole and checked before any tensor is made.
+//
+// Layout: 8-byte little-endian header length N, N bytes of JSON
+//   {"<name>": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, …,
+//    "__metadata__": {"key": "value", …}}
+// padded with spaces, then the raw little-endian row-major data; offsets count from the
+// first data byte.
+#pragma once
+
+#include <minitorch/nn/module.hpp>
+#include <minitorch/tensor/tensor.hpp>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace mt::nn {
+
+// Free-form string pairs stored under "__metadata__".
+using SafetensorsMetadata = std::map<std::string, std::string>;
+
+struct SafetensorsFile {
+  StateDict tensors;  // in the order of their data in the file
+  SafetensorsMetadata metadata;
+};
+
+// The bytes of a safetensors file holding `tensors` (in their order; each written
+// contiguous) and `metadata`. ArgumentError for the reserved name "__metadata__" or a name
+// or metadata text that is not valid UTF-8 (JSON needs it).
+std::string to_safetensors_bytes(const StateDict& tensors,
+                                 const SafetensorsMetadata& metadata = {});
+
+// Parses the bytes of a safetensors file into tensors on `backend` (null: default_backend())
+// in the file's dtypes. Hostile input is safe: DataError, naming `source` and what is wrong,
+// unless the header length fits the bytes, the header is a JSON object without duplicate
+// keys, every entry has exactly dtype (F32 or F64), shape (integers >= 0) and data_offsets
+// (begin <= end), shape size × dtype size equals end − begin (overflow-checked), and the
+// entries' spans tile the data exactly (no gap, overlap or trailing bytes). Metadata values
+// must be strings.
+SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view source,
+                                       const BackendPtr& backend = nullptr);
+
+// Writes to_safetensors_bytes(...) to `path` atomically (a temporary file renamed over it).
+// A symlink is written through to its target; a path that is (or resolves to) a folder,
+// device, FIFO or socket is refused with a DataError, as is any write failure.
+void save_safetensors(const std::filesystem::path& path, const StateDict& tensors,
+                      const SafetensorsMetadata& metadata = {});
+
+// Reads a whole safetensors file (from_safetensors_bytes's checks). DataError naming the path
+// for a missing or unreadable file or one that is not a regular file.
+SafetensorsFile load_safetensors(const std::filesystem::path& path,
+                                 const BackendPtr& backend = nullptr);
+
+// save_safetensors(path, module.state_dict(), metadata): what torch's
+// safetensors.torch.save_file(model.state_dict(), path) writes.
+void save(const Module& module, const std::filesystem::path& path,
+          const SafetensorsMetadata& metadata = {});
+// module.load_state_dict(tensors of the file, strict): names and shapes checked, converted to
+// the module's dtypes and backend, nothing changed on error (which names the path).
+LoadStateDictResult load(Module& module, const std::filesystem::path& path, bool strict = true);
+
+}  // namespace mt::nn
