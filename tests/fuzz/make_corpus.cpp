@@ -448,6 +448,36 @@ void registry_scan_corpus() {
   write("registry_scan", "near-name-with-slash", scan_input('\4', "a/b", "", minimal));
 }
 
+// 'R' + a whole file, or header JSON + NUL + data (the target adds the length).
+void safetensors_corpus() {
+  const std::string entry = R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
+  const std::string data(8, '\x01');
+  const std::string header = "{" + entry + "}";
+  write("safetensors", "valid-file", "R" + le<uint64_t>(header.size()) + header + data);
+  write("safetensors", "valid-assembled", "A" + header + std::string(1, '\0') + data);
+  write("safetensors", "valid-metadata-f64-scalar",
+        "A" +
+            std::string(R"({"__metadata__":{"format":"pt"},"s":{"dtype":"F64","shape":[],)"
+                        R"("data_offsets":[0,8]}})") +
+            std::string(1, '\0') + data);
+  write("safetensors", "valid-empty", "A{}" + std::string(1, '\0'));
+  write("safetensors", "near-length-past-end", "R" + le<uint64_t>(1000) + header + data);
+  write("safetensors", "near-overlap",
+        "A{" + entry + R"(,"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})" +
+            std::string(1, '\0') + data);
+  write("safetensors", "near-span-mismatch",
+        "A" + std::string(R"({"a":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}})") +
+            std::string(1, '\0') + data);
+  write("safetensors", "near-shape-overflow",
+        "A" +
+            std::string(R"({"a":{"dtype":"F32","shape":[4294967296,4294967296,16],)"
+                        R"("data_offsets":[0,8]}})") +
+            std::string(1, '\0') + data);
+  write("safetensors", "near-duplicate-key",
+        "A{" + entry + "," + entry + "}" + std::string(1, '\0') + data);
+  write("safetensors", "near-trailing", "A" + header + std::string(1, '\0') + data + "xx");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -465,6 +495,7 @@ int main(int argc, char** argv) {
   cli_corpus();
   manifest_corpus();
   registry_scan_corpus();
+  safetensors_corpus();
   std::printf("wrote the seed corpora under %s\n", g_root.c_str());
   return 0;
 }

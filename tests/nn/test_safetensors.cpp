@@ -144,6 +144,16 @@ MT_BACKEND_TEST(safetensors, reads_another_writers_layout) {
   BOOST_TEST(file.tensors["d"].to_vector() == (std::vector<double>{0.25, -1.0}));
   BOOST_TEST(compare(file.tensors["w"], {1, 2, 3, 4, 5, 6}, {2, 3}) == "");
   BOOST_TEST(file.metadata.at("format") == "pt");
+  // The header alone, without making tensors: entries in data order with their spans.
+  const nn::SafetensorsHeader listing =
+      nn::read_safetensors_header(file_bytes(header, data), "other.safetensors");
+  BOOST_REQUIRE_EQUAL(listing.entries.size(), 3u);
+  BOOST_TEST(listing.data_start == 8 + header.size());
+  BOOST_TEST(listing.entries[1].name == "d");
+  BOOST_TEST(listing.entries[1].begin == 4u);
+  BOOST_TEST(listing.entries[1].end == 20u);
+  BOOST_TEST(listing.entries[2].shape == (Shape{2, 3}));
+  BOOST_TEST(listing.entries[0].shape.empty());
 }
 
 MT_BACKEND_TEST(safetensors, hostile_files_are_data_errors_naming_the_problem) {

@@ -112,15 +112,6 @@ std::string shape_text(const std::vector<std::uint64_t>& shape) {
   return out + "]";
 }
 
-// One header entry after its own checks.
-struct Entry {
-  std::string name;
-  DType dtype;
-  Shape shape;
-  std::uint64_t begin;
-  std::uint64_t end;
-};
-
 }  // namespace
 
 std::string to_safetensors_bytes(const StateDict& tensors, const SafetensorsMetadata& metadata) {
@@ -170,8 +161,7 @@ std::string to_safetensors_bytes(const StateDict& tensors, const SafetensorsMeta
   return out;
 }
 
-SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view source,
-                                       const BackendPtr& backend) {
+SafetensorsHeader read_safetensors_header(std::string_view bytes, std::string_view source) {
   const std::string where = "safetensors file " + std::string(source) + ": ";
   auto fail = [&](const std::string& why) -> DataError { return DataError(where + why); };
   if (bytes.size() < 8) {
@@ -216,8 +206,9 @@ SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view 
   if (!header.is_object())
     throw fail(std::string("the header is a JSON ") + header.type_name() + ", not an object");
 
-  SafetensorsFile file;
-  std::vector<Entry> entries;
+  SafetensorsHeader file;
+  file.data_start = 8 + header_size;
+  std::vector<SafetensorsEntry>& entries = file.entries;
   for (const auto& [name, value] : header.items()) {
     if (name == kMetadataKey) {
       if (!value.is_object())
@@ -243,7 +234,7 @@ SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view 
       if (!value.contains(key))
         throw fail(tensor + "the field \"" + key + "\" is missing");
     }
-    Entry entry{name, DType::f32, {}, 0, 0};
+    SafetensorsEntry entry{name, DType::f32, {}, 0, 0};
     const json& dtype = value["dtype"];
     if (dtype == "F32") {
       entry.dtype = DType::f32;
@@ -291,11 +282,12 @@ SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view 
   }
 
   // The spans, in file order, must tile the data: no gap, no overlap, nothing after.
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
-  });
+  std::sort(entries.begin(), entries.end(),
+            [](const SafetensorsEntry& a, const SafetensorsEntry& b) {
+              return a.begin != b.begin ? a.begin < b.begin : a.end < b.end;
+            });
   std::uint64_t covered = 0;
-  for (const Entry& e : entries) {
+  for (const SafetensorsEntry& e : entries) {
     if (e.begin != covered) {
       throw fail("tensor \"" + e.name + "\" starts at data byte " + std::to_string(e.begin) +
                  " but the previous data ends at " + std::to_string(covered) +
@@ -307,9 +299,17 @@ SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view 
     throw fail("the tensors cover " + std::to_string(covered) + " of the " +
                std::to_string(data.size()) + " data bytes; the rest belongs to none");
   }
+  return file;
+}
 
+SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view source,
+                                       const BackendPtr& backend) {
+  SafetensorsHeader header = read_safetensors_header(bytes, source);
+  SafetensorsFile file;
+  file.metadata = std::move(header.metadata);
+  const std::string_view data = bytes.substr(header.data_start);
   const BackendPtr target = backend ? backend : default_backend();
-  for (const Entry& e : entries) {
+  for (const SafetensorsEntry& e : header.entries) {
     const char* at = data.data() + e.begin;
     const auto count = static_cast<std::size_t>((e.end - e.begin) / dtype_size(e.dtype));
     const TensorOptions options{.dtype = e.dtype, .backend = target};

@@ -13,10 +13,12 @@
 #include <minitorch/nn/module.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mt::nn {
 
@@ -33,6 +35,27 @@ struct SafetensorsFile {
 // or metadata text that is not valid UTF-8 (JSON needs it).
 std::string to_safetensors_bytes(const StateDict& tensors,
                                  const SafetensorsMetadata& metadata = {});
+
+// One tensor's entry in a checked header: where its bytes lie, counted from the first data
+// byte (the file offset is data_start + begin).
+struct SafetensorsEntry {
+  std::string name;
+  DType dtype = DType::f32;
+  Shape shape;
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+};
+
+// What a file holds, without its data: the entries in data order and the metadata.
+struct SafetensorsHeader {
+  std::vector<SafetensorsEntry> entries;
+  SafetensorsMetadata metadata;
+  std::uint64_t data_start = 0;  // 8 + the header length
+};
+
+// Checks everything from_safetensors_bytes checks and describes the tensors without making
+// any (no backend needed): for listing a file, and what the fuzz target drives.
+SafetensorsHeader read_safetensors_header(std::string_view bytes, std::string_view source);
 
 // Parses the bytes of a safetensors file into tensors on `backend` (null: default_backend())
 // in the file's dtypes. Hostile input is safe: DataError, naming `source` and what is wrong,
