@@ -12,6 +12,9 @@
 #include <minitorch/tensor/random.hpp>
 
 #include "nn_testing.hpp"
+#include "run_program.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -303,4 +306,47 @@ MT_BACKEND_TEST(safetensors, module_save_and_load_through_state_dict) {
   nn::save_safetensors(dir / "wrong.safetensors", {{"weights", zeros({2, 3}, on(backend))},
                                                    {"bias", zeros({2}, on(backend))}});
   BOOST_CHECK_THROW(nn::load(other, dir / "wrong.safetensors"), ShapeError);
+}
+
+// Optional: a second implementation (tests/nn/safetensors_crosscheck.py, Python's standard
+// library only) reads what we write and writes what we read. Skipped, with the reason, when
+// there is no python3.
+MT_BACKEND_TEST(safetensors, python_cross_check) {
+  const char* python = nullptr;
+  for (const char* candidate : {"/usr/bin/python3", "/usr/local/bin/python3"}) {
+    if (::access(candidate, X_OK) == 0) {
+      python = candidate;
+      break;
+    }
+  }
+  if (python == nullptr) {
+    BOOST_TEST_MESSAGE("skipped: no python3 for the safetensors cross-check");
+    return;
+  }
+  const std::string script = std::string(MT_NN_TEST_DIR) + "/safetensors_crosscheck.py";
+  test::TempDir dir;
+  const StateDict dict{
+      {"w", Tensor::from_values({1.5, -2.25, 3.0, 1e-3, 7.0, -8.0}, {2, 3}, on(backend))},
+      {"b", Tensor::from_values({0.1f, 0.2f}, {2}, on(backend, DType::f32))}};
+  nn::save_safetensors(dir / "ours.safetensors", dict, {{"format", "pt"}});
+  const test::ProgramRun read =
+      test::run_program({python, script, "read", (dir / "ours.safetensors").string()}, 30);
+  BOOST_REQUIRE_MESSAGE(read.status == 0, read.output);
+  const auto parsed = nlohmann::json::parse(read.output);
+  BOOST_TEST(parsed["__metadata__"]["format"] == "pt");
+  BOOST_TEST(parsed["w"]["dtype"] == "F64");
+  BOOST_TEST(parsed["w"]["shape"] == nlohmann::json({2, 3}));
+  BOOST_TEST(parsed["w"]["values"].get<std::vector<double>>() == dict["w"].to_vector());
+  BOOST_TEST(parsed["b"]["dtype"] == "F32");
+  BOOST_TEST(parsed["b"]["values"].get<std::vector<double>>() == dict["b"].to_vector());
+
+  const test::ProgramRun write =
+      test::run_program({python, script, "write", (dir / "theirs.safetensors").string()}, 30);
+  BOOST_REQUIRE_MESSAGE(write.status == 0, write.output);
+  const nn::SafetensorsFile theirs = nn::load_safetensors(dir / "theirs.safetensors", backend);
+  BOOST_TEST(theirs.tensors.keys() == (std::vector<std::string>{"zeta", "alpha"}));
+  BOOST_TEST(theirs.tensors["zeta"].to_vector() == (std::vector<double>{0.5, -0.25}));
+  BOOST_TEST(compare(theirs.tensors["alpha"], {1.0, 2.0, 3.0, 4.5}, {2, 2}) == "");
+  BOOST_TEST((theirs.tensors["alpha"].dtype() == DType::f32));
+  BOOST_TEST(theirs.metadata.at("writer") == "python");
 }
