@@ -1,7 +1,8 @@
 // minitorch/minitorch.hpp — the whole runtime in one include: tensors and
-// autograd, nn (modules, layers, losses, initialisation), the optimizers and
-// LR schedulers, the data API (Dataset, DataLoader) and the plugin registry.
-// The teaching layers (minitorch/teaching/) and the applications' library
+// autograd, nn (modules with state_dict, layers, containers, norms, losses,
+// initialisation, safetensors), the optimizers and LR schedulers, the data API
+// (Dataset, DataLoader) and the plugin registry. The teaching layers
+// (minitorch/teaching/) and the applications' library
 // (minitorch/apps/, minitorch/datasets/) are included on their own.
 #pragma once
 

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <minitorch/errors.hpp>
+#include <minitorch/tensor/autograd.hpp>
+#include <minitorch/tensor/tensor.hpp>
 
 #include <concepts>
 #include <initializer_list>
@@ -17,12 +19,6 @@
 #include <typeinfo>
 #include <utility>
 #include <vector>
-
-#if __has_include(<minitorch/tensor/tensor.hpp>)
-#include <minitorch/tensor/autograd.hpp>
-#include <minitorch/tensor/tensor.hpp>
-#define MT_MODULE_HAS_TENSOR 1
-#endif
 
 namespace mt {
 
@@ -57,7 +53,6 @@ std::string value_text(const V& v) {
 
 }  // namespace detail
 
-#ifdef MT_MODULE_HAS_TENSOR
 // An ordered name -> Tensor map (libtorch's OrderedDict<std::string, Tensor>): what
 // Module::state_dict() returns and load_state_dict() and the safetensors functions take.
 // Entries keep their insertion order; names are unique.
@@ -131,7 +126,6 @@ struct LoadStateDictResult {
   std::vector<std::string> missing_keys;
   std::vector<std::string> unexpected_keys;
 };
-#endif
 
 // A value registered with a module as trainable. If the value type has requires_grad_(bool)
 // (Scalar, Tensor) the parameter switches it on, at construction and at every update, and a
@@ -181,6 +175,9 @@ class BasicModule {
  public:
   using Value = V;
   using Parameter = BasicParameter<V>;
+  // Buffers, to() and state_dict are for tensor modules; a ScalarModule calling them fails
+  // to compile with a static_assert naming the function.
+  static constexpr bool kTensorModule = std::is_same_v<V, Tensor>;
 
   BasicModule() = default;
   BasicModule(const BasicModule&) = delete;
@@ -222,13 +219,14 @@ class BasicModule {
     return add_module(std::move(name), std::move(child));
   }
 
-#ifdef MT_MODULE_HAS_TENSOR
   // ---- tensor modules only: buffers, to(), state_dict ------------------------------------
   // Registers a non-trainable tensor (running statistics and the like) under `name` (the
   // parameter naming rule) and returns it. It is stored detached and never requires grad;
   // to() moves it and state_dict() includes it. The reference stays valid for the module's
   // lifetime; assign to it (or copy_ into it under no_grad) to update the buffer.
-  Tensor& register_buffer(std::string name, const Tensor& value) requires std::same_as<V, Tensor> {
+  Tensor& register_buffer(std::string name, const Tensor& value) {
+    static_assert(kTensorModule,
+                  "register_buffer() is for tensor modules (mt::Module), not ScalarModule");
     check_new_name(name, "buffer");
     if (!value.defined()) {
       throw ArgumentError(type_name() + ".register_buffer(\"" + name +
@@ -242,13 +240,15 @@ class BasicModule {
 
   // This module's buffers, then each child's, named by their dotted path (as
   // named_parameters()).
-  std::vector<std::pair<std::string, Tensor*>> named_buffers()
-      const requires std::same_as<V, Tensor> {
+  std::vector<std::pair<std::string, Tensor*>> named_buffers() const {
+    static_assert(kTensorModule,
+                  "named_buffers() is for tensor modules (mt::Module), not ScalarModule");
     std::vector<std::pair<std::string, Tensor*>> out;
     collect_buffers("", out);
     return out;
   }
-  std::vector<Tensor*> buffers() const requires std::same_as<V, Tensor> {
+  std::vector<Tensor*> buffers() const {
+    static_assert(kTensorModule, "buffers() is for tensor modules (mt::Module), not ScalarModule");
     std::vector<Tensor*> out;
     for (auto& [name, b] : named_buffers()) {
       out.push_back(b);
@@ -257,7 +257,8 @@ class BasicModule {
   }
 
   // The buffer at a dotted path ("bn.running_mean"); ArgumentError listing what exists.
-  Tensor& buffer(std::string_view path) const requires std::same_as<V, Tensor> {
+  Tensor& buffer(std::string_view path) const {
+    static_assert(kTensorModule, "buffer() is for tensor modules (mt::Module), not ScalarModule");
     const auto dot = path.rfind('.');
     const BasicModule& owner = dot == std::string_view::npos ? *this : module(path.substr(0, dot));
     const std::string_view key = dot == std::string_view::npos ? path : path.substr(dot + 1);
@@ -276,21 +277,26 @@ class BasicModule {
   // Moves every parameter and buffer of the tree to `backend` (libtorch's module->to()).
   // Parameters keep their names and stay leaves that require grad; their gradients are
   // dropped. All copies are made before any is installed, so a failure changes nothing.
-  // Optimizers hold the parameter tensors they were given: create them after to().
-  void to(const BackendPtr& backend) requires std::same_as<V, Tensor> {
+  // Optimizers hold the parameter tensors they were given: create them after to(). Tensors
+  // a module keeps in plain members are not seen: register them as buffers.
+  void to(const BackendPtr& backend) {
+    static_assert(kTensorModule, "to() is for tensor modules (mt::Module), not ScalarModule");
     if (!backend) {
       throw ArgumentError(type_name() + ".to(backend): the backend is null");
     }
     convert_all([&](const Tensor& t) { return t.to(backend); });
   }
   // Converts every parameter and buffer to `dtype`, as to(backend) does.
-  void to(DType dtype) requires std::same_as<V, Tensor> {
+  void to(DType dtype) {
+    static_assert(kTensorModule, "to() is for tensor modules (mt::Module), not ScalarModule");
     convert_all([&](const Tensor& t) { return t.to(dtype); });
   }
 
   // Every parameter and buffer by dotted name, in torch's order (a module's parameters, then
   // its buffers, then each child's), detached: the tensors share storage with the module.
-  StateDict state_dict() const requires std::same_as<V, Tensor> {
+  StateDict state_dict() const {
+    static_assert(kTensorModule,
+                  "state_dict() is for tensor modules (mt::Module), not ScalarModule");
     StateDict out;
     collect_state("", out);
     return out;
@@ -302,8 +308,9 @@ class BasicModule {
   // is an ArgumentError listing them all; not strict: those are skipped and returned.
   // A shape that differs is a ShapeError naming the entry and both shapes, strict or not.
   // Every check and conversion happens before the first copy: on error nothing changes.
-  LoadStateDictResult load_state_dict(const StateDict& dict,
-                                      bool strict = true) requires std::same_as<V, Tensor> {
+  LoadStateDictResult load_state_dict(const StateDict& dict, bool strict = true) {
+    static_assert(kTensorModule,
+                  "load_state_dict() is for tensor modules (mt::Module), not ScalarModule");
     std::vector<std::pair<std::string, Tensor*>> targets;
     collect_state_targets("", targets);
     LoadStateDictResult result;
@@ -352,7 +359,6 @@ class BasicModule {
     }
     return result;
   }
-#endif
 
   // The direct children, in registration order.
   std::vector<std::shared_ptr<BasicModule>> modules() const {
@@ -428,16 +434,10 @@ class BasicModule {
     }
   }
 
-  bool training() const {
-    return training_;
-  }
+  bool training() const { return training_; }
   // Set training mode on this module and every descendant.
-  void train() {
-    set_training(true);
-  }
-  void eval() {
-    set_training(false);
-  }
+  void train() { set_training(true); }
+  void eval() { set_training(false); }
 
   // The tree in torch's style:  ModuleA1(\n  (a): ModuleA2()\n  (b): ModuleA3(...)\n)
   std::string to_string() const {
@@ -461,13 +461,9 @@ class BasicModule {
   }
 
   // The class name shown by to_string(); the dynamic type's name unless overridden.
-  virtual std::string type_name() const {
-    return detail::short_type_name(typeid(*this));
-  }
+  virtual std::string type_name() const { return detail::short_type_name(typeid(*this)); }
   // Extra text shown inside the parentheses (torch's extra_repr), e.g. layer sizes.
-  virtual std::string extra_repr() const {
-    return {};
-  }
+  virtual std::string extra_repr() const { return {}; }
 
  private:
   void check_new_name(const std::string& name, const char* what) const {
@@ -487,16 +483,13 @@ class BasicModule {
         throw ArgumentError(type_name() + " already has a child module named \"" + name + "\"");
       }
     }
-#ifdef MT_MODULE_HAS_TENSOR
     for (const auto& [n, b] : buffers_) {
       if (n == name) {
         throw ArgumentError(type_name() + " already has a buffer named \"" + name + "\"");
       }
     }
-#endif
   }
 
-#ifdef MT_MODULE_HAS_TENSOR
   void collect_buffers(const std::string& prefix,
                        std::vector<std::pair<std::string, Tensor*>>& out) const {
     for (const auto& [name, b] : buffers_) {
@@ -508,9 +501,8 @@ class BasicModule {
   }
 
   // Parameters' and buffers' tensors in state_dict order.
-  void collect_state_targets(
-      const std::string& prefix,
-      std::vector<std::pair<std::string, Tensor*>>& out) const requires std::same_as<V, Tensor> {
+  void collect_state_targets(const std::string& prefix,
+                             std::vector<std::pair<std::string, Tensor*>>& out) const {
     for (const auto& [name, p] : parameters_) {
       out.emplace_back(prefix + name, &p->value());
     }
@@ -522,8 +514,7 @@ class BasicModule {
     }
   }
 
-  void collect_state(const std::string& prefix,
-                     StateDict& out) const requires std::same_as<V, Tensor> {
+  void collect_state(const std::string& prefix, StateDict& out) const {
     std::vector<std::pair<std::string, Tensor*>> targets;
     collect_state_targets(prefix, targets);
     for (auto& [name, t] : targets) {
@@ -533,7 +524,7 @@ class BasicModule {
 
   // Converts every parameter and buffer with `convert`, all before installing any.
   template <class Convert>
-  void convert_all(const Convert& convert) requires std::same_as<V, Tensor> {
+  void convert_all(const Convert& convert) {
     std::vector<std::pair<std::string, Parameter*>> params = named_parameters();
     std::vector<std::pair<std::string, Tensor*>> bufs = named_buffers();
     std::vector<Tensor> new_params;
@@ -564,7 +555,6 @@ class BasicModule {
   static std::vector<std::string_view> as_views(const std::vector<std::string>& names) {
     return {names.begin(), names.end()};
   }
-#endif
 
   bool contains(const BasicModule* target) const {
     if (this == target) {
@@ -616,18 +606,14 @@ class BasicModule {
 
   std::vector<std::pair<std::string, std::unique_ptr<Parameter>>> parameters_;
   std::vector<std::pair<std::string, std::shared_ptr<BasicModule>>> modules_;
-#ifdef MT_MODULE_HAS_TENSOR
   std::vector<std::pair<std::string, std::unique_ptr<Tensor>>> buffers_;  // tensor modules only
-#endif
   bool training_ = true;
 };
 
 using ScalarParameter = BasicParameter<Scalar>;
 using ScalarModule = BasicModule<Scalar>;
 
-#ifdef MT_MODULE_HAS_TENSOR
 using Parameter = BasicParameter<Tensor>;
 using Module = BasicModule<Tensor>;
-#endif
 
 }  // namespace mt
