@@ -1,9 +1,6 @@
-// fuzz_safetensors.cpp — libFuzzer target for the safetensors header reader
-// (mt::nn::read_safetensors_header). Two kinds of input, told by the first byte: 'R' is a
-// whole file as on disk; anything else is "header JSON, NUL, data", which the target prefixes
-// with the right 8-byte length so mutations reach the JSON and offset checks. Beyond not
-// crashing: a refusal names the input, and an accepted header's entries tile the data exactly
-// with spans of shape size × dtype size. Not the tensor-making step (it needs a backend).
+// fuzz_safetensors.cpp — libFuzzer target for mt::nn::read_safetensors_header: 'R' + a whole
+// file, or "header JSON, NUL, data" (the length is added); refusals must name the input and
+// accepted entries must tile the data. Not the tensor-making step (it needs a backend).
 #include <minitorch/nn/safetensors.hpp>
 
 #include "fuzz_support.hpp"

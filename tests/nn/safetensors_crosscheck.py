@@ -1,9 +1,7 @@
 #!/usr/bin/env python3
-# safetensors_crosscheck.py — a second, independent safetensors implementation (the Python
-# standard library only: struct + json) for test_safetensors' optional cross-check.
-#   read FILE   prints {"name": {"dtype", "shape", "values"}, ..., "__metadata__": {...}} as JSON
-#   write FILE  writes a fixed file (see below) the C++ reader must read back
-# Not a general tool: no numpy, no torch, F32/F64 only.
+# safetensors_crosscheck.py — a second safetensors implementation (Python's standard library
+# only) for test_safetensors' optional cross-check: `read FILE` prints the tensors as JSON,
+# `write FILE` writes a fixed file. Not a general tool: no numpy or torch, F32/F64 only.
 import json
 import struct
 import sys

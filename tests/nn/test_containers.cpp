@@ -1,7 +1,6 @@
 // test_containers.cpp — Sequential, ModuleList, ModuleDict and Functional on every backend:
-// forward chaining against the layers called by hand, children's names and dotted parameter
-// names, indexing (negative too) and its errors, typed access, and torch-style printing.
-// Not a test of the layers themselves.
+// chaining against hand-called layers, child and parameter names, indexing and its errors,
+// typed access and torch-style printing. Not a test of the layers themselves.
 #include <boost/test/unit_test.hpp>
 
 #include <minitorch/nn/containers.hpp>

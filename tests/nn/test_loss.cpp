@@ -1,8 +1,6 @@
-// test_loss.cpp — nll_loss, cross_entropy, binary_cross_entropy (with its
-// −100 log clamp), binary_cross_entropy_with_logits and the regression losses
-// (mse, l1, smooth-L1, Huber) on every usable backend: values against host
-// formulas for each reduction, both target forms, gradient checks and argument
-// errors. Not a test of training.
+// test_loss.cpp — every loss on every usable backend (NLL, cross-entropy, both BCEs, MSE,
+// L1, smooth-L1, Huber): values against host formulas for each reduction, target forms,
+// gradient checks and argument errors. Not a test of training.
 #include <boost/test/unit_test.hpp>
 
 #include <minitorch/nn/loss.hpp>

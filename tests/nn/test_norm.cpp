@@ -1,7 +1,6 @@
-// test_norm.cpp — BatchNorm1d, BatchNorm2d and LayerNorm on every backend: outputs against
-// host loops in training and eval mode, running statistics (unbiased variance, momentum),
-// gradients (central differences for the input, hand-derived for weight and bias), buffers
-// in state_dict and to(), printing and errors. Not a test of training with them.
+// test_norm.cpp — BatchNorm1d/2d and LayerNorm on every backend: outputs against host loops
+// in training and eval, running statistics, gradients (central differences and by hand),
+// buffers, printing and errors. Not a test of training with them.
 #include <boost/test/unit_test.hpp>
 
 #include <minitorch/nn/norm.hpp>

@@ -1,7 +1,6 @@
-// loss.cpp — NLL / cross-entropy and the regression losses (MSE, L1, smooth-L1, Huber)
-// composed from recorded primitives, and the two binary cross-entropies as single autograd
-// nodes whose backward is the closed form (so clamped logs and z = 0 get the right
-// gradient); each with torch's reduction modes. Not a place for metrics such as accuracy.
+// loss.cpp — losses composed from recorded primitives, except the two BCEs: single autograd
+// nodes with a closed-form backward (right at clamped logs and z = 0). Each with torch's
+// reduction modes. Not a place for metrics such as accuracy.
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/loss.hpp>
 #include <minitorch/tensor/autograd.hpp>

@@ -1,7 +1,6 @@
-// safetensors.cpp — writer and hostile-input-safe reader of the safetensors format: every
-// count in the header is checked against the bytes that exist before a tensor is made, and
-// the data spans must tile the payload exactly. Byte order is written out explicitly
-// (little-endian on any host). Not a memory-mapped or lazy loader.
+// safetensors.cpp — writer and hostile-input-safe reader of safetensors: every header count is
+// checked against the bytes that exist and the spans must tile the data before any tensor is
+// made; byte order is explicit (little-endian on any host). Not a memory-mapped loader.
 #include <minitorch/nn/safetensors.hpp>
 #include <minitorch/util/io.hpp>
 

@@ -1,8 +1,6 @@
-// minitorch/nn/loss.hpp — losses in mt::nn with torch's reduction modes (mean by default,
-// sum, or none): NLL, cross-entropy, binary cross-entropy on probabilities or logits, and the
-// regression losses MSE, L1, smooth-L1 and Huber. A reduced loss is a one-element tensor of
-// shape (1), ready for backward(). No class weights, label smoothing or broadcasting of
-// targets (shapes must match).
+// minitorch/nn/loss.hpp — losses with torch's reductions (mean, sum, none): NLL, cross-entropy,
+// both BCEs, MSE, L1, smooth-L1 and Huber; a reduced loss has shape (1). No class weights,
+// label smoothing or target broadcasting (shapes must match).
 #pragma once
 
 #include <minitorch/tensor/tensor.hpp>

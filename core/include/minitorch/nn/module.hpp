@@ -1,7 +1,6 @@
-// minitorch/nn/module.hpp — MiniTorch's Module / Parameter tree: named parameters, child
-// modules, train/eval, dotted names and a torch-style printout, for any value type; for
-// tensor modules also buffers, to(backend / dtype), state_dict and load_state_dict.
-// Not a layer library: forward passes are each module's own call operator.
+// minitorch/nn/module.hpp — MiniTorch's Module / Parameter tree (names, children, train/eval,
+// torch-style printing) for any value type, plus buffers, to() and state_dict for tensor
+// modules. Not a layer library: forward passes are each module's own call operator.
 #pragma once
 
 #include <minitorch/errors.hpp>

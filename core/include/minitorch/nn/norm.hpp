@@ -1,7 +1,6 @@
-// minitorch/nn/norm.hpp — normalisation layers with torch's semantics: BatchNorm1d (N, C) or
-// (N, C, L), BatchNorm2d (N, C, H, W) and LayerNorm over trailing dims. Built from tensor ops,
-// so autograd gives their gradients. Not fused kernels; no num_batches_tracked counter (so
-// no cumulative-average momentum) and no GroupNorm / InstanceNorm.
+// minitorch/nn/norm.hpp — torch's normalisation layers: BatchNorm1d, BatchNorm2d and LayerNorm,
+// built from tensor ops so autograd gives their gradients. Not fused kernels; no
+// num_batches_tracked (so no cumulative-average momentum), GroupNorm or InstanceNorm.
 #pragma once
 
 #include <minitorch/nn/module.hpp>

@@ -1,14 +1,13 @@
-// minitorch/nn/safetensors.hpp — the Hugging Face safetensors format, which PyTorch, JAX and
-// others read: export and import of named tensors (F32, F64) and of a module's state_dict.
-// Not our checkpoint (which also keeps optimizer state for an exact resume), and not a
-// memory-mapped loader: files are read whole and checked before any tensor is made.
-//
+// minitorch/nn/safetensors.hpp — Hugging Face's safetensors format (PyTorch, JAX… read it):
+// named F32/F64 tensors and a module's state_dict, out and in. Not our checkpoint (no optimizer
+// state for an exact resume) and not memory-mapped: files are read whole and checked first.
+#pragma once
+
 // Layout: 8-byte little-endian header length N, N bytes of JSON
 //   {"<name>": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, …,
 //    "__metadata__": {"key": "value", …}}
 // padded with spaces, then the raw little-endian row-major data; offsets count from the
 // first data byte.
-#pragma once
 
 #include <minitorch/nn/module.hpp>
 #include <minitorch/tensor/tensor.hpp>
