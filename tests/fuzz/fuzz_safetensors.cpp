@@ -39,8 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       if (e.begin != covered || e.end < e.begin)
         mt::fuzz::invariant_failed("accepted entries do not tile the data in order");
       const auto count = static_cast<std::uint64_t>(mt::shape_size(e.shape));
-      if (count * mt::dtype_size(e.dtype) != e.end - e.begin)
-        mt::fuzz::invariant_failed("an accepted entry's span is not shape size × dtype size");
+      if (count * e.element_size != e.end - e.begin)
+        mt::fuzz::invariant_failed("an accepted entry's span is not shape size × element size");
       covered = e.end;
     }
     if (covered != file.size() - header.data_start)

@@ -182,8 +182,10 @@ MT_BACKEND_TEST(safetensors, hostile_files_are_data_errors_naming_the_problem) {
       {"duplicate field",
        with(R"("a":{"dtype":"F32","dtype":"F64","shape":[2],"data_offsets":[0,8]})", eight),
        "twice"},
-      {"unknown dtype", with(R"("a":{"dtype":"I64","shape":[1],"data_offsets":[0,8]})", eight),
-       "\"I64\" is not supported"},
+      {"unknown dtype", with(R"("a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]})", eight),
+       "\"C64\" is not supported"},
+      {"dtype not a string", with(R"("a":{"dtype":4,"shape":[1],"data_offsets":[0,8]})", eight),
+       "dtype 4 is not supported"},
       {"negative dim", with(R"("a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]})", eight),
        "not an integer >= 0"},
       {"fractional dim", with(R"("a":{"dtype":"F32","shape":[2.0],"data_offsets":[0,8]})", eight),
@@ -223,6 +225,63 @@ MT_BACKEND_TEST(safetensors, hostile_files_are_data_errors_naming_the_problem) {
   // The well-formed neighbour of those cases parses.
   BOOST_TEST(parse_error(with(ok_entry, eight), backend) == "");
   BOOST_TEST(parse_error(file_bytes("{}", ""), backend) == "");
+}
+
+MT_BACKEND_TEST(safetensors, other_dtypes_convert_exactly) {
+  // What torch files hold beside F32/F64: half floats, integer buffers, masks.
+  auto le16 = [](std::initializer_list<std::uint16_t> words) {
+    std::string out;
+    for (const std::uint16_t w : words) {
+      out.push_back(static_cast<char>(w & 0xFF));
+      out.push_back(static_cast<char>(w >> 8));
+    }
+    return out;
+  };
+  std::string i64;
+  for (const int64_t v : {int64_t{3}, int64_t{-4}, int64_t{1} << 53}) {
+    for (int b = 0; b < 8; ++b)
+      i64.push_back(static_cast<char>((static_cast<std::uint64_t>(v) >> (8 * b)) & 0xFF));
+  }
+  // F16: 1, −2, 65504 (largest), 2^−24 (smallest subnormal), −0; BF16: 1, −2, 2^−126·1.5.
+  const std::string f16 = le16({0x3C00, 0xC000, 0x7BFF, 0x0001, 0x8000});
+  const std::string bf16 = le16({0x3F80, 0xC000, 0x00C0});
+  const std::string i8_u8_bool = std::string("\xFE\xFF\x01\x00", 4);  // I8 −2, U8 255, BOOL 1 0
+  const std::string i16 = le16({0x8000});                             // −32768
+  const std::string data = i64 + f16 + bf16 + i8_u8_bool + i16;
+  const std::string header =
+      R"({"num_batches_tracked":{"dtype":"I64","shape":[3],"data_offsets":[0,24]},
+    "h":{"dtype":"F16","shape":[5],"data_offsets":[24,34]},
+    "b":{"dtype":"BF16","shape":[3],"data_offsets":[34,40]},
+    "i8":{"dtype":"I8","shape":[],"data_offsets":[40,41]},
+    "u8":{"dtype":"U8","shape":[1],"data_offsets":[41,42]},
+    "mask":{"dtype":"BOOL","shape":[2],"data_offsets":[42,44]},
+    "i16":{"dtype":"I16","shape":[1],"data_offsets":[44,46]}})";
+  const nn::SafetensorsFile file =
+      nn::from_safetensors_bytes(file_bytes(header, data), "torch.safetensors", backend);
+  const Tensor& n = file.tensors["num_batches_tracked"];
+  BOOST_TEST((n.dtype() == DType::f64));
+  BOOST_TEST(n.to_vector() == (std::vector<double>{3, -4, 9007199254740992.0}));
+  BOOST_TEST((file.tensors["h"].dtype() == DType::f32));
+  BOOST_TEST(file.tensors["h"].to_vector() ==
+             (std::vector<double>{1.0, -2.0, 65504.0, std::ldexp(1.0, -24), -0.0}));
+  BOOST_TEST(std::signbit(file.tensors["h"].to_vector()[4]));
+  BOOST_TEST(file.tensors["b"].to_vector() ==
+             (std::vector<double>{1.0, -2.0, 1.5 * std::ldexp(1.0, -126)}));
+  BOOST_TEST(file.tensors["i8"].item() == -2.0);
+  BOOST_TEST(file.tensors["u8"].item() == 255.0);
+  BOOST_TEST(file.tensors["mask"].to_vector() == (std::vector<double>{1.0, 0.0}));
+  BOOST_TEST(file.tensors["i16"].item() == -32768.0);
+  // Values f64 cannot hold exactly, and BOOL bytes other than 0/1, are refused by name.
+  std::string big(8, '\0');
+  big[7] = '\x10';  // 2^60
+  const std::string message = parse_error(
+      file_bytes(R"({"n":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}})", big), backend);
+  BOOST_TEST(message.find("2^53") != std::string::npos, message);
+  BOOST_TEST(message.find("\"n\"") != std::string::npos, message);
+  BOOST_TEST(
+      parse_error(file_bytes(R"({"m":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}})", "\x02"),
+                  backend)
+          .find("0 or 1") != std::string::npos);
 }
 
 MT_BACKEND_TEST(safetensors, files_symlinks_and_special_paths) {

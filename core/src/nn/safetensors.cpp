@@ -36,6 +36,69 @@ const char* safetensors_dtype(DType dtype) {
   return dtype == DType::f32 ? "F32" : "F64";
 }
 
+// Every dtype the reader accepts: its name in the file, bytes per element, what it loads as.
+enum class Decode { f64, f32, f16, bf16, signed_int, unsigned_int, boolean };
+struct FileDType {
+  const char* name;
+  std::size_t size;
+  Decode decode;
+};
+constexpr FileDType kFileDTypes[] = {
+    {"F64", 8, Decode::f64},          {"F32", 4, Decode::f32},
+    {"F16", 2, Decode::f16},          {"BF16", 2, Decode::bf16},
+    {"I64", 8, Decode::signed_int},   {"I32", 4, Decode::signed_int},
+    {"I16", 2, Decode::signed_int},   {"I8", 1, Decode::signed_int},
+    {"U64", 8, Decode::unsigned_int}, {"U32", 4, Decode::unsigned_int},
+    {"U16", 2, Decode::unsigned_int}, {"U8", 1, Decode::unsigned_int},
+    {"BOOL", 1, Decode::boolean},
+};
+
+const FileDType* find_file_dtype(std::string_view name) {
+  for (const FileDType& d : kFileDTypes) {
+    if (name == d.name)
+      return &d;
+  }
+  return nullptr;
+}
+
+std::string file_dtype_names() {
+  std::string out;
+  for (const FileDType& d : kFileDTypes)
+    out += (out.empty() ? "" : ", ") + std::string(d.name);
+  return out;
+}
+
+// IEEE half (binary16) bits as a float; every half is exact in float.
+float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+  const std::uint32_t exponent = (h >> 10) & 0x1Fu;
+  std::uint32_t mantissa = h & 0x3FFu;
+  std::uint32_t bits = 0;
+  if (exponent == 0x1F) {
+    bits = sign | 0x7F800000u | (mantissa << 13);  // inf / NaN
+  } else if (exponent != 0) {
+    bits = sign | ((exponent + 112) << 23) | (mantissa << 13);  // rebias 15 -> 127
+  } else if (mantissa != 0) {
+    int shift = 0;  // subnormal: normalise
+    while ((mantissa & 0x400u) == 0) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    bits = sign | (static_cast<std::uint32_t>(113 - shift) << 23) | ((mantissa & 0x3FFu) << 13);
+  } else {
+    bits = sign;  // ±0
+  }
+  return std::bit_cast<float>(bits);
+}
+
+// Little-endian integer of `size` bytes, sign-extended when `is_signed`.
+std::uint64_t get_le_sized(const char* at, std::size_t size) {
+  std::uint64_t word = 0;
+  for (std::size_t i = 0; i < size; ++i)
+    word |= static_cast<std::uint64_t>(static_cast<unsigned char>(at[i])) << (8 * i);
+  return word;
+}
+
 template <class Word>
 void put_le(std::string& out, Word word) {
   for (std::size_t i = 0; i < sizeof(Word); ++i)
@@ -233,15 +296,22 @@ SafetensorsHeader read_safetensors_header(std::string_view bytes, std::string_vi
       if (!value.contains(key))
         throw fail(tensor + "the field \"" + key + "\" is missing");
     }
-    SafetensorsEntry entry{name, DType::f32, {}, 0, 0};
+    SafetensorsEntry entry;
+    entry.name = name;
     const json& dtype = value["dtype"];
-    if (dtype == "F32") {
-      entry.dtype = DType::f32;
-    } else if (dtype == "F64") {
-      entry.dtype = DType::f64;
-    } else {
-      throw fail(tensor + "dtype " + dtype.dump() + " is not supported (allowed: F32, F64)");
+    const FileDType* file_dtype =
+        dtype.is_string() ? find_file_dtype(dtype.get_ref<const std::string&>()) : nullptr;
+    if (file_dtype == nullptr) {
+      throw fail(tensor + "dtype " + dtype.dump() +
+                 " is not supported (allowed: " + file_dtype_names() + ")");
     }
+    entry.file_dtype = file_dtype->name;
+    entry.element_size = file_dtype->size;
+    entry.dtype = file_dtype->decode == Decode::f64 || file_dtype->decode == Decode::signed_int ||
+                          file_dtype->decode == Decode::unsigned_int ||
+                          file_dtype->decode == Decode::boolean
+                      ? DType::f64
+                      : DType::f32;
     const json& shape = value["shape"];
     if (!shape.is_array())
       throw fail(tensor + "shape is a " + std::string(shape.type_name()) + ", not an array");
@@ -268,12 +338,12 @@ SafetensorsHeader read_safetensors_header(std::string_view bytes, std::string_vi
                  std::to_string(data.size()) + " data bytes");
     }
     std::uint64_t span = 0;
-    if (!multiply_within(count, dtype_size(entry.dtype), limit, span) ||
+    if (!multiply_within(count, entry.element_size, limit, span) ||
         span != entry.end - entry.begin) {
-      throw fail(tensor + "shape " + shape_text(dims) + " of " + dtype.get<std::string>() +
-                 " needs " + std::to_string(count) + " × " +
-                 std::to_string(dtype_size(entry.dtype)) + " bytes but data_offsets " +
-                 offsets.dump() + " span " + std::to_string(entry.end - entry.begin));
+      throw fail(tensor + "shape " + shape_text(dims) + " of " + entry.file_dtype + " needs " +
+                 std::to_string(count) + " × " + std::to_string(entry.element_size) +
+                 " bytes but data_offsets " + offsets.dump() + " span " +
+                 std::to_string(entry.end - entry.begin));
     }
     for (const std::uint64_t d : dims)
       entry.shape.push_back(static_cast<int64_t>(d));
@@ -310,19 +380,61 @@ SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view 
   const BackendPtr target = backend ? backend : default_backend();
   for (const SafetensorsEntry& e : header.entries) {
     const char* at = data.data() + e.begin;
-    const auto count = static_cast<std::size_t>((e.end - e.begin) / dtype_size(e.dtype));
+    const std::size_t count = (e.end - e.begin) / e.element_size;
+    const Decode decode = find_file_dtype(e.file_dtype)->decode;
     const TensorOptions options{.dtype = e.dtype, .backend = target};
+    auto bad_value = [&](std::size_t i, const std::string& value, const char* rule) {
+      return DataError("safetensors file " + std::string(source) + ": tensor \"" + e.name +
+                       "\": " + e.file_dtype + " element " + std::to_string(i) + " is " + value +
+                       "; " + rule);
+    };
     if (e.dtype == DType::f32) {
       std::vector<float> values(count);
-      for (std::size_t i = 0; i < count; ++i)
-        values[i] = std::bit_cast<float>(get_le<std::uint32_t>(at + 4 * i));
+      for (std::size_t i = 0; i < count; ++i) {
+        const std::uint64_t word = get_le_sized(at + i * e.element_size, e.element_size);
+        values[i] = decode == Decode::f32 ? std::bit_cast<float>(static_cast<std::uint32_t>(word))
+                    : decode == Decode::f16
+                        ? half_to_float(static_cast<std::uint16_t>(word))
+                        : std::bit_cast<float>(static_cast<std::uint32_t>(word << 16));
+      }
       file.tensors.insert(e.name, Tensor::from_host(values, e.shape, options));
-    } else {
-      std::vector<double> values(count);
-      for (std::size_t i = 0; i < count; ++i)
-        values[i] = std::bit_cast<double>(get_le<std::uint64_t>(at + 8 * i));
-      file.tensors.insert(e.name, Tensor::from_host(values, e.shape, options));
+      continue;
     }
+    constexpr std::uint64_t kExact = std::uint64_t{1} << 53;  // f64 holds every integer up to it
+    std::vector<double> values(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::uint64_t word = get_le_sized(at + i * e.element_size, e.element_size);
+      const unsigned bits = static_cast<unsigned>(8 * e.element_size);
+      switch (decode) {
+        case Decode::f64:
+          values[i] = std::bit_cast<double>(word);
+          break;
+        case Decode::signed_int: {
+          // Sign-extend from `bits`, then check that the value is exact in f64.
+          const std::uint64_t sign_bit = std::uint64_t{1} << (bits - 1);
+          const auto v = static_cast<int64_t>((word ^ sign_bit) - sign_bit);
+          const std::uint64_t magnitude = v < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(v)
+                                                : static_cast<std::uint64_t>(v);
+          if (magnitude > kExact)
+            throw bad_value(i, std::to_string(v), "integers beyond ±2^53 are not exact in f64");
+          values[i] = static_cast<double>(v);
+          break;
+        }
+        case Decode::unsigned_int:
+          if (word > kExact)
+            throw bad_value(i, std::to_string(word), "integers beyond 2^53 are not exact in f64");
+          values[i] = static_cast<double>(word);
+          break;
+        case Decode::boolean:
+          if (word > 1)
+            throw bad_value(i, std::to_string(word), "a BOOL byte must be 0 or 1");
+          values[i] = static_cast<double>(word);
+          break;
+        default:
+          break;
+      }
+    }
+    file.tensors.insert(e.name, Tensor::from_host(values, e.shape, options));
   }
   return file;
 }

@@ -12,6 +12,7 @@
 #include <minitorch/nn/module.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -39,7 +40,9 @@ std::string to_safetensors_bytes(const StateDict& tensors,
 // byte (the file offset is data_start + begin).
 struct SafetensorsEntry {
   std::string name;
-  DType dtype = DType::f32;
+  std::string file_dtype;        // as written: "F32", "I64", "BF16", …
+  std::size_t element_size = 0;  // bytes per element in the file
+  DType dtype = DType::f32;      // what it loads as (see from_safetensors_bytes)
   Shape shape;
   std::uint64_t begin = 0;
   std::uint64_t end = 0;
@@ -52,17 +55,20 @@ struct SafetensorsHeader {
   std::uint64_t data_start = 0;  // 8 + the header length
 };
 
-// Checks everything from_safetensors_bytes checks and describes the tensors without making
-// any (no backend needed): for listing a file, and what the fuzz target drives.
+// Checks the header as from_safetensors_bytes does (all but the per-value checks) and
+// describes the tensors without making any (no backend needed): for listing a file, and
+// what the fuzz target drives.
 SafetensorsHeader read_safetensors_header(std::string_view bytes, std::string_view source);
 
-// Parses the bytes of a safetensors file into tensors on `backend` (null: default_backend())
-// in the file's dtypes. Hostile input is safe: DataError, naming `source` and what is wrong,
-// unless the header length fits the bytes, the header is a JSON object without duplicate
-// keys, every entry has exactly dtype (F32 or F64), shape (integers >= 0) and data_offsets
-// (begin <= end), shape size × dtype size equals end − begin (overflow-checked), and the
-// entries' spans tile the data exactly (no gap, overlap or trailing bytes). Metadata values
-// must be strings.
+// Parses the bytes of a safetensors file into tensors on `backend` (null: default_backend()).
+// F32 and F64 load as they are; other files' dtypes are converted exactly: F16 and BF16 to
+// f32; I8…I64, U8…U64 and BOOL to f64 (torch's integer buffers such as num_batches_tracked).
+// Hostile input is safe: DataError, naming `source` and what is wrong, unless the header
+// length fits the bytes, the header is a JSON object without duplicate keys, every entry has
+// exactly dtype (one of those), shape (integers >= 0) and data_offsets (begin <= end), shape
+// size × element size equals end − begin (overflow-checked), and the entries' spans tile the
+// data exactly (no gap, overlap or trailing bytes); metadata values must be strings; a 64-bit
+// integer beyond ±2^53 (not exact in f64) or a BOOL byte other than 0/1 is refused too.
 SafetensorsFile from_safetensors_bytes(std::string_view bytes, std::string_view source,
                                        const BackendPtr& backend = nullptr);
 
