@@ -90,7 +90,29 @@ MT_BACKEND_TEST(norm, batchnorm1d_training_eval_and_running_stats) {
     bn.eval();
     BOOST_TEST(compare(bn(x), host_normalise(v, n, c, s, rm, rv, w, b, 1e-5), shape, 1e-10) == "");
     BOOST_TEST(compare(bn.running_mean(), rm, {3}, 1e-12) == "");
+    BOOST_TEST(bn.num_batches_tracked().item() == 1.0);
   }
+}
+
+MT_BACKEND_TEST(norm, batchnorm_cumulative_average_without_momentum) {
+  // momentum = None: after k batches the running stats are the plain mean of the k batches'
+  // statistics (torch's cumulative moving average); the initial values get weight 0.
+  nn::BatchNorm1d bn(2, {.momentum = std::nullopt}, on(backend));
+  const std::vector<std::vector<double>> batches{{1, 2, 3, 6}, {0, -2, 4, 2}, {5, 5, 1, 3}};
+  std::vector<double> mean_sum(2, 0.0), var_sum(2, 0.0);
+  for (const auto& v : batches) {  // (2, 2): rows are samples
+    bn(Tensor::from_values(v, {2, 2}, on(backend)));
+    const ChannelStats st = host_stats(v, 2, 2, 1);
+    for (std::size_t c = 0; c < 2; ++c) {
+      mean_sum[c] += st.mean[c];
+      var_sum[c] += st.unbiased_var[c];
+    }
+  }
+  BOOST_TEST(bn.num_batches_tracked().item() == 3.0);
+  BOOST_TEST(compare(bn.running_mean(), {mean_sum[0] / 3, mean_sum[1] / 3}, {2}, 1e-12) == "");
+  BOOST_TEST(compare(bn.running_var(), {var_sum[0] / 3, var_sum[1] / 3}, {2}, 1e-12) == "");
+  BOOST_TEST(bn.to_string() ==
+             "BatchNorm1d(2, eps=1e-05, momentum=None, affine=True, track_running_stats=True)");
 }
 
 MT_BACKEND_TEST(norm, batchnorm2d_values_and_options) {
@@ -119,8 +141,11 @@ MT_BACKEND_TEST(norm, batchnorm2d_values_and_options) {
 
 MT_BACKEND_TEST(norm, batchnorm_state_and_errors) {
   nn::BatchNorm2d bn(2, {}, on(backend));
+  // torch's names, so state dicts interchange.
   BOOST_TEST(bn.state_dict().keys() ==
-             (std::vector<std::string>{"weight", "bias", "running_mean", "running_var"}));
+             (std::vector<std::string>{"weight", "bias", "running_mean", "running_var",
+                                       "num_batches_tracked"}));
+  BOOST_TEST(bn.num_batches_tracked().shape().empty());
   bn.to(DType::f32);
   BOOST_TEST((bn.running_var().dtype() == DType::f32));
   BOOST_TEST(bn(ones({2, 2, 2, 2}, on(backend, DType::f32))).shape() == (Shape{2, 2, 2, 2}));

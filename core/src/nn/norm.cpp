@@ -63,9 +63,9 @@ BatchNorm::BatchNorm(const char* kind, int64_t num_features, BatchNormOptions op
                         std::to_string(num_features));
   }
   check_eps(kind, options.eps);
-  if (!(options.momentum >= 0.0 && options.momentum <= 1.0)) {
-    throw ArgumentError(std::string(kind) + ": momentum must be in [0, 1], got " +
-                        std::to_string(options.momentum));
+  if (options.momentum && !(*options.momentum >= 0.0 && *options.momentum <= 1.0)) {
+    throw ArgumentError(std::string(kind) + ": momentum must be in [0, 1] (or nullopt for the " +
+                        "cumulative average), got " + std::to_string(*options.momentum));
   }
   tensor_options.requires_grad = false;
   if (options.affine) {
@@ -75,6 +75,7 @@ BatchNorm::BatchNorm(const char* kind, int64_t num_features, BatchNormOptions op
   if (options.track_running_stats) {
     running_mean_ = &register_buffer("running_mean", zeros({num_features}, tensor_options));
     running_var_ = &register_buffer("running_var", ones({num_features}, tensor_options));
+    num_batches_tracked_ = &register_buffer("num_batches_tracked", zeros(Shape{}, tensor_options));
   }
 }
 
@@ -106,6 +107,15 @@ Tensor& BatchNorm::running_var() const {
   return *running_var_;
 }
 
+Tensor& BatchNorm::num_batches_tracked() const {
+  if (num_batches_tracked_ == nullptr) {
+    throw ArgumentError(std::string(kind_) +
+                        " was made with track_running_stats = false: it has no "
+                        "num_batches_tracked");
+  }
+  return *num_batches_tracked_;
+}
+
 Tensor BatchNorm::forward(const Tensor& x) const {
   const int64_t rank = x.dims();
   if (rank < min_rank_ || rank > max_rank_ || x.size(1) != num_features_) {
@@ -134,7 +144,9 @@ Tensor BatchNorm::forward(const Tensor& x) const {
     var = mean_over(centred * centred, dims);
     if (training() && running_mean_ != nullptr) {
       NoGradGuard no_grad;
-      const double m = options_.momentum;
+      num_batches_tracked_->add_(full(Shape{}, 1.0, num_batches_tracked_->options()));
+      // The cumulative average reads the count (one host read); a set momentum does not.
+      const double m = options_.momentum ? *options_.momentum : 1.0 / num_batches_tracked_->item();
       const double unbias = static_cast<double>(count) / static_cast<double>(count - 1);
       const Tensor batch_mean = mean.detach().reshape({num_features_});
       const Tensor batch_var = var.detach().reshape({num_features_});
@@ -155,7 +167,8 @@ Tensor BatchNorm::forward(const Tensor& x) const {
 
 std::string BatchNorm::extra_repr() const {
   return std::to_string(num_features_) + ", eps=" + float_text(options_.eps) +
-         ", momentum=" + float_text(options_.momentum) + ", affine=" + bool_text(options_.affine) +
+         ", momentum=" + (options_.momentum ? float_text(*options_.momentum) : "None") +
+         ", affine=" + bool_text(options_.affine) +
          ", track_running_stats=" + bool_text(options_.track_running_stats);
 }
 

@@ -1,12 +1,13 @@
 // minitorch/nn/norm.hpp — torch's normalisation layers: BatchNorm1d, BatchNorm2d and LayerNorm,
-// built from tensor ops so autograd gives their gradients. Not fused kernels; no
-// num_batches_tracked (so no cumulative-average momentum), GroupNorm or InstanceNorm.
+// built from tensor ops so autograd gives their gradients, with torch's parameter and buffer
+// names (state dicts interchange). Not fused kernels; no GroupNorm or InstanceNorm.
 #pragma once
 
 #include <minitorch/nn/module.hpp>
 #include <minitorch/tensor/tensor.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace mt::nn {
@@ -14,10 +15,14 @@ namespace mt::nn {
 // torch.nn.BatchNorm*d's keyword arguments; with designated initializers:
 // BatchNorm2d(16, {.momentum = 0.01}).
 struct BatchNormOptions {
-  double eps = 1e-5;      // added to the variance; > 0
-  double momentum = 0.1;  // running = (1 − momentum)·running + momentum·batch; in [0, 1]
-  bool affine = true;     // learn "weight" (ones) and "bias" (zeros), each (C)
-  bool track_running_stats = true;  // keep "running_mean" (zeros) / "running_var" (ones) buffers
+  double eps = 1e-5;  // added to the variance; > 0
+  // running = (1 − momentum)·running + momentum·batch, momentum in [0, 1]; nullopt (torch's
+  // None) is the cumulative average: momentum = 1 / num_batches_tracked.
+  std::optional<double> momentum = 0.1;
+  bool affine = true;  // learn "weight" (ones) and "bias" (zeros), each (C)
+  // Keep the buffers "running_mean" (zeros, C), "running_var" (ones, C) and
+  // "num_batches_tracked" (0, shape (), in the module's dtype: exact up to 2^24 in f32).
+  bool track_running_stats = true;
 };
 
 // Normalises each channel (dim 1) over every other dim. In training mode (or without running
@@ -32,6 +37,7 @@ class BatchNorm : public Module {
   Parameter& bias() const;
   Tensor& running_mean() const;
   Tensor& running_var() const;
+  Tensor& num_batches_tracked() const;
   int64_t num_features() const { return num_features_; }
   const BatchNormOptions& options() const { return options_; }
 
@@ -42,7 +48,7 @@ class BatchNorm : public Module {
   std::string extra_repr() const override;
 
  protected:
-  // ArgumentError unless num_features >= 1, eps > 0 and momentum in [0, 1].
+  // ArgumentError unless num_features >= 1, eps > 0 and momentum (when set) in [0, 1].
   BatchNorm(const char* kind, int64_t num_features, BatchNormOptions options,
             TensorOptions tensor_options, int64_t min_rank, int64_t max_rank);
 
@@ -56,6 +62,7 @@ class BatchNorm : public Module {
   Parameter* bias_ = nullptr;
   Tensor* running_mean_ = nullptr;
   Tensor* running_var_ = nullptr;
+  Tensor* num_batches_tracked_ = nullptr;
 };
 
 // Input (N, C) or (N, C, L).
