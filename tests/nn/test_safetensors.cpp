@@ -214,6 +214,11 @@ MT_BACKEND_TEST(safetensors, hostile_files_are_data_errors_naming_the_problem) {
       {"metadata not strings", with(R"("__metadata__":{"epoch":3},)" + ok_entry, eight),
        "must be strings"},
       {"entry not an object", with(R"("a":[1])", ""), "not an object"},
+      {"too many dims",
+       with(
+           R"("a":{"dtype":"F32","shape":[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1],"data_offsets":[0,4]})",
+           std::string(4, '\0')),
+       "at most 16"},
       {"deep nesting", file_bytes(R"({"a":{"shape":[[[[[1]]]]]}})", ""), "nests deeper"},
   };
   for (const Case& c : cases) {

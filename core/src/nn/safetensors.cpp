@@ -1,6 +1,7 @@
 // safetensors.cpp — writer and hostile-input-safe reader of safetensors: every header count is
 // checked against the bytes that exist and the spans must tile the data before any tensor is
 // made; byte order is explicit (little-endian on any host). Not a memory-mapped loader.
+#include <minitorch/plugin_abi.h>
 #include <minitorch/nn/safetensors.hpp>
 #include <minitorch/util/io.hpp>
 
@@ -315,6 +316,10 @@ SafetensorsHeader read_safetensors_header(std::string_view bytes, std::string_vi
     const json& shape = value["shape"];
     if (!shape.is_array())
       throw fail(tensor + "shape is a " + std::string(shape.type_name()) + ", not an array");
+    if (shape.size() > MT_MAX_DIMS) {
+      throw fail(tensor + "shape has " + std::to_string(shape.size()) + " dims; at most " +
+                 std::to_string(MT_MAX_DIMS) + " are supported");
+    }
     std::vector<std::uint64_t> dims;
     std::uint64_t count = 1;
     const auto limit = static_cast<std::uint64_t>(std::numeric_limits<int64_t>::max());
