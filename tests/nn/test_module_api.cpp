@@ -5,6 +5,7 @@
 
 #include <minitorch/nn/layers.hpp>
 #include <minitorch/nn/module.hpp>
+#include <minitorch/optim/optim.hpp>
 #include <minitorch/tensor/random.hpp>
 
 #include "nn_testing.hpp"
@@ -103,6 +104,20 @@ MT_BACKEND_TEST(module_api, to_backend_moves_parameters_and_buffers) {
   net.to(reference);
   BOOST_TEST(net.scale->value().backend() == reference);
   BOOST_CHECK_THROW(net.to(BackendPtr()), ArgumentError);
+}
+
+MT_BACKEND_TEST(module_api, optimizer_from_parameters_follows_to) {
+  // Built before the move from parameters(), it steps the moved tensors on the new backend.
+  const BackendPtr reference = load_backend("reference");
+  Outer net(on(reference));
+  SGD sgd(net.parameters(), 0.5);
+  net.to(backend);
+  net(ones({1, 3}, on(backend))).sum().backward();
+  const std::vector<double> bias = net.inner->fc->bias().value().to_vector();
+  sgd.step();
+  // bias −= 0.5 · (counts · scale) = 0.5 · (0.5, 1.0).
+  BOOST_TEST(net.inner->fc->bias().value().backend() == backend);
+  BOOST_TEST(compare(net.inner->fc->bias().value(), {bias[0] - 0.25, bias[1] - 0.5}, {2}) == "");
 }
 
 MT_BACKEND_TEST(module_api, to_dtype_converts_everything) {

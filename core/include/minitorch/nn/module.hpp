@@ -276,8 +276,9 @@ class BasicModule {
   // Moves every parameter and buffer of the tree to `backend` (libtorch's module->to()).
   // Parameters keep their names and stay leaves that require grad; their gradients are
   // dropped. All copies are made before any is installed, so a failure changes nothing.
-  // Optimizers hold the parameter tensors they were given: create them after to(). Tensors
-  // a module keeps in plain members are not seen: register them as buffers.
+  // An optimizer built from parameters() follows (it reads each Parameter's value at every
+  // step); one built from tensors keeps the old ones: create that after to(). Tensors a
+  // module keeps in plain members are not seen: register them as buffers.
   void to(const BackendPtr& backend) {
     static_assert(kTensorModule, "to() is for tensor modules (mt::Module), not ScalarModule");
     if (!backend) {
