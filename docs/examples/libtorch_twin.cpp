@@ -1,4 +1,5 @@
 // The libtorch twin of docs/cpp-api.md's example: the same small CNN, data, loop and checks.
+// Not built by CI (libtorch is not a dependency); docs/cpp-api.md says how it was built and run.
 #include <torch/torch.h>
 
 #include <cstdio>
