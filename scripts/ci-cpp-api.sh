@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
-# ci-cpp-api.sh [BUILD_DIR] — docs/cpp-api.md's complete example, as printed: installs the
-# built tree into a temporary prefix, writes the doc's CMakeLists.txt and small_cnn.cpp
-# (blocks marked <!-- ci-cpp-api: file NAME -->) into a temporary folder, builds them out of
-# tree with find_package(MiniTorch), runs the program and checks what it prints. It builds
-# nothing in the tree and leaves nothing behind; it does not build the libtorch twin.
+# ci-cpp-api.sh [BUILD_DIR] — docs/cpp-api.md's example as printed: install into a temp prefix,
+# build the doc's files out of tree with find_package(MiniTorch), run, check the output against
+# the doc and the line count against the libtorch twin. Leaves nothing behind; builds no twin.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${1:-$root/build}"
@@ -50,6 +48,10 @@ reloaded="$(sed -nE 's/^reloaded on reference: test accuracy ([01]\.[0-9]{3})$/\
 awk -v a="$reloaded" 'BEGIN { exit !(a > 0.9) }' || doc_fail "reloaded accuracy $reloaded is not above 0.9"
 [[ "$trained" != reference ]] ||
   echo "ci-cpp-api: note: auto picked reference (no parallel backend in this build), so the reload ran on the backend that trained"
+# The output the doc prints (block "output") is what a run on parallel prints.
+if [[ "$trained" == parallel ]]; then
+  diff -u <(doc_block output) "$log" || doc_fail "the program's output differs from the doc's (above: - doc, + run)"
+fi
 [[ -s "$WORK/small_cnn.safetensors" ]] || doc_fail "the program wrote no small_cnn.safetensors"
 
 echo "ci-cpp-api: ok — $ours lines (twin: $twin), trained on $trained, $(grep '^epoch 5:' "$log"), reloaded on reference: $reloaded"
