@@ -1,4 +1,4 @@
-// test_layers.cpp — Linear, Conv1d, Conv2d and Dropout modules on every
+// test_layers.cpp — Linear, Conv1d, Conv2d, Dropout, ReLU, Sigmoid and Flatten modules on every
 // backend: shapes, dotted parameter names, PyTorch init bounds,
 // forward values against host loops, train/eval, and MiniTorch's MNIST
 // network (shapes, gradients and a short overfit). Not a training benchmark.
@@ -153,6 +153,33 @@ MT_BACKEND_TEST(layers, dropout_module_follows_training_mode) {
   drop.train();
   const std::vector<double> again = drop(x).to_vector();
   BOOST_TEST(std::count(again.begin(), again.end(), 0.0) > 0);
+}
+
+MT_BACKEND_TEST(layers, relu_sigmoid_and_flatten_modules) {
+  const Tensor x = tensor({{-1.0, 2.0}, {0.0, -3.0}}, on(backend));
+  BOOST_TEST(nn::ReLU()(x).to_vector() == (std::vector<double>{0.0, 2.0, 0.0, 0.0}));
+  const std::vector<double> s = nn::Sigmoid()(x).to_vector();
+  BOOST_TEST(std::fabs(s[1] - 1.0 / (1.0 + std::exp(-2.0))) < 1e-12);
+  // t (2, 4, 3, 5), a permuted view: the default merges every dim but the batch.
+  std::vector<double> values(120);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = static_cast<double>(i);
+  const Tensor t = Tensor::from_values(values, {2, 3, 4, 5}, on(backend)).permute({0, 2, 1, 3});
+  const Tensor flat = nn::Flatten()(t);
+  BOOST_TEST(flat.shape() == (Shape{2, 60}));
+  BOOST_TEST(flat.to_vector() == t.contiguous().to_vector());  // row-major order of the view
+  BOOST_TEST(nn::Flatten(1, 2)(t).shape() == (Shape{2, 12, 5}));
+  BOOST_TEST(nn::Flatten(-2, -1)(t).shape() == (Shape{2, 4, 15}));  // t is (2, 4, 3, 5)
+  BOOST_TEST(nn::Flatten(0, 0)(t).shape() == t.shape());
+  BOOST_TEST(nn::Flatten(0)(tensor(7.0, on(backend))).shape() == (Shape{1}));
+  BOOST_CHECK_THROW(nn::Flatten(4)(t), ArgumentError);
+  BOOST_CHECK_THROW(nn::Flatten(2, 1)(t), ArgumentError);
+  BOOST_TEST(nn::Flatten().to_string() == "Flatten(start_dim=1, end_dim=-1)");
+  // Gradients pass through the reshape unchanged.
+  Tensor leaf = Tensor::from_values(values, {2, 3, 4, 5}, on(backend)).requires_grad_();
+  (nn::Flatten()(leaf) * 2.0).sum().backward();
+  const std::vector<double> g = leaf.grad().to_vector();
+  BOOST_TEST(std::all_of(g.begin(), g.end(), [](double v) { return v == 2.0; }));
 }
 
 MT_BACKEND_TEST(layers, mnist_network_names_shapes_and_gradients,

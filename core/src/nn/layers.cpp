@@ -5,6 +5,7 @@
 #include <minitorch/nn/init.hpp>
 #include <minitorch/nn/layers.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <initializer_list>
@@ -192,6 +193,52 @@ std::string Conv2d::extra_repr() const {
             ", dilation=" + pair(conv_->dilation) + (bias_ ? "" : ", bias=false");
   }
   return text;
+}
+
+// ---- Flatten --------------------------------------------------------------------
+
+Flatten::Flatten(int64_t start_dim, int64_t end_dim) : start_dim_(start_dim), end_dim_(end_dim) {}
+
+Tensor Flatten::forward(const Tensor& x) const {
+  // As torch does, a 0-d tensor flattens like a 1-d one of one element.
+  const int64_t rank = std::max<int64_t>(x.dims(), 1);
+  const auto normal = [&](int64_t dim, const char* which) {
+    const int64_t d = dim < 0 ? dim + rank : dim;
+    if (d < 0 || d >= rank) {
+      throw ArgumentError("Flatten: " + std::string(which) + " " + std::to_string(dim) +
+                          " is out of range for a tensor of shape " + shape_to_string(x.shape()) +
+                          " (allowed " + std::to_string(-rank) + ".." + std::to_string(rank - 1) +
+                          ")");
+    }
+    return d;
+  };
+  const int64_t start = normal(start_dim_, "start_dim");
+  const int64_t end = normal(end_dim_, "end_dim");
+  if (start > end) {
+    throw ArgumentError("Flatten: start_dim " + std::to_string(start_dim_) +
+                        " comes after end_dim " + std::to_string(end_dim_) +
+                        " for a tensor of shape " + shape_to_string(x.shape()));
+  }
+  Shape shape;
+  int64_t merged = 1;
+  for (int64_t d = 0; d < x.dims(); ++d) {
+    if (d < start || d > end) {
+      shape.push_back(x.size(d));
+    } else {
+      merged *= x.size(d);
+      if (d == end) {
+        shape.push_back(merged);
+      }
+    }
+  }
+  if (x.dims() == 0) {
+    shape = {1};
+  }
+  return x.reshape(shape);
+}
+
+std::string Flatten::extra_repr() const {
+  return "start_dim=" + std::to_string(start_dim_) + ", end_dim=" + std::to_string(end_dim_);
 }
 
 // ---- Dropout --------------------------------------------------------------------

@@ -104,6 +104,10 @@ Tensor softmax(const Tensor& input, int64_t dim);
 
 // x − m − log Σ_dim exp(x − m), m the detached max along dim (log-sum-exp).
 Tensor logsoftmax(const Tensor& input, int64_t dim);
+// torch's spelling of logsoftmax.
+inline Tensor log_softmax(const Tensor& input, int64_t dim) {
+  return logsoftmax(input, dim);
+}
 
 // ---- dropout --------------------------------------------------------------------
 

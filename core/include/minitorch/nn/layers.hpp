@@ -113,6 +113,34 @@ class Conv2d : public Module {
   Parameter* bias_ = nullptr;
 };
 
+// x.relu() and x.sigmoid() as modules, for a Sequential (torch::nn::ReLU / Sigmoid).
+class ReLU : public Module {
+ public:
+  Tensor forward(const Tensor& x) const { return x.relu(); }
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+};
+class Sigmoid : public Module {
+ public:
+  Tensor forward(const Tensor& x) const { return x.sigmoid(); }
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+};
+
+// Merges dims start_dim..end_dim into one (torch::nn::Flatten; by default every dim but the
+// batch): (B, C, H, W) -> (B, C·H·W). Negative dims count from the end.
+class Flatten : public Module {
+ public:
+  // Checked when called: ArgumentError unless both dims are in range and start <= end.
+  explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1);
+
+  Tensor forward(const Tensor& x) const;
+  Tensor operator()(const Tensor& x) const { return forward(x); }
+  std::string extra_repr() const override;
+
+ private:
+  int64_t start_dim_;
+  int64_t end_dim_;
+};
+
 // nn::dropout(x, rate, training()): active only in training mode, so eval()
 // turns it off (MiniTorch's scripts left it on during evaluation).
 class Dropout : public Module {
