@@ -6,6 +6,7 @@
 #include "commands.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/output.hpp>
 #include <minitorch/apps/plot.hpp>
 #include <minitorch/apps/progress.hpp>
 #include <minitorch/apps/recipes.hpp>
@@ -295,7 +296,7 @@ int run_train_2d(const TrainOptions& options, const BackendPtr& backend) {
                         {"seconds", s.seconds}});
     }
     j["epochs"] = epochs;
-    write_file_atomically(options.metrics, j.dump(2) + "\n");
+    write_output(options.metrics, j.dump(2) + "\n");
     std::printf("Wrote metrics to %s\n", options.metrics.c_str());
   }
   if (!options.plot.empty()) {
@@ -346,7 +347,7 @@ void write_recipe_metrics(const TrainOptions& options, const std::string& recipe
     epochs.push_back(e);
   }
   j["epochs"] = epochs;
-  write_file_atomically(options.metrics, j.dump(2) + "\n");
+  write_output(options.metrics, j.dump(2) + "\n");
 }
 
 void plot_recipe(const TrainOptions& options, const std::string& title,
@@ -496,6 +497,9 @@ int run_train(TrainOptions options) {
   fill_from_checkpoint(options);
   apply_recipe_defaults(options);
   // Fail before a long run, not after it.
+  prepare_outputs({{"--metrics", options.metrics, true},
+                   {"--save", options.save, false},
+                   {"--plot", options.plot, false}});
   if (!options.plot.empty())
     find_gnuplot();
   print_load_report(std::cout);
