@@ -79,10 +79,14 @@ void fill_from_checkpoint(TrainOptions& o) {
     throw DataError(where + ": dataset \"" + ck.dataset +
                     "\" is not one `train` knows (allowed: " + choices_text(datasets) + ")");
   }
+  const bool dataset_given = o.given.count("--dataset") != 0;
   take("--dataset", [&] { o.dataset = ck.dataset; });
+  const std::string asked_by = (dataset_given ? "--dataset " : "dataset ") + o.dataset;
   take("--dtype", [&] { o.dtype = dtype_name(ck.dtype); });
   // Recipe, dataset and dtype must be this run's before any data is fetched
   // or any model is built (core checks the hyper-parameters again on resume).
+  check_checkpoint_model(ck, o.load, recipe_of(o.dataset), o.dataset, asked_by,
+                         {{"hidden", std::to_string(o.hidden)}});
   check_checkpoint_matches(ck, o.load, recipe_of(o.dataset), o.dataset, parse_dtype(o.dtype), {});
 
   auto hyper = [&](const char* key) -> const std::string* {
