@@ -34,7 +34,7 @@ std::string note_text(const SearchNote& note) {
 
 }  // namespace
 
-void print_load_report(std::ostream& out) {
+void print_load_report(std::ostream& out, const Backend* loaded) {
   const auto& registry = BackendRegistry::global();
   out << "Backends (search path:";
   for (const auto& dir : registry.search_path())
@@ -52,6 +52,8 @@ void print_load_report(std::ostream& out) {
     out << ": " << outcome_name(r.outcome);
     if (!r.reason.empty())
       out << " (" << r.reason << ')';
+    else if (loaded != nullptr && loaded->name() == r.name && !loaded->note().empty())
+      out << " (" << loaded->note() << ')';
     out << "\n    " << r.path.string() << '\n';
     for (const auto& warning : r.warnings)
       out << "    warning: " << warning << '\n';
@@ -78,12 +80,13 @@ int run_backends(const BackendsOptions& options) {
   if (!options.json) {
     // auto's pick first: loading it may change its record.
     std::string why;
+    BackendPtr picked;
     try {
-      registry.get("auto", &why);
+      picked = registry.get("auto", &why);
     } catch (const LoadError&) {
       why = "auto: no usable backend";
     }
-    print_load_report(std::cout);
+    print_load_report(std::cout, picked.get());
     std::cout << why << '\n';
     return 0;
   }
@@ -92,6 +95,12 @@ int run_backends(const BackendsOptions& options) {
   for (const auto& dir : registry.search_path())
     dirs.push_back(dir.string());
   out["search_path"] = dirs;
+  // auto's pick is loaded into this process (and only it): its note is known.
+  BackendPtr picked;
+  try {
+    picked = registry.get("auto");
+  } catch (const LoadError&) {
+  }
   nlohmann::json plugins = nlohmann::json::array();
   for (const auto& r : registry.report()) {
     nlohmann::json p;
@@ -107,6 +116,10 @@ int run_backends(const BackendsOptions& options) {
     p["output"] = r.output;
     if (r.manifest)
       p["description"] = r.manifest->description;
+    // What the plugin says of its configuration (e.g. "isa avx512, 2 threads"),
+    // known for the backend loaded here; null for the others.
+    p["note"] = picked && picked->name() == r.name ? nlohmann::json(picked->note())
+                                                   : nlohmann::json(nullptr);
     plugins.push_back(p);
   }
   out["plugins"] = plugins;
@@ -117,11 +130,7 @@ int run_backends(const BackendsOptions& options) {
   out["probes_started"] = registry.probes_started();
   out["probe_timeout_seconds"] = registry.probe_timeout_seconds();
   out["cache_file"] = registry.cache_file().string();
-  try {
-    out["auto"] = registry.get("auto")->name();
-  } catch (const LoadError&) {
-    out["auto"] = nullptr;
-  }
+  out["auto"] = picked ? nlohmann::json(picked->name()) : nlohmann::json(nullptr);
   std::cout << out.dump(2) << '\n';
   return 0;
 }

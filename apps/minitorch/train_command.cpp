@@ -2,6 +2,7 @@
 // a checkpoint and the recipe's defaults, makes sure the dataset is cached,
 // runs a recipe from core and prints progress and a summary; --metrics,
 // --plot and --save write files. The recipes themselves live in core.
+#include "backend_choice.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
 
@@ -38,15 +39,6 @@ namespace fs = std::filesystem;
 
 bool is_cnn_dataset(const std::string& name) {
   return name == "mnist" || name == "fashion-mnist" || name == "imdb";
-}
-
-BackendPtr pick_backend(const std::string& name) {
-  auto& registry = BackendRegistry::global();
-  std::string why;
-  BackendPtr backend = registry.get(name, &why);
-  std::cout << why << '\n';
-  set_default_backend(backend);
-  return backend;
 }
 
 // The recipe a dataset trains (what core writes into its checkpoints).
@@ -506,8 +498,8 @@ int run_train(TrainOptions options) {
                    {"--plot", options.plot, false}});
   if (!options.plot.empty())
     find_gnuplot();
-  print_load_report(std::cout);
-  const BackendPtr backend = pick_backend(options.backend);
+  const BackendPtr backend =
+      choose_backend(options.backend, options.verbose, options.threads, std::cout);
   if (is_cnn_dataset(options.dataset))
     return run_train_recipe(options, backend);
   return run_train_2d(options, backend);
