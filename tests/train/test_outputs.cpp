@@ -110,6 +110,23 @@ BOOST_AUTO_TEST_CASE(a_symlink_is_written_through_and_kept) {
   BOOST_TEST(fs::is_regular_file(tmp / "data" / "new.json"));
 }
 
+// A plot is drawn by gnuplot into a registered temporary; through a symlink
+// the target gets the PNG, and neither the script nor the log stays behind.
+BOOST_AUTO_TEST_CASE(a_plot_goes_through_a_symlink_and_leaves_no_helper_files) {
+  mt::test::TempDir tmp;
+  fs::create_symlink("curves.png", tmp / "plot.png");
+  const Run run = train_with({"--plot", (tmp / "plot.png").string()});
+  if (run.status != 0 && contains(run.output, "gnuplot")) {
+    BOOST_TEST_MESSAGE("skipped: gnuplot is not usable here: " << run.output);
+    return;
+  }
+  BOOST_REQUIRE_MESSAGE(run.status == 0, run.output);
+  BOOST_TEST(fs::is_symlink(fs::symlink_status(tmp / "plot.png")));
+  BOOST_TEST(read_text(tmp / "curves.png").substr(1, 3) == "PNG");
+  BOOST_TEST(names_in(tmp.path()) == (std::vector<std::string>{"curves.png", "plot.png"}),
+             boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(special_files_and_folders_are_refused_before_training) {
   mt::test::TempDir tmp;
   const std::string fifo = (tmp / "fifo").string();

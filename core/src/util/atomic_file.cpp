@@ -134,6 +134,9 @@ void register_temporary(const fs::path& path) noexcept {
   const std::string& text = path.native();
   if (text.size() >= PATH_MAX)
     return;
+  for (const Slot& slot : g_slots)
+    if (slot.state.load() == 2 && std::strcmp(slot.path, text.c_str()) == 0)
+      return;  // listed already (e.g. by temporary_path_for, then a guard)
   for (Slot& slot : g_slots) {
     int expected = 0;
     if (slot.state.compare_exchange_strong(expected, 1)) {

@@ -46,8 +46,9 @@ void commit_file(const std::filesystem::path& temporary, const std::filesystem::
 // Every temporary a writer holds is listed in a fixed table (64 paths) that a
 // signal handler can walk without allocating.
 
-// Adds / removes a path (no-ops when the table is full or the path is not
-// listed). Removing a path from the table does not delete the file.
+// Adds / removes a path (no-ops when the table is full, the path is listed
+// already, or, for removal, not listed). Removing a path from the table does
+// not delete the file.
 void register_temporary(const std::filesystem::path& path) noexcept;
 void forget_temporary(const std::filesystem::path& path) noexcept;
 
