@@ -12,6 +12,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -238,6 +239,41 @@ BOOST_AUTO_TEST_CASE(a_committed_file_survives_a_later_signal) {
   BOOST_TEST(names_in(tmp.path()) == std::vector<std::string>{"metrics.json"},
              boost::test_tools::per_element());
   BOOST_TEST(read_text(target) == "{}\n");
+}
+
+// The real binary under SIGTERM while it writes a 4 MB checkpoint: the
+// signal is sent the moment a temporary appears (polled every millisecond),
+// and the process dies of SIGTERM with no temporary left. (Should a run
+// save only at its end, the signal comes after 4 s and the same holds.)
+BOOST_AUTO_TEST_CASE(the_binary_killed_by_sigterm_mid_save_leaves_no_temporary) {
+  mt::test::TempDir tmp;
+  const std::string save = (tmp / "run.ckpt").string();
+  const std::string log = (tmp / "output.log").string();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(MT_TEST_MINITORCH_EXE, MT_TEST_MINITORCH_EXE, "train", "--dataset", "xor", "--points",
+            "64", "--batch", "64", "--hidden", "1000", "--epochs", "1000000", "--backend",
+            "reference", "--save", save.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  bool caught_mid_save = false;
+  for (int ms = 0; ms < 4000 && !caught_mid_save; ++ms) {
+    for (const std::string& name : names_in(tmp.path()))
+      caught_mid_save = caught_mid_save || name.find("run.ckpt.tmp.") == 0;
+    if (!caught_mid_save)
+      ::usleep(1000);
+  }
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  BOOST_TEST_MESSAGE("signal sent " << (caught_mid_save ? "while a temporary existed" : "at 4 s"));
+  BOOST_TEST((WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM), read_text(log));
+  for (const std::string& name : names_in(tmp.path()))
+    BOOST_TEST(name.find(".tmp.") == std::string::npos, name);
 }
 
 // A handler installed before the cleanup is chained to (it owns the decision),
