@@ -84,6 +84,56 @@ fs::path fixed_lenet_checkpoint(const fs::path& file, int favourite, double boos
   return file;
 }
 
+#ifdef MT_TEST_HAVE_PARALLEL
+const std::vector<std::string> kBackends = {"reference", "parallel"};
+#else
+const std::vector<std::string> kBackends = {"reference"};
+#endif
+
+void expect_lenet_figures(const std::string& backend) {
+  mt::test::TempDir tmp;
+  const std::vector<uint8_t> labels = {3, 1, 3, 3, 0, 9, 3, 2, 3, 5};  // five 3s in ten
+  write_test_images(tmp / "data" / "mnist", labels);
+  const fs::path ckpt = fixed_lenet_checkpoint(tmp / "lenet.ckpt", 3, 2.0);
+  // Log-probabilities: 2 - log(9 + e^2) for class 3, -log(9 + e^2) otherwise.
+  const double lse = std::log(9.0 + std::exp(2.0));
+  const auto expected_loss = [&](std::size_t n) {
+    double sum = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      sum += labels[i] == 3 ? lse - 2.0 : lse;
+    return sum / static_cast<double>(n);
+  };
+  const fs::path metrics = tmp / "m.json";
+  const Run all = minitorch({"eval", "--load", ckpt.string(), "--data-dir", (tmp / "data").string(),
+                             "--backend", backend, "--batch", "3", "--metrics", metrics.string()});
+  BOOST_REQUIRE_MESSAGE(all.status == 0, all.output);
+  BOOST_TEST(contains(all.output, "on 10 test images of mnist"), all.output);
+  BOOST_TEST(contains(all.output, "accuracy 50.00% (5/10)"), all.output);
+  const auto j = nlohmann::json::parse(read_text(metrics));
+  BOOST_TEST(j.at("correct").get<int>() == 5);
+  BOOST_TEST(j.at("loss").get<double>() == expected_loss(10), boost::test_tools::tolerance(1e-5));
+
+  // --test-size keeps the first examples: 3, 1, 3, 3 -> 3 of 4.
+  const Run four =
+      minitorch({"eval", "--load", ckpt.string(), "--data-dir", (tmp / "data").string(),
+                 "--backend", backend, "--test-size", "4", "--metrics", metrics.string()});
+  BOOST_REQUIRE_MESSAGE(four.status == 0, four.output);
+  BOOST_TEST(contains(four.output, "accuracy 75.00% (3/4)"), four.output);
+  BOOST_TEST(nlohmann::json::parse(read_text(metrics)).at("loss").get<double>() == expected_loss(4),
+             boost::test_tools::tolerance(1e-5));
+
+  // The same model on Fashion-MNIST's folder (same LeNet): allowed, and read there.
+  write_test_images(tmp / "data" / "fashion-mnist", {3, 3, 0, 0});
+  const Run fashion = minitorch({"eval", "--load", ckpt.string(), "--dataset", "fashion-mnist",
+                                 "--data-dir", (tmp / "data").string(), "--backend", backend});
+  BOOST_REQUIRE_MESSAGE(fashion.status == 0, fashion.output);
+  BOOST_TEST(contains(fashion.output,
+                      "trained on mnist for 3 epochs, f32) on 4 test images of "
+                      "fashion-mnist"),
+             fashion.output);
+  BOOST_TEST(contains(fashion.output, "accuracy 50.00% (2/4)"), fashion.output);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(eval_command)
@@ -117,53 +167,17 @@ BOOST_AUTO_TEST_CASE(a_2d_checkpoint_scores_what_its_last_epoch_scored) {
   // Mean BCE of a model no better than chance is near log 2, never 0 or inf.
   const double loss = j.at("loss").get<double>();
   BOOST_TEST((loss > 0.05 && loss < 5.0), loss);
-  // Nothing trains: the checkpoint is unchanged, no other file appears.
+  // Nothing trains: the checkpoint is unchanged.
   BOOST_TEST(mt::read_checkpoint(ckpt).epoch == 30);
 }
 
+// On every backend built here (the nn suites' rule): the same hand-computed
+// figures through the parallel backend's conv and matmul kernels.
 BOOST_AUTO_TEST_CASE(a_lenet_checkpoint_scores_the_hand_computed_accuracy_and_loss) {
-  mt::test::TempDir tmp;
-  const std::vector<uint8_t> labels = {3, 1, 3, 3, 0, 9, 3, 2, 3, 5};  // five 3s in ten
-  write_test_images(tmp / "data" / "mnist", labels);
-  const fs::path ckpt = fixed_lenet_checkpoint(tmp / "lenet.ckpt", 3, 2.0);
-  // Log-probabilities: 2 - log(9 + e^2) for class 3, -log(9 + e^2) otherwise.
-  const double lse = std::log(9.0 + std::exp(2.0));
-  const auto expected_loss = [&](std::size_t n) {
-    double sum = 0;
-    for (std::size_t i = 0; i < n; ++i)
-      sum += labels[i] == 3 ? lse - 2.0 : lse;
-    return sum / static_cast<double>(n);
-  };
-  const fs::path metrics = tmp / "m.json";
-  const Run all =
-      minitorch({"eval", "--load", ckpt.string(), "--data-dir", (tmp / "data").string(),
-                 "--backend", "reference", "--batch", "3", "--metrics", metrics.string()});
-  BOOST_REQUIRE_MESSAGE(all.status == 0, all.output);
-  BOOST_TEST(contains(all.output, "on 10 test images of mnist"), all.output);
-  BOOST_TEST(contains(all.output, "accuracy 50.00% (5/10)"), all.output);
-  const auto j = nlohmann::json::parse(read_text(metrics));
-  BOOST_TEST(j.at("correct").get<int>() == 5);
-  BOOST_TEST(j.at("loss").get<double>() == expected_loss(10), boost::test_tools::tolerance(1e-5));
-
-  // --test-size keeps the first examples: 3, 1, 3, 3 -> 3 of 4.
-  const Run four =
-      minitorch({"eval", "--load", ckpt.string(), "--data-dir", (tmp / "data").string(),
-                 "--backend", "reference", "--test-size", "4", "--metrics", metrics.string()});
-  BOOST_REQUIRE_MESSAGE(four.status == 0, four.output);
-  BOOST_TEST(contains(four.output, "accuracy 75.00% (3/4)"), four.output);
-  BOOST_TEST(nlohmann::json::parse(read_text(metrics)).at("loss").get<double>() == expected_loss(4),
-             boost::test_tools::tolerance(1e-5));
-
-  // The same model on Fashion-MNIST's folder (same LeNet): allowed, and read there.
-  write_test_images(tmp / "data" / "fashion-mnist", {3, 3, 0, 0});
-  const Run fashion = minitorch({"eval", "--load", ckpt.string(), "--dataset", "fashion-mnist",
-                                 "--data-dir", (tmp / "data").string(), "--backend", "reference"});
-  BOOST_REQUIRE_MESSAGE(fashion.status == 0, fashion.output);
-  BOOST_TEST(contains(fashion.output,
-                      "trained on mnist for 3 epochs, f32) on 4 test images of "
-                      "fashion-mnist"),
-             fashion.output);
-  BOOST_TEST(contains(fashion.output, "accuracy 50.00% (2/4)"), fashion.output);
+  for (const std::string& backend : kBackends)
+    BOOST_TEST_CONTEXT("backend " << backend) {
+      expect_lenet_figures(backend);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(eval_refuses_up_front_what_it_cannot_do) {
