@@ -38,7 +38,7 @@ BackendPtr choose_backend(const std::string& name, bool verbose, int threads, st
     throw;
   }
   if (verbose)
-    print_load_report(out, backend.get());
+    print_load_report(out);
   set_default_backend(backend);
   out << "backend: " << backend_summary(*backend) << " — " << why << '\n';
   if (threads > 0 && backend->name() != "parallel")

@@ -34,7 +34,7 @@ std::string note_text(const SearchNote& note) {
 
 }  // namespace
 
-void print_load_report(std::ostream& out, const Backend* loaded) {
+void print_load_report(std::ostream& out) {
   const auto& registry = BackendRegistry::global();
   out << "Backends (search path:";
   for (const auto& dir : registry.search_path())
@@ -52,8 +52,8 @@ void print_load_report(std::ostream& out, const Backend* loaded) {
     out << ": " << outcome_name(r.outcome);
     if (!r.reason.empty())
       out << " (" << r.reason << ')';
-    else if (loaded != nullptr && loaded->name() == r.name && !loaded->note().empty())
-      out << " (" << loaded->note() << ')';
+    else if (!r.note.empty())
+      out << " (" << r.note << ')';
     out << "\n    " << r.path.string() << '\n';
     for (const auto& warning : r.warnings)
       out << "    warning: " << warning << '\n';
@@ -80,13 +80,12 @@ int run_backends(const BackendsOptions& options) {
   if (!options.json) {
     // auto's pick first: loading it may change its record.
     std::string why;
-    BackendPtr picked;
     try {
-      picked = registry.get("auto", &why);
+      registry.get("auto", &why);
     } catch (const LoadError&) {
       why = "auto: no usable backend";
     }
-    print_load_report(std::cout, picked.get());
+    print_load_report(std::cout);
     std::cout << why << '\n';
     return 0;
   }
@@ -95,7 +94,7 @@ int run_backends(const BackendsOptions& options) {
   for (const auto& dir : registry.search_path())
     dirs.push_back(dir.string());
   out["search_path"] = dirs;
-  // auto's pick is loaded into this process (and only it): its note is known.
+  // auto's pick first: loading it may change its record.
   BackendPtr picked;
   try {
     picked = registry.get("auto");
@@ -116,10 +115,8 @@ int run_backends(const BackendsOptions& options) {
     p["output"] = r.output;
     if (r.manifest)
       p["description"] = r.manifest->description;
-    // What the plugin says of its configuration (e.g. "isa avx512, 2 threads"),
-    // known for the backend loaded here; null for the others.
-    p["note"] = picked && picked->name() == r.name ? nlohmann::json(picked->note())
-                                                   : nlohmann::json(nullptr);
+    // What the plugin says of its configuration (e.g. "isa avx512, 2 threads").
+    p["note"] = r.note;
     plugins.push_back(p);
   }
   out["plugins"] = plugins;

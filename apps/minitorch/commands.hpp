@@ -7,10 +7,6 @@
 #include <set>
 #include <string>
 
-namespace mt {
-class Backend;
-}
-
 namespace mt::cli {
 
 struct BackendsOptions {
@@ -62,9 +58,9 @@ struct EvalOptions {
   std::set<std::string> given;
 };
 
-// The plugin load report; `loaded` (a backend loaded in this process) gets
-// its configuration note beside its line.
-void print_load_report(std::ostream& out, const Backend* loaded = nullptr);
+// The plugin load report: every candidate, its outcome and reason (or, for
+// a loaded one, its configuration note), warnings and the cache notes.
+void print_load_report(std::ostream& out);
 int run_backends(const BackendsOptions& options);
 int run_train(TrainOptions options);
 int run_eval(EvalOptions options);

@@ -259,6 +259,17 @@ BOOST_AUTO_TEST_CASE(parallel_says_its_isa_and_thread_count) {
              listing.output);
   const Run json = minitorch({"backends", "--json"});
   BOOST_TEST(contains(json.output, "\"note\": \"isa generic, 2 threads\""), json.output);
+  // The note is part of the probe's verdict: a fresh probe and a cached one say it.
+  const Run reprobed = minitorch({"backends", "--reprobe"});
+  BOOST_TEST(contains(reprobed.output, "parallel 0.1.0 [cpu]: loaded (isa generic, 2 threads)"),
+             reprobed.output);
+  const Run cached = minitorch({"backends", "--json"});
+  const auto listing_json = nlohmann::json::parse(cached.output);
+  for (const auto& p : listing_json.at("plugins"))
+    if (p.at("name") == "parallel") {
+      BOOST_TEST(p.at("cached").get<bool>());
+      BOOST_TEST(p.at("note").get<std::string>() == "isa generic, 2 threads");
+    }
   ::unsetenv("MT_NUM_THREADS");
   ::unsetenv("MT_PARALLEL_ISA");
   // Out of range: refused by the parser with the range.

@@ -150,6 +150,9 @@ struct LoadRecord {
   std::vector<std::string> warnings;
   bool from_cache = false;  // the verdict came from the probe cache
   std::string output;       // the tail of what the plugin printed while probed
+  // A loaded plugin's note on its configuration (e.g. "isa avx512, 2
+  // threads"; see is_usable in plugin_abi.h); "" when it gives none.
+  std::string note;
 };
 const char* outcome_name(LoadRecord::Outcome outcome);
 
