@@ -36,6 +36,8 @@ struct Slot {
   char path[PATH_MAX];
 };
 std::array<Slot, 64> g_slots;
+// A signal handler may only touch lock-free atomics.
+static_assert(std::atomic<int>::is_always_lock_free);
 
 std::string errno_text(int error) {
   return std::strerror(error);
