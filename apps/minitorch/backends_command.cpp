@@ -52,6 +52,8 @@ void print_load_report(std::ostream& out) {
     out << ": " << outcome_name(r.outcome);
     if (!r.reason.empty())
       out << " (" << r.reason << ')';
+    else if (!r.note.empty())
+      out << " (" << r.note << ')';
     out << "\n    " << r.path.string() << '\n';
     for (const auto& warning : r.warnings)
       out << "    warning: " << warning << '\n';
@@ -92,6 +94,12 @@ int run_backends(const BackendsOptions& options) {
   for (const auto& dir : registry.search_path())
     dirs.push_back(dir.string());
   out["search_path"] = dirs;
+  // auto's pick first: loading it may change its record.
+  BackendPtr picked;
+  try {
+    picked = registry.get("auto");
+  } catch (const LoadError&) {
+  }
   nlohmann::json plugins = nlohmann::json::array();
   for (const auto& r : registry.report()) {
     nlohmann::json p;
@@ -107,6 +115,8 @@ int run_backends(const BackendsOptions& options) {
     p["output"] = r.output;
     if (r.manifest)
       p["description"] = r.manifest->description;
+    // What the plugin says of its configuration (e.g. "isa avx512, 2 threads").
+    p["note"] = r.note;
     plugins.push_back(p);
   }
   out["plugins"] = plugins;
@@ -117,11 +127,7 @@ int run_backends(const BackendsOptions& options) {
   out["probes_started"] = registry.probes_started();
   out["probe_timeout_seconds"] = registry.probe_timeout_seconds();
   out["cache_file"] = registry.cache_file().string();
-  try {
-    out["auto"] = registry.get("auto")->name();
-  } catch (const LoadError&) {
-    out["auto"] = nullptr;
-  }
+  out["auto"] = picked ? nlohmann::json(picked->name()) : nlohmann::json(nullptr);
   std::cout << out.dump(2) << '\n';
   return 0;
 }

@@ -149,6 +149,33 @@ void add_backends_options(CLI::App& cmd, BackendsOptions& backends) {
                "Probe every plugin again, ignoring (and then refreshing) the cache");
 }
 
+// --verbose and --threads, shared by the commands that load a backend.
+void add_backend_choice(CLI::App& cmd, bool& verbose, int& threads) {
+  cmd.add_flag("--verbose", verbose,
+               "Print the whole plugin load report (default: one line naming the backend)");
+  whole_option(cmd, "--threads", threads,
+               "Threads of the parallel backend (sets MT_NUM_THREADS; default: every core)");
+}
+
+void add_eval_options(CLI::App& cmd, EvalOptions& eval) {
+  cmd.add_option("--load", eval.load, "The checkpoint to evaluate (from train --save)")->required();
+  cmd.add_option("--dataset", eval.dataset,
+                 "Evaluate on this dataset (default: the checkpoint's; it must train the same "
+                 "model)")
+      ->check(CLI::IsMember(dataset_choices()));
+  cmd.add_option("--backend", eval.backend, "Backend name, or auto")->capture_default_str();
+  cmd.add_option("--metrics", eval.metrics,
+                 "Write the result as JSON to this file (- for standard output)");
+  cmd.add_option("--data-dir", eval.data_dir,
+                 "Dataset cache folder (default: $MINITORCH_DATA, else "
+                 "$XDG_CACHE_HOME/minitorch or ~/.cache/minitorch)");
+  whole_option(cmd, "--test-size", eval.test_size,
+               "CNN recipes: evaluation examples (0 = as the checkpoint's run did)")
+      ->capture_default_str();
+  whole_option(cmd, "--batch", eval.batch, "Evaluation batch size")->capture_default_str();
+  add_backend_choice(cmd, eval.verbose, eval.threads);
+}
+
 void add_train_options(CLI::App& cmd, TrainOptions& train) {
   cmd.add_option("--dataset", train.dataset,
                  "simple|diag|split|xor|circle|spiral (2-D MLP) or mnist|fashion-mnist|imdb")
@@ -199,6 +226,7 @@ void add_train_options(CLI::App& cmd, TrainOptions& train) {
   cmd.add_option("--data-dir", train.data_dir,
                  "Dataset cache folder (default: $MINITORCH_DATA, else "
                  "$XDG_CACHE_HOME/minitorch or ~/.cache/minitorch)");
+  add_backend_choice(cmd, train.verbose, train.threads);
 }
 
 }  // namespace
@@ -216,6 +244,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
   add_backends_options(*backends_cmd, parsed.backends);
   auto* train_cmd = app.add_subcommand("train", "Train a model on a dataset");
   add_train_options(*train_cmd, parsed.train);
+  auto* eval_cmd =
+      app.add_subcommand("eval", "Evaluate a checkpoint on its dataset's test split (no training)");
+  add_eval_options(*eval_cmd, parsed.eval);
 
   // CLI11 takes the arguments last first, without the program name.
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -234,10 +265,15 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
   for (const CLI::Option* option : train_cmd->get_options())
     if (option->count() > 0 && !option->get_lnames().empty())
       parsed.train.given.insert("--" + option->get_lnames().front());
+  for (const CLI::Option* option : eval_cmd->get_options())
+    if (option->count() > 0 && !option->get_lnames().empty())
+      parsed.eval.given.insert("--" + option->get_lnames().front());
   if (*backends_cmd)
     parsed.command = Command::backends;
   else if (*train_cmd)
     parsed.command = Command::train;
+  else if (*eval_cmd)
+    parsed.command = Command::eval;
   return parsed;
 }
 

@@ -31,7 +31,7 @@ struct WholeRange {
 inline constexpr WholeRange kWholeRanges[] = {
     {"--hidden", 1, 100000},       {"--epochs", 1, 1000000},    {"--points", 2, 10000000},
     {"--batch", 1, 1000000},       {"--seed", 0, UINT64_MAX},   {"--train-size", 0, 100000000},
-    {"--test-size", 0, 100000000}, {"--max-length", 1, 100000},
+    {"--test-size", 0, 100000000}, {"--max-length", 1, 100000}, {"--threads", 1, 1024},
 };
 
 // An option that takes any finite decimal number in an inclusive range.
@@ -63,7 +63,8 @@ static_assert(whole_range_fits("--hidden", field_max<decltype(TrainOptions::hidd
                   whole_range_fits("--seed", field_max<decltype(TrainOptions::seed)>) &&
                   whole_range_fits("--train-size", field_max<decltype(TrainOptions::train_size)>) &&
                   whole_range_fits("--test-size", field_max<decltype(TrainOptions::test_size)>) &&
-                  whole_range_fits("--max-length", field_max<decltype(TrainOptions::max_length)>),
+                  whole_range_fits("--max-length", field_max<decltype(TrainOptions::max_length)>) &&
+                  whole_range_fits("--threads", field_max<decltype(TrainOptions::threads)>),
               "an option's range does not fit its TrainOptions field");
 
 // The row of `option`; std::logic_error for an option not in the table.
@@ -89,12 +90,13 @@ const std::vector<std::string>& optimizer_choices();
 // "a, b, c".
 std::string choices_text(const std::vector<std::string>& choices);
 
-enum class Command { none, backends, train };
+enum class Command { none, backends, train, eval };
 
 struct ParsedCommandLine {
   Command command = Command::none;
   BackendsOptions backends;
   TrainOptions train;
+  EvalOptions eval;
   // When parsing stops before a command can run (--help, a bad argument),
   // `exit_code` is set (0 for --help) and `out` / `err` hold the text CLI11
   // would print to stdout / stderr. Otherwise exit_code is -1.

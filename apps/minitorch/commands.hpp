@@ -33,16 +33,36 @@ struct TrainOptions {
   // CNN recipes (mnist, fashion-mnist, imdb):
   std::string optimizer = "adam";
   double momentum = 0.0;
-  double dropout = -1;          // < 0: the recipe's default
-  int64_t train_size = 0;       // 0: all
-  int64_t test_size = 0;        // 0: all (MNIST test set) / 10000 (IMDB validation)
-  int64_t max_length = 200;     // IMDB tokens per review
-  std::string data_dir;         // "" = mt::data_root()
+  double dropout = -1;       // < 0: the recipe's default
+  int64_t train_size = 0;    // 0: all
+  int64_t test_size = 0;     // 0: all (MNIST test set) / 10000 (IMDB validation)
+  int64_t max_length = 200;  // IMDB tokens per review
+  std::string data_dir;      // "" = mt::data_root()
+  bool verbose = false;      // the whole plugin load report, not one line
+  int threads = 0;           // --threads: MT_NUM_THREADS for the parallel backend; 0 = its default
   std::set<std::string> given;  // long names of the options on the command line
 };
 
+// `minitorch eval --load CKPT`: the checkpoint's model on its dataset's
+// test (or validation) split, without training.
+struct EvalOptions {
+  std::string load;     // the checkpoint (required)
+  std::string dataset;  // "" = the checkpoint's
+  std::string backend = "auto";
+  std::string metrics;    // JSON file or "-", "" = none
+  std::string data_dir;   // "" = mt::data_root()
+  int64_t test_size = 0;  // 0 = the checkpoint's (its run's) evaluation size
+  int batch = 256;        // evaluation batch (no gradients, so large is cheap)
+  bool verbose = false;
+  int threads = 0;
+  std::set<std::string> given;
+};
+
+// The plugin load report: every candidate, its outcome and reason (or, for
+// a loaded one, its configuration note), warnings and the cache notes.
 void print_load_report(std::ostream& out);
 int run_backends(const BackendsOptions& options);
 int run_train(TrainOptions options);
+int run_eval(EvalOptions options);
 
 }  // namespace mt::cli

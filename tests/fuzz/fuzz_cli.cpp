@@ -52,8 +52,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         !whole_ok("--train-size", t.train_size) || !whole_ok("--test-size", t.test_size) ||
         !whole_ok("--max-length", t.max_length) || !real_ok("--rate", t.rate) ||
         !real_ok("--momentum", t.momentum) ||
-        !(dropout_default || real_ok("--dropout", t.dropout))) {
+        !(dropout_default || real_ok("--dropout", t.dropout)) ||
+        !(t.threads == 0 || whole_ok("--threads", t.threads))) {
       std::fprintf(stderr, "invariant broken: a range check let a value through\n");
+      std::abort();
+    }
+  }
+  if (ran && parsed.command == mt::cli::Command::eval) {
+    const mt::cli::EvalOptions& e = parsed.eval;
+    const auto whole_ok = [](const char* option, int64_t value) {
+      const auto& r = mt::cli::whole_range(option);
+      return value >= 0 && static_cast<uint64_t>(value) >= r.low &&
+             static_cast<uint64_t>(value) <= r.high;
+    };
+    if (e.load.empty() || !whole_ok("--batch", e.batch) || !whole_ok("--test-size", e.test_size) ||
+        !(e.threads == 0 || whole_ok("--threads", e.threads))) {
+      std::fprintf(stderr, "invariant broken: eval accepted a missing --load or a bad number\n");
       std::abort();
     }
   }

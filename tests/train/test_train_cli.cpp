@@ -9,6 +9,7 @@
 #include "cli.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/recipes.hpp>
 
 #include <run_program.hpp>
 #include <test_support.hpp>
@@ -234,14 +235,21 @@ BOOST_AUTO_TEST_CASE(unknown_datasets_recipes_dtypes_and_optimizers_are_refused)
     mt::Checkpoint ck = mt::read_checkpoint(good);
     ck.recipe = "lenet";
     mt::write_checkpoint(file, ck);
-    expect_refused(file, "(checkpoint) is for recipe \"lenet\", not \"mlp2d\"");
+    expect_refused(file,
+                   "(checkpoint) holds model LeNet (dataset xor, recipe lenet; 6 parameters: "
+                   "layer1.weights (2, 3)");
   }
   {
     // A 2-D checkpoint that claims to be MNIST is refused before any download.
     mt::Checkpoint ck = mt::read_checkpoint(good);
     ck.dataset = "mnist";
     mt::write_checkpoint(file, ck);
-    expect_refused(file, "(checkpoint) is for recipe \"mlp2d\", not \"lenet\"");
+    expect_refused(file,
+                   "(checkpoint) holds model MLP 2-3-3-1 (dataset mnist, recipe mlp2d; 6 "
+                   "parameters: layer1.weights (2, 3), layer1.bias (3), layer2.weights (3, 3)");
+    expect_refused(file,
+                   "but dataset mnist needs model LeNet (recipe lenet; 8 parameters: "
+                   "conv1.weights (4, 1, 3, 3)");
   }
   {
     mt::write_checkpoint(file, mt::read_checkpoint(good));
@@ -292,6 +300,33 @@ BOOST_AUTO_TEST_CASE(a_cnn_checkpoint_is_checked_before_any_data_is_needed) {
       BOOST_TEST(!fs::exists(tmp / "no-data"));  // nothing was fetched
     }
   }
+}
+
+// A LeNet checkpoint given to a 2-D dataset names both models and their
+// parameters (it once blamed --optimizer), before any backend or data.
+BOOST_AUTO_TEST_CASE(a_checkpoint_of_another_model_names_both_models) {
+  mt::test::TempDir tmp;
+  mt::Checkpoint ck = lenet_checkpoint();
+  const mt::LeNet lenet(mt::TensorOptions{.backend = mt::test::reference()});
+  ck.parameters = mt::save_parameters(lenet);
+  const fs::path file = tmp / "lenet.ckpt";
+  mt::write_checkpoint(file, ck);
+  const Run run = run_minitorch({"train", "--load", file.string(), "--dataset", "xor", "--epochs",
+                                 "5", "--backend", "reference"});
+  BOOST_TEST(run.status == 1, run.output);
+  BOOST_TEST(
+      contains(run.output, "minitorch: error: " + file.string() +
+                               " (checkpoint) holds model LeNet (dataset mnist, recipe lenet; 8 "
+                               "parameters: conv1.weights (4, 1, 3, 3), conv1.bias (4, 1, 1),"),
+      run.output);
+  BOOST_TEST(contains(run.output,
+                      "linear2.bias (10)) but --dataset xor needs model MLP 2-10-10-1 (recipe "
+                      "mlp2d; 6 parameters: layer1.weights (2, 10), layer1.bias (10), "
+                      "layer2.weights (10, 10)"),
+             run.output);
+  BOOST_TEST(contains(run.output, "to use this checkpoint give --dataset mnist"), run.output);
+  BOOST_TEST(!contains(run.output, "optimizer"), run.output);
+  BOOST_TEST(!contains(run.output, "Backends (search path"), run.output);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

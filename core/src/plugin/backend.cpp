@@ -122,6 +122,8 @@ Backend::Backend(std::shared_ptr<boost::dll::shared_library> library, const mt_b
     reason.back() = '\0';
     if (!usable_) {
       unusable_reason_ = reason[0] ? reason.data() : "plugin reported not usable (no reason given)";
+    } else {
+      note_ = reason.data();  // optional: what a usable plugin says of its configuration
     }
   } else {
     unusable_reason_ = "plugin has no is_usable slot";

@@ -44,17 +44,12 @@ nlohmann::json verdict_to_json(const ProbeVerdict& v) {
   nlohmann::json supports = nlohmann::json::array();
   for (const auto& per_dtype : v.supports.bits)
     supports.push_back(per_dtype);
-  return {{"format", kProbeFormat},
-          {"loadable", v.loadable},
-          {"reason", v.reason},
-          {"name", v.name},
-          {"version", v.version},
-          {"device", v.device},
-          {"usable", v.usable},
-          {"unusable_reason", v.unusable_reason},
-          {"supports", supports},
-          {"output", v.output},
-          {"timed_out_after", v.timed_out_after}};
+  return {{"format", kProbeFormat}, {"loadable", v.loadable},
+          {"reason", v.reason},     {"name", v.name},
+          {"version", v.version},   {"device", v.device},
+          {"usable", v.usable},     {"unusable_reason", v.unusable_reason},
+          {"note", v.note},         {"supports", supports},
+          {"output", v.output},     {"timed_out_after", v.timed_out_after}};
 }
 
 ProbeVerdict verdict_from_json(const nlohmann::json& j) {
@@ -68,6 +63,9 @@ ProbeVerdict verdict_from_json(const nlohmann::json& j) {
   v.device = j.at("device").get<int32_t>();
   v.usable = j.at("usable").get<bool>();
   v.unusable_reason = j.at("unusable_reason").get<std::string>();
+  // Absent in verdicts cached before notes existed.
+  if (const auto note = j.find("note"); note != j.end() && note->is_string())
+    v.note = note->get<std::string>();
   const auto& supports = j.at("supports");
   if (!supports.is_array() || supports.size() != MT_FAMILY_COUNT)
     throw std::runtime_error("supports matrix of the wrong size");

@@ -43,6 +43,7 @@ struct ProbeVerdict {
   int32_t device = -1;  // mt_device_kind
   bool usable = false;
   std::string unusable_reason;
+  std::string note;              // what a usable plugin said of its configuration
   SupportsMatrix supports;       // asked only when usable
   std::string output;            // tail of what the plugin printed while probed
   double timed_out_after = 0.0;  // > 0: killed at this limit (seconds)

@@ -59,6 +59,8 @@ mt::plugin::ProbeVerdict probe(const char* path, const char* expected_name) {
     if (!v.usable)
       v.unusable_reason =
           reason[0] ? reason.data() : "plugin reported not usable (no reason given)";
+    else
+      v.note = reason.data();  // optional configuration note (plugin_abi.h, is_usable)
   } else {
     v.unusable_reason = "plugin has no is_usable slot";
   }

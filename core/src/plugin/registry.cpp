@@ -311,6 +311,7 @@ void BackendRegistry::Impl::apply_verdict(std::size_t i, const plugin::ProbeVerd
   if (v.usable) {
     r.outcome = LoadRecord::Outcome::loaded;
     r.reason.clear();
+    r.note = v.note;
   } else {
     r.outcome = LoadRecord::Outcome::not_usable;
     r.reason = v.unusable_reason;
@@ -438,6 +439,7 @@ BackendPtr BackendRegistry::Impl::load_in_process(std::size_t i) {
   if (c.backend->usable()) {
     r.outcome = LoadRecord::Outcome::loaded;
     r.reason.clear();
+    r.note = c.backend->note();
   } else {
     r.outcome = LoadRecord::Outcome::not_usable;
     r.reason = c.backend->unusable_reason();

@@ -41,9 +41,16 @@ struct BytesOf {
 // ---- queries ---------------------------------------------------------------
 
 int32_t is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
-  const std::string& error = mt::par::settings().error;
-  if (error.empty())
+  const mt::par::Settings& s = mt::par::settings();
+  if (s.error.empty()) {
+    // The configuration note hosts show: what MT_PARALLEL_ISA / MT_NUM_THREADS chose.
+    mt::sdk::write_reason(reason, reason_size,
+                          std::string("isa ") + mt::par::isa_name(s.isa) + ", " +
+                              std::to_string(s.threads) +
+                              (s.threads == 1 ? " thread" : " threads"));
     return 1;
+  }
+  const std::string& error = s.error;
   mt::sdk::write_reason(reason, reason_size, error);
   return 0;
 }

@@ -174,8 +174,11 @@ typedef struct mt_backend {
 
   /* Whether this plugin can run on this machine. Returns 1 if usable, 0 if
    * not; when not, writes a NUL-terminated reason into reason[0..reason_size)
-   * (e.g. "cudaGetDeviceCount: cudaErrorInsufficientDriver"). Core calls it
-   * once after loading; a plugin that is not usable is never asked to compute.
+   * (e.g. "cudaGetDeviceCount: cudaErrorInsufficientDriver"). When usable it
+   * may write a short note on its configuration there instead (e.g. "isa
+   * avx512, 16 threads"), which hosts show beside its name; leaving the buffer
+   * untouched is fine. Core calls it once after loading; a plugin that is not
+   * usable is never asked to compute.
    * Must not crash on a machine without the plugin's device. (required) */
   int32_t (*is_usable)(mt_plugin_context* ctx, char* reason, size_t reason_size);
 

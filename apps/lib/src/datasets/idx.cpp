@@ -211,18 +211,16 @@ void write_idx(const fs::path& path, IdxType type, const std::vector<int64_t>& d
     write_file_atomically(path, content);
     return;
   }
-  const fs::path tmp = temporary_path_for(path);
-  gzFile gz = gzopen(tmp.c_str(), "wb");
+  ScopedTemporary tmp(temporary_path_for(path));  // removed on every way out
+  gzFile gz = gzopen(tmp.path().c_str(), "wb");
   if (gz == nullptr)
     throw DataError("cannot write " + path.string() + ": " + std::strerror(errno));
   const int n = gzwrite(gz, content.data(), static_cast<unsigned>(content.size()));
   const int closed = gzclose(gz);
-  if (n != static_cast<int>(content.size()) || closed != Z_OK) {
-    std::error_code ec;
-    fs::remove(tmp, ec);
+  if (n != static_cast<int>(content.size()) || closed != Z_OK)
     throw DataError("cannot write " + path.string() + ": gzip write failed");
-  }
-  commit_file(tmp, path);
+  commit_file(tmp.path(), path);
+  tmp.release();
 }
 
 namespace {

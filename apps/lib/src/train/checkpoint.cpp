@@ -312,15 +312,29 @@ void restore_parameters(const Module& model, const std::vector<SavedTensor>& sav
                         const fs::path& file) {
   const auto named = model.named_parameters();
   const std::string where = file.string() + " (checkpoint)";
-  std::string expected_names, saved_names;
-  for (const auto& [name, p] : named)
-    expected_names += (expected_names.empty() ? "" : ", ") + name;
-  for (const auto& t : saved)
-    saved_names += (saved_names.empty() ? "" : ", ") + t.name;
-  if (named.size() != saved.size())
-    throw DataError(where + " holds " + std::to_string(saved.size()) + " parameters (" +
-                    saved_names + ") but the model has " + std::to_string(named.size()) + " (" +
-                    expected_names + "); it was saved from a different model");
+  // Names on one side only, then shapes that differ: what a reader needs to
+  // see which model the file came from.
+  std::string missing, extra;
+  for (const auto& [name, p] : named) {
+    bool found = false;
+    for (const auto& t : saved)
+      found = found || t.name == name;
+    if (!found)
+      missing += (missing.empty() ? "" : ", ") + name + " " + shape_to_string(p->value().shape());
+  }
+  for (const auto& t : saved) {
+    bool found = false;
+    for (const auto& [name, p] : named)
+      found = found || t.name == name;
+    if (!found)
+      extra += (extra.empty() ? "" : ", ") + t.name + " " + shape_to_string(t.shape);
+  }
+  if (named.size() != saved.size() || !missing.empty() || !extra.empty())
+    throw DataError(where + " holds " + std::to_string(saved.size()) +
+                    " parameters but the model has " + std::to_string(named.size()) +
+                    (missing.empty() ? "" : "; the model's " + missing + " not in the file") +
+                    (extra.empty() ? "" : "; the file's " + extra + " not in the model") +
+                    "; it was saved from a different model");
   // Validate everything first, so a mismatch leaves the model untouched.
   for (std::size_t i = 0; i < named.size(); ++i) {
     const auto& [name, p] = named[i];

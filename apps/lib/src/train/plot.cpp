@@ -163,15 +163,15 @@ std::string training_plot_script(const fs::path& output, const std::string& titl
 void plot_training(const fs::path& png, const std::string& title,
                    const std::vector<PlotPanel>& panels, const DecisionBoundary* boundary) {
   const fs::path gnuplot = find_gnuplot();
-  const fs::path image = temporary_path_for(png);
-  const fs::path script = fs::path(image.string() + ".gp");
-  const fs::path messages = fs::path(image.string() + ".log");
+  // All three files are registered temporaries: removed on every way out,
+  // a SIGINT/SIGTERM included; only the image is renamed into place.
+  ScopedTemporary image_file(temporary_path_for(png));
+  const ScopedTemporary script_file(fs::path(image_file.path().string() + ".gp"));
+  const ScopedTemporary messages_file(fs::path(image_file.path().string() + ".log"));
+  const fs::path& image = image_file.path();
+  const fs::path& script = script_file.path();
+  const fs::path& messages = messages_file.path();
   std::error_code ec;
-  auto cleanup = [&] {
-    fs::remove(script, ec);
-    fs::remove(messages, ec);
-    fs::remove(image, ec);
-  };
   {
     std::ofstream out(script);
     out << training_plot_script(image, title, panels, boundary);
@@ -190,7 +190,6 @@ void plot_training(const fs::path& png, const std::string& title,
   const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
-    cleanup();
     throw Error("cannot run " + program + ": " + std::strerror(rc));
   }
   int status = 0;
@@ -200,13 +199,11 @@ void plot_training(const fs::path& png, const std::string& title,
   if (!ok) {
     std::ifstream log(messages);
     std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-    cleanup();
     throw Error("gnuplot failed to draw " + png.string() +
                 (text.empty() ? std::string() : ": " + text));
   }
-  fs::remove(script, ec);
-  fs::remove(messages, ec);
   commit_file(image, png);
+  image_file.release();
 }
 
 }  // namespace mt

@@ -63,6 +63,9 @@ class Backend {
   bool host_accessible() const { return device_ == DeviceKind::cpu; }
   bool usable() const { return usable_; }
   const std::string& unusable_reason() const { return unusable_reason_; }
+  // What a usable plugin wrote of its configuration into is_usable's reason
+  // buffer (e.g. "isa avx512, 2 threads"); "" when it wrote nothing.
+  const std::string& note() const { return note_; }
   // What the plugin's `supports` said at load (false for every pair when it
   // is not usable, has no supports slot, or for an absent compute slot).
   bool supports(mt_family family, int32_t op, DType dtype) const;
@@ -98,6 +101,7 @@ class Backend {
   DeviceKind device_;
   bool usable_ = false;
   std::string unusable_reason_;
+  std::string note_;
   // One bit per op, per family and dtype: the answers of `supports`.
   std::array<std::array<uint64_t, MT_DTYPE_COUNT>, MT_FAMILY_COUNT> supported_{};
 };
@@ -146,6 +150,9 @@ struct LoadRecord {
   std::vector<std::string> warnings;
   bool from_cache = false;  // the verdict came from the probe cache
   std::string output;       // the tail of what the plugin printed while probed
+  // A loaded plugin's note on its configuration (e.g. "isa avx512, 2
+  // threads"; see is_usable in plugin_abi.h); "" when it gives none.
+  std::string note;
 };
 const char* outcome_name(LoadRecord::Outcome outcome);
 

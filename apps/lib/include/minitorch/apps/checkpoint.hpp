@@ -101,4 +101,33 @@ void check_checkpoint_matches(const Checkpoint& checkpoint, const std::filesyste
                               const std::string& recipe, const std::string& dataset, DType dtype,
                               const std::map<std::string, std::string>& hyper);
 
+// ---- which model a checkpoint holds ------------------------------------------
+
+// The model a recipe builds, for messages: "MLP 2-10-10-1" (from the "hidden"
+// hyper-parameter), "LeNet", "Kim CNN"; the recipe's own name otherwise.
+std::string recipe_model_name(const std::string& recipe,
+                              const std::map<std::string, std::string>& hyper);
+
+// "conv1.weights (4, 1, 3, 3), conv1.bias (4), ..." (names and shapes only).
+std::string parameter_summary(const std::vector<SavedTensor>& tensors);
+
+// The parameters (names and shapes, no values) of the model `recipe` builds
+// for `dataset` with `hyper` ("hidden" for mlp2d), built on the reference
+// backend. Empty when it cannot be built here (no backend, unknown recipe):
+// it only feeds messages.
+std::vector<SavedTensor> recipe_parameter_layout(const std::string& recipe,
+                                                 const std::string& dataset,
+                                                 const std::map<std::string, std::string>& hyper);
+
+// DataError when `checkpoint` holds the model of another recipe than the one
+// `asked_by` (e.g. "--dataset xor") needs: "F (checkpoint) holds model LeNet
+// (dataset mnist, recipe lenet; 8 parameters: conv1.weights (4, 1, 3, 3), ...)
+// but --dataset xor needs model MLP 2-10-10-1 (recipe mlp2d; 6 parameters:
+// layer1.weights (2, 10), ...)", then what to do. The needed model's
+// parameters come from recipe_parameter_layout (only when they differ).
+void check_checkpoint_model(const Checkpoint& checkpoint, const std::filesystem::path& file,
+                            const std::string& recipe, const std::string& dataset,
+                            const std::string& asked_by,
+                            const std::map<std::string, std::string>& needed_hyper);
+
 }  // namespace mt

@@ -39,9 +39,12 @@ std::filesystem::path glove_cache_file(
 std::string missing_dataset_files(const std::string& name, const std::filesystem::path& root);
 
 // Makes sure `name` is in `root`: when files are missing, prints
-// "fetching <Name> into <root> ..." to `log` and runs `bash <script> <name>`
-// with MINITORCH_DATA=<root>. Throws DataError if the script is missing,
-// fails, or leaves files missing; ArgumentError for an unknown name.
+// "fetching <Name> (<size on disk>) into <root> ..." to `log` and runs
+// `bash <script> <name>` with MINITORCH_DATA=<root> and
+// MINITORCH_FETCH_NO_INSTALL=1, so the script installs no system package (it
+// exits 3 saying what to install). Throws DataError if the script is
+// missing, fails (status 3: a system package is needed, and the message says
+// so), or leaves files missing; ArgumentError for an unknown name.
 void ensure_dataset(const std::string& name, const std::filesystem::path& root,
                     const std::filesystem::path& script, std::ostream& log);
 
