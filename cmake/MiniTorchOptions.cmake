@@ -12,8 +12,11 @@ option(MT_BUILD_BENCHMARKS "Build the benchmark lab" ON)
 set(MT_SANITIZE "" CACHE STRING "Sanitizers for a Debug build: '', 'address,undefined' or 'thread'")
 set(MT_FUZZ "AUTO" CACHE STRING "Build the libFuzzer targets (tests/fuzz; needs clang): AUTO|ON|OFF")
 set_property(CACHE MT_FUZZ PROPERTY STRINGS AUTO ON OFF)
+set(MT_PYTHON "AUTO" CACHE STRING
+  "Build the Python front end (python/; needs pybind11-dev and python3-dev): AUTO|ON|OFF")
+set_property(CACHE MT_PYTHON PROPERTY STRINGS AUTO ON OFF)
 
-foreach(opt MT_CUDA MT_TBB MT_FUZZ)
+foreach(opt MT_CUDA MT_TBB MT_FUZZ MT_PYTHON)
   if(NOT ${opt} MATCHES "^(AUTO|ON|OFF)$")
     message(FATAL_ERROR "${opt}=${${opt}} is not allowed; use AUTO, ON or OFF")
   endif()

@@ -1,0 +1,58 @@
+"""minitorch — MiniTorch's Python API, run by the MiniTorch C++ core and its plugins.
+
+Tensors, autograd, backends and operators are libminitorch's (bound in the
+extension ``minitorch._minitorch``); this package only arranges MiniTorch's names.
+See docs/python.md for what is bound today and what is not yet.
+"""
+
+from . import _minitorch
+from . import operators
+from ._minitorch import (
+    AllocationError,
+    ArgumentError,
+    BackendError,
+    DataError,
+    IndexingError,
+    LoadError,
+    MiniTorchError,
+    ShapeError,
+    Tensor,
+    TensorBackend,
+    backend,
+    backends,
+    default_backend,
+    from_numpy,
+    manual_seed,
+    no_grad,
+    ones,
+    rand,
+    set_default_backend,
+    shape_broadcast,
+    strides_from_shape,
+    tensor,
+    zeros,
+)
+from .tensor_ops import CudaOps, FastOps, SimpleOps, TensorOps
+
+version = "0.5"
+
+__all__ = [
+    "AllocationError", "ArgumentError", "BackendError", "CudaOps", "DataError", "FastOps",
+    "IndexingError", "LoadError", "MiniTorchError", "ShapeError", "SimpleOps", "Tensor",
+    "TensorBackend", "TensorOps", "backend", "backends", "default_backend", "from_numpy",
+    "manual_seed", "no_grad", "ones", "operators", "rand", "set_default_backend",
+    "shape_broadcast", "strides_from_shape", "tensor", "zeros",
+]
+
+# MiniTorch's module-level backends, loaded on first use (PEP 562), so that
+# `import minitorch` loads no plugin it is not asked for.
+_LAZY_BACKENDS = {"SimpleBackend": "reference", "FastTensorBackend": "parallel",
+                  "CudaTensorBackend": "cuda"}
+
+
+def __getattr__(name):
+    if name in _LAZY_BACKENDS:
+        loaded = TensorBackend(_LAZY_BACKENDS[name])
+        globals()[name] = loaded
+        return loaded
+    raise AttributeError(f"module 'minitorch' has no attribute {name!r}")

@@ -1,0 +1,308 @@
+// tensor.cpp — mt::Tensor bound as MiniTorch's Tensor: constructors from
+// nested lists, indexing, operators with tensors or numbers on either side,
+// reductions with dim=, views, autograd and NumPy export. Every method is one
+// call into libminitorch; nothing is computed here.
+#include "bindings.hpp"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+namespace mt::python {
+
+namespace {
+
+TensorOptions options_for(const py::object& backend, bool requires_grad) {
+  return TensorOptions{
+      .dtype = DType::f64, .backend = resolve_backend(backend), .requires_grad = requires_grad};
+}
+
+bool is_nested(const py::handle& value) {
+  return (py::isinstance<py::list>(value) || py::isinstance<py::tuple>(value));
+}
+
+// Walks a nested list as MiniTorch's tensor() does: the shape comes from the
+// first element at each depth; unlike MiniTorch, a ragged list is an error.
+void flatten(const py::handle& value, std::size_t depth, Shape& shape, std::vector<double>& out,
+             std::string& where) {
+  if (depth == shape.size() && depth > 0 && is_nested(value)) {
+    throw ShapeError("tensor(): the list is ragged: the element at " + where +
+                     " is a list, where the first elements set a number at that depth");
+  }
+  if (depth < shape.size()) {
+    if (!is_nested(value)) {
+      throw ShapeError("tensor(): the list is ragged: the element at " + where + " is " +
+                       type_name(value) + ", where the first elements set a list of length " +
+                       std::to_string(shape[depth]));
+    }
+    const auto items = py::reinterpret_borrow<py::sequence>(value);
+    if (static_cast<int64_t>(items.size()) != shape[depth]) {
+      throw ShapeError("tensor(): the list is ragged: the list at " + where + " has length " +
+                       std::to_string(items.size()) + ", where the first one at that depth has " +
+                       std::to_string(shape[depth]));
+    }
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      std::string inner = where + "[" + std::to_string(i) + "]";
+      flatten(items[i], depth + 1, shape, out, inner);
+    }
+    return;
+  }
+  const double number = PyFloat_AsDouble(value.ptr());
+  if (number == -1.0 && PyErr_Occurred()) {
+    PyErr_Clear();
+    throw py::type_error("tensor(): the element at " + where + " is " + type_name(value) + " " +
+                         std::string(py::repr(value)) +
+                         "; only numbers and nested lists of "
+                         "numbers are allowed");
+  }
+  out.push_back(number);
+}
+
+Tensor from_nested(const py::handle& values, const TensorOptions& options) {
+  py::object data = py::reinterpret_borrow<py::object>(values);
+  if (py::hasattr(data, "tolist") && !is_nested(data)) {
+    data = data.attr("tolist")();  // a NumPy array or scalar
+  }
+  Shape shape;
+  for (py::handle level = data; is_nested(level);) {
+    const auto items = py::reinterpret_borrow<py::sequence>(level);
+    shape.push_back(static_cast<int64_t>(items.size()));
+    if (items.size() == 0) {
+      break;
+    }
+    level = items[0];
+  }
+  std::vector<double> flat;
+  std::string where = "ls";
+  flatten(data, 0, shape, flat, where);
+  return Tensor::from_values(flat, shape, options);
+}
+
+Index index_of(const py::handle& key) {
+  if (py::isinstance<py::tuple>(key) || py::isinstance<py::list>(key) || PyIndex_Check(key.ptr())) {
+    return int_list(key, "a tensor index");
+  }
+  throw IndexingError("a tensor index must be an int or a tuple of ints, one per dim; got " +
+                      type_name(key) + " " + std::string(py::repr(key)));
+}
+
+py::object grad_or_none(const Tensor& t) {
+  Tensor g = t.grad();
+  if (!g.defined()) {
+    return py::none();
+  }
+  return py::cast(g);
+}
+
+py::array_t<double> to_numpy(const Tensor& t) {
+  const std::vector<double> values = t.to_vector();
+  std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
+  py::array_t<double> out(shape);
+  std::copy(values.begin(), values.end(), out.mutable_data());
+  return out;
+}
+
+Tensor from_numpy(const py::array_t<double, py::array::c_style | py::array::forcecast>& array,
+                  const py::object& backend, bool requires_grad) {
+  Shape shape(array.shape(), array.shape() + array.ndim());
+  std::span<const double> values(array.data(), static_cast<std::size_t>(array.size()));
+  return Tensor::from_host(values, shape, options_for(backend, requires_grad));
+}
+
+}  // namespace
+
+void bind_tensor(py::module_& m) {
+  py::class_<Tensor> t(m, "Tensor", py::dynamic_attr(), R"doc(
+A tensor of libminitorch: storage owned by a backend plugin, a strided layout and
+autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc");
+
+  // ---- properties -------------------------------------------------------------
+  t.def_property_readonly("shape",
+                          [](const Tensor& self) { return py::tuple(py::cast(self.shape())); })
+      .def_property_readonly("size", &Tensor::numel)
+      .def_property_readonly("dims", &Tensor::dims)
+      .def_property_readonly("strides",
+                             [](const Tensor& self) { return py::tuple(py::cast(self.strides())); })
+      .def_property_readonly("backend", &Tensor::backend)
+      .def_property_readonly("dtype", [](const Tensor& self) { return dtype_name(self.dtype()); })
+      .def("is_contiguous", &Tensor::is_contiguous)
+      .def("__len__", [](const Tensor& self) { return self.dims() == 0 ? 1 : self.size(0); })
+      .def("__repr__", &Tensor::to_string)
+      .def("to_string", &Tensor::to_string);
+
+  // ---- host access --------------------------------------------------------------
+  t.def("__getitem__", [](const Tensor& self, const py::handle& key) {
+     return self.get(index_of(key));
+   }).def("__setitem__", [](Tensor& self, const py::handle& key, double value) {
+    self.set(index_of(key), value);
+  });
+  t.def("item", &Tensor::item)
+      .def("to_numpy", &to_numpy, "A NumPy float64 copy with this tensor's shape.")
+      .def("tolist", [](const Tensor& self) { return to_numpy(self).attr("tolist")(); });
+
+  // ---- operators (tensor or number on either side) ------------------------------
+  t.def(
+       "__add__", [](const Tensor& a, const Tensor& b) { return a + b; }, py::is_operator())
+      .def(
+          "__add__", [](const Tensor& a, double b) { return a + b; }, py::is_operator())
+      .def(
+          "__radd__", [](const Tensor& a, double b) { return b + a; }, py::is_operator())
+      .def(
+          "__sub__", [](const Tensor& a, const Tensor& b) { return a - b; }, py::is_operator())
+      .def(
+          "__sub__", [](const Tensor& a, double b) { return a - b; }, py::is_operator())
+      .def(
+          "__rsub__", [](const Tensor& a, double b) { return b - a; }, py::is_operator())
+      .def(
+          "__mul__", [](const Tensor& a, const Tensor& b) { return a * b; }, py::is_operator())
+      .def(
+          "__mul__", [](const Tensor& a, double b) { return a * b; }, py::is_operator())
+      .def(
+          "__rmul__", [](const Tensor& a, double b) { return b * a; }, py::is_operator())
+      .def(
+          "__truediv__", [](const Tensor& a, const Tensor& b) { return a / b; }, py::is_operator())
+      .def(
+          "__truediv__", [](const Tensor& a, double b) { return a / b; }, py::is_operator())
+      .def(
+          "__rtruediv__", [](const Tensor& a, double b) { return b / a; }, py::is_operator())
+      .def(
+          "__matmul__", [](const Tensor& a, const Tensor& b) { return a.matmul(b); },
+          py::is_operator())
+      .def("__neg__", [](const Tensor& a) { return -a; })
+      .def(
+          "__lt__", [](const Tensor& a, const Tensor& b) { return a < b; }, py::is_operator())
+      .def(
+          "__lt__", [](const Tensor& a, double b) { return a < b; }, py::is_operator())
+      .def(
+          "__gt__", [](const Tensor& a, const Tensor& b) { return a > b; }, py::is_operator())
+      .def(
+          "__gt__", [](const Tensor& a, double b) { return a > b; }, py::is_operator())
+      .def(
+          "__eq__", [](const Tensor& a, const Tensor& b) { return a == b; }, py::is_operator())
+      .def(
+          "__eq__", [](const Tensor& a, double b) { return a == b; }, py::is_operator())
+      // __eq__ returns a tensor, so hashing goes by identity (as MiniTorch's unique_id).
+      .def("__hash__", [](const py::object& self) {
+        return static_cast<py::ssize_t>(reinterpret_cast<uintptr_t>(self.ptr()) >> 4);
+      });
+
+  // ---- element-wise and reductions ----------------------------------------------
+  t.def("sigmoid", &Tensor::sigmoid)
+      .def("relu", &Tensor::relu)
+      .def("log", &Tensor::log)
+      .def("exp", &Tensor::exp)
+      .def("inv", &Tensor::inv)
+      .def("is_close", &Tensor::is_close, py::arg("y"));
+  auto reduction = [&t](const char* name, Tensor (Tensor::*all)() const,
+                        Tensor (Tensor::*along)(int64_t) const, const char* doc) {
+    t.def(
+        name,
+        [all, along](const Tensor& self, std::optional<int64_t> dim) {
+          return dim ? (self.*along)(*dim) : (self.*all)();
+        },
+        py::arg("dim") = py::none(), doc);
+  };
+  reduction("sum", &Tensor::sum, &Tensor::sum,
+            "Sum over every element (shape (1,)) or along dim (kept at size 1).");
+  reduction("mean", &Tensor::mean, &Tensor::mean,
+            "Mean over every element (shape (1,)) or along dim (kept at size 1).");
+  reduction("all", &Tensor::all, &Tensor::all,
+            "1 if every element (or every one along dim) is non-zero, else 0.");
+  reduction("max", &Tensor::max, &Tensor::max,
+            "Maximum over every element or along dim (kept at size 1).");
+
+  // ---- views ----------------------------------------------------------------------
+  t.def("permute",
+        [](const Tensor& self, const py::args& order) {
+          return self.permute(int_args(order, "permute's order"));
+        })
+      .def("view", [](const Tensor& self,
+                      const py::args& shape) { return self.view(int_args(shape, "view's shape")); })
+      .def("contiguous", &Tensor::contiguous)
+      .def("detach", &Tensor::detach)
+      .def(
+          "zeros",
+          [](const Tensor& self, const py::object& shape) {
+            Shape s = shape.is_none() ? self.shape() : int_list(shape, "zeros' shape");
+            return zeros(s, self.options());
+          },
+          py::arg("shape") = py::none(), "Zeros on this tensor's backend.");
+
+  // ---- autograd ---------------------------------------------------------------------
+  t.def("requires_grad_", &Tensor::requires_grad_, py::arg("x") = true,
+        py::return_value_policy::reference_internal)
+      .def("requires_grad", &Tensor::requires_grad)
+      .def("is_leaf", &Tensor::is_leaf)
+      .def("is_constant", [](const Tensor& self) { return !self.requires_grad(); })
+      .def("zero_grad_", &Tensor::zero_grad_)
+      .def_property(
+          "grad", &grad_or_none,
+          [](Tensor& self, const py::object& value) {
+            if (value.is_none()) {
+              self.zero_grad_();
+            } else {
+              self.set_grad(value.cast<Tensor>());
+            }
+          },
+          "The accumulated gradient of a leaf, or None.")
+      .def(
+          "backward",
+          [](const Tensor& self, const py::object& grad_output) {
+            if (grad_output.is_none()) {
+              self.backward();
+            } else {
+              self.backward(grad_output.cast<Tensor>());
+            }
+          },
+          py::arg("grad_output") = py::none());
+
+  // ---- constructors -------------------------------------------------------------------
+  m.def(
+      "tensor",
+      [](const py::object& ls, const py::object& backend, bool requires_grad) {
+        return from_nested(ls, options_for(backend, requires_grad));
+      },
+      py::arg("ls"), py::arg("backend") = py::none(), py::arg("requires_grad") = false,
+      "A tensor from a number or a nested list (the shape is the nesting).");
+  m.def(
+      "zeros",
+      [](const py::object& shape, const py::object& backend) {
+        return zeros(int_list(shape, "zeros' shape"), options_for(backend, false));
+      },
+      py::arg("shape"), py::arg("backend") = py::none());
+  m.def(
+      "ones",
+      [](const py::object& shape, const py::object& backend) {
+        return ones(int_list(shape, "ones' shape"), options_for(backend, false));
+      },
+      py::arg("shape"), py::arg("backend") = py::none());
+  m.def(
+      "rand",
+      [](const py::object& shape, const py::object& backend, bool requires_grad) {
+        return rand(int_list(shape, "rand's shape"), options_for(backend, requires_grad));
+      },
+      py::arg("shape"), py::arg("backend") = py::none(), py::arg("requires_grad") = false,
+      "Uniform [0, 1) from the core's seeded generator (see manual_seed).");
+  m.def("from_numpy", &from_numpy, py::arg("array"), py::arg("backend") = py::none(),
+        py::arg("requires_grad") = false, "A float64 copy of a NumPy array.");
+  m.def("manual_seed", &manual_seed, py::arg("seed"),
+        "Reseeds the core's generator (rand, dropout).");
+  m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
+  m.def("shape_broadcast", [](const py::object& a, const py::object& b) {
+    return py::tuple(py::cast(shape_broadcast(int_list(a, "shape1"), int_list(b, "shape2"))));
+  });
+  m.def("strides_from_shape", [](const py::object& shape) {
+    return py::tuple(py::cast(strides_from_shape(int_list(shape, "shape"))));
+  });
+  // `with minitorch.no_grad():` records nothing on this thread inside the block.
+  struct NoGrad {
+    std::optional<NoGradGuard> guard;
+  };
+  py::class_<NoGrad>(m, "no_grad")
+      .def(py::init<>())
+      .def("__enter__", [](NoGrad& self) { self.guard.emplace(); })
+      .def("__exit__", [](NoGrad& self, const py::args&) { self.guard.reset(); });
+}
+
+}  // namespace mt::python
