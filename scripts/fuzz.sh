@@ -41,7 +41,7 @@ if command -v ccache >/dev/null; then
 fi
 start=$(date +%s)
 CC=clang CXX=clang++ cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DMT_FUZZ=ON -DMT_SANITIZE=address,undefined -DMT_CUDA=OFF -DMT_TBB=OFF \
+  -DMT_FUZZ=ON -DMT_SANITIZE=address,undefined -DMT_CUDA=OFF -DMT_TBB=OFF -DMT_PYTHON=OFF \
   -DMT_BUILD_BENCHMARKS=OFF "${launcher[@]}" >"$build/fuzz-configure.log" ||
   { cat "$build/fuzz-configure.log"; exit 1; }
 cmake --build "$build" --target mt_fuzzers -j "$jobs"

@@ -10,6 +10,7 @@ packages=(
   libtbb-dev nlohmann-json3-dev librapidcheck-dev libcli11-dev
   libbenchmark-dev zlib1g-dev libstb-dev gnuplot-nox libopenblas-dev
   clang libclang-rt-14-dev
+  python3-dev pybind11-dev python3-pytest python3-hypothesis python3-numpy
 )
 # Extra packages a caller asks for (e.g. the dataset fetcher asks for npm).
 packages+=("$@")

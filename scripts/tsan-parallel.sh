@@ -86,6 +86,7 @@ cmake -S "$repo" -B "$build" -G Ninja \
   -DMT_TBB=ON \
   -DTBB_DIR="$tbb_dir" \
   -DMT_CUDA=OFF \
+  -DMT_PYTHON=OFF \
   -DMT_BUILD_TESTS=ON \
   -DMT_BUILD_BENCHMARKS=OFF
 # The kit finds the reference and parallel plugins by name in the build
