@@ -220,6 +220,12 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
       .def("view", [](const Tensor& self,
                       const py::args& shape) { return self.view(int_args(shape, "view's shape")); })
       .def("contiguous", &Tensor::contiguous)
+      .def(
+          "to",
+          [](const Tensor& self, const py::object& backend) {
+            return self.to(resolve_backend(backend));
+          },
+          py::arg("backend"), "A copy on another backend (differentiable); self when it is there.")
       .def("detach", &Tensor::detach)
       .def(
           "zeros",
