@@ -32,6 +32,7 @@ from ._minitorch import (
     tensor,
     zeros,
 )
+from .datasets import datasets
 from .module import Module, Parameter
 from .nn import (
     Conv1dFun,
@@ -50,6 +51,7 @@ from .nn import (
 from .optim import SGD, Optimizer
 from .tensor_functions import grad_central_difference, grad_check
 from .tensor_ops import CudaOps, FastOps, SimpleOps, TensorOps
+from .testing import MathTest, MathTestVariable
 
 version = "0.5"
 
@@ -61,7 +63,7 @@ __all__ = [
     "shape_broadcast", "strides_from_shape", "tensor", "zeros",
     "Module", "Parameter", "SGD", "Optimizer", "Conv1dFun", "Conv2dFun", "argmax", "avgpool2d",
     "conv1d", "conv2d", "dropout", "logsoftmax", "max", "maxpool2d", "softmax", "tile",
-    "grad_central_difference", "grad_check",
+    "grad_central_difference", "grad_check", "datasets", "MathTest", "MathTestVariable",
 ]
 
 # MiniTorch's module-level backends, loaded on first use (PEP 562), so that
