@@ -95,9 +95,26 @@ py::object grad_or_none(const Tensor& t) {
   return py::cast(g);
 }
 
+// A float64 tensor on a host backend comes back as a view of its storage (any
+// strides, as MiniTorch's to_numpy shares storage); the array keeps the storage
+// alive and is read-only while the tensor requires grad. Otherwise a copy.
 py::array_t<double> to_numpy(const Tensor& t) {
-  const std::vector<double> values = t.to_vector();
   std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
+  if (t.dtype() == DType::f64 && t.backend()->host_accessible() && t.numel() > 0) {
+    std::vector<py::ssize_t> strides;
+    for (const int64_t s : t.strides()) {
+      strides.push_back(static_cast<py::ssize_t>(s * sizeof(double)));
+    }
+    auto* keep = new StoragePtr(t.storage());
+    py::capsule owner(keep, [](void* p) { delete static_cast<StoragePtr*>(p); });
+    const double* first = static_cast<const double*>(t.storage()->data()) + t.offset();
+    py::array_t<double> view(shape, strides, first, owner);
+    if (t.requires_grad()) {
+      py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+    }
+    return view;
+  }
+  const std::vector<double> values = t.to_vector();
   py::array_t<double> out(shape);
   std::copy(values.begin(), values.end(), out.mutable_data());
   return out;
@@ -138,7 +155,9 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
     self.set(index_of(key), value);
   });
   t.def("item", &Tensor::item)
-      .def("to_numpy", &to_numpy, "A NumPy float64 copy with this tensor's shape.")
+      .def("to_numpy", &to_numpy,
+           "A NumPy float64 array with this tensor's shape: a view of the storage on a host "
+           "backend (read-only while the tensor requires grad), else a copy.")
       .def("tolist", [](const Tensor& self) { return to_numpy(self).attr("tolist")(); });
 
   // ---- operators (tensor or number on either side) ------------------------------

@@ -253,6 +253,22 @@ def test_numpy_round_trip(backend):
     assert minitorch.tensor(a, backend=backend).shape == (3, 2, 2)
 
 
+def test_to_numpy_views_host_storage(backend):
+    t = minitorch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], backend=backend)
+    a = t.to_numpy()
+    if backend.device == "cpu":
+        a[0, 1] = 20.0  # a view, as MiniTorch's to_numpy shares the storage
+        assert t[0, 1] == 20.0
+        p = t.permute(1, 0).to_numpy()
+        assert p.tolist() == [[1.0, 4.0], [20.0, 5.0], [3.0, 6.0]]
+        del t
+        assert a.sum() == 39.0  # the array keeps the storage alive
+    g = minitorch.tensor([1.0, 2.0], backend=backend, requires_grad=True).to_numpy()
+    assert g.tolist() == [1.0, 2.0]
+    with pytest.raises(ValueError):
+        g[0] = 5.0  # read-only while the tensor requires grad
+
+
 def test_repr_is_minitorch_text():
     text = repr(minitorch.tensor([[1.0, 2.0], [3.0, 4.0]]))
     assert "1.00 2.00" in text and "3.00 4.00" in text
