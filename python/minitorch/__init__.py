@@ -18,6 +18,7 @@ from ._minitorch import (
     ShapeError,
     Tensor,
     TensorBackend,
+    TensorData,
     backend,
     backends,
     default_backend,
@@ -58,7 +59,7 @@ version = "0.5"
 __all__ = [
     "AllocationError", "ArgumentError", "BackendError", "CudaOps", "DataError", "FastOps",
     "IndexingError", "LoadError", "MiniTorchError", "ShapeError", "SimpleOps", "Tensor",
-    "TensorBackend", "TensorOps", "backend", "backends", "default_backend", "from_numpy",
+    "TensorBackend", "TensorData", "TensorOps", "backend", "backends", "default_backend", "from_numpy",
     "manual_seed", "no_grad", "ones", "operators", "rand", "set_default_backend",
     "shape_broadcast", "strides_from_shape", "tensor", "zeros",
     "Module", "Parameter", "SGD", "Optimizer", "Conv1dFun", "Conv2dFun", "argmax", "avgpool2d",

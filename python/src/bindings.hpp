@@ -17,6 +17,8 @@ namespace py = pybind11;
 void bind_errors(py::module_& m);
 void bind_backends(py::module_& m);
 void bind_tensor(py::module_& m);
+// After bind_tensor: adds Tensor(TensorData, backend=) and Tensor._tensor.
+void bind_tensor_data(py::module_& m);
 void bind_operators(py::module_& m);
 void bind_functional(py::module_& m);
 

@@ -128,6 +128,7 @@ PYBIND11_MODULE(_minitorch, m) {
   mtp::bind_errors(m);
   mtp::bind_backends(m);
   mtp::bind_tensor(m);
+  mtp::bind_tensor_data(m);
   pybind11::module_ ops =
       m.def_submodule("operators", "MiniTorch's scalar operators (float -> float)");
   mtp::bind_operators(ops);

@@ -1,0 +1,153 @@
+// tensor_data.cpp — MiniTorch's TensorData for Python: a float64 NumPy storage
+// with mt::Layout's strided indexing (index, indices, sample, permute,
+// is_contiguous, to_string), and Tensor(TensorData, backend=) / Tensor._tensor.
+// The layout rules are core's; this file holds no index arithmetic.
+#include "bindings.hpp"
+
+#include <pybind11/numpy.h>
+#include <pybind11/stl.h>
+
+namespace mt::python {
+
+namespace {
+
+using Storage1d = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+// A storage array and a layout over it; permute shares the array.
+struct TensorData {
+  Storage1d storage;
+  Layout layout;
+
+  TensorData(Storage1d values, Layout l) : storage(std::move(values)), layout(std::move(l)) {
+    if (storage.ndim() != 1) {
+      storage = Storage1d(storage.attr("reshape")(-1));
+    }
+    const int64_t length = storage.size();
+    if (layout.size() > 0 && layout.last_position() >= length) {
+      throw ShapeError("TensorData: shape " + shape_to_string(layout.shape()) + " with strides " +
+                       shape_to_string(layout.strides()) + " reaches storage position " +
+                       std::to_string(layout.last_position()) + ", but the storage has " +
+                       std::to_string(length) + " element(s)");
+    }
+  }
+
+  double get(const py::handle& key) const {
+    return storage.at(layout.index(int_list(key, "a TensorData index")));
+  }
+  void set(const py::handle& key, double value) {
+    storage.mutable_at(layout.index(int_list(key, "a TensorData index"))) = value;
+  }
+};
+
+py::tuple as_tuple(const std::vector<int64_t>& values) {
+  return py::tuple(py::cast(values));
+}
+
+py::array_t<int32_t> as_int_array(const std::vector<int64_t>& values) {
+  py::array_t<int32_t> out(static_cast<py::ssize_t>(values.size()));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    out.mutable_at(static_cast<py::ssize_t>(i)) = static_cast<int32_t>(values[i]);
+  }
+  return out;
+}
+
+// The tensor's whole storage as a flat array: a view on a host backend, else a copy.
+Storage1d storage_array(const Tensor& t) {
+  const StoragePtr& storage = t.storage();
+  if (t.dtype() == DType::f64 && t.backend()->host_accessible() && storage->size() > 0) {
+    auto* keep = new StoragePtr(storage);
+    py::capsule owner(keep, [](void* p) { delete static_cast<StoragePtr*>(p); });
+    return Storage1d({static_cast<py::ssize_t>(storage->size())},
+                     static_cast<const double*>(storage->data()), owner);
+  }
+  // Read every position through a contiguous 1-D view of the whole storage.
+  const Tensor flat = Tensor::from_storage(storage, Layout(Shape{storage->size()}));
+  const std::vector<double> values = flat.to_vector();
+  Storage1d out(static_cast<py::ssize_t>(values.size()));
+  std::copy(values.begin(), values.end(), out.mutable_data());
+  return out;
+}
+
+}  // namespace
+
+void bind_tensor_data(py::module_& m) {
+  py::class_<TensorData>(m, "TensorData", R"doc(
+MiniTorch's TensorData: a float64 storage and a strided layout (shape, strides).
+TensorData(storage, shape, strides=None); strides default to row-major.)doc")
+      .def(py::init(
+               [](const py::object& storage, const py::object& shape, const py::object& strides) {
+                 Shape s = int_list(shape, "TensorData's shape");
+                 Layout layout = strides.is_none()
+                                     ? Layout(s)
+                                     : Layout(s, int_list(strides, "TensorData's strides"));
+                 return TensorData(Storage1d(py::array::ensure(storage)), std::move(layout));
+               }),
+           py::arg("storage"), py::arg("shape"), py::arg("strides") = py::none())
+      .def_property_readonly("shape",
+                             [](const TensorData& d) { return as_tuple(d.layout.shape()); })
+      .def_property_readonly("strides",
+                             [](const TensorData& d) { return as_tuple(d.layout.strides()); })
+      .def_property_readonly("dims", [](const TensorData& d) { return d.layout.dims(); })
+      .def_property_readonly("size", [](const TensorData& d) { return d.layout.size(); })
+      .def_readonly("_storage", &TensorData::storage)
+      .def_property_readonly("_shape",
+                             [](const TensorData& d) { return as_int_array(d.layout.shape()); })
+      .def_property_readonly("_strides",
+                             [](const TensorData& d) { return as_int_array(d.layout.strides()); })
+      .def("is_contiguous", [](const TensorData& d) { return d.layout.is_contiguous(); })
+      .def(
+          "index",
+          [](const TensorData& d, const py::handle& index) {
+            return d.layout.index(int_list(index, "a TensorData index"));
+          },
+          py::arg("index"))
+      .def("indices",
+           [](const TensorData& d) {
+             py::list out;
+             for (const Index& index : d.layout.indices()) {
+               out.append(as_tuple(index));
+             }
+             return py::iter(out);
+           })
+      .def("sample", [](const TensorData& d) { return as_tuple(d.layout.sample(generator())); })
+      .def("get", &TensorData::get, py::arg("key"))
+      .def("set", &TensorData::set, py::arg("key"), py::arg("val"))
+      .def("tuple",
+           [](const TensorData& d) {
+             return py::make_tuple(d.storage, as_int_array(d.layout.shape()),
+                                   as_int_array(d.layout.strides()));
+           })
+      .def("permute",
+           [](const TensorData& d, const py::args& order) {
+             return TensorData(d.storage, d.layout.permute(int_args(order, "permute's order")));
+           })
+      .def("to_string",
+           [](const TensorData& d) {
+             return d.layout.to_string(std::span<const double>(
+                 d.storage.data(), static_cast<std::size_t>(d.storage.size())));
+           })
+      .def_static(
+          "shape_broadcast",
+          [](const py::object& a, const py::object& b) {
+            return as_tuple(shape_broadcast(int_list(a, "shape1"), int_list(b, "shape2")));
+          },
+          py::arg("shape1"), py::arg("shape2"));
+
+  // Tensor(TensorData, backend=None): the storage is copied onto the backend and
+  // the layout kept, strides and all; Tensor._tensor goes the other way.
+  auto tensor_class = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
+  tensor_class
+      .def(py::init([](const TensorData& data, const py::object& backend) {
+             const std::span<const double> values(data.storage.data(),
+                                                  static_cast<std::size_t>(data.storage.size()));
+             const Tensor flat = Tensor::from_host(
+                 values, Shape{static_cast<int64_t>(values.size())},
+                 TensorOptions{.dtype = DType::f64, .backend = resolve_backend(backend)});
+             return Tensor::from_storage(flat.storage(), data.layout);
+           }),
+           py::arg("v"), py::arg("backend") = py::none())
+      .def_property_readonly(
+          "_tensor", [](const Tensor& t) { return TensorData(storage_array(t), t.layout()); });
+}
+
+}  // namespace mt::python
