@@ -57,7 +57,8 @@ std::vector<std::pair<Scalar, double>> Scalar::chain_rule(double d_output) const
                         ", not the output of a function; only computed nodes have a chain rule");
   }
   const ScalarHistory& h = *node_->history;
-  std::vector<double> grads = h.last_fn->backward(h.ctx, d_output);
+  std::vector<double> grads =
+      h.backward ? h.backward(d_output) : h.last_fn->backward(h.ctx, d_output);
   if (grads.size() != h.inputs.size()) {
     throw ArgumentError("chain_rule: " + std::string(h.last_fn->name) + ".backward returned " +
                         std::to_string(grads.size()) + " derivative(s) for " +

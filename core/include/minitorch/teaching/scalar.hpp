@@ -13,6 +13,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -101,6 +102,10 @@ struct ScalarHistory {
   const ScalarFunctionInfo* last_fn = nullptr;
   ScalarContext ctx;
   std::vector<Scalar> inputs;
+  // For a function defined at run time (a ScalarFunction subclass written in Python):
+  // called instead of last_fn->backward, it owns whatever its backward needs (its own
+  // context). last_fn still names the function and marks the node as computed.
+  std::function<std::vector<double>(double d_output)> backward = nullptr;
 };
 
 struct ScalarNode {
