@@ -50,6 +50,14 @@ from .nn import (
     tile,
 )
 from .optim import SGD, Optimizer
+from .scalar import (
+    Context,
+    Scalar,
+    ScalarFunction,
+    ScalarHistory,
+    central_difference,
+    derivative_check,
+)
 from .tensor_functions import grad_central_difference, grad_check
 from .tensor_ops import CudaOps, FastOps, SimpleOps, TensorOps
 from .testing import MathTest, MathTestVariable
@@ -65,6 +73,8 @@ __all__ = [
     "Module", "Parameter", "SGD", "Optimizer", "Conv1dFun", "Conv2dFun", "argmax", "avgpool2d",
     "conv1d", "conv2d", "dropout", "logsoftmax", "max", "maxpool2d", "softmax", "tile",
     "grad_central_difference", "grad_check", "datasets", "MathTest", "MathTestVariable",
+    "Context", "Scalar", "ScalarFunction", "ScalarHistory", "central_difference",
+    "derivative_check",
 ]
 
 # MiniTorch's module-level backends, loaded on first use (PEP 562), so that
