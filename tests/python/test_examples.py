@@ -1,0 +1,37 @@
+"""The course scripts in python/examples, run briefly on every usable backend:
+each must learn (accuracy and loss targets on a fixed seed), not only run."""
+
+import importlib.util
+import pathlib
+
+import pytest
+
+import minitorch
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "python" / "examples"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("dataset", ["simple", "split"])
+def test_fast_tensor_trainer_learns(backend, dataset, capsys):
+    trainer = load("run_fast_tensor")
+    # MiniTorch's defaults (PTS 50, HIDDEN 10, RATE 0.05, 500 epochs, batch 10).
+    history = trainer.main(["--BACKEND", backend.name, "--DATASET", dataset, "--SEED", "3"])
+    printed = capsys.readouterr().out
+    assert f"backend {backend.name}" in printed and "ms/epoch" in printed
+    first_correct, last_correct = history[0][1], history[-1][1]
+    assert last_correct >= 47, history[-1]
+    assert last_correct >= first_correct
+    assert all(h[2] > 0 for h in history)
+
+
+def test_fast_tensor_trainer_names_a_missing_backend():
+    trainer = load("run_fast_tensor")
+    with pytest.raises(minitorch.LoadError):
+        trainer.main(["--BACKEND", "no-such-plugin", "--EPOCHS", "1"])
