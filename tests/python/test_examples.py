@@ -35,3 +35,20 @@ def test_fast_tensor_trainer_names_a_missing_backend():
     trainer = load("run_fast_tensor")
     with pytest.raises(minitorch.LoadError):
         trainer.main(["--BACKEND", "no-such-plugin", "--EPOCHS", "1"])
+
+
+def test_tensor_trainer_learns(backend, capsys):
+    trainer = load("run_tensor")
+    history = trainer.main(["--BACKEND", backend.name, "--HIDDEN", "10", "--EPOCHS", "200",
+                            "--SEED", "3"])
+    assert "Epoch  200" in capsys.readouterr().out
+    assert history[-1][1] >= 47, history[-1]
+    assert history[-1][0] < history[0][0] / 5  # the loss falls
+
+
+def test_scalar_trainer_learns(capsys):
+    trainer = load("run_scalar")
+    history = trainer.main(["--HIDDEN", "3", "--EPOCHS", "100", "--SEED", "1"])
+    assert "Epoch  100" in capsys.readouterr().out
+    assert history[-1][1] >= 45, history[-1]
+    assert history[-1][0] < history[0][0] / 2
