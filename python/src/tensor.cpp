@@ -267,7 +267,16 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
             if (value.is_none()) {
               self.zero_grad_();
             } else {
-              self.set_grad(value.cast<Tensor>());
+              const Tensor grad = value.cast<Tensor>();
+              if (grad.shape() != self.shape() || grad.dtype() != self.dtype() ||
+                  grad.backend() != self.backend()) {
+                throw ShapeError("grad must match its tensor: shape " +
+                                 shape_to_string(self.shape()) + ", " + dtype_name(self.dtype()) +
+                                 " on '" + self.backend()->name() + "'; got shape " +
+                                 shape_to_string(grad.shape()) + ", " + dtype_name(grad.dtype()) +
+                                 " on '" + grad.backend()->name() + "'");
+              }
+              self.set_grad(grad);
             }
           },
           "The accumulated gradient of a leaf, or None.")

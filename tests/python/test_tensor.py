@@ -334,6 +334,11 @@ def test_grad_lifecycle(backend):
     (t * 3).sum().backward()
     t.grad = None
     assert t.grad is None
+    t.grad = minitorch.tensor([0.5, 0.25], backend=backend)
+    assert t.grad.to_numpy().tolist() == [0.5, 0.25]
+    with pytest.raises(minitorch.ShapeError, match=r"shape \(2\)"):
+        t.grad = minitorch.tensor([1.0, 2.0, 3.0], backend=backend)
+    t.zero_grad_()
     c = minitorch.tensor([1.0], backend=backend)
     assert not c.requires_grad() and c.is_constant()
     assert c.requires_grad_(True) is not None and c.requires_grad()
