@@ -52,3 +52,46 @@ def test_scalar_trainer_learns(capsys):
     assert "Epoch  100" in capsys.readouterr().out
     assert history[-1][1] >= 45, history[-1]
     assert history[-1][0] < history[0][0] / 2
+
+
+def write_idx(path, array):
+    import numpy as np
+
+    array = np.asarray(array, dtype=np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(
+        int(s).to_bytes(4, "big") for s in array.shape)
+    path.write_bytes(header + array.tobytes())
+
+
+def test_mnist_cnn_learns_a_generated_set(backend, tmp_path, capsys):
+    import numpy as np
+
+    trainer = load("run_mnist_multiclass")
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, size=96)
+    images = rng.integers(0, 40, size=(96, 28, 28))
+    for i, label in enumerate(labels):  # class 0: bright left half; class 1: right half
+        images[i, :, :14] += 200 * (label == 0)
+        images[i, :, 14:] += 200 * (label == 1)
+    write_idx(tmp_path / "train-images-idx3-ubyte", images)
+    write_idx(tmp_path / "train-labels-idx1-ubyte", labels)
+    read_images, read_labels = trainer.load_mnist(tmp_path)
+    assert read_images.shape == (96, 28, 28) and (read_labels == labels).all()
+
+    minitorch.manual_seed(4)
+    history = trainer.train(read_images, read_labels, backend, epochs=6, n_train=80, val_start=80)
+    assert "valid acc" in capsys.readouterr().out
+    assert history[-1][3] >= 14, history  # of the 16 validation images
+    assert history[-1][2] < history[0][2]
+
+
+def test_mnist_reader_rejects_bad_files(tmp_path):
+    trainer = load("run_mnist_multiclass")
+    (tmp_path / "bad").write_bytes(b"\x00\x00\x09\x01\x00\x00\x00\x02ab")
+    with pytest.raises(ValueError, match="magic"):
+        trainer.read_idx(tmp_path / "bad")
+    (tmp_path / "short").write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x09ab")
+    with pytest.raises(ValueError, match="needs 9"):
+        trainer.read_idx(tmp_path / "short")
+    with pytest.raises(FileNotFoundError, match="fetch-data.sh"):
+        trainer.load_mnist(tmp_path)
