@@ -255,8 +255,18 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
           py::arg("shape") = py::none(), "Zeros on this tensor's backend.");
 
   // ---- autograd ---------------------------------------------------------------------
-  t.def("requires_grad_", &Tensor::requires_grad_, py::arg("x") = true,
-        py::return_value_policy::reference_internal)
+  // As in MiniTorch, requires_grad_ on a computed tensor makes this handle a
+  // fresh leaf over the same storage (MiniTorch resets its history); other
+  // handles to the computed tensor keep their graph.
+  t.def(
+       "requires_grad_",
+       [](Tensor& self, bool x) -> Tensor& {
+         if (!self.is_leaf()) {
+           self = self.detach();
+         }
+         return self.requires_grad_(x);
+       },
+       py::arg("x") = true, py::return_value_policy::reference_internal)
       .def("requires_grad", &Tensor::requires_grad)
       .def("is_leaf", &Tensor::is_leaf)
       .def("is_constant", [](const Tensor& self) { return !self.requires_grad(); })

@@ -90,6 +90,21 @@ def test_conv1d_against_a_loop(backend):
     minitorch.grad_check(minitorch.Conv1dFun.apply, x, w)
 
 
+def test_conv1d_simple_values(backend):
+    # MiniTorch's test_conv1d_simple and the v2020 backward case, by hand.
+    t = minitorch.tensor([0.0, 1.0, 2.0, 3.0], backend=backend).view(1, 1, 4)
+    t.requires_grad_(True)
+    w = minitorch.tensor([[[1.0, 2.0, 3.0]]], backend=backend)
+    w.requires_grad_(True)
+    out = minitorch.Conv1dFun.apply(t, w)
+    assert out.to_numpy().tolist() == [[[8.0, 14.0, 8.0, 3.0]]]
+    out.backward(minitorch.tensor([[[0.0, 1.0, 2.0, 3.0]]], backend=backend))
+    # gi[t] = sum_k w[k] g[t - k]
+    assert t.grad.to_numpy().tolist() == [[[0.0, 1.0, 4.0, 10.0]]]
+    # gw[k] = sum_t x[t + k] g[t]
+    assert w.grad.to_numpy().tolist() == [[[14.0, 8.0, 3.0]]]
+
+
 def test_conv2d_against_a_loop(backend):
     minitorch.manual_seed(3)
     x = minitorch.rand((1, 2, 4, 5), backend=backend)

@@ -353,6 +353,19 @@ def test_grad_lifecycle(backend):
         (t * 2).backward()
 
 
+def test_requires_grad_on_a_computed_tensor_makes_a_leaf(backend):
+    # MiniTorch's grad_check(fn, t1.sum(0), t2) relies on this.
+    t = minitorch.tensor([[1.0, 2.0], [3.0, 4.0]], backend=backend, requires_grad=True)
+    s = t.sum(0)
+    assert not s.is_leaf()
+    s.requires_grad_(True)
+    assert s.is_leaf() and s.requires_grad() and s.to_numpy().tolist() == [[4.0, 6.0]]
+    (s * s).sum().backward()
+    assert s.grad.to_numpy().tolist() == [[8.0, 12.0]]
+    assert t.grad is None  # the leaf cut the graph, as in MiniTorch
+    minitorch.grad_check(lambda a, b: a * b, t.sum(0), minitorch.tensor([0.5, 2.0], backend=backend))
+
+
 def test_no_grad(backend):
     t = minitorch.tensor([1.0, 2.0], backend=backend, requires_grad=True)
     with minitorch.no_grad():
