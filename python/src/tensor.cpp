@@ -68,6 +68,10 @@ Tensor from_nested(const py::handle& values, const TensorOptions& options) {
   for (py::handle level = data; is_nested(level);) {
     const auto items = py::reinterpret_borrow<py::sequence>(level);
     shape.push_back(static_cast<int64_t>(items.size()));
+    if (shape.size() > MT_MAX_DIMS) {  // also bounds flatten's recursion
+      throw ShapeError("tensor(): the list nests more than " + std::to_string(MT_MAX_DIMS) +
+                       " deep; a tensor has at most " + std::to_string(MT_MAX_DIMS) + " dims");
+    }
     if (items.size() == 0) {
       break;
     }

@@ -109,6 +109,11 @@ def test_other_errors(backend):
         minitorch.tensor([[1.0, 2.0], [3.0]], backend=backend)
     with pytest.raises(TypeError, match="str"):
         minitorch.tensor([1.0, "x"], backend=backend)
+    deep = 1.0
+    for _ in range(17):
+        deep = [deep]
+    with pytest.raises(ValueError, match="at most 16 dims"):
+        minitorch.tensor(deep, backend=backend)
     t = minitorch.tensor([[1.0, 2.0], [3.0, 4.0]], backend=backend)
     with pytest.raises(ValueError):
         t.item()
