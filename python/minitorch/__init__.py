@@ -5,6 +5,8 @@ extension ``minitorch._minitorch``); this package only arranges MiniTorch's name
 See docs/python.md for what is bound today and what is not yet.
 """
 
+from typing import Sequence
+
 from . import _minitorch
 from . import operators
 from ._minitorch import (
@@ -19,7 +21,11 @@ from ._minitorch import (
     Tensor,
     TensorBackend,
     TensorData,
+    MAX_DIMS,
     backend,
+    broadcast_index,
+    index_to_position,
+    to_index,
     backends,
     default_backend,
     from_numpy,
@@ -64,6 +70,11 @@ from .testing import MathTest, MathTestVariable
 
 version = "0.5"
 
+# MiniTorch's type names for shapes and indices given by users (tuples of ints).
+UserIndex = Sequence[int]
+UserShape = Sequence[int]
+UserStrides = Sequence[int]
+
 # The classes print as minitorch.X, where users find them.
 for _cls in (Tensor, TensorBackend, TensorData, Scalar, no_grad):
     _cls.__module__ = "minitorch"
@@ -79,7 +90,8 @@ __all__ = [
     "conv1d", "conv2d", "dropout", "logsoftmax", "max", "maxpool2d", "softmax", "tile",
     "grad_central_difference", "grad_check", "datasets", "MathTest", "MathTestVariable",
     "Context", "Scalar", "ScalarFunction", "ScalarHistory", "central_difference",
-    "derivative_check",
+    "derivative_check", "MAX_DIMS", "UserIndex", "UserShape", "UserStrides", "broadcast_index",
+    "index_to_position", "to_index",
 ]
 
 # MiniTorch's module-level backends, loaded on first use (PEP 562), so that

@@ -133,6 +133,57 @@ TensorData(storage, shape, strides=None); strides default to row-major.)doc")
           },
           py::arg("shape1"), py::arg("shape2"));
 
+  // MiniTorch's index helpers. to_index and broadcast_index write into an
+  // out_index array, as MiniTorch's do (an int32 or int64 NumPy array).
+  m.attr("MAX_DIMS") = MT_MAX_DIMS;
+  m.def(
+      "index_to_position",
+      [](const py::object& index, const py::object& strides) {
+        return index_to_position(int_list(index, "index"), int_list(strides, "strides"));
+      },
+      py::arg("index"), py::arg("strides"));
+  auto write_out = [](py::array out, const Index& values, const char* what) {
+    if (out.ndim() != 1 || out.shape(0) < static_cast<py::ssize_t>(values.size())) {
+      throw ShapeError(std::string(what) + ": out_index must be a 1-D array of at least " +
+                       std::to_string(values.size()) + " entries");
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      out[py::int_(i)] = py::int_(values[i]);
+    }
+  };
+  m.def(
+      "to_index",
+      [write_out](int64_t ordinal, const py::object& shape, py::array out_index) {
+        const Shape s = int_list(shape, "shape");
+        Layout layout(s);  // checks the shape
+        if (ordinal < 0 || ordinal >= layout.size()) {
+          throw IndexingError("to_index: ordinal " + std::to_string(ordinal) +
+                              " is out of range for shape " + shape_to_string(s) + "; allowed 0.." +
+                              std::to_string(layout.size() - 1));
+        }
+        Index out(s.size());
+        to_index(ordinal, s, out);
+        write_out(out_index, out, "to_index");
+      },
+      py::arg("ordinal"), py::arg("shape"), py::arg("out_index"));
+  m.def(
+      "broadcast_index",
+      [write_out](const py::object& big_index, const py::object& big_shape, const py::object& shape,
+                  py::array out_index) {
+        const Index big = int_list(big_index, "big_index");
+        const Shape big_s = int_list(big_shape, "big_shape");
+        const Shape s = int_list(shape, "shape");
+        if (big.size() != big_s.size() || s.size() > big_s.size()) {
+          throw ShapeError("broadcast_index: big_index has " + std::to_string(big.size()) +
+                           " entries for big_shape " + shape_to_string(big_s) + " and shape " +
+                           shape_to_string(s) + "; need one per big dim and no more dims in shape");
+        }
+        Index out(s.size());
+        broadcast_index(big, big_s, s, out);
+        write_out(out_index, out, "broadcast_index");
+      },
+      py::arg("big_index"), py::arg("big_shape"), py::arg("shape"), py::arg("out_index"));
+
   // Tensor(TensorData, backend=None): the storage is copied onto the backend and
   // the layout kept, strides and all; Tensor._tensor goes the other way.
   auto tensor_class = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));

@@ -107,3 +107,27 @@ def test_tensor_from_tensor_data(backend):
     assert back._storage.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     assert back.get((2, 1)) == 5.0
     assert (t * 2).sum().item() == 30.0
+
+
+def test_index_helpers():
+    assert minitorch.index_to_position((1, 2), (5, 1)) == 7
+    assert minitorch.index_to_position((1, 2), (1, 5)) == 11
+    out = np.zeros(3, dtype=np.int32)
+    seen = set()
+    for ordinal in range(2 * 3 * 2):
+        minitorch.to_index(ordinal, (2, 3, 2), out)
+        seen.add(tuple(out.tolist()))
+    assert len(seen) == 12 and (1, 2, 1) in seen
+    minitorch.to_index(5, (2, 3), out)
+    assert out[:2].tolist() == [1, 2]
+    with pytest.raises(IndexingError):
+        minitorch.to_index(6, (2, 3), out)
+    small = np.zeros(2, dtype=np.int64)
+    minitorch.broadcast_index((1, 2, 3), (2, 3, 4), (3, 1), small)
+    assert small.tolist() == [2, 0]
+    minitorch.broadcast_index((1, 2, 3), (2, 3, 4), (1, 4), small)
+    assert small.tolist() == [0, 3]
+    with pytest.raises(ValueError):
+        minitorch.broadcast_index((1, 2), (2, 3, 4), (4,), small)
+    assert minitorch.MAX_DIMS == 16
+    assert minitorch.UserShape is not None
