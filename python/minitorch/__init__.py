@@ -64,7 +64,7 @@ from .scalar import (
     central_difference,
     derivative_check,
 )
-from .tensor_functions import grad_central_difference, grad_check
+from .tensor_functions import Function, History, grad_central_difference, grad_check
 from .tensor_ops import CudaOps, FastOps, SimpleOps, TensorOps
 from .testing import MathTest, MathTestVariable
 
@@ -91,7 +91,7 @@ __all__ = [
     "grad_central_difference", "grad_check", "datasets", "MathTest", "MathTestVariable",
     "Context", "Scalar", "ScalarFunction", "ScalarHistory", "central_difference",
     "derivative_check", "MAX_DIMS", "UserIndex", "UserShape", "UserStrides", "broadcast_index",
-    "index_to_position", "to_index",
+    "index_to_position", "to_index", "Function", "History",
 ]
 
 # MiniTorch's module-level backends, loaded on first use (PEP 562), so that

@@ -1,11 +1,56 @@
-"""MiniTorch's gradient check for tensors (tensor_functions.py): central
-differences of any tensor function against the core's backward. Only the
-finite-difference bookkeeping is Python; every tensor op is libminitorch's."""
+"""MiniTorch's tensor_functions.py: Function (a subclass written in Python is a
+node of the C++ autograd graph), History, and the gradient check (central
+differences against the core's backward). Only the call protocol and the
+finite-difference bookkeeping are Python; every tensor op is libminitorch's."""
 
 import random
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence, Tuple
 
-from ._minitorch import Tensor, manual_seed
+from . import _minitorch
+from ._minitorch import Tensor, manual_seed, tensor
+from .scalar import Context
+
+
+@dataclass
+class History:
+    """How a tensor was made (MiniTorch's record type): function, context, inputs."""
+
+    last_fn: Optional[type] = None
+    ctx: Optional[Context] = None
+    inputs: Sequence[Tensor] = ()
+
+
+class Function:
+    """Subclass with staticmethods forward(ctx, *tensors) -> Tensor and
+    backward(ctx, grad_output) -> one gradient per input (a Tensor, or a number such
+    as 0.0 for an argument like a dim). apply() runs forward on detached inputs and
+    records a C++ graph node whose backward calls this class's."""
+
+    @classmethod
+    def _backward(cls, ctx: Context, grad_out: Tensor) -> Tuple[Any, ...]:
+        grads = cls.backward(ctx, grad_out)  # type: ignore[attr-defined]
+        return tuple(grads) if isinstance(grads, (tuple, list)) else (grads,)
+
+    @classmethod
+    def _forward(cls, ctx: Context, *inps: Tensor) -> Tensor:
+        return cls.forward(ctx, *inps)  # type: ignore[attr-defined]
+
+    @classmethod
+    def apply(cls, *vals: Any) -> Tensor:
+        backends = [v.backend for v in vals if isinstance(v, Tensor)]
+        if not backends:
+            raise TypeError(f"{cls.__name__}.apply needs at least one Tensor argument")
+        # A number becomes a one-element constant on the first tensor's backend.
+        tensors = [v if isinstance(v, Tensor) else tensor([float(v)], backend=backends[0])
+                   for v in vals]
+        need_grad = any(t.requires_grad() for t in tensors)
+        ctx = Context(not need_grad)
+        out = cls._forward(ctx, *[t.detach() for t in tensors])
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor; "
+                            f"got {type(out).__name__}")
+        return _minitorch._record_function(cls, ctx, tensors, out)
 
 
 def grad_central_difference(f: Callable[..., Tensor], *vals: Tensor, arg: int = 0,

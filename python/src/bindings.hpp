@@ -21,6 +21,7 @@ void bind_tensor(py::module_& m);
 void bind_tensor_data(py::module_& m);
 void bind_operators(py::module_& m);
 void bind_scalar(py::module_& m);
+void bind_function(py::module_& m);
 void bind_functional(py::module_& m);
 
 // The backend a Python call means: a Backend object, a plugin name, or None

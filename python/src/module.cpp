@@ -134,4 +134,5 @@ PYBIND11_MODULE(_minitorch, m) {
   mtp::bind_operators(ops);
   mtp::bind_functional(m);
   mtp::bind_scalar(m);
+  mtp::bind_function(m);
 }
