@@ -244,6 +244,20 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
                       const py::args& shape) { return self.view(int_args(shape, "view's shape")); })
       .def("contiguous", &Tensor::contiguous)
       .def(
+          "expand",
+          [](const Tensor& self, const Tensor& other) {
+            // MiniTorch's expand: `other` (a gradient) made to fit self's shape,
+            // broadcast up where it is smaller and summed over the dims where
+            // self had 1.
+            if (other.shape() == self.shape()) {
+              return other;
+            }
+            const Shape both = shape_broadcast(self.shape(), other.shape());
+            const Tensor wide = other.expand(both);
+            return both == self.shape() ? wide.contiguous() : sum_to_shape(wide, self.shape());
+          },
+          py::arg("other"))
+      .def(
           "to",
           [](const Tensor& self, const py::object& backend) {
             return self.to(resolve_backend(backend));

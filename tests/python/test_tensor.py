@@ -247,6 +247,20 @@ def test_views(backend):
     assert (c.view(8, 3).to_numpy() == a.transpose(2, 0, 1).reshape(8, 3)).all()
 
 
+def test_expand_and_make(backend):
+    t = minitorch.zeros((1, 3), backend=backend)
+    grad = minitorch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], backend=backend)
+    assert t.expand(grad).to_numpy().tolist() == [[5.0, 7.0, 9.0]]  # summed over dim 0
+    wide = minitorch.zeros((2, 3), backend=backend)
+    assert wide.expand(minitorch.tensor([1.0, 2.0, 3.0], backend=backend)).to_numpy().tolist() == \
+        [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]]  # broadcast up
+    assert wide.expand(grad) is not None and wide.expand(grad).shape == (2, 3)
+    with pytest.raises(minitorch.IndexingError):
+        wide.expand(minitorch.zeros((4,), backend=backend))
+    m = minitorch.Tensor.make([1.0, 2.0, 3.0, 4.0], (2, 2), (1, 2), backend=backend)
+    assert m.to_numpy().tolist() == [[1.0, 3.0], [2.0, 4.0]]
+
+
 def test_numpy_round_trip(backend):
     a = np.random.default_rng(0).normal(size=(3, 2, 2))
     t = minitorch.from_numpy(a, backend=backend)
