@@ -66,6 +66,9 @@ that is missing or not usable here raises LoadError with the loader's reason.)do
                              [](const Backend& b) { return b.device() == DeviceKind::cuda; })
       .def_property_readonly("path", [](const Backend& b) { return b.path().string(); })
       .def_property_readonly("usable", &Backend::usable)
+      .def_property_readonly(
+          "note", &Backend::note,
+          "The plugin's note on its configuration (e.g. isa and threads), or \"\".")
       .def("__repr__", [](const Backend& b) {
         return "TensorBackend(\"" + b.name() + "\", version " + b.version() + ", " +
                device_kind_name(b.device()) + ")";
@@ -97,12 +100,13 @@ that is missing or not usable here raises LoadError with the loader's reason.)do
           row["outcome"] = outcome_name(record.outcome);
           row["device"] = record.device;
           row["reason"] = record.reason;
+          row["note"] = record.note;
           out.append(row);
         }
         return out;
       },
       "The registry's load report: name, path, outcome (loaded, not_usable, failed, "
-      "shadowed), device and reason for every plugin candidate.");
+      "shadowed), device, reason and note for every plugin candidate.");
 }
 
 }  // namespace mt::python

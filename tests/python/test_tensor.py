@@ -146,7 +146,9 @@ def test_fast_ops_is_parallel():
     if "parallel" not in usable:
         pytest.skip("the parallel plugin is not usable here")
     b = minitorch.TensorBackend(minitorch.FastOps)
-    assert b.name == "parallel" and not b.cuda
+    assert b.name == "parallel" and not b.cuda and b.device == "cpu"
+    row = next(r for r in minitorch.backends() if r["name"] == "parallel")
+    assert row["outcome"] == "loaded" and row["note"] == b.note
     assert minitorch.FastTensorBackend is minitorch.FastTensorBackend
 
 
