@@ -1,7 +1,7 @@
 // train.cpp — end to end: `minitorch train --dataset split --hidden 100
-// --batch 10 --rate 0.05` (50 points) through mt::train_2d on each usable
-// backend. One repetition trains kEpochs epochs; its time is the median of
-// the per-epoch training times train_2d reports (what the CLI prints as
+// --batch 10 --rate 0.05` (50 points) through mt::train_mlp2d_recipe on each
+// usable backend. One repetition trains kEpochs epochs; its time is the median
+// of the per-epoch training times the recipe reports (what the CLI prints as
 // ms/epoch: forward, backward and SGD over the epoch's batches; the
 // accuracy pass is not included). Not a convergence test.
 #include "lab.hpp"
@@ -28,11 +28,14 @@ double median(std::vector<double> values) {
 }
 
 void bm_train_split(benchmark::State& state, const BackendPtr& backend) {
-  Train2DConfig config;
+  RecipeConfig config;
   config.dataset = "split";
   config.hidden = 100;
+  config.points = 50;
   config.batch = 10;
-  config.rate = 0.05;
+  config.optimizer = "sgd";
+  config.lr = 0.05;
+  config.momentum = 0.0;
   config.epochs = kEpochs;
   config.backend = backend;
   double accuracy = 0.0;
@@ -41,15 +44,16 @@ void bm_train_split(benchmark::State& state, const BackendPtr& backend) {
     for (auto _ : state) {
       std::vector<double> seconds;
       seconds.reserve(kEpochs);
-      const Train2DResult result =
-          train_2d(config, [&](const EpochStats& stats) { seconds.push_back(stats.seconds); });
+      RecipeCallbacks callbacks;
+      callbacks.on_epoch = [&](const EpochReport& r) { seconds.push_back(r.train_seconds); };
+      const RecipeResult result =
+          train_mlp2d_recipe(make_dataset("split", 50, config.seed), config, callbacks);
       state.SetIterationTime(median(seconds));
       double total = 0.0;
       for (double s : seconds)
         total += s;
       mean_ms = 1e3 * total / static_cast<double>(std::max<std::size_t>(seconds.size(), 1));
-      const EpochStats& last = result.epochs.back();
-      accuracy = static_cast<double>(last.correct) / static_cast<double>(std::max(last.total, 1));
+      accuracy = result.history.back().test_accuracy;
     }
   } catch (const std::exception& e) {
     const std::string message = "train split on " + backend->name() + ": " + e.what();

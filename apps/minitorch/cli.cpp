@@ -1,10 +1,14 @@
-// cli.cpp — the `minitorch` arguments (CLI11): every subcommand, option and
-// default, parsed into plain option structs, checked against the ranges and
-// choices of cli.hpp (which `train --load` also reads). Nothing here runs a
+// cli.cpp — the `minitorch` arguments (CLI11): every subcommand and option,
+// parsed into plain option structs; `train`'s hyper-parameters are the rows of
+// the table in minitorch/apps/hyperparams.hpp (ranges, choices, help, the
+// defaults in --help), which `train --load` also reads. Nothing here runs a
 // command, touches core or prints (main.cpp does).
 #include "cli.hpp"
 
 #include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <map>
 
 #include <cerrno>
 #include <cmath>
@@ -88,8 +92,18 @@ std::optional<double> parse_real(const RealRange& range, std::string_view text,
 }
 
 const std::vector<std::string>& dataset_choices() {
-  static const std::vector<std::string> names{"simple", "diag",  "split",         "xor", "circle",
-                                              "spiral", "mnist", "fashion-mnist", "imdb"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const hyper::RecipeInfo& r : hyper::kRecipes) {
+      std::string_view rest = r.datasets;
+      while (!rest.empty()) {
+        const std::size_t comma = rest.find(',');
+        out.emplace_back(rest.substr(0, comma));
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+      }
+    }
+    return out;
+  }();
   return names;
 }
 
@@ -99,8 +113,111 @@ const std::vector<std::string>& dtype_choices() {
 }
 
 const std::vector<std::string>& optimizer_choices() {
-  static const std::vector<std::string> names{"sgd", "adam"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    std::string_view rest = hyper::param_by_key("optimizer")->choices;
+    while (!rest.empty()) {
+      const std::size_t bar = rest.find('|');
+      out.emplace_back(rest.substr(0, bar));
+      rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+    }
+    return out;
+  }();
   return names;
+}
+
+std::optional<std::string> check_value(const hyper::Param& row, std::string_view text,
+                                       std::string& problem) {
+  switch (row.kind) {
+    case hyper::Kind::whole: {
+      const auto v = parse_whole(whole_range(row.option), text, problem);
+      return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
+    }
+    case hyper::Kind::real:
+      return parse_real(real_range(row.option), text, problem) ? std::optional<std::string>(text)
+                                                               : std::nullopt;
+    case hyper::Kind::choice:
+      if (hyper::is_choice(row, text))
+        return std::string(text);
+      {
+        std::string allowed(row.choices);
+        for (std::size_t bar = allowed.find('|'); bar != std::string::npos;
+             bar = allowed.find('|', bar))
+          allowed.replace(bar, 1, ", ");
+        problem = "\"" + std::string(text) + "\" is not an " + std::string(row.key) +
+                  " `train` knows (allowed: " + allowed + ")";
+        return std::nullopt;
+      }
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// Appends `item` to `out`, starting a new indented line past ~96 columns.
+void wrap_append(std::string& out, std::size_t& column, const std::string& item,
+                 const std::string& indent) {
+  if (column > indent.size() && column + item.size() + 2 > 96) {
+    out += "\n" + indent;
+    column = indent.size();
+  } else if (column > indent.size()) {
+    out += "  ";
+    column += 2;
+  }
+  out += item;
+  column += item.size();
+}
+
+}  // namespace
+
+std::string defaults_text() {
+  std::string out = "Defaults (for what neither the command line nor --load sets):\n";
+  for (const hyper::RecipeInfo& r : hyper::kRecipes) {
+    out += "  " + std::string(r.title) + " (" + std::string(r.datasets) + "):\n    ";
+    std::size_t column = 4;
+    for (const hyper::Param& p : hyper::kParams) {
+      if (!hyper::uses(p, r))
+        continue;
+      const std::string_view base = hyper::default_value(r, "", "", p.key);
+      std::string item = std::string(p.option) + " " + std::string(base);
+      for (const std::string& optimizer : optimizer_choices()) {
+        const std::string_view v = hyper::default_value(r, "", optimizer, p.key);
+        if (v != base)
+          item += " (" + optimizer + ": " + std::string(v) + ")";
+      }
+      wrap_append(out, column, item, "    ");
+    }
+    out += "\n";
+    // Per-dataset rules, one line per dataset, in the table's order.
+    std::vector<std::string_view> seen;
+    for (const hyper::DefaultRule& d : hyper::kDefaults) {
+      if (hyper::recipe_of(d.scope) != &r ||
+          std::find(seen.begin(), seen.end(), d.scope) != seen.end())
+        continue;
+      seen.push_back(d.scope);
+      std::string line = "    " + std::string(d.scope) + ":";
+      std::size_t column2 = line.size() + 1;
+      line += " ";
+      const std::string indent(6, ' ');
+      bool first = true;
+      for (const hyper::DefaultRule& e : hyper::kDefaults)
+        if (e.scope == d.scope) {
+          std::string item =
+              std::string(hyper::param_by_key(e.key)->option) + " " + std::string(e.value);
+          if (!e.optimizer.empty())
+            item += " (" + std::string(e.optimizer) + ")";
+          if (first) {
+            line += item;
+            column2 += item.size();
+            first = false;
+          } else {
+            wrap_append(line, column2, item, indent);
+          }
+        }
+      out += line + "\n";
+    }
+  }
+  return out;
 }
 
 std::string choices_text(const std::vector<std::string>& choices) {
@@ -115,6 +232,7 @@ namespace {
 // The table's range as a CLI11 check. A whole number is also rewritten in
 // plain decimal, so CLI11's own conversion (strtoll base 0) cannot read
 // "010" as octal 8.
+// `into` is a whole-number field or the option's text (a table row's value).
 template <class T>
 CLI::Option* whole_option(CLI::App& cmd, std::string_view name, T& into, const std::string& help) {
   const WholeRange& range = whole_range(name);
@@ -131,8 +249,8 @@ CLI::Option* whole_option(CLI::App& cmd, std::string_view name, T& into, const s
   return cmd.add_option(std::string(name), into, help)->transform(check);
 }
 
-CLI::Option* real_option(CLI::App& cmd, std::string_view name, double& into,
-                         const std::string& help) {
+template <class T>
+CLI::Option* real_option(CLI::App& cmd, std::string_view name, T& into, const std::string& help) {
   const RealRange& range = real_range(name);
   CLI::Validator check(
       [&range](std::string& input) {
@@ -176,57 +294,62 @@ void add_eval_options(CLI::App& cmd, EvalOptions& eval) {
   add_backend_choice(cmd, eval.verbose, eval.threads);
 }
 
-void add_train_options(CLI::App& cmd, TrainOptions& train) {
+// Every row of the table becomes an option whose text lands in `raw`
+// (by key); parse_command_line keeps the ones given.
+void add_train_options(CLI::App& cmd, TrainOptions& train,
+                       std::map<std::string, std::string>& raw) {
   cmd.add_option("--dataset", train.dataset,
-                 "simple|diag|split|xor|circle|spiral (2-D MLP) or mnist|fashion-mnist|imdb")
+                 "simple|diag|split|xor|circle|spiral (2-D MLP), mnist|fashion-mnist (LeNet) or "
+                 "imdb (Kim CNN)")
       ->check(CLI::IsMember(dataset_choices()))
       ->capture_default_str();
   cmd.add_option("--backend", train.backend, "Backend name, or auto")->capture_default_str();
   cmd.add_option("--dtype", train.dtype, "f32 or f64")
       ->check(CLI::IsMember(dtype_choices()))
       ->capture_default_str();
-  whole_option(cmd, "--hidden", train.hidden, "Hidden layer size (2-D MLP)")->capture_default_str();
-  real_option(cmd, "--rate", train.rate,
-              "Learning rate (default shown is the 2-D MLP's; CNN recipes: 0.001 adam, 0.01 sgd)")
-      ->capture_default_str();
-  whole_option(cmd, "--epochs", train.epochs,
-               "Epochs in total (2-D default shown; mnist/fashion-mnist: 5, imdb: 3)")
-      ->capture_default_str();
-  whole_option(cmd, "--points", train.points, "Points in a 2-D dataset")->capture_default_str();
-  whole_option(cmd, "--batch", train.batch,
-               "Batch size (2-D default shown; mnist/fashion-mnist: 16, imdb: 32)")
-      ->capture_default_str();
-  whole_option(cmd, "--seed", train.seed, "Random seed")->capture_default_str();
-  cmd.add_option("--metrics", train.metrics, "Write per-epoch metrics to this JSON file");
+  for (const hyper::Param& p : hyper::kParams) {
+    std::string& into = raw[std::string(p.key)];
+    std::string help = std::string(p.help);
+    if (p.recipes != hyper::kAllRecipes) {
+      help += " [";
+      bool first = true;
+      for (const hyper::RecipeInfo& r : hyper::kRecipes)
+        if (hyper::uses(p, r)) {
+          help += (first ? "" : ", ") + std::string(r.title);
+          first = false;
+        }
+      help += " only]";
+    }
+    help += "; default per dataset, see below";
+    switch (p.kind) {
+      case hyper::Kind::whole:
+        whole_option(cmd, p.option, into, help);
+        break;
+      case hyper::Kind::real:
+        real_option(cmd, p.option, into, help);
+        break;
+      case hyper::Kind::choice:
+        cmd.add_option(std::string(p.option), into, help)
+            ->check(CLI::IsMember(optimizer_choices()));
+        break;
+    }
+  }
+  cmd.add_option("--metrics", train.metrics,
+                 "Write the run's configuration and per-epoch metrics to this JSON file "
+                 "(schema minitorch.metrics/1, docs/metrics.md)");
   cmd.add_option("--plot", train.plot,
                  "Draw loss/accuracy curves (and the decision boundary for 2-D data) to "
                  "this PNG file with gnuplot");
-  cmd.add_option("--save", train.save, "Write a checkpoint to this file after every epoch");
+  cmd.add_option("--save", train.save,
+                 "Write a checkpoint to this file at the end (see --save-every) and on Ctrl-C");
   cmd.add_option("--load", train.load,
                  "Resume from this checkpoint (--epochs is the total to reach; options "
                  "not given are taken from the checkpoint)");
-  cmd.add_option("--optimizer", train.optimizer,
-                 "CNN recipes: adam (default, lr 0.001) or sgd (lr 0.01)")
-      ->check(CLI::IsMember(optimizer_choices()))
-      ->capture_default_str();
-  real_option(cmd, "--momentum", train.momentum,
-              "CNN recipes: SGD momentum in [0, 1) (default 0.9 for the CNN recipes' sgd)")
-      ->capture_default_str();
-  real_option(cmd, "--dropout", train.dropout,
-              "CNN recipes: dropout rate in [0, 1) (default: 0.25 LeNet, 0.5 Kim CNN)");
-  whole_option(cmd, "--train-size", train.train_size,
-               "CNN recipes: use only this many training examples (0 = all)")
-      ->capture_default_str();
-  whole_option(cmd, "--test-size", train.test_size,
-               "CNN recipes: evaluation examples (0 = the whole MNIST test set; "
-               "IMDB validation split, default 10000)")
-      ->capture_default_str();
-  whole_option(cmd, "--max-length", train.max_length, "IMDB: tokens per review (cut/padded)")
-      ->capture_default_str();
   cmd.add_option("--data-dir", train.data_dir,
                  "Dataset cache folder (default: $MINITORCH_DATA, else "
                  "$XDG_CACHE_HOME/minitorch or ~/.cache/minitorch)");
   add_backend_choice(cmd, train.verbose, train.threads);
+  cmd.footer(defaults_text());
 }
 
 }  // namespace
@@ -243,7 +366,8 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
   auto* backends_cmd = app.add_subcommand("backends", "List backend plugins and the load report");
   add_backends_options(*backends_cmd, parsed.backends);
   auto* train_cmd = app.add_subcommand("train", "Train a model on a dataset");
-  add_train_options(*train_cmd, parsed.train);
+  std::map<std::string, std::string> raw;
+  add_train_options(*train_cmd, parsed.train, raw);
   auto* eval_cmd =
       app.add_subcommand("eval", "Evaluate a checkpoint on its dataset's test split (no training)");
   add_eval_options(*eval_cmd, parsed.eval);
@@ -265,6 +389,9 @@ ParsedCommandLine parse_command_line(const std::vector<std::string>& args) {
   for (const CLI::Option* option : train_cmd->get_options())
     if (option->count() > 0 && !option->get_lnames().empty())
       parsed.train.given.insert("--" + option->get_lnames().front());
+  for (const hyper::Param& p : hyper::kParams)
+    if (parsed.train.given.count(std::string(p.option)) != 0)
+      parsed.train.values[std::string(p.key)] = raw[std::string(p.key)];
   for (const CLI::Option* option : eval_cmd->get_options())
     if (option->count() > 0 && !option->get_lnames().empty())
       parsed.eval.given.insert("--" + option->get_lnames().front());

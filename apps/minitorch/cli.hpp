@@ -1,15 +1,18 @@
 // cli.hpp — the `minitorch` command line turned into a command and its
 // options, without running anything or printing: main.cpp and the CLI fuzz
 // target both call parse_command_line. The commands themselves are in
-// commands.hpp; this header knows nothing of core. It also holds what each
-// option accepts (ranges, choices), which `train --load` checks a checkpoint
-// against.
+// commands.hpp; this header knows nothing of core. What each option accepts
+// (ranges, choices, defaults) is the table of minitorch/apps/hyperparams.hpp,
+// which `train --load` checks a checkpoint against too.
 #pragma once
 
 #include "commands.hpp"
 
+#include <minitorch/apps/hyperparams.hpp>
+
+#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,55 +20,57 @@
 
 namespace mt::cli {
 
-// ---- what `train` accepts, written once ---------------------------------------
-// The argument parser checks the command line against these, and `train
-// --load` checks the values a checkpoint holds against the same ones, so a
-// checkpoint can ask for nothing the command line could not.
+// ---- what `train` accepts: the table of minitorch/apps/hyperparams.hpp -------
+// The argument parser checks the command line against it, and `train
+// --load` checks the values a checkpoint holds against the same rows, so a
+// checkpoint can ask for nothing the command line could not. The range
+// lists below are views of that table, by kind.
 
 // A whole-number option and its inclusive range.
 struct WholeRange {
   std::string_view option;  // long name, e.g. "--hidden"
-  uint64_t low;
-  uint64_t high;
-};
-inline constexpr WholeRange kWholeRanges[] = {
-    {"--hidden", 1, 100000},       {"--epochs", 1, 1000000},    {"--points", 2, 10000000},
-    {"--batch", 1, 1000000},       {"--seed", 0, UINT64_MAX},   {"--train-size", 0, 100000000},
-    {"--test-size", 0, 100000000}, {"--max-length", 1, 100000}, {"--threads", 1, 1024},
+  uint64_t low = 0;
+  uint64_t high = 0;
 };
 
 // An option that takes any finite decimal number in an inclusive range.
 struct RealRange {
   std::string_view option;
-  double low;
-  double high;
-};
-inline constexpr RealRange kRealRanges[] = {
-    {"--rate", 1e-9, 1e3},
-    {"--momentum", 0.0, 0.999999},
-    {"--dropout", 0.0, 0.999999},
+  double low = 0;
+  double high = 0;
 };
 
-// Every whole-number row fits the TrainOptions field it fills (so a value
-// the table allows can be stored without a check of its own).
-constexpr bool whole_range_fits(std::string_view option, uint64_t field_max) {
-  for (const WholeRange& r : kWholeRanges)
-    if (r.option == option)
-      return r.low <= r.high && r.high <= field_max;
-  return false;
+constexpr std::size_t rows_of_kind(hyper::Kind kind) {
+  std::size_t n = 0;
+  for (const hyper::Param& p : hyper::kParams)
+    n += p.kind == kind ? 1 : 0;
+  return n;
 }
-template <class Field>
-constexpr uint64_t field_max = static_cast<uint64_t>(std::numeric_limits<Field>::max());
-static_assert(whole_range_fits("--hidden", field_max<decltype(TrainOptions::hidden)>) &&
-                  whole_range_fits("--epochs", field_max<decltype(TrainOptions::epochs)>) &&
-                  whole_range_fits("--points", field_max<decltype(TrainOptions::points)>) &&
-                  whole_range_fits("--batch", field_max<decltype(TrainOptions::batch)>) &&
-                  whole_range_fits("--seed", field_max<decltype(TrainOptions::seed)>) &&
-                  whole_range_fits("--train-size", field_max<decltype(TrainOptions::train_size)>) &&
-                  whole_range_fits("--test-size", field_max<decltype(TrainOptions::test_size)>) &&
-                  whole_range_fits("--max-length", field_max<decltype(TrainOptions::max_length)>) &&
-                  whole_range_fits("--threads", field_max<decltype(TrainOptions::threads)>),
-              "an option's range does not fit its TrainOptions field");
+
+// Whole-number options that are no hyper-parameter of a run (no table row).
+inline constexpr WholeRange kOtherWholeRanges[] = {{"--threads", 1, 1024}};
+static_assert(kOtherWholeRanges[0].high <= INT32_MAX, "--threads must fit its int field");
+
+inline constexpr auto kWholeRanges = [] {
+  constexpr std::size_t others = sizeof kOtherWholeRanges / sizeof kOtherWholeRanges[0];
+  std::array<WholeRange, rows_of_kind(hyper::Kind::whole) + others> out{};
+  std::size_t i = 0;
+  for (const hyper::Param& p : hyper::kParams)
+    if (p.kind == hyper::Kind::whole)
+      out[i++] = {p.option, p.whole_low, p.whole_high};
+  for (const WholeRange& r : kOtherWholeRanges)
+    out[i++] = r;
+  return out;
+}();
+
+inline constexpr auto kRealRanges = [] {
+  std::array<RealRange, rows_of_kind(hyper::Kind::real)> out{};
+  std::size_t i = 0;
+  for (const hyper::Param& p : hyper::kParams)
+    if (p.kind == hyper::Kind::real)
+      out[i++] = {p.option, p.real_low, p.real_high};
+  return out;
+}();
 
 // The row of `option`; std::logic_error for an option not in the table.
 const WholeRange& whole_range(std::string_view option);
@@ -82,6 +87,16 @@ std::optional<uint64_t> parse_whole(const WholeRange& range, std::string_view te
                                     std::string& problem);
 std::optional<double> parse_real(const RealRange& range, std::string_view text,
                                  std::string& problem);
+
+// `text` checked against a table row of any kind; on failure nullopt and
+// `problem` as above (a choice: "\"rmsprop\" is not an optimizer `train`
+// knows (allowed: sgd, adam)"). On success the text in canonical form
+// ("010" -> "10").
+std::optional<std::string> check_value(const hyper::Param& row, std::string_view text,
+                                       std::string& problem);
+
+// The --help epilog: every recipe's defaults, and the per-dataset ones.
+std::string defaults_text();
 
 // The values --dataset, --dtype and --optimizer accept.
 const std::vector<std::string>& dataset_choices();

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <set>
 #include <string>
 
@@ -14,32 +15,22 @@ struct BackendsOptions {
   bool reprobe = false;  // ignore cached probe verdicts
 };
 
-// Defaults are the 2-D MLP's; the CNN recipes replace the ones the user did
-// not give (see `given`) with their own (train_command.cpp, recipe_defaults).
+// What `train` was asked for. The hyper-parameters (the rows of
+// minitorch/apps/hyperparams.hpp) are kept as text by table key: the parser
+// stores the ones given; run_train adds the checkpoint's (--load) and the
+// per-dataset defaults before the recipe reads them.
 struct TrainOptions {
   std::string dataset = "simple";
   std::string backend = "auto";
   std::string dtype = "f32";
-  int hidden = 10;
-  double rate = 0.05;
-  int epochs = 500;
-  int points = 50;
-  int batch = 10;
-  uint64_t seed = 42;
-  std::string metrics;  // JSON file, "" = none
-  std::string plot;     // PNG file, "" = none
-  std::string save;     // checkpoint to write, "" = none
-  std::string load;     // checkpoint to resume from, "" = none
-  // CNN recipes (mnist, fashion-mnist, imdb):
-  std::string optimizer = "adam";
-  double momentum = 0.0;
-  double dropout = -1;       // < 0: the recipe's default
-  int64_t train_size = 0;    // 0: all
-  int64_t test_size = 0;     // 0: all (MNIST test set) / 10000 (IMDB validation)
-  int64_t max_length = 200;  // IMDB tokens per review
-  std::string data_dir;      // "" = mt::data_root()
-  bool verbose = false;      // the whole plugin load report, not one line
-  int threads = 0;           // --threads: MT_NUM_THREADS for the parallel backend; 0 = its default
+  std::map<std::string, std::string> values;  // table key -> text, e.g. "lr" -> "0.05"
+  std::string metrics;                        // JSON file or "-", "" = none
+  std::string plot;                           // PNG file, "" = none
+  std::string save;                           // checkpoint to write, "" = none
+  std::string load;                           // checkpoint to resume from, "" = none
+  std::string data_dir;                       // "" = mt::data_root()
+  bool verbose = false;  // the whole plugin load report, not one line
+  int threads = 0;       // --threads: MT_NUM_THREADS for the parallel backend; 0 = its default
   std::set<std::string> given;  // long names of the options on the command line
 };
 

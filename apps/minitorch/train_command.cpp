@@ -1,12 +1,17 @@
-// train_command.cpp — `minitorch train`: picks the backend, fills options from
-// a checkpoint and the recipe's defaults, makes sure the dataset is cached,
-// runs a recipe from core and prints progress and a summary; --metrics,
-// --plot and --save write files. The recipes themselves live in core.
+// train_command.cpp — `minitorch train`: settles every hyper-parameter (the
+// command line, then the checkpoint's, then the table's per-dataset
+// defaults), picks the backend, makes sure the data is there, runs the
+// dataset's recipe through the one training loop with a Ctrl-C guard, and
+// prints progress and a summary; --metrics, --plot and --save write files.
+// The recipes, the loop and the metrics document live in apps/lib.
 #include "backend_choice.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/hyperparams.hpp>
+#include <minitorch/apps/interrupt.hpp>
+#include <minitorch/apps/metrics.hpp>
 #include <minitorch/apps/output.hpp>
 #include <minitorch/apps/plot.hpp>
 #include <minitorch/apps/progress.hpp>
@@ -16,19 +21,15 @@
 #include <minitorch/datasets/idx.hpp>
 #include <minitorch/datasets/imdb.hpp>
 #include <minitorch/plugin/backend.hpp>
-#include <minitorch/tensor/autograd.hpp>
 #include <minitorch/util/io.hpp>
 
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <iostream>
-#include <nlohmann/json.hpp>
 #include <vector>
 
 namespace mt::cli {
@@ -37,163 +38,101 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_cnn_dataset(const std::string& name) {
-  return name == "mnist" || name == "fashion-mnist" || name == "imdb";
-}
-
-// The recipe a dataset trains (what core writes into its checkpoints).
-std::string recipe_of(const std::string& dataset) {
-  if (dataset == "imdb")
-    return "kim-cnn";
-  return is_cnn_dataset(dataset) ? "lenet" : "mlp2d";
+const hyper::RecipeInfo& recipe_for(const std::string& dataset) {
+  const hyper::RecipeInfo* r = hyper::recipe_of(dataset);
+  if (r == nullptr)
+    throw ArgumentError("unknown dataset '" + dataset +
+                        "'; allowed: " + choices_text(dataset_choices()));
+  return *r;
 }
 
 // Options the user did not give are taken from the checkpoint, so
 // `train --load run.ckpt --epochs 20` continues the same run. The dataset
-// too. Keys set here count as given (the recipe defaults must not override
-// them). A checkpoint is input like any other: every value taken from it is
-// checked against the command line's own ranges and choices (cli.hpp)
-// before anything is sized from it, and refused with the file, the field,
-// the value and what is allowed.
+// too. A checkpoint is input like any other: every value taken from it is
+// checked against the same table rows as the command line before anything
+// is sized from it, and refused with the file, the field, the value and
+// what is allowed. Only the rows the checkpoint's recipe uses are read.
 void fill_from_checkpoint(TrainOptions& o) {
   if (o.load.empty())
     return;
   const Checkpoint ck = read_checkpoint(o.load);
   const std::string where = o.load + " (checkpoint)";
-  auto take = [&](const char* option, auto setter) {
-    if (o.given.count(option) == 0) {
-      setter();
-      o.given.insert(option);
-    }
-  };
   const auto& datasets = dataset_choices();
   if (std::find(datasets.begin(), datasets.end(), ck.dataset) == datasets.end()) {
     throw DataError(where + ": dataset \"" + ck.dataset +
                     "\" is not one `train` knows (allowed: " + choices_text(datasets) + ")");
   }
-  const bool dataset_given = o.given.count("--dataset") != 0;
-  take("--dataset", [&] { o.dataset = ck.dataset; });
+  const bool dataset_given = !o.given.insert("--dataset").second;
+  if (!dataset_given)
+    o.dataset = ck.dataset;
   const std::string asked_by = (dataset_given ? "--dataset " : "dataset ") + o.dataset;
-  take("--dtype", [&] { o.dtype = dtype_name(ck.dtype); });
+  if (o.given.insert("--dtype").second)
+    o.dtype = dtype_name(ck.dtype);
   // Recipe, dataset and dtype must be this run's before any data is fetched
-  // or any model is built (core checks the hyper-parameters again on resume).
-  check_checkpoint_model(ck, o.load, recipe_of(o.dataset), o.dataset, asked_by,
-                         {{"hidden", std::to_string(o.hidden)}});
-  check_checkpoint_matches(ck, o.load, recipe_of(o.dataset), o.dataset, parse_dtype(o.dtype), {});
-
-  auto hyper = [&](const char* key) -> const std::string* {
-    auto it = ck.hyper.find(key);
-    return it == ck.hyper.end() ? nullptr : &it->second;
-  };
-  auto refuse = [&](const char* key, const std::string& problem) {
-    return DataError(where + ": hyper-parameter " + key + " = " + problem);
-  };
-  // Only the keys the checkpoint's recipe writes are read (train2d.cpp and
-  // recipes.cpp): a 2-D checkpoint's "optimizer" would otherwise count as
-  // --optimizer given and be refused as a CNN-only option.
-  const bool cnn = is_cnn_dataset(o.dataset);
-  struct WholeField {
-    const char* option;
-    const char* key;
-    std::function<void(uint64_t)> set;
-  };
-  std::vector<WholeField> whole{
-      {"--batch", "batch", [&](uint64_t v) { o.batch = static_cast<int>(v); }},
-      {"--seed", "seed", [&](uint64_t v) { o.seed = v; }},
-  };
-  struct RealField {
-    const char* option;
-    const char* key;
-    double* into;
-  };
-  std::vector<RealField> real;
-  if (cnn) {
-    whole.push_back({"--train-size", "train_size",
-                     [&](uint64_t v) { o.train_size = static_cast<int64_t>(v); }});
-    whole.push_back(
-        {"--test-size", "test_size", [&](uint64_t v) { o.test_size = static_cast<int64_t>(v); }});
-    whole.push_back({"--max-length", "max_length",
-                     [&](uint64_t v) { o.max_length = static_cast<int64_t>(v); }});
-    real = {{"--rate", "lr", &o.rate},
-            {"--momentum", "momentum", &o.momentum},
-            {"--dropout", "dropout", &o.dropout}};
-  } else {
-    whole.push_back({"--points", "points", [&](uint64_t v) { o.points = static_cast<int>(v); }});
-    whole.push_back({"--hidden", "hidden", [&](uint64_t v) { o.hidden = static_cast<int>(v); }});
-    real = {{"--rate", "rate", &o.rate}};
+  // or any model is built (the loop checks the hyper-parameters again).
+  const hyper::RecipeInfo& recipe = recipe_for(o.dataset);
+  // The model this run needs, for the message when the checkpoint holds
+  // another one: the values given, else the table's defaults.
+  std::map<std::string, std::string> needed;
+  for (const hyper::Param& p : hyper::kParams) {
+    if (!hyper::uses(p, recipe))
+      continue;
+    const std::string key(p.key);
+    const auto given = o.values.find(key);
+    const auto optimizer = o.values.find("optimizer");
+    needed[key] = given != o.values.end()
+                      ? given->second
+                      : std::string(hyper::default_value(
+                            recipe, o.dataset,
+                            optimizer == o.values.end() ? "" : optimizer->second, p.key));
   }
-  for (const WholeField& f : whole) {
-    const std::string* value = hyper(f.key);
-    if (value == nullptr || o.given.count(f.option) != 0)
+  check_checkpoint_model(ck, o.load, std::string(recipe.name), o.dataset, asked_by, needed);
+  check_checkpoint_matches(ck, o.load, std::string(recipe.name), o.dataset, parse_dtype(o.dtype),
+                           {});
+  for (const hyper::Param& p : hyper::kParams) {
+    const std::string option(p.option), key(p.key);
+    const auto it = ck.hyper.find(key);
+    if (p.role != hyper::Role::hyper || !hyper::uses(p, recipe) || it == ck.hyper.end() ||
+        o.given.count(option) != 0)
       continue;
     std::string problem;
-    const auto v = parse_whole(whole_range(f.option), *value, problem);
-    if (!v)
-      throw refuse(f.key, problem + ", as for " + f.option);
-    f.set(*v);  // fits: cli.hpp asserts each range fits its field
-    o.given.insert(f.option);
-  }
-  for (const RealField& f : real) {
-    const std::string* value = hyper(f.key);
-    if (value == nullptr || o.given.count(f.option) != 0)
-      continue;
-    std::string problem;
-    const auto v = parse_real(real_range(f.option), *value, problem);
-    if (!v)
-      throw refuse(f.key, problem + ", as for " + f.option);
-    *f.into = *v;
-    o.given.insert(f.option);
-  }
-  if (cnn) {
-    if (const std::string* value = hyper("optimizer"); value && o.given.count("--optimizer") == 0) {
-      const auto& names = optimizer_choices();
-      if (std::find(names.begin(), names.end(), *value) == names.end())
-        throw refuse("optimizer", "\"" + *value +
-                                      "\" is not an optimizer `train` knows (allowed: " +
-                                      choices_text(names) + ")");
-      o.optimizer = *value;
-      o.given.insert("--optimizer");
-    }
+    const auto value = check_value(p, it->second, problem);
+    if (!value)
+      throw DataError(where + ": hyper-parameter " + key + " = " + problem + ", as for " + option);
+    o.values[key] = *value;
+    o.given.insert(option);
   }
 }
 
-// The CNN recipes' own defaults for what neither the user nor a checkpoint
-// set; and the options that belong to the other kind of dataset are refused
-// rather than silently ignored.
-void apply_recipe_defaults(TrainOptions& o) {
-  const auto given = [&](const char* name) { return o.given.count(name) != 0; };
-  if (!is_cnn_dataset(o.dataset)) {
-    for (const char* cnn_only : {"--optimizer", "--momentum", "--dropout", "--train-size",
-                                 "--test-size", "--max-length", "--data-dir"})
-      if (given(cnn_only))
-        throw ArgumentError(std::string(cnn_only) + " applies to mnist, fashion-mnist and imdb; '" +
-                            o.dataset + "' trains MiniTorch's 2-D MLP with plain SGD");
-    return;
+// Every row the recipe uses gets a value (the table's default for the
+// dataset where neither the user nor the checkpoint set one); options of
+// other recipes are refused rather than silently ignored.
+void apply_defaults(TrainOptions& o, const hyper::RecipeInfo& recipe) {
+  for (const hyper::Param& p : hyper::kParams) {
+    if (hyper::uses(p, recipe) || o.given.count(std::string(p.option)) == 0)
+      continue;
+    std::string users;
+    for (const hyper::RecipeInfo& r : hyper::kRecipes)
+      if (hyper::uses(p, r))
+        users += (users.empty() ? "" : ", ") + std::string(r.datasets);
+    throw ArgumentError(std::string(p.option) + " applies to " + users + "; '" + o.dataset +
+                        "' trains the " + std::string(recipe.title) + ", which has no " +
+                        std::string(p.key));
   }
-  for (const char* mlp_only : {"--hidden", "--points"})
-    if (given(mlp_only))
-      throw ArgumentError(std::string(mlp_only) + " applies to the 2-D datasets, not '" +
-                          o.dataset + "'");
-  const bool imdb = o.dataset == "imdb";
-  // Adam at PyTorch's lr 1e-3 by default (the PyTorch sentiment reference's
-  // choice; on MNIST it reaches 97% in one epoch). --optimizer sgd is
-  // MiniTorch's SGD at lr 0.01, with momentum 0.9 unless --momentum says
-  // otherwise (plain SGD crawls on [0, 1] pixels).
-  if (!given("--optimizer"))
-    o.optimizer = "adam";
-  const bool adam = o.optimizer == "adam";
-  if (!given("--rate"))
-    o.rate = adam ? 1e-3 : 0.01;
-  if (!given("--momentum") && !adam)
-    o.momentum = 0.9;
-  if (!given("--epochs"))
-    o.epochs = imdb ? 3 : 5;
-  if (!given("--batch"))
-    o.batch = imdb ? 32 : 16;
-  if (!given("--dropout"))
-    o.dropout = imdb ? 0.5 : 0.25;
-  if (!given("--test-size") && imdb)
-    o.test_size = 10000;
+  if (recipe.bit == hyper::kMlp2d && o.given.count("--data-dir") != 0)
+    throw ArgumentError("--data-dir applies to mnist, fashion-mnist and imdb; '" + o.dataset +
+                        "' is generated, not read");
+  for (const hyper::Param& p : hyper::kParams) {
+    const std::string key(p.key);
+    if (!hyper::uses(p, recipe) || o.values.count(key) != 0)
+      continue;
+    const auto optimizer = o.values.find("optimizer");  // an earlier row
+    o.values[key] = std::string(hyper::default_value(
+        recipe, o.dataset, optimizer == o.values.end() ? "" : optimizer->second, p.key));
+  }
+  if (o.values.at("save_every") != "0" && o.save.empty())
+    throw ArgumentError("--save-every " + o.values.at("save_every") +
+                        " needs --save FILE (the checkpoint to write)");
 }
 
 fs::path fetch_script() {
@@ -213,234 +152,110 @@ fs::path fetch_script() {
   return candidates.empty() ? fs::path("scripts/fetch-data.sh") : candidates.back();
 }
 
-// ---- 2-D datasets -------------------------------------------------------------
-
-DecisionBoundary boundary_of(const Mlp2D& model, const Graph& data, const TensorOptions& options) {
-  DecisionBoundary b;
-  b.resolution = 60;
-  std::vector<double> grid;
-  for (int j = 0; j < b.resolution; ++j)
-    for (int i = 0; i < b.resolution; ++i) {
-      grid.push_back((i + 0.5) / b.resolution);
-      grid.push_back((j + 0.5) / b.resolution);
-    }
-  NoGradGuard no_grad;
-  const Tensor x = Tensor::from_values(grid, {b.resolution * b.resolution, 2}, options);
-  b.probability = model(x).to_vector();
-  b.points = data.X;
-  b.labels = data.y;
-  return b;
+// "0.412 ms", "3.2 s".
+std::string seconds_text(double seconds) {
+  char text[32];
+  if (seconds < 1.0)
+    std::snprintf(text, sizeof text, "%.3f ms", 1e3 * seconds);
+  else
+    std::snprintf(text, sizeof text, "%.1f s", seconds);
+  return text;
 }
 
-int run_train_2d(const TrainOptions& options, const BackendPtr& backend) {
-  Train2DConfig config;
-  config.dataset = options.dataset;
-  config.points = options.points;
-  config.hidden = options.hidden;
-  config.rate = options.rate;
-  config.epochs = options.epochs;
-  config.batch = options.batch;
-  config.seed = options.seed;
-  config.backend = backend;
-  config.dtype = parse_dtype(options.dtype);
-  config.resume_from = options.load;
-  config.save_to = options.save;
+// The data of a run, loaded for its recipe.
+struct RunData {
+  Graph points;           // mlp2d
+  ImageDataset images;    // lenet
+  SentimentData text;     // kim-cnn
+  std::string model;      // for the banner
+  std::string eval_name;  // "points", "test", "valid"
+  std::string unit;       // what the progress bar counts
+};
 
-  std::printf(
-      "Training MiniTorch's MLP 2 -> %d -> %d -> 1 on '%s' (%d points), batch %d, "
-      "rate %g, %d epochs, %s on backend '%s'\n",
-      config.hidden, config.hidden, config.dataset.c_str(), config.points, config.batch,
-      config.rate, config.epochs, dtype_name(config.dtype), backend->name().c_str());
-  double total_seconds = 0;
-  int new_epochs = 0;
-  bool announced = false;
-  const auto result = train_2d(config, [&](const EpochStats& s) {
-    if (!announced && !options.load.empty())
-      std::printf("Resumed from %s after epoch %d\n", options.load.c_str(), s.epoch - 1);
-    announced = true;
-    total_seconds += s.seconds;
-    ++new_epochs;
-    if (s.epoch % 10 == 0 || s.epoch == 1 || s.epoch == config.epochs) {
-      std::printf("Epoch %5d  loss %10.4f  correct %d/%d  time %.3f ms/epoch\n", s.epoch, s.loss,
-                  s.correct, s.total, 1e3 * s.seconds);
-      std::fflush(stdout);
-    }
-  });
-  const EpochStats& last = result.epochs.back();
-  std::printf("Final: correct %d/%d (%.1f%%), loss %.4f, mean %.3f ms/epoch over %d epochs\n",
-              last.correct, last.total, 100.0 * last.correct / last.total, last.loss,
-              1e3 * total_seconds / std::max(new_epochs, 1), new_epochs);
-  if (!options.save.empty())
-    std::printf("Saved checkpoint %s (epoch %d)\n", options.save.c_str(), last.epoch);
-
-  if (!options.metrics.empty()) {
-    nlohmann::json j;
-    j["dataset"] = config.dataset;
-    j["backend"] = backend->name();
-    j["dtype"] = dtype_name(config.dtype);
-    j["hidden"] = config.hidden;
-    j["rate"] = config.rate;
-    j["batch"] = config.batch;
-    j["points"] = config.points;
-    j["seed"] = config.seed;
-    nlohmann::json epochs = nlohmann::json::array();
-    for (const auto& s : result.epochs) {
-      epochs.push_back({{"epoch", s.epoch},
-                        {"loss", s.loss},
-                        {"correct", s.correct},
-                        {"total", s.total},
-                        {"seconds", s.seconds}});
-    }
-    j["epochs"] = epochs;
-    write_output(options.metrics, j.dump(2) + "\n");
-    std::printf("Wrote metrics to %s\n", options.metrics.c_str());
+RunData load_data(const TrainOptions& options, const RecipeConfig& config,
+                  const hyper::RecipeInfo& recipe) {
+  RunData d;
+  if (recipe.bit == hyper::kMlp2d) {
+    d.points = make_dataset(config.dataset, static_cast<int>(config.points), config.seed);
+    d.model = "MiniTorch's MLP 2 -> " + std::to_string(config.hidden) + " -> " +
+              std::to_string(config.hidden) + " -> 1 on '" + config.dataset + "' (" +
+              std::to_string(config.points) + " points)";
+    d.eval_name = "points";
+    d.unit = "pts";
+    return d;
   }
-  if (!options.plot.empty()) {
-    Series loss{"train (sum over batches)", {}, {}}, accuracy{"train", {}, {}};
-    for (const auto& s : result.epochs) {
-      loss.x.push_back(s.epoch);
-      loss.y.push_back(s.loss);
-      accuracy.x.push_back(s.epoch);
-      accuracy.y.push_back(100.0 * s.correct / s.total);
-    }
-    const DecisionBoundary boundary = boundary_of(
-        *result.model, result.data, TensorOptions{.dtype = config.dtype, .backend = backend});
-    plot_training(options.plot,
-                  "MLP 2-" + std::to_string(config.hidden) + "-" + std::to_string(config.hidden) +
-                      "-1 on " + config.dataset + " (" + backend->name() + ")",
-                  {{"loss", "epoch", "BCE", {loss}},
-                   {"accuracy", "epoch", "% correct", {accuracy}, "bottom right"}},
-                  &boundary);
-    std::printf("Wrote plot to %s\n", options.plot.c_str());
-  }
-  return 0;
-}
-
-// ---- CNN recipes ------------------------------------------------------------------
-
-void write_recipe_metrics(const TrainOptions& options, const std::string& recipe,
-                          const std::string& backend, const std::vector<EpochReport>& history) {
-  nlohmann::json j;
-  j["recipe"] = recipe;
-  j["backend"] = backend;
-  j["dtype"] = options.dtype;
-  j["optimizer"] = options.optimizer;
-  j["momentum"] = options.momentum;
-  j["dropout"] = options.dropout;
-  j["train_size"] = options.train_size;
-  j["test_size"] = options.test_size;
-  j["dataset"] = options.dataset;
-  j["batch"] = options.batch;
-  j["rate"] = options.rate;
-  j["seed"] = options.seed;
-  if (options.dataset == "imdb")
-    j["max_length"] = options.max_length;
-  nlohmann::json epochs = nlohmann::json::array();
-  for (const EpochReport& r : history) {
-    nlohmann::json e;
-    for (const auto& [key, value] : epoch_record(r))
-      e[key] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-    epochs.push_back(e);
-  }
-  j["epochs"] = epochs;
-  write_output(options.metrics, j.dump(2) + "\n");
-}
-
-void plot_recipe(const TrainOptions& options, const std::string& title,
-                 const std::vector<EpochReport>& history) {
-  Series train_loss{"train", {}, {}}, test_loss{"test", {}, {}};
-  Series train_acc{"train", {}, {}}, test_acc{"test", {}, {}};
-  for (const EpochReport& r : history) {
-    train_loss.x.push_back(r.epoch);
-    train_loss.y.push_back(r.train_loss);
-    test_loss.x.push_back(r.epoch);
-    test_loss.y.push_back(r.test_loss);
-    train_acc.x.push_back(r.epoch);
-    train_acc.y.push_back(100.0 * r.train_accuracy);
-    test_acc.x.push_back(r.epoch);
-    test_acc.y.push_back(100.0 * r.test_accuracy);
-  }
-  const std::string eval_name = options.dataset == "imdb" ? "validation" : "test";
-  test_loss.title = test_acc.title = eval_name;
-  plot_training(options.plot, title,
-                {{"loss", "epoch", "mean loss per example", {train_loss, test_loss}},
-                 {"accuracy", "epoch", "% correct", {train_acc, test_acc}, "bottom right"}});
-}
-
-int run_train_recipe(const TrainOptions& options, const BackendPtr& backend) {
   const fs::path root = options.data_dir.empty() ? data_root() : fs::path(options.data_dir);
   ensure_dataset(options.dataset, root, fetch_script(), std::cout);
-
-  RecipeConfig config;
-  config.dataset = options.dataset;
-  config.epochs = options.epochs;
-  config.batch = options.batch;
-  config.optimizer = options.optimizer;
-  config.lr = options.rate;
-  config.momentum = options.momentum;
-  config.dropout = options.dropout;
-  config.seed = options.seed;
-  config.backend = backend;
-  config.dtype = parse_dtype(options.dtype);
-  config.resume_from = options.load;
-  config.save_to = options.save;
-  config.extra_hyper = {{"train_size", std::to_string(options.train_size)},
-                        {"test_size", std::to_string(options.test_size)}};
-
-  const bool imdb = options.dataset == "imdb";
-  std::string recipe, title, unit;
-  ImageDataset images;
-  SentimentData text;
-  if (imdb) {
-    config.extra_hyper["max_length"] = std::to_string(options.max_length);
+  if (recipe.bit == hyper::kKimCnn) {
     SentimentConfig data_config;
     data_config.reviews = imdb_reviews_file(root);
     data_config.embeddings = glove_source_file(root);
     data_config.cache = glove_cache_file(root);
-    data_config.max_length = options.max_length;
-    data_config.train_size = options.train_size;
-    data_config.valid_size = options.test_size;
-    text =
+    data_config.max_length = config.max_length;
+    data_config.train_size = config.train_size;
+    data_config.valid_size = config.test_size;
+    d.text =
         load_sentiment_data(data_config, [](const std::string& m) { std::cout << m << std::endl; });
-    recipe =
-        "Kim CNN (conv1d 100->100 x {3,4,5}, max over time, concat 300, dropout, linear 300->1)";
-    unit = "reviews";
     std::printf(
         "IMDB: %lld train / %lld validation reviews, %lld tokens each, %lld GloVe vectors\n",
-        static_cast<long long>(text.train.count), static_cast<long long>(text.valid.count),
-        static_cast<long long>(options.max_length), static_cast<long long>(text.table.size()));
-  } else {
-    images =
-        load_mnist_folder(options.dataset == "mnist" ? mnist_dir(root) : fashion_mnist_dir(root));
-    if (options.train_size > 0)
-      images.train.truncate(options.train_size);
-    if (options.test_size > 0)
-      images.test.truncate(options.test_size);
-    recipe = "LeNet (conv 1->4->8 3x3, avgpool 4x4, linear 392->64->10, logsoftmax)";
-    unit = "img";
-    std::printf(
-        "%s: %lld train / %lld test images of %lldx%lld\n", options.dataset.c_str(),
-        static_cast<long long>(images.train.count), static_cast<long long>(images.test.count),
-        static_cast<long long>(images.train.rows), static_cast<long long>(images.train.cols));
+        static_cast<long long>(d.text.train.count), static_cast<long long>(d.text.valid.count),
+        static_cast<long long>(config.max_length), static_cast<long long>(d.text.table.size()));
+    d.model =
+        "Kim CNN (conv1d 100->100 x {3,4,5}, max over time, concat 300, dropout, linear 300->1) "
+        "on 'imdb'";
+    d.eval_name = "valid";
+    d.unit = "reviews";
+    return d;
   }
-  std::string optimizer = options.optimizer + " lr " + hyper_text(options.rate);
-  if (options.optimizer == "sgd" && options.momentum > 0)
-    optimizer += " momentum " + hyper_text(options.momentum);
-  std::printf("Training %s on '%s', batch %d, %s, dropout %g, %d epochs, %s on backend '%s'\n",
-              recipe.c_str(), options.dataset.c_str(), options.batch, optimizer.c_str(),
-              options.dropout, options.epochs, options.dtype.c_str(), backend->name().c_str());
+  d.images =
+      load_mnist_folder(options.dataset == "mnist" ? mnist_dir(root) : fashion_mnist_dir(root));
+  if (config.train_size > 0)
+    d.images.train.truncate(config.train_size);
+  if (config.test_size > 0)
+    d.images.test.truncate(config.test_size);
+  std::printf(
+      "%s: %lld train / %lld test images of %lldx%lld\n", options.dataset.c_str(),
+      static_cast<long long>(d.images.train.count), static_cast<long long>(d.images.test.count),
+      static_cast<long long>(d.images.train.rows), static_cast<long long>(d.images.train.cols));
+  d.model = "LeNet (conv 1->4->8 3x3, avgpool 4x4, linear 392->64->10, logsoftmax) on '" +
+            options.dataset + "'";
+  d.eval_name = "test";
+  d.unit = "img";
+  return d;
+}
+
+int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const BackendPtr& backend) {
+  RecipeConfig config;
+  config.dataset = options.dataset;
+  for (const auto& [key, text] : options.values)
+    set_config_value(config, key, text);
+  config.backend = backend;
+  config.dtype = parse_dtype(options.dtype);
+  config.resume_from = options.load;
+  config.save_to = options.save;
+  const RunData data = load_data(options, config, recipe);
+
+  std::printf("Training %s, %s on backend '%s'\n", data.model.c_str(), options.dtype.c_str(),
+              backend->name().c_str());
+  std::string settings;
+  for (const hyper::Param& p : hyper::kParams)
+    if (hyper::uses(p, recipe))
+      settings += (settings.empty() ? "" : ", ") + std::string(p.key) + " " +
+                  options.values.at(std::string(p.key));
+  std::printf("Settings: %s\n", settings.c_str());
   std::fflush(stdout);
 
   const bool interactive = is_terminal(STDOUT_FILENO);
-  const std::string eval_name = imdb ? "valid" : "test";
   std::unique_ptr<ProgressBar> bar;
   double train_seconds = 0;
   int new_epochs = 0;
   RecipeCallbacks callbacks;
   callbacks.on_batch = [&](const BatchUpdate& u) {
+    if (u.total < 1000)
+      return;  // a 2-D epoch takes a millisecond: no bar
     if (!bar)
       bar = std::make_unique<ProgressBar>(std::cout, "Epoch " + std::to_string(u.epoch), u.total,
-                                          unit, interactive);
+                                          data.unit, interactive);
     bar->update(u.done, u.mean_loss);
   };
   callbacks.on_epoch = [&](const EpochReport& r) {
@@ -451,37 +266,68 @@ int run_train_recipe(const TrainOptions& options, const BackendPtr& backend) {
       std::printf("Resumed from %s after epoch %d\n", options.load.c_str(), r.epoch - 1);
     ++new_epochs;
     train_seconds += r.train_seconds;
+    if (config.epochs > 20 && r.epoch != 1 && r.epoch % 10 != 0 && r.epoch != config.epochs)
+      return;
     std::printf(
         "Epoch %d/%d  train loss %.4f acc %.2f%%  |  %s loss %.4f acc %.2f%% (%lld/%lld)  |  "
-        "train %.1f s (%.0f %s/s), eval %.1f s\n",
-        r.epoch, options.epochs, r.train_loss, 100.0 * r.train_accuracy, eval_name.c_str(),
+        "train %s (%.0f %s/s), eval %s\n",
+        r.epoch, config.epochs, r.train_loss, 100.0 * r.train_accuracy, data.eval_name.c_str(),
         r.test_loss, 100.0 * r.test_accuracy, static_cast<long long>(r.test_correct),
-        static_cast<long long>(r.test_total), r.train_seconds, r.items_per_second, unit.c_str(),
-        r.eval_seconds);
+        static_cast<long long>(r.test_total), seconds_text(r.train_seconds).c_str(),
+        r.items_per_second, data.unit.c_str(), seconds_text(r.eval_seconds).c_str());
     std::fflush(stdout);
   };
 
-  const RecipeResult result = imdb ? train_sentiment_recipe(text, config, callbacks)
-                                   : train_image_recipe(images, config, callbacks);
-  const EpochReport& last = result.history.back();
-  std::printf(
-      "Final: %s accuracy %.2f%% (%lld/%lld), %s loss %.4f, mean %.1f s/epoch training "
-      "over %d epochs\n",
-      eval_name.c_str(), 100.0 * last.test_accuracy, static_cast<long long>(last.test_correct),
-      static_cast<long long>(last.test_total), eval_name.c_str(), last.test_loss,
-      train_seconds / std::max(new_epochs, 1), new_epochs);
-  if (!options.save.empty())
-    std::printf("Saved checkpoint %s (epoch %d)\n", options.save.c_str(), last.epoch);
-  if (!options.metrics.empty()) {
-    write_recipe_metrics(options, imdb ? "kim-cnn" : "lenet", backend->name(), result.history);
+  RecipeResult result;
+  {
+    InterruptGuard ctrl_c;  // the first Ctrl-C stops at the next batch boundary
+    if (recipe.bit == hyper::kMlp2d)
+      result = train_mlp2d_recipe(data.points, config, callbacks);
+    else if (recipe.bit == hyper::kKimCnn)
+      result = train_sentiment_recipe(data.text, config, callbacks);
+    else
+      result = train_image_recipe(data.images, config, callbacks);
+  }
+  if (bar)
+    bar->finish();
+  if (!result.history.empty()) {
+    const EpochReport& last = result.history.back();
+    std::printf(
+        "%s: %s accuracy %.2f%% (%lld/%lld), %s loss %.4f, mean %s/epoch training over %d "
+        "epochs\n",
+        result.interrupted ? "Last finished epoch" : "Final", data.eval_name.c_str(),
+        100.0 * last.test_accuracy, static_cast<long long>(last.test_correct),
+        static_cast<long long>(last.test_total), data.eval_name.c_str(), last.test_loss,
+        seconds_text(train_seconds / std::max(new_epochs, 1)).c_str(), new_epochs);
+  }
+  if (result.saved)
+    std::printf("Saved checkpoint %s (%s)\n", options.save.c_str(),
+                result.interrupted && result.interrupted_batches > 0
+                    ? ("epoch " + std::to_string(result.interrupted_epoch) + ", batch " +
+                       std::to_string(result.interrupted_batches))
+                          .c_str()
+                    : ("epoch " + std::to_string(result.history.back().epoch)).c_str());
+  if (!options.metrics.empty() && !result.history.empty()) {
+    write_output(options.metrics, metrics_json(config, result));
     std::printf("Wrote metrics to %s\n", options.metrics.c_str());
   }
+  if (result.interrupted) {
+    std::fprintf(stderr, "minitorch: interrupted in epoch %d after %lld batches; %s\n",
+                 result.interrupted_epoch, static_cast<long long>(result.interrupted_batches),
+                 result.saved ? ("resume with: minitorch train --load " + options.save +
+                                 " --epochs " + std::to_string(config.epochs))
+                                    .c_str()
+                              : "nothing saved (no --save given)");
+    return 130;
+  }
   if (!options.plot.empty()) {
-    plot_recipe(options,
-                std::string(imdb ? "Kim CNN on IMDB" : "LeNet on " + options.dataset) + " (" +
-                    backend->name() + ", " + optimizer + ", batch " +
-                    std::to_string(options.batch) + ")",
-                result.history);
+    std::unique_ptr<DecisionBoundary> boundary;
+    if (const auto mlp = std::dynamic_pointer_cast<Mlp2D>(result.model))
+      boundary = std::make_unique<DecisionBoundary>(decision_boundary(
+          *mlp, data.points, TensorOptions{.dtype = config.dtype, .backend = backend}));
+    std::string title = data.model + " (" + backend->name() + ", " + config.optimizer + " lr " +
+                        hyper_text(config.lr) + ", batch " + std::to_string(config.batch) + ")";
+    plot_history(options.plot, title, result.history, data.eval_name, boundary.get());
     std::printf("Wrote plot to %s\n", options.plot.c_str());
   }
   return 0;
@@ -491,7 +337,8 @@ int run_train_recipe(const TrainOptions& options, const BackendPtr& backend) {
 
 int run_train(TrainOptions options) {
   fill_from_checkpoint(options);
-  apply_recipe_defaults(options);
+  const hyper::RecipeInfo& recipe = recipe_for(options.dataset);
+  apply_defaults(options, recipe);
   // Fail before a long run, not after it.
   prepare_outputs({{"--metrics", options.metrics, true},
                    {"--save", options.save, false},
@@ -500,9 +347,7 @@ int run_train(TrainOptions options) {
     find_gnuplot();
   const BackendPtr backend =
       choose_backend(options.backend, options.verbose, options.threads, std::cout);
-  if (is_cnn_dataset(options.dataset))
-    return run_train_recipe(options, backend);
-  return run_train_2d(options, backend);
+  return train(options, recipe, backend);
 }
 
 }  // namespace mt::cli

@@ -1,7 +1,7 @@
 // fuzz_cli.cpp — libFuzzer target for the `minitorch` argument parser
 // (apps/minitorch/cli.cpp): the input, split at NUL bytes, is argv after the
 // program name. Nothing runs; the parser must return, never throw, and every
-// number it lets through lies inside the option table of cli.hpp.
+// value it lets through is one its row of the hyper-parameter table admits.
 #include "cli.hpp"
 
 #include <cstddef>
@@ -35,26 +35,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     std::abort();
   }
   if (ran && parsed.command == mt::cli::Command::train) {
-    // Every number that got through is inside the table's range (cli.hpp).
-    const mt::cli::TrainOptions& t = parsed.train;
-    const auto whole_ok = [](const char* option, int64_t value) {
-      const auto& r = mt::cli::whole_range(option);
-      return value >= 0 && static_cast<uint64_t>(value) >= r.low &&
-             static_cast<uint64_t>(value) <= r.high;
-    };
-    const auto real_ok = [](const char* option, double value) {
-      const auto& r = mt::cli::real_range(option);
-      return value >= r.low && value <= r.high;
-    };
-    const bool dropout_default = t.given.count("--dropout") == 0 && t.dropout == -1;
-    if (!whole_ok("--hidden", t.hidden) || !whole_ok("--epochs", t.epochs) ||
-        !whole_ok("--points", t.points) || !whole_ok("--batch", t.batch) ||
-        !whole_ok("--train-size", t.train_size) || !whole_ok("--test-size", t.test_size) ||
-        !whole_ok("--max-length", t.max_length) || !real_ok("--rate", t.rate) ||
-        !real_ok("--momentum", t.momentum) ||
-        !(dropout_default || real_ok("--dropout", t.dropout)) ||
-        !(t.threads == 0 || whole_ok("--threads", t.threads))) {
-      std::fprintf(stderr, "invariant broken: a range check let a value through\n");
+    // Every value that got through is one its table row admits (cli.hpp).
+    for (const auto& [key, text] : parsed.train.values) {
+      const mt::hyper::Param* row = mt::hyper::param_by_key(key);
+      std::string problem;
+      if (row == nullptr || !mt::cli::check_value(*row, text, problem)) {
+        std::fprintf(stderr, "invariant broken: a range check let %s = %s through\n", key.c_str(),
+                     text.c_str());
+        std::abort();
+      }
+    }
+    const auto& threads = mt::cli::whole_range("--threads");
+    const int t = parsed.train.threads;
+    if (t != 0 && (t < 0 || static_cast<uint64_t>(t) < threads.low ||
+                   static_cast<uint64_t>(t) > threads.high)) {
+      std::fprintf(stderr, "invariant broken: --threads %d got through\n", t);
       std::abort();
     }
   }

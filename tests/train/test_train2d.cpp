@@ -1,4 +1,4 @@
-// test_train2d.cpp — the 2-D MLP recipe (mt::train_2d) on the reference
+// test_train2d.cpp — the 2-D MLP recipe (mt::train_mlp2d_recipe) on the reference
 // backend with fixed seeds: simple reaches 50/50 and xor >= 45/50, and a run
 // resumed from a checkpoint ends with exactly the parameters of a run that
 // was never interrupted.
@@ -16,12 +16,14 @@ using namespace mt::test;
 
 namespace {
 
-Train2DConfig config_for(const std::string& dataset, int epochs) {
-  Train2DConfig c;
+RecipeConfig config_for(const std::string& dataset, int epochs) {
+  RecipeConfig c;
   c.dataset = dataset;
   c.points = 50;
   c.hidden = 10;
-  c.rate = 0.5;
+  c.optimizer = "sgd";
+  c.lr = 0.5;
+  c.momentum = 0.0;
   c.batch = 10;
   c.epochs = epochs;
   c.seed = 42;
@@ -29,11 +31,18 @@ Train2DConfig config_for(const std::string& dataset, int epochs) {
   return c;
 }
 
+RecipeResult train(const RecipeConfig& c, const RecipeCallbacks& callbacks = {}) {
+  return train_mlp2d_recipe(make_dataset(c.dataset, static_cast<int>(c.points), c.seed), c,
+                            callbacks);
+}
+
 // The best count over every epoch (mini-batch SGD wobbles by a point or two
 // from epoch to epoch, so "reaches" means at some epoch).
-int best_correct(const Train2DConfig& config) {
-  int best = 0;
-  train_2d(config, [&](const EpochStats& s) { best = std::max(best, s.correct); });
+int64_t best_correct(const RecipeConfig& config) {
+  int64_t best = 0;
+  RecipeCallbacks callbacks;
+  callbacks.on_epoch = [&](const EpochReport& r) { best = std::max(best, r.test_correct); };
+  train(config, callbacks);
   return best;
 }
 
@@ -76,49 +85,52 @@ BOOST_AUTO_TEST_CASE(loss_is_the_stable_sum_with_exact_gradient) {
 
 BOOST_AUTO_TEST_CASE(resumed_run_equals_uninterrupted_run) {
   TempDir dir;
-  const Train2DResult straight = train_2d(config_for("xor", 20));
+  const RecipeResult straight = train(config_for("xor", 20));
 
-  Train2DConfig first = config_for("xor", 10);
+  RecipeConfig first = config_for("xor", 10);
   first.save_to = dir / "half.ckpt";
-  train_2d(first);
+  const RecipeResult half = train(first);
+  BOOST_TEST(half.saved);
   BOOST_TEST(read_checkpoint(dir / "half.ckpt").epoch == 10);
 
-  Train2DConfig second = config_for("xor", 20);
+  RecipeConfig second = config_for("xor", 20);
   second.resume_from = dir / "half.ckpt";
   int new_epochs = 0;
-  const Train2DResult resumed = train_2d(second, [&](const EpochStats&) { ++new_epochs; });
+  RecipeCallbacks count;
+  count.on_epoch = [&](const EpochReport&) { ++new_epochs; };
+  const RecipeResult resumed = train(second, count);
 
   BOOST_TEST(new_epochs == 10);
   BOOST_TEST(resumed.resumed_epochs == 10);
-  BOOST_TEST(resumed.epochs.size() == 20u);
+  BOOST_TEST(resumed.history.size() == 20u);
   const auto a = parameter_values(*straight.model), b = parameter_values(*resumed.model);
   BOOST_REQUIRE(a.size() == b.size());
   for (std::size_t i = 0; i < a.size(); ++i)
     BOOST_TEST(a[i] == b[i], boost::test_tools::per_element());
   for (std::size_t e = 0; e < 20; ++e) {
-    BOOST_TEST(straight.epochs[e].loss == resumed.epochs[e].loss);
-    BOOST_TEST(straight.epochs[e].correct == resumed.epochs[e].correct);
+    BOOST_TEST(straight.history[e].train_loss == resumed.history[e].train_loss);
+    BOOST_TEST(straight.history[e].test_correct == resumed.history[e].test_correct);
   }
 }
 
 BOOST_AUTO_TEST_CASE(resume_checks_the_checkpoint_against_the_config) {
   TempDir dir;
-  Train2DConfig first = config_for("xor", 3);
+  RecipeConfig first = config_for("xor", 3);
   first.save_to = dir / "c.ckpt";
-  train_2d(first);
+  train(first);
 
-  Train2DConfig other = config_for("xor", 6);
+  RecipeConfig other = config_for("xor", 6);
   other.resume_from = dir / "c.ckpt";
   other.hidden = 5;
-  BOOST_CHECK_EXCEPTION(train_2d(other), DataError, [](const DataError& e) {
+  BOOST_CHECK_EXCEPTION(train(other), DataError, [](const DataError& e) {
     return std::string(e.what()).find("hidden = 10, this run asks for 5") != std::string::npos;
   });
   other = config_for("simple", 6);
   other.resume_from = dir / "c.ckpt";
-  BOOST_CHECK_THROW(train_2d(other), DataError);
+  BOOST_CHECK_THROW(train(other), DataError);
   other = config_for("xor", 3);  // nothing left to train
   other.resume_from = dir / "c.ckpt";
-  BOOST_CHECK_THROW(train_2d(other), ArgumentError);
+  BOOST_CHECK_THROW(train(other), ArgumentError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -140,7 +140,7 @@ void write_checkpoint(const fs::path& path, const Checkpoint& checkpoint) {
       entry[key] = std::isfinite(value) ? json(value) : json(nullptr);
     history.push_back(entry);
   }
-  const json meta = {
+  json meta = {
       {"format", "minitorch-checkpoint"},
       {"recipe", checkpoint.recipe},
       {"dataset", checkpoint.dataset},
@@ -154,6 +154,8 @@ void write_checkpoint(const fs::path& path, const Checkpoint& checkpoint) {
       {"payload_bytes", payload.buffer().size()},
       {"payload_crc32", detail::crc32_of(payload.buffer().data(), payload.buffer().size())},
   };
+  if (!checkpoint.resume.empty())
+    meta["resume"] = checkpoint.resume;
   const std::string meta_text = meta.dump(1);
   std::string body = meta_text + payload.buffer();
   detail::ByteWriter file;
@@ -215,6 +217,8 @@ Checkpoint parse_checkpoint(std::string_view data, const std::string& source) {
     out.hyper = meta.at("hyper").get<std::map<std::string, std::string>>();
     out.rng_state = meta.at("rng_state").get<std::string>();
     out.optimizer_steps = json_whole<int64_t>(meta, "optimizer_steps", name, max_count);
+    if (meta.contains("resume"))
+      out.resume = meta.at("resume").get<std::map<std::string, std::string>>();
     if (!meta.at("history").is_array())
       throw DataError(name + ": \"history\" is not a list of per-epoch records");
     for (const json& entry : meta.at("history")) {

@@ -2,6 +2,7 @@
 // gnuplot on it with its output going to a temporary PNG, then renames that
 // into place. gnuplot's own messages are captured and reported on failure.
 #include <minitorch/apps/plot.hpp>
+#include <minitorch/apps/recipes.hpp>
 #include <minitorch/errors.hpp>
 #include <minitorch/util/io.hpp>
 
@@ -204,6 +205,28 @@ void plot_training(const fs::path& png, const std::string& title,
   }
   commit_file(image, png);
   image_file.release();
+}
+
+void plot_history(const fs::path& png, const std::string& title,
+                  const std::vector<EpochReport>& history, const std::string& eval_name,
+                  const DecisionBoundary* boundary) {
+  if (history.empty())
+    throw ArgumentError("plot_history: no finished epoch to draw");
+  Series train_loss{"train", {}, {}}, eval_loss{eval_name, {}, {}};
+  Series train_acc{"train", {}, {}}, eval_acc{eval_name, {}, {}};
+  for (const EpochReport& r : history) {
+    for (Series* s : {&train_loss, &eval_loss, &train_acc, &eval_acc})
+      s->x.push_back(r.epoch);
+    train_loss.y.push_back(r.train_loss);
+    eval_loss.y.push_back(r.test_loss);
+    train_acc.y.push_back(100.0 * r.train_accuracy);
+    eval_acc.y.push_back(100.0 * r.test_accuracy);
+  }
+  const std::vector<Series> losses{train_loss, eval_loss}, accuracies{train_acc, eval_acc};
+  plot_training(png, title,
+                {{"loss", "epoch", "mean loss per example", losses},
+                 {"accuracy", "epoch", "% correct", accuracies, "bottom right"}},
+                boundary);
 }
 
 }  // namespace mt

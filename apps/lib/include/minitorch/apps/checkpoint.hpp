@@ -45,6 +45,10 @@ struct Checkpoint {
   std::vector<std::map<std::string, double>> history;
   std::vector<SavedTensor> parameters;
   std::vector<SavedTensor> optimizer_state;
+  // Empty at an epoch boundary. A run stopped inside epoch `epoch + 1`
+  // (Ctrl-C) records there where it stopped, as text (see the training loop,
+  // apps/lib/src/train/loop.cpp), so resuming continues that epoch exactly.
+  std::map<std::string, std::string> resume;
 };
 
 // The whole number a history record holds under `key` (an epoch number or a

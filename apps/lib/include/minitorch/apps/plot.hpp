@@ -10,6 +10,8 @@
 
 namespace mt {
 
+struct EpochReport;  // recipes.hpp
+
 // One line of a panel.
 struct Series {
   std::string title;
@@ -47,6 +49,13 @@ std::filesystem::path find_gnuplot();
 void plot_training(const std::filesystem::path& png, const std::string& title,
                    const std::vector<PlotPanel>& panels,
                    const DecisionBoundary* boundary = nullptr);
+
+// The figure of a training run, the same for every recipe: loss and accuracy
+// per epoch, training beside `eval_name` ("test", "validation", ...), and the
+// decision boundary when given. ArgumentError for an empty history.
+void plot_history(const std::filesystem::path& png, const std::string& title,
+                  const std::vector<EpochReport>& history, const std::string& eval_name,
+                  const DecisionBoundary* boundary = nullptr);
 
 // The gnuplot script plot_training runs (for tests and debugging), writing to
 // `output`.

@@ -1,8 +1,9 @@
-// minitorch/apps/recipes.hpp — MiniTorch's Module-4 training scripts as library
-// calls: the LeNet-like CNN for MNIST / Fashion-MNIST and Kim's 1-D CNN for
-// IMDB sentiment, with shuffled mini-batches, per-epoch evaluation in eval
-// mode, and checkpoints that resume a run exactly. The CLI's `train` wraps
-// these; they print nothing (progress comes back through callbacks).
+// minitorch/apps/recipes.hpp — MiniTorch's training scripts as library calls
+// through one training loop: the LeNet-like CNN for MNIST / Fashion-MNIST,
+// Kim's 1-D CNN for IMDB sentiment (here) and the 2-D MLP (train2d.hpp),
+// with shuffled mini-batches, per-epoch evaluation in eval mode, and
+// checkpoints that resume a run exactly. The CLI's `train` wraps these; they
+// print nothing (progress comes back through callbacks).
 #pragma once
 
 #include <minitorch/datasets/idx.hpp>
@@ -64,25 +65,48 @@ class KimCnn : public Module {
   std::shared_ptr<nn::Linear> out_;
 };
 
+// One run's configuration, for every recipe. The hyper-parameters are the
+// rows of hyperparams.hpp (hyper_values() lists them as checkpoints and
+// metrics record them); the defaults here are LeNet's, the CLI fills every
+// field from the table's per-dataset defaults.
 struct RecipeConfig {
-  std::string dataset = "mnist";  // recorded in checkpoints; "mnist", "fashion-mnist", "imdb", ...
+  std::string dataset = "mnist";  // recorded in checkpoints; "xor", "mnist", "imdb", ...
   int epochs = 5;                 // total; a resumed run continues up to this epoch
   int64_t batch = 16;
   std::string optimizer = "sgd";  // "sgd" or "adam"
   double lr = 0.01;
   double momentum = 0.0;  // SGD only
-  double dropout = 0.25;
-  uint64_t seed = 42;  // model init, shuffling and dropout
-  BackendPtr backend;  // null: default_backend()
+  double dropout = 0.25;  // CNN recipes
+  uint64_t seed = 42;     // model init, shuffling and dropout
+  int64_t hidden = 10;    // 2-D MLP
+  int64_t points = 50;    // 2-D MLP (the Graph passed in must have this many)
+  // Recorded (and checked on resume); the caller cuts the data to these sizes.
+  int64_t train_size = 0;
+  int64_t test_size = 0;
+  int64_t max_length = 200;  // Kim CNN
+  BackendPtr backend;        // null: default_backend()
   DType dtype = DType::f32;
   int64_t eval_batch = 256;  // evaluation has no gradients, so bigger batches are cheap
   int64_t filters = 100;     // Kim CNN only
   std::vector<int64_t> kernel_widths{3, 4, 5};  // Kim CNN only
   std::filesystem::path resume_from;            // "": a fresh run
-  std::filesystem::path save_to;                // "": no checkpoint; else written after every epoch
-  // Extra hyper-parameters to record and check on resume (e.g. data sizes).
-  std::map<std::string, std::string> extra_hyper;
+  // "": no checkpoint. Else written at the end of the run, after every
+  // `save_every` epochs (0: never in between), and at the batch boundary
+  // where an interrupt (interrupt.hpp) stops the run.
+  std::filesystem::path save_to;
+  int save_every = 0;
 };
+
+// The config's hyper-parameters (Role::hyper rows of hyperparams.hpp that
+// `recipe` uses) as text, exactly as checkpoints store and compare them.
+std::map<std::string, std::string> hyper_values(const RecipeConfig& config,
+                                                const std::string& recipe);
+// Every row `recipe` uses (run rows too), as text.
+std::map<std::string, std::string> config_values(const RecipeConfig& config,
+                                                 const std::string& recipe);
+// Sets the field of `key` from text the table's range already admitted.
+// ArgumentError for a key no row has.
+void set_config_value(RecipeConfig& config, const std::string& key, const std::string& text);
 
 struct EpochReport {
   int epoch = 0;              // 1-based
@@ -110,9 +134,16 @@ struct RecipeCallbacks {
 };
 
 struct RecipeResult {
-  std::vector<EpochReport> history;  // every epoch of the run, resumed ones included
+  std::string recipe;                // "mlp2d", "lenet", "kim-cnn"
+  std::vector<EpochReport> history;  // every whole epoch of the run, resumed ones included
   int resumed_epochs = 0;            // how many came from the checkpoint
   std::shared_ptr<Module> model;
+  // Stopped by an interrupt (interrupt.hpp) at a batch boundary: `history`
+  // holds the finished epochs; the checkpoint, if any, resumes mid-epoch.
+  bool interrupted = false;
+  int interrupted_epoch = 0;        // the epoch it stopped in
+  int64_t interrupted_batches = 0;  // batches of it that were done
+  bool saved = false;               // a checkpoint was written to save_to
 };
 
 // The optimizer a config names, over `parameters`. ArgumentError for an

@@ -1,8 +1,11 @@
-// minitorch/apps/train2d.hpp — MiniTorch's run_fast_tensor recipe as a library
-// call: the 2 -> H -> H -> 1 MLP (ReLU, ReLU, sigmoid) trained with SGD on one
-// of the six 2-D datasets. The CLI's `train --dataset xor` is a thin wrapper.
+// minitorch/apps/train2d.hpp — MiniTorch's run_fast_tensor recipe: the
+// 2 -> H -> H -> 1 MLP (ReLU, ReLU, sigmoid) trained on one of the six 2-D
+// datasets through the same loop as the CNN recipes (recipes.hpp). The CLI's
+// `train --dataset xor` is a thin wrapper. No loop of its own.
 #pragma once
 
+#include <minitorch/apps/plot.hpp>
+#include <minitorch/apps/recipes.hpp>
 #include <minitorch/nn/module.hpp>
 #include <minitorch/plugin/backend.hpp>
 #include <minitorch/teaching/datasets.hpp>
@@ -47,43 +50,18 @@ class Mlp2D : public Module {
 // Its gradient is sigmoid(z) − y for every z, z = 0 included.
 Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& labels);
 
-struct Train2DConfig {
-  std::string dataset = "simple";
-  int points = 50;
-  int hidden = 10;
-  double rate = 0.05;
-  int epochs = 500;
-  int batch = 10;
-  uint64_t seed = 42;
-  BackendPtr backend;  // null: default_backend()
-  DType dtype = DType::f32;
-  // Checkpoints (see checkpoint.hpp): resume_from continues a run saved with
-  // the same dataset and hyper-parameters up to `epochs` in total, with the
-  // same numbers an uninterrupted run gives; save_to is rewritten after
-  // every epoch. Empty paths: neither.
-  std::filesystem::path resume_from;
-  std::filesystem::path save_to;
-};
+// MiniTorch's run_fast_tensor.py as a recipe of the one training loop: trains
+// Mlp2D on `data` with mean BCE per batch and evaluates on the same points
+// after every epoch (MiniTorch reports accuracy on its training set; there is
+// no test set). config.points must equal data.X.size() (it is recorded in
+// the checkpoint); make the data with make_dataset(config.dataset,
+// config.points, config.seed). ArgumentError for bad sizes, DataError for a
+// checkpoint that is corrupt or does not match the config.
+RecipeResult train_mlp2d_recipe(const Graph& data, const RecipeConfig& config,
+                                const RecipeCallbacks& callbacks = {});
 
-struct EpochStats {
-  int epoch = 0;    // 1-based
-  double loss = 0;  // summed BCE over the epoch's batches
-  int correct = 0;  // over the whole dataset after the epoch
-  int total = 0;
-  double seconds = 0;  // wall time of the epoch's training steps
-};
-
-struct Train2DResult {
-  std::vector<EpochStats> epochs;  // every epoch of the run, resumed ones included
-  int resumed_epochs = 0;          // how many of them came from the checkpoint
-  Graph data;
-  std::shared_ptr<Mlp2D> model;
-};
-
-// Trains and calls on_epoch after every (new) epoch. Throws ArgumentError for
-// a bad dataset name or non-positive sizes, DataError for a checkpoint that is
-// corrupt or does not match the config.
-Train2DResult train_2d(const Train2DConfig& config,
-                       const std::function<void(const EpochStats&)>& on_epoch = {});
+// The model's P(class 1) over [0,1]^2 on a resolution^2 grid, and the points.
+DecisionBoundary decision_boundary(const Mlp2D& model, const Graph& data,
+                                   const TensorOptions& options, int resolution = 60);
 
 }  // namespace mt

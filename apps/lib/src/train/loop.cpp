@@ -1,0 +1,409 @@
+// loop.cpp — the training loop of loop.hpp and the config <-> table glue
+// (hyper_values, set_config_value, make_optimizer, epoch records). A resume
+// restores parameters, optimizer state, the generator and, for a run stopped
+// mid-epoch, the epoch's order and sums, so it ends with the numbers of a run
+// that was never stopped.
+#include "train/loop.hpp"
+
+#include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/hyperparams.hpp>
+#include <minitorch/apps/interrupt.hpp>
+#include <minitorch/tensor/autograd.hpp>
+#include <minitorch/tensor/random.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <numeric>
+#include <sstream>
+
+namespace mt {
+
+// ---- the config and the table ---------------------------------------------------
+
+namespace {
+
+const hyper::RecipeInfo& recipe_info(const std::string& recipe) {
+  const hyper::RecipeInfo* info = hyper::recipe_named(recipe);
+  if (info == nullptr)
+    throw ArgumentError("unknown recipe '" + recipe + "'; allowed: mlp2d, lenet, kim-cnn");
+  return *info;
+}
+
+std::string value_text(const RecipeConfig& c, std::string_view key) {
+  if (key == "epochs")
+    return std::to_string(c.epochs);
+  if (key == "batch")
+    return std::to_string(c.batch);
+  if (key == "seed")
+    return std::to_string(c.seed);
+  if (key == "optimizer")
+    return c.optimizer;
+  if (key == "lr")
+    return hyper_text(c.lr);
+  if (key == "momentum")
+    return hyper_text(c.momentum);
+  if (key == "hidden")
+    return std::to_string(c.hidden);
+  if (key == "points")
+    return std::to_string(c.points);
+  if (key == "dropout")
+    return hyper_text(c.dropout);
+  if (key == "train_size")
+    return std::to_string(c.train_size);
+  if (key == "test_size")
+    return std::to_string(c.test_size);
+  if (key == "max_length")
+    return std::to_string(c.max_length);
+  if (key == "save_every")
+    return std::to_string(c.save_every);
+  throw ArgumentError("RecipeConfig has no field for hyper-parameter '" + std::string(key) + "'");
+}
+
+std::map<std::string, std::string> values_of(const RecipeConfig& c, const std::string& recipe,
+                                             bool run_rows_too) {
+  const hyper::RecipeInfo& info = recipe_info(recipe);
+  std::map<std::string, std::string> out;
+  for (const hyper::Param& p : hyper::kParams)
+    if (hyper::uses(p, info) && (run_rows_too || p.role == hyper::Role::hyper))
+      out[std::string(p.key)] = value_text(c, p.key);
+  return out;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> hyper_values(const RecipeConfig& c, const std::string& recipe) {
+  return values_of(c, recipe, false);
+}
+
+std::map<std::string, std::string> config_values(const RecipeConfig& c, const std::string& recipe) {
+  return values_of(c, recipe, true);
+}
+
+void set_config_value(RecipeConfig& c, const std::string& key, const std::string& text) {
+  const hyper::Param* p = hyper::param_by_key(key);
+  if (p == nullptr)
+    throw ArgumentError("no hyper-parameter is called '" + key + "'");
+  const auto whole = [&] { return std::strtoull(text.c_str(), nullptr, 10); };
+  const auto real = [&] { return std::strtod(text.c_str(), nullptr); };
+  if (key == "epochs")
+    c.epochs = static_cast<int>(whole());
+  else if (key == "batch")
+    c.batch = static_cast<int64_t>(whole());
+  else if (key == "seed")
+    c.seed = whole();
+  else if (key == "optimizer")
+    c.optimizer = text;
+  else if (key == "lr")
+    c.lr = real();
+  else if (key == "momentum")
+    c.momentum = real();
+  else if (key == "hidden")
+    c.hidden = static_cast<int64_t>(whole());
+  else if (key == "points")
+    c.points = static_cast<int64_t>(whole());
+  else if (key == "dropout")
+    c.dropout = real();
+  else if (key == "train_size")
+    c.train_size = static_cast<int64_t>(whole());
+  else if (key == "test_size")
+    c.test_size = static_cast<int64_t>(whole());
+  else if (key == "max_length")
+    c.max_length = static_cast<int64_t>(whole());
+  else if (key == "save_every")
+    c.save_every = static_cast<int>(whole());
+  else
+    throw ArgumentError("RecipeConfig has no field for hyper-parameter '" + key + "'");
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const RecipeConfig& config,
+                                          std::vector<Tensor> parameters) {
+  if (config.optimizer == "sgd")
+    return std::make_unique<SGD>(std::move(parameters), config.lr,
+                                 SGDOptions{.momentum = config.momentum});
+  if (config.optimizer == "adam") {
+    if (config.momentum != 0.0)
+      throw ArgumentError("--momentum applies to sgd only; adam has its own betas (got momentum " +
+                          hyper_text(config.momentum) + ")");
+    return std::make_unique<Adam>(std::move(parameters), config.lr);
+  }
+  throw ArgumentError("unknown optimizer '" + config.optimizer + "'; allowed: sgd, adam");
+}
+
+std::map<std::string, double> epoch_record(const EpochReport& r) {
+  return {{"epoch", r.epoch},
+          {"train_loss", r.train_loss},
+          {"train_accuracy", r.train_accuracy},
+          {"test_loss", r.test_loss},
+          {"test_accuracy", r.test_accuracy},
+          {"test_correct", static_cast<double>(r.test_correct)},
+          {"test_total", static_cast<double>(r.test_total)},
+          {"train_seconds", r.train_seconds},
+          {"eval_seconds", r.eval_seconds},
+          {"items_per_second", r.items_per_second}};
+}
+
+EpochReport epoch_report_from(const std::map<std::string, double>& record,
+                              const std::filesystem::path& source) {
+  auto get = [&](const char* key) {
+    auto it = record.find(key);
+    return it == record.end() ? NAN : it->second;
+  };
+  EpochReport r;
+  r.epoch = static_cast<int>(history_integer(record, "epoch", source));
+  r.train_loss = get("train_loss");
+  r.train_accuracy = get("train_accuracy");
+  r.test_loss = get("test_loss");
+  r.test_accuracy = get("test_accuracy");
+  r.test_correct = history_integer(record, "test_correct", source, INT64_C(1) << 53);
+  r.test_total = history_integer(record, "test_total", source, INT64_C(1) << 53);
+  r.train_seconds = get("train_seconds");
+  r.eval_seconds = get("eval_seconds");
+  r.items_per_second = get("items_per_second");
+  return r;
+}
+
+// ---- the loop ----------------------------------------------------------------------
+
+namespace detail {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Where inside an epoch a run stopped (Checkpoint::resume).
+struct PartialEpoch {
+  int64_t batches = 0;          // steps done in the epoch
+  std::mt19937_64 epoch_start;  // the generator before the epoch's shuffle
+  double loss_sum = 0;
+  int64_t correct_sum = 0;
+  double seconds = 0;
+};
+
+std::string engine_text(const std::mt19937_64& engine) {
+  std::ostringstream out;
+  out << engine;
+  return out.str();
+}
+
+std::map<std::string, std::string> partial_record(const PartialEpoch& p) {
+  return {{"batches", std::to_string(p.batches)},
+          {"epoch_rng_state", engine_text(p.epoch_start)},
+          {"loss_sum", hyper_text(p.loss_sum)},
+          {"correct_sum", std::to_string(p.correct_sum)},
+          {"seconds", hyper_text(p.seconds)}};
+}
+
+PartialEpoch partial_from(const std::map<std::string, std::string>& record,
+                          const std::filesystem::path& file, int64_t batches_per_epoch) {
+  const std::string where = file.string() + " (checkpoint): the mid-epoch resume point";
+  auto field = [&](const char* key) -> const std::string& {
+    auto it = record.find(key);
+    if (it == record.end())
+      throw DataError(where + " lacks \"" + key + "\"");
+    return it->second;
+  };
+  auto whole = [&](const char* key, int64_t high) {
+    const std::string& text = field(key);
+    char* end = nullptr;
+    const long long v = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || end != text.c_str() + text.size() || v < 0 || v > high)
+      throw DataError(where + ": \"" + key + "\" = \"" + text.substr(0, 40) +
+                      "\" is not a whole number in [0, " + std::to_string(high) + "]");
+    return static_cast<int64_t>(v);
+  };
+  auto real = [&](const char* key) {
+    const std::string& text = field(key);
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+      throw DataError(where + ": \"" + key + "\" = \"" + text.substr(0, 40) +
+                      "\" is not a finite number");
+    return v;
+  };
+  PartialEpoch p;
+  p.batches = whole("batches", batches_per_epoch - 1);
+  std::istringstream state(field("epoch_rng_state"));
+  state >> p.epoch_start;
+  if (state.fail())
+    throw DataError(where + ": \"epoch_rng_state\" is not a generator state");
+  p.loss_sum = real("loss_sum");
+  p.correct_sum = whole("correct_sum", INT64_C(1) << 53);
+  p.seconds = real("seconds");
+  return p;
+}
+
+}  // namespace
+
+void check_config(const RecipeConfig& c, const LoopSpec& spec) {
+  if (c.epochs < 1 || c.batch < 1 || c.eval_batch < 1 || c.save_every < 0)
+    throw ArgumentError(spec.recipe +
+                        ": epochs, batch and eval_batch must be >= 1 and save_every >= 0 (got " +
+                        std::to_string(c.epochs) + ", " + std::to_string(c.batch) + ", " +
+                        std::to_string(c.eval_batch) + ", " + std::to_string(c.save_every) + ")");
+  if (!(c.dropout >= 0.0 && c.dropout < 1.0))
+    throw ArgumentError(spec.recipe + ": dropout must be in [0, 1), got " + hyper_text(c.dropout));
+  if (!(c.lr > 0.0 && std::isfinite(c.lr)))
+    throw ArgumentError(spec.recipe + ": the learning rate must be finite and > 0, got " +
+                        hyper_text(c.lr));
+  if (spec.train_count < 1 || spec.eval_count < 1)
+    throw ArgumentError(spec.recipe + ": needs at least one training and one evaluation example");
+}
+
+RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& config,
+                      const LoopSpec& spec, const RecipeCallbacks& callbacks) {
+  std::vector<Tensor> params;
+  for (auto* p : model->parameters())
+    params.push_back(p->value());
+  std::unique_ptr<Optimizer> optimizer = make_optimizer(config, params);
+  const auto hyper = hyper_values(config, spec.recipe);
+  const auto n = static_cast<std::size_t>(spec.train_count);
+  const auto batch = static_cast<std::size_t>(config.batch);
+  const auto batches_per_epoch = static_cast<int64_t>((n + batch - 1) / batch);
+
+  RecipeResult result;
+  result.recipe = spec.recipe;
+  result.model = model;
+  bool have_partial = false;
+  PartialEpoch partial;
+  if (!config.resume_from.empty()) {
+    const Checkpoint ck = read_checkpoint(config.resume_from);
+    check_checkpoint_matches(ck, config.resume_from, spec.recipe, config.dataset, config.dtype,
+                             hyper);
+    if (ck.epoch >= config.epochs)
+      throw ArgumentError(config.resume_from.string() + " already holds " +
+                          std::to_string(ck.epoch) + " epochs; ask for more than that (epochs " +
+                          "is the total to reach, got " + std::to_string(config.epochs) + ")");
+    if (!ck.resume.empty()) {
+      partial = partial_from(ck.resume, config.resume_from, batches_per_epoch);
+      have_partial = true;
+    }
+    restore_parameters(*model, ck.parameters, config.resume_from);
+    restore_optimizer_state(*optimizer, ck, config.resume_from);
+    set_generator_state(ck.rng_state, config.resume_from);
+    for (const auto& record : ck.history)
+      result.history.push_back(epoch_report_from(record, config.resume_from));
+    result.resumed_epochs = static_cast<int>(ck.epoch);
+  }
+
+  // Everything a checkpoint holds; `stopped` is set for a mid-epoch one.
+  auto save = [&](int completed, const PartialEpoch* stopped) {
+    Checkpoint ck;
+    ck.recipe = spec.recipe;
+    ck.dataset = config.dataset;
+    ck.epoch = completed;
+    ck.dtype = config.dtype;
+    ck.hyper = hyper;
+    ck.rng_state = generator_state();
+    ck.optimizer_steps = optimizer->steps();
+    for (const EpochReport& r : result.history)
+      ck.history.push_back(epoch_record(r));
+    ck.parameters = save_parameters(*model);
+    ck.optimizer_state = save_optimizer_state(*optimizer);
+    if (stopped != nullptr)
+      ck.resume = partial_record(*stopped);
+    write_checkpoint(config.save_to, ck);
+    result.saved = true;
+  };
+
+  std::vector<int64_t> order(n);
+  std::vector<int64_t> eval_order(static_cast<std::size_t>(spec.eval_count));
+  std::iota(eval_order.begin(), eval_order.end(), 0);
+
+  for (int epoch = result.resumed_epochs + 1; epoch <= config.epochs; ++epoch) {
+    EpochReport report;
+    report.epoch = epoch;
+    model->train();
+    // The order is reshuffled from the identity each epoch, so it depends on
+    // the generator state alone (which checkpoints carry), not on history.
+    PartialEpoch progress;
+    const bool continuing = have_partial && epoch == result.resumed_epochs + 1;
+    std::mt19937_64 now;
+    if (continuing) {
+      progress = partial;
+      now = generator();
+      generator() = progress.epoch_start;
+    }
+    progress.epoch_start = generator();
+    std::iota(order.begin(), order.end(), 0);
+    std::shuffle(order.begin(), order.end(), generator());
+    if (continuing)
+      generator() = now;  // the draws of the batches already done (dropout)
+    const auto start = Clock::now();
+    for (std::size_t begin = static_cast<std::size_t>(progress.batches) * batch; begin < n;
+         begin += batch) {
+      const std::size_t end = std::min(n, begin + batch);
+      const std::span<const int64_t> indices(order.data() + begin, end - begin);
+      optimizer->zero_grad();
+      int64_t correct = 0;
+      const Tensor loss = spec.train_loss(indices, &correct);
+      loss.backward();
+      optimizer->step();
+      progress.loss_sum += loss.item() * static_cast<double>(indices.size());
+      progress.correct_sum += correct;
+      ++progress.batches;
+      if (callbacks.on_batch)
+        callbacks.on_batch({epoch, static_cast<int64_t>(end), spec.train_count,
+                            progress.loss_sum / static_cast<double>(end)});
+      if (interrupt_requested() && end < n) {
+        progress.seconds += std::chrono::duration<double>(Clock::now() - start).count();
+        result.interrupted = true;
+        result.interrupted_epoch = epoch;
+        result.interrupted_batches = progress.batches;
+        if (!config.save_to.empty())
+          save(epoch - 1, &progress);
+        return result;
+      }
+    }
+    report.train_seconds =
+        progress.seconds + std::chrono::duration<double>(Clock::now() - start).count();
+    report.train_loss = progress.loss_sum / static_cast<double>(n);
+    report.train_accuracy = static_cast<double>(progress.correct_sum) / static_cast<double>(n);
+    report.items_per_second = static_cast<double>(n) / std::max(report.train_seconds, 1e-9);
+
+    const auto eval_start = Clock::now();
+    model->eval();
+    {
+      NoGradGuard no_grad;
+      double eval_loss = 0;
+      int64_t eval_correct = 0;
+      const auto m = static_cast<std::size_t>(spec.eval_count);
+      const auto eval_batch = static_cast<std::size_t>(config.eval_batch);
+      for (std::size_t begin = 0; begin < m; begin += eval_batch) {
+        const std::size_t end = std::min(m, begin + eval_batch);
+        int64_t correct = 0;
+        const Tensor loss = spec.eval_loss(
+            std::span<const int64_t>(eval_order.data() + begin, end - begin), &correct);
+        eval_loss += loss.item() * static_cast<double>(end - begin);
+        eval_correct += correct;
+      }
+      report.test_loss = eval_loss / static_cast<double>(m);
+      report.test_correct = eval_correct;
+      report.test_total = spec.eval_count;
+      report.test_accuracy = static_cast<double>(eval_correct) / static_cast<double>(m);
+    }
+    model->train();
+    report.eval_seconds = std::chrono::duration<double>(Clock::now() - eval_start).count();
+    result.history.push_back(report);
+
+    const bool last = epoch == config.epochs;
+    const bool stop = interrupt_requested();
+    if (!config.save_to.empty() &&
+        (last || stop || (config.save_every > 0 && epoch % config.save_every == 0)))
+      save(epoch, nullptr);
+    if (callbacks.on_epoch)
+      callbacks.on_epoch(report);
+    if (stop && !last) {
+      result.interrupted = true;
+      result.interrupted_epoch = epoch + 1;
+      result.interrupted_batches = 0;
+      return result;
+    }
+  }
+  return result;
+}
+
+}  // namespace detail
+
+}  // namespace mt

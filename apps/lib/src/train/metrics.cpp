@@ -1,0 +1,59 @@
+// metrics.cpp — the metrics document of metrics.hpp: configuration values
+// typed by the hyper-parameter table (whole numbers and reals as JSON
+// numbers, choices as strings), then the epoch records of epoch_record().
+#include <minitorch/apps/hyperparams.hpp>
+#include <minitorch/apps/metrics.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+namespace mt {
+
+using nlohmann::json;
+
+std::string eval_set_of(const std::string& recipe) {
+  if (recipe == "mlp2d")
+    return "train";
+  if (recipe == "kim-cnn")
+    return "validation";
+  return "test";
+}
+
+std::string metrics_json(const RecipeConfig& config, const RecipeResult& result) {
+  json j;
+  j["schema"] = kMetricsSchema;
+  j["recipe"] = result.recipe;
+  j["dataset"] = config.dataset;
+  j["backend"] = (config.backend ? config.backend : default_backend())->name();
+  j["dtype"] = dtype_name(config.dtype);
+  j["eval_set"] = eval_set_of(result.recipe);
+  json values = json::object();
+  for (const auto& [key, text] : config_values(config, result.recipe)) {
+    const hyper::Param* p = hyper::param_by_key(key);
+    if (p != nullptr && p->kind == hyper::Kind::whole)
+      values[key] = std::strtoull(text.c_str(), nullptr, 10);
+    else if (p != nullptr && p->kind == hyper::Kind::real)
+      values[key] = std::strtod(text.c_str(), nullptr);
+    else
+      values[key] = text;
+  }
+  j["config"] = values;
+  j["resumed_epochs"] = result.resumed_epochs;
+  j["interrupted"] = result.interrupted;
+  json epochs = json::array();
+  for (const EpochReport& r : result.history) {
+    const auto record = epoch_record(r);
+    json e = json::object();
+    for (const auto& [key, value] : record)
+      e[key] = std::isfinite(value) ? json(value) : json(nullptr);
+    // Counts as integers, not 3.0.
+    for (const char* key : {"epoch", "test_correct", "test_total"})
+      e[key] = static_cast<int64_t>(record.at(key));
+    epochs.push_back(e);
+  }
+  j["epochs"] = epochs;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace mt
