@@ -312,12 +312,16 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
     std::printf("Wrote metrics to %s\n", options.metrics.c_str());
   }
   if (result.interrupted) {
-    std::fprintf(stderr, "minitorch: interrupted in epoch %d after %lld batches; %s\n",
-                 result.interrupted_epoch, static_cast<long long>(result.interrupted_batches),
-                 result.saved ? ("resume with: minitorch train --load " + options.save +
-                                 " --epochs " + std::to_string(config.epochs))
-                                    .c_str()
-                              : "nothing saved (no --save given)");
+    const std::string where = result.interrupted_batches > 0
+                                  ? "in epoch " + std::to_string(result.interrupted_epoch) +
+                                        " after " + std::to_string(result.interrupted_batches) +
+                                        " batches"
+                                  : "after epoch " + std::to_string(result.interrupted_epoch - 1);
+    const std::string next = result.saved ? "resume with: minitorch train --load " + options.save +
+                                                " --epochs " + std::to_string(config.epochs)
+                                          : "nothing saved (no --save given)";
+    std::fflush(stdout);
+    std::fprintf(stderr, "minitorch: interrupted %s; %s\n", where.c_str(), next.c_str());
     return 130;
   }
   if (!options.plot.empty()) {

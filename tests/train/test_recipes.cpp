@@ -4,6 +4,7 @@
 // a resumed run (Adam + dropout) equals an uninterrupted one.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/interrupt.hpp>
 #include <minitorch/apps/recipes.hpp>
 
 #include "train_testing.hpp"
@@ -158,6 +159,44 @@ BOOST_AUTO_TEST_CASE(resumed_recipe_equals_uninterrupted_run) {
     return std::string(e.what()).find("optimizer = adam, this run asks for sgd") !=
            std::string::npos;
   });
+}
+
+// Adam and dropout draw from the generator inside an epoch: a mid-epoch
+// stop and resume must give the uninterrupted run's numbers all the same.
+BOOST_AUTO_TEST_CASE(interrupted_recipe_resumes_mid_epoch_exactly) {
+  struct Reset {
+    ~Reset() { clear_interrupt(); }
+  } reset;
+  TempDir dir;
+  const ImageDataset data = small_square_dataset();  // 32 images: 2 batches of 16
+  const RecipeResult straight = train_image_recipe(data, image_config(3));
+
+  RecipeConfig first = image_config(3);
+  first.save_to = dir / "stop.ckpt";
+  RecipeCallbacks stop;
+  stop.on_batch = [](const BatchUpdate& u) {
+    if (u.epoch == 2 && u.done == 16)
+      request_interrupt();
+  };
+  const RecipeResult stopped = train_image_recipe(data, first, stop);
+  clear_interrupt();
+  BOOST_TEST(stopped.interrupted);
+  BOOST_TEST(stopped.interrupted_batches == 1);
+  BOOST_TEST(read_checkpoint(first.save_to).resume.at("batches") == "1");
+
+  RecipeConfig second = image_config(3);
+  second.resume_from = first.save_to;
+  const RecipeResult resumed = train_image_recipe(data, second);
+  BOOST_REQUIRE(resumed.history.size() == 3u);
+  for (std::size_t e = 0; e < 3; ++e) {
+    BOOST_TEST(resumed.history[e].train_loss == straight.history[e].train_loss);
+    BOOST_TEST(resumed.history[e].train_accuracy == straight.history[e].train_accuracy);
+    BOOST_TEST(resumed.history[e].test_loss == straight.history[e].test_loss);
+  }
+  const auto a = parameter_values(*straight.model), b = parameter_values(*resumed.model);
+  BOOST_REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    BOOST_TEST(a[i] == b[i], boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(bad_configs_are_argument_errors) {

@@ -1,9 +1,11 @@
 // test_train2d.cpp — the 2-D MLP recipe (mt::train_mlp2d_recipe) on the reference
-// backend with fixed seeds: simple reaches 50/50 and xor >= 45/50, and a run
-// resumed from a checkpoint ends with exactly the parameters of a run that
-// was never interrupted.
+// backend with fixed seeds: simple reaches 50/50 and xor >= 45/50; a run
+// resumed from a checkpoint (written at an epoch's end, or mid-epoch where
+// an interrupt stopped it) ends with exactly the parameters of a run that
+// was never interrupted; --save-every writes when it says.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/interrupt.hpp>
 #include <minitorch/apps/train2d.hpp>
 
 #include "train_testing.hpp"
@@ -131,6 +133,114 @@ BOOST_AUTO_TEST_CASE(resume_checks_the_checkpoint_against_the_config) {
   other = config_for("xor", 3);  // nothing left to train
   other.resume_from = dir / "c.ckpt";
   BOOST_CHECK_THROW(train(other), ArgumentError);
+}
+
+// Checkpoints are written at the end and every save_every epochs, not after
+// every epoch: what the file holds while epoch e's callback runs says so.
+BOOST_AUTO_TEST_CASE(save_every_writes_every_n_epochs_and_at_the_end) {
+  for (const int every : {0, 2}) {
+    BOOST_TEST_CONTEXT("save_every " << every) {
+      TempDir dir;
+      RecipeConfig c = config_for("xor", 5);
+      c.save_to = dir / "run.ckpt";
+      c.save_every = every;
+      std::vector<int64_t> on_disk;  // the file's epoch at each callback, -1: none
+      RecipeCallbacks look;
+      look.on_epoch = [&](const EpochReport&) {
+        on_disk.push_back(std::filesystem::exists(c.save_to) ? read_checkpoint(c.save_to).epoch
+                                                             : -1);
+      };
+      BOOST_TEST(train(c, look).saved);
+      const std::vector<int64_t> expected = every == 0 ? std::vector<int64_t>{-1, -1, -1, -1, 5}
+                                                       : std::vector<int64_t>{-1, 2, 2, 4, 5};
+      BOOST_TEST(on_disk == expected, boost::test_tools::per_element());
+    }
+  }
+}
+
+namespace {
+
+// Clears the process-wide interrupt flag however a test ends.
+struct InterruptReset {
+  ~InterruptReset() { clear_interrupt(); }
+};
+
+}  // namespace
+
+// An interrupt stops at the next batch boundary; the checkpoint written there
+// resumes mid-epoch (same order, same generator) to the exact numbers of a
+// run that never stopped.
+BOOST_AUTO_TEST_CASE(interrupted_mid_epoch_resumes_exactly) {
+  InterruptReset reset;
+  TempDir dir;
+  const RecipeResult straight = train(config_for("xor", 6));
+
+  RecipeConfig first = config_for("xor", 6);
+  first.save_to = dir / "stop.ckpt";
+  RecipeCallbacks stop;
+  stop.on_batch = [](const BatchUpdate& u) {
+    if (u.epoch == 3 && u.done == 20)  // the second of five batches
+      request_interrupt();
+  };
+  const RecipeResult stopped = train(first, stop);
+  clear_interrupt();
+  BOOST_TEST(stopped.interrupted);
+  BOOST_TEST(stopped.saved);
+  BOOST_TEST(stopped.interrupted_epoch == 3);
+  BOOST_TEST(stopped.interrupted_batches == 2);
+  BOOST_TEST(stopped.history.size() == 2u);
+  const Checkpoint ck = read_checkpoint(first.save_to);
+  BOOST_TEST(ck.epoch == 2);
+  BOOST_TEST(ck.resume.at("batches") == "2");
+
+  RecipeConfig second = config_for("xor", 6);
+  second.resume_from = first.save_to;
+  const RecipeResult resumed = train(second);
+  BOOST_TEST(!resumed.interrupted);
+  BOOST_REQUIRE(resumed.history.size() == 6u);
+  for (std::size_t e = 0; e < 6; ++e) {
+    BOOST_TEST(resumed.history[e].train_loss == straight.history[e].train_loss);
+    BOOST_TEST(resumed.history[e].test_loss == straight.history[e].test_loss);
+  }
+  const auto a = parameter_values(*straight.model), b = parameter_values(*resumed.model);
+  BOOST_REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    BOOST_TEST(a[i] == b[i], boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(interrupted_without_save_to_writes_nothing) {
+  InterruptReset reset;
+  TempDir dir;
+  RecipeCallbacks stop;
+  stop.on_batch = [](const BatchUpdate&) { request_interrupt(); };
+  const RecipeResult r = train(config_for("xor", 3), stop);
+  BOOST_TEST(r.interrupted);
+  BOOST_TEST(!r.saved);
+  BOOST_TEST(r.interrupted_epoch == 1);
+  BOOST_TEST(r.interrupted_batches == 1);
+  BOOST_TEST(r.history.empty());
+}
+
+// A mid-epoch resume point from a file is checked like the rest of it.
+BOOST_AUTO_TEST_CASE(a_bad_resume_point_is_a_data_error) {
+  TempDir dir;
+  RecipeConfig first = config_for("xor", 2);
+  first.save_to = dir / "c.ckpt";
+  train(first);
+  Checkpoint ck = read_checkpoint(first.save_to);
+  ck.epoch = 1;
+  ck.resume = {{"batches", "7"},  // 5 batches per epoch
+               {"epoch_rng_state", ck.rng_state},
+               {"loss_sum", "0"},
+               {"correct_sum", "0"},
+               {"seconds", "0"}};
+  write_checkpoint(first.save_to, ck);
+  RecipeConfig again = config_for("xor", 3);
+  again.resume_from = first.save_to;
+  BOOST_CHECK_EXCEPTION(train(again), DataError, [](const DataError& e) {
+    return std::string(e.what()).find("\"batches\" = \"7\" is not a whole number in [0, 4]") !=
+           std::string::npos;
+  });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
