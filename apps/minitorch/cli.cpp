@@ -320,17 +320,18 @@ void add_train_options(CLI::App& cmd, TrainOptions& train,
         }
       help += " only]";
     }
-    help += "; default per dataset, see below";
+    help += " (defaults below)";
     switch (p.kind) {
       case hyper::Kind::whole:
-        whole_option(cmd, p.option, into, help);
+        whole_option(cmd, p.option, into, help)->type_name("N");
         break;
       case hyper::Kind::real:
-        real_option(cmd, p.option, into, help);
+        real_option(cmd, p.option, into, help)->type_name("X");
         break;
       case hyper::Kind::choice:
         cmd.add_option(std::string(p.option), into, help)
-            ->check(CLI::IsMember(optimizer_choices()));
+            ->check(CLI::IsMember(optimizer_choices()))
+            ->type_name("NAME");
         break;
     }
   }

@@ -75,26 +75,27 @@ BOOST_AUTO_TEST_CASE(help_shows_each_recipes_real_defaults) {
   const auto parsed = mt::cli::parse_command_line({"minitorch", "train", "--help"});
   BOOST_TEST(parsed.exit_code == 0);
   const std::string& help = parsed.out;
-  for (const char* part : {"2-D MLP (simple, diag, split, xor, circle, spiral):",
-                           "--epochs 500",
-                           "--optimizer sgd",
-                           "--rate 0.5",
-                           "--hidden 10",
-                           "--points 50",
-                           "xor: --rate 0.2",
-                           "spiral: --hidden 50  --rate 0.01  --optimizer adam  --epochs 1000",
-                           "LeNet CNN (mnist, fashion-mnist):",
-                           "--epochs 5",
-                           "--batch 16",
-                           "--optimizer adam  --rate 0.001 (sgd: 0.01)",
-                           "--momentum 0 (sgd: 0.9)",
-                           "--dropout 0.25",
-                           "Kim CNN (imdb):",
-                           "--epochs 3",
-                           "--batch 32",
-                           "--dropout 0.5",
-                           "--test-size 10000",
-                           "--max-length 200"})
+  for (const char* part :
+       {"2-D MLP (simple, diag, split, xor, circle, spiral):",
+        "--epochs 500",
+        "--optimizer sgd",
+        "--rate 0.5",
+        "--hidden 10",
+        "--points 50",
+        "xor: --rate 0.2",
+        "spiral: --optimizer adam  --hidden 50  --rate 0.01 (adam)  --epochs 1000",
+        "LeNet CNN (mnist, fashion-mnist):",
+        "--epochs 5",
+        "--batch 16",
+        "--optimizer adam  --rate 0.001 (sgd: 0.01)",
+        "--momentum 0 (sgd: 0.9)",
+        "--dropout 0.25",
+        "Kim CNN (imdb):",
+        "--epochs 3",
+        "--batch 32",
+        "--dropout 0.5",
+        "--test-size 10000",
+        "--max-length 200"})
     BOOST_TEST(contains(help, part), part);
 }
 
