@@ -1,6 +1,7 @@
 // metrics.cpp — the metrics document of metrics.hpp: configuration values
 // typed by the hyper-parameter table (whole numbers and reals as JSON
 // numbers, choices as strings), then the epoch records of epoch_record().
+// Not a reader: tools read the JSON themselves.
 #include <minitorch/apps/hyperparams.hpp>
 #include <minitorch/apps/metrics.hpp>
 
@@ -10,7 +11,8 @@
 
 namespace mt {
 
-using nlohmann::json;
+// Keys in the order written: schema first, the config in the table's order.
+using json = nlohmann::ordered_json;
 
 std::string eval_set_of(const std::string& recipe) {
   if (recipe == "mlp2d")
@@ -29,14 +31,18 @@ std::string metrics_json(const RecipeConfig& config, const RecipeResult& result)
   j["dtype"] = dtype_name(config.dtype);
   j["eval_set"] = eval_set_of(result.recipe);
   json values = json::object();
-  for (const auto& [key, text] : config_values(config, result.recipe)) {
-    const hyper::Param* p = hyper::param_by_key(key);
-    if (p != nullptr && p->kind == hyper::Kind::whole)
-      values[key] = std::strtoull(text.c_str(), nullptr, 10);
-    else if (p != nullptr && p->kind == hyper::Kind::real)
-      values[key] = std::strtod(text.c_str(), nullptr);
+  const auto texts = config_values(config, result.recipe);
+  for (const hyper::Param& p : hyper::kParams) {
+    const auto it = texts.find(std::string(p.key));
+    if (it == texts.end())
+      continue;  // a row this recipe does not use
+    const std::string key(p.key);
+    if (p.kind == hyper::Kind::whole)
+      values[key] = std::strtoull(it->second.c_str(), nullptr, 10);
+    else if (p.kind == hyper::Kind::real)
+      values[key] = std::strtod(it->second.c_str(), nullptr);
     else
-      values[key] = text;
+      values[key] = it->second;
   }
   j["config"] = values;
   j["resumed_epochs"] = result.resumed_epochs;
