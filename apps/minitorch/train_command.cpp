@@ -331,7 +331,8 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
           *mlp, data.points, TensorOptions{.dtype = config.dtype, .backend = backend}));
     std::string title = data.model + " (" + backend->name() + ", " + config.optimizer + " lr " +
                         hyper_text(config.lr) + ", batch " + std::to_string(config.batch) + ")";
-    plot_history(options.plot, title, result.history, data.eval_name, boundary.get());
+    plot_history(options.plot, title, result.history,
+                 boundary ? "points, after the epoch" : data.eval_name, boundary.get());
     std::printf("Wrote plot to %s\n", options.plot.c_str());
   }
   return 0;

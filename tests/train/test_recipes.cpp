@@ -5,6 +5,7 @@
 #include <boost/test/unit_test.hpp>
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/apps/interrupt.hpp>
+#include <minitorch/apps/metrics.hpp>
 #include <minitorch/apps/recipes.hpp>
 
 #include "train_testing.hpp"
@@ -197,6 +198,27 @@ BOOST_AUTO_TEST_CASE(interrupted_recipe_resumes_mid_epoch_exactly) {
   BOOST_REQUIRE(a.size() == b.size());
   for (std::size_t i = 0; i < a.size(); ++i)
     BOOST_TEST(a[i] == b[i], boost::test_tools::per_element());
+}
+
+// The metrics document of a LeNet run: the same schema as the 2-D MLP's
+// (test_train_defaults.cpp), with LeNet's rows of the table as its config.
+BOOST_AUTO_TEST_CASE(metrics_of_a_cnn_run_use_the_one_schema) {
+  RecipeConfig c = image_config(1);
+  c.train_size = 32;
+  const RecipeResult r = train_image_recipe(small_square_dataset(), c);
+  const std::string text = metrics_json(c, r);
+  for (const char* part :
+       {"\"schema\": \"minitorch.metrics/1\"", "\"recipe\": \"lenet\"", "\"dataset\": \"squares\"",
+        "\"backend\": \"reference\"", "\"dtype\": \"f32\"", "\"eval_set\": \"test\"",
+        "\"optimizer\": \"adam\"", "\"lr\": 0.01", "\"dropout\": 0.25", "\"train_size\": 32",
+        "\"test_size\": 0", "\"epochs\": 1", "\"test_total\": 16", "\"interrupted\": false"})
+    BOOST_TEST(text.find(part) != std::string::npos, part);
+  for (const char* absent : {"\"hidden\"", "\"points\"", "\"max_length\""})
+    BOOST_TEST(text.find(absent) == std::string::npos, absent);
+  const auto hyper = hyper_values(c, "lenet");
+  BOOST_TEST(hyper.count("epochs") == 0u);  // a run value, not part of the model
+  BOOST_TEST(hyper.at("lr") == "0.01");
+  BOOST_TEST(config_values(c, "lenet").at("epochs") == "1");
 }
 
 BOOST_AUTO_TEST_CASE(bad_configs_are_argument_errors) {

@@ -68,6 +68,30 @@ BOOST_DATA_TEST_CASE(every_2d_dataset_reaches_its_target_with_no_flags,
   BOOST_TEST(final_correct(run.output) >= 49, run.output.substr(run.output.size() - 400));
 }
 
+// The table resolves a default by dataset, then recipe, and a rule naming
+// the optimizer beats one that does not (values written out by hand).
+BOOST_AUTO_TEST_CASE(table_defaults_resolve_dataset_then_recipe_then_optimizer) {
+  namespace h = mt::hyper;
+  const h::RecipeInfo& mlp = *h::recipe_of("xor");
+  const h::RecipeInfo& lenet = *h::recipe_of("mnist");
+  BOOST_TEST(mlp.name == "mlp2d");
+  BOOST_TEST(lenet.name == "lenet");
+  BOOST_TEST(h::recipe_of("imdb")->name == "kim-cnn");
+  BOOST_TEST(h::recipe_of("cifar") == nullptr);
+  BOOST_TEST(h::default_value(mlp, "xor", "sgd", "lr") == "0.2");     // dataset row
+  BOOST_TEST(h::default_value(mlp, "circle", "sgd", "lr") == "0.5");  // recipe row
+  BOOST_TEST(h::default_value(mlp, "spiral", "adam", "lr") == "0.01");
+  BOOST_TEST(h::default_value(mlp, "spiral", "sgd", "lr") == "0.5");  // Adam's rule only
+  BOOST_TEST(h::default_value(mlp, "spiral", "", "optimizer") == "adam");
+  BOOST_TEST(h::default_value(lenet, "mnist", "sgd", "momentum") == "0.9");
+  BOOST_TEST(h::default_value(lenet, "mnist", "adam", "momentum") == "0");
+  BOOST_TEST(h::default_value(lenet, "fashion-mnist", "sgd", "lr") == "0.01");
+  BOOST_TEST(h::default_value(lenet, "mnist", "adam", "hidden").empty());  // not LeNet's
+  // The parser's range lists are the table's rows, by kind.
+  BOOST_TEST(mt::cli::whole_range("--save-every").high == 1000000u);
+  BOOST_TEST(mt::cli::real_range("--rate").low == 1e-9);
+}
+
 // --help lists each recipe's defaults as the table resolves them: SGD's
 // momentum 0.9 and lr 0.01 for the CNNs, Adam's 0.001, and the per-dataset
 // rows (written out here as a user would read them).
