@@ -4,6 +4,7 @@
 // a resumed run (Adam + dropout) equals an uninterrupted one.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/hyperparams.hpp>
 #include <minitorch/apps/interrupt.hpp>
 #include <minitorch/apps/metrics.hpp>
 #include <minitorch/apps/recipes.hpp>
@@ -219,6 +220,29 @@ BOOST_AUTO_TEST_CASE(metrics_of_a_cnn_run_use_the_one_schema) {
   BOOST_TEST(hyper.count("epochs") == 0u);  // a run value, not part of the model
   BOOST_TEST(hyper.at("lr") == "0.01");
   BOOST_TEST(config_values(c, "lenet").at("epochs") == "1");
+}
+
+// Every row of the table has its RecipeConfig field: a value set by key is
+// the value read back by key, for every recipe that uses the row.
+BOOST_AUTO_TEST_CASE(every_table_row_round_trips_through_the_config) {
+  for (const hyper::Param& p : hyper::kParams) {
+    const std::string key(p.key);
+    const std::string text = p.kind == hyper::Kind::whole  ? std::to_string(p.whole_high)
+                             : p.kind == hyper::Kind::real ? hyper_text(p.real_high)
+                                                           : std::string("adam");
+    BOOST_TEST_CONTEXT(key << " = " << text) {
+      RecipeConfig c;
+      set_config_value(c, key, text);
+      for (const hyper::RecipeInfo& r : hyper::kRecipes)
+        if (hyper::uses(p, r)) {
+          BOOST_TEST(config_values(c, std::string(r.name)).at(key) == text);
+          BOOST_TEST(hyper_values(c, std::string(r.name)).count(key) ==
+                     (p.role == hyper::Role::hyper ? 1u : 0u));
+        }
+    }
+  }
+  RecipeConfig c;
+  BOOST_CHECK_THROW(set_config_value(c, "rate", "0.1"), ArgumentError);  // the key is "lr"
 }
 
 BOOST_AUTO_TEST_CASE(bad_configs_are_argument_errors) {

@@ -71,6 +71,11 @@ std::map<std::string, std::string> values_of(const RecipeConfig& c, const std::s
   return out;
 }
 
+// The int fields take any value their rows admit.
+static_assert(hyper::param_by_key("epochs")->whole_high <= INT32_MAX &&
+                  hyper::param_by_key("save_every")->whole_high <= INT32_MAX,
+              "a row's range does not fit its RecipeConfig field");
+
 }  // namespace
 
 std::map<std::string, std::string> hyper_values(const RecipeConfig& c, const std::string& recipe) {
