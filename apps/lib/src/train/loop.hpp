@@ -16,6 +16,10 @@ namespace mt::detail {
 
 // A batch of example indices -> mean loss over the batch (shape (1)), and the
 // number of those examples the model got right (written to *correct).
+// The seam for a DataLoader (core's data API, issue 15): the loop owns the
+// shuffled order (so checkpoints can resume mid-epoch), and a recipe may
+// build the batch for those indices however it likes; today each gathers
+// its rows on the host (ImageSet::images, SentimentData::embed).
 using BatchLoss = std::function<Tensor(std::span<const int64_t>, int64_t* correct)>;
 
 struct LoopSpec {
