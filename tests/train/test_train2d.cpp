@@ -10,7 +10,10 @@
 
 #include "train_testing.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 using namespace mt;
@@ -219,6 +222,41 @@ BOOST_AUTO_TEST_CASE(interrupted_without_save_to_writes_nothing) {
   BOOST_TEST(r.interrupted_epoch == 1);
   BOOST_TEST(r.interrupted_batches == 1);
   BOOST_TEST(r.history.empty());
+}
+
+namespace {
+
+std::atomic<int> g_previous_handler_calls{0};
+extern "C" void count_sigint(int) {
+  ++g_previous_handler_calls;
+}
+
+}  // namespace
+
+// Under a guard the first SIGINT only sets the flag; the second goes to the
+// handler that was there before (by default that ends the program); the
+// guard puts that handler back when it goes.
+BOOST_AUTO_TEST_CASE(first_sigint_sets_the_flag_second_goes_to_the_previous_handler) {
+  InterruptReset reset;
+  struct sigaction counting {
+  }, original{};
+  counting.sa_handler = count_sigint;
+  sigemptyset(&counting.sa_mask);
+  sigaction(SIGINT, &counting, &original);
+  g_previous_handler_calls = 0;
+  {
+    InterruptGuard guard;
+    BOOST_CHECK_THROW(InterruptGuard(), std::logic_error);  // one at a time
+    BOOST_TEST(!interrupt_requested());
+    raise(SIGINT);
+    BOOST_TEST(interrupt_requested());
+    BOOST_TEST(g_previous_handler_calls == 0);
+    raise(SIGINT);
+    BOOST_TEST(g_previous_handler_calls == 1);
+  }
+  raise(SIGINT);  // the guard is gone: the previous handler again
+  BOOST_TEST(g_previous_handler_calls == 2);
+  sigaction(SIGINT, &original, nullptr);
 }
 
 // A mid-epoch resume point from a file is checked like the rest of it.

@@ -190,33 +190,55 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(interrupt)
 
-// A real SIGINT once the first epoch line is out: the run stops at a batch
-// boundary, saves, says how to resume, exits 130; the checkpoint resumes.
+namespace {
+
+// `minitorch train ARGS` in the background, SIGINT once its first epoch line
+// is out; the output ends with the log and starts with "exit STATUS".
+Run interrupted_run(const mt::test::TempDir& tmp, const std::string& args) {
+  const std::string log = (tmp / "log").string();
+  const std::string script = "'" + std::string(MT_TEST_MINITORCH_EXE) + "' train " + args + " > '" +
+                             log + "' 2>&1 & pid=$!\n" +
+                             "for i in $(seq 1 200); do grep -q '^Epoch 1/' '" + log +
+                             "' && break; sleep 0.05; done\n" +
+                             "kill -INT $pid; wait $pid; echo \"exit $?\"; cat '" + log + "'\n";
+  return mt::test::run_program({"/bin/sh", "-c", script}, 60);
+}
+
+}  // namespace
+
+// A real SIGINT: the run stops at a batch boundary, saves, writes the
+// metrics of the finished epochs, says how to resume and exits 130; the
+// checkpoint resumes.
 BOOST_AUTO_TEST_CASE(sigint_saves_a_resumable_checkpoint_and_exits_130) {
   mt::test::TempDir tmp;
-  const fs::path ckpt = tmp / "run.ckpt", log = tmp / "log";
-  const std::string script = "'" + std::string(MT_TEST_MINITORCH_EXE) +
-                             "' train --dataset xor --epochs 1000000 --backend reference --save '" +
-                             ckpt.string() + "' > '" + log.string() +
-                             "' 2>&1 & pid=$!\n"
-                             "for i in $(seq 1 200); do grep -q '^Epoch 1/' '" +
-                             log.string() +
-                             "' && break; sleep 0.05; done\n"
-                             "kill -INT $pid; wait $pid; echo \"exit $?\"; cat '" +
-                             log.string() + "'\n";
-  const Run run = mt::test::run_program({"/bin/sh", "-c", script}, 60);
+  const fs::path ckpt = tmp / "run.ckpt", metrics = tmp / "m.json";
+  const Run run =
+      interrupted_run(tmp, "--dataset xor --epochs 1000000 --backend reference --save '" +
+                               ckpt.string() + "' --metrics '" + metrics.string() + "'");
   BOOST_TEST_REQUIRE(run.status == 0, run.output);
   BOOST_TEST(contains(run.output, "exit 130"), run.output);
   BOOST_TEST(contains(run.output, "minitorch: interrupted "), run.output);
   BOOST_TEST(contains(run.output,
                       "resume with: minitorch train --load " + ckpt.string() + " --epochs 1000000"),
              run.output);
+  const nlohmann::json j = read_json(metrics);
+  BOOST_TEST(j.at("interrupted") == true);
+  BOOST_TEST(j.at("epochs").size() >= 1u);
   const mt::Checkpoint ck = mt::read_checkpoint(ckpt);
   BOOST_TEST(ck.recipe == "mlp2d");
+  BOOST_TEST(static_cast<std::size_t>(ck.epoch) == j.at("epochs").size());
   const Run resumed =
       run_minitorch({"train", "--load", ckpt.string(), "--epochs", std::to_string(ck.epoch + 2)});
   BOOST_TEST(resumed.status == 0, resumed.output);
   BOOST_TEST(contains(resumed.output, "Resumed from " + ckpt.string()), resumed.output);
+}
+
+BOOST_AUTO_TEST_CASE(sigint_without_save_exits_130_saying_nothing_was_saved) {
+  mt::test::TempDir tmp;
+  const Run run = interrupted_run(tmp, "--dataset xor --epochs 1000000 --backend reference");
+  BOOST_TEST_REQUIRE(run.status == 0, run.output);
+  BOOST_TEST(contains(run.output, "exit 130"), run.output);
+  BOOST_TEST(contains(run.output, "; nothing saved (no --save given)"), run.output);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
