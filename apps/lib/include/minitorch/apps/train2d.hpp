@@ -53,10 +53,10 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& labe
 // MiniTorch's run_fast_tensor.py as a recipe of the one training loop: trains
 // Mlp2D on `data` with mean BCE per batch and evaluates on the same points
 // after every epoch (MiniTorch reports accuracy on its training set; there is
-// no test set). config.points must equal data.X.size() (it is recorded in
-// the checkpoint); make the data with make_dataset(config.dataset,
-// config.points, config.seed). ArgumentError for bad sizes, DataError for a
-// checkpoint that is corrupt or does not match the config.
+// no test set). Make `data` with make_dataset(config.dataset, config.points,
+// config.seed): the checkpoint records points and seed, not the points
+// themselves. ArgumentError for bad sizes, DataError for a checkpoint that
+// is corrupt or does not match the config.
 RecipeResult train_mlp2d_recipe(const Graph& data, const RecipeConfig& config,
                                 const RecipeCallbacks& callbacks = {});
 
