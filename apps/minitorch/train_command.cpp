@@ -130,6 +130,12 @@ void apply_defaults(TrainOptions& o, const hyper::RecipeInfo& recipe) {
     o.values[key] = std::string(hyper::default_value(
         recipe, o.dataset, optimizer == o.values.end() ? "" : optimizer->second, p.key));
   }
+  // make_optimizer refuses this too, but only once the data is loaded.
+  if (o.values.at("optimizer") == "adam" &&
+      std::strtod(o.values.at("momentum").c_str(), nullptr) != 0)
+    throw ArgumentError("--momentum applies to sgd only; adam has its own betas (got momentum " +
+                        o.values.at("momentum") + " with --optimizer adam, the default for '" +
+                        o.dataset + "' unless --optimizer says otherwise)");
   if (o.values.at("save_every") != "0" && o.save.empty())
     throw ArgumentError("--save-every " + o.values.at("save_every") +
                         " needs --save FILE (the checkpoint to write)");

@@ -181,6 +181,15 @@ BOOST_AUTO_TEST_CASE(options_of_another_recipe_and_lone_save_every_are_refused) 
                       "'mnist' trains the LeNet CNN"),
              run.output);
   BOOST_TEST(!fs::exists(tmp / "no-data"));
+  // Momentum with Adam (the CNNs' default optimizer) is refused up front too.
+  run = run_minitorch({"train", "--dataset", "fashion-mnist", "--momentum", "0.5", "--data-dir",
+                       (tmp / "no-data").string()});
+  BOOST_TEST(run.status == 1, run.output);
+  BOOST_TEST(contains(run.output,
+                      "--momentum applies to sgd only; adam has its own betas (got "
+                      "momentum 0.5 with --optimizer adam"),
+             run.output);
+  BOOST_TEST(!fs::exists(tmp / "no-data"));
   run = run_minitorch({"train", "--dataset", "xor", "--save-every", "2"});
   BOOST_TEST(run.status == 1, run.output);
   BOOST_TEST(contains(run.output, "--save-every 2 needs --save FILE"), run.output);
