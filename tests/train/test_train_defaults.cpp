@@ -8,6 +8,8 @@
 #include "cli.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/datasets/fetch.hpp>
+#include <minitorch/datasets/idx.hpp>
 
 #include <run_program.hpp>
 #include <test_support.hpp>
@@ -163,6 +165,72 @@ BOOST_AUTO_TEST_CASE(metrics_are_the_versioned_schema_with_the_whole_config) {
                             "train_seconds", "eval_seconds", "items_per_second"})
       BOOST_TEST(r.at(key).is_number_float(), key);
   }
+}
+
+// An MNIST folder of blank images with labels 0..9 in turn, as large as the
+// fetcher's minimum sizes ask (so `train` fetches nothing); the runs below
+// use --train-size / --test-size to stay quick.
+fs::path blank_mnist(const mt::test::TempDir& tmp) {
+  const fs::path root = tmp / "data", dir = mt::mnist_dir(root);
+  fs::create_directories(dir);
+  for (const auto& [prefix, n] :
+       {std::pair<const char*, int64_t>{"train", 60000}, {"t10k", 10000}}) {
+    const std::vector<uint8_t> pixels(static_cast<std::size_t>(n) * 28 * 28, 0);
+    std::vector<uint8_t> labels(static_cast<std::size_t>(n));
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      labels[i] = static_cast<uint8_t>(i % 10);
+    mt::write_idx(dir / (std::string(prefix) + "-images-idx3-ubyte"), mt::IdxType::u8, {n, 28, 28},
+                  pixels);
+    mt::write_idx(dir / (std::string(prefix) + "-labels-idx1-ubyte"), mt::IdxType::u8, {n}, labels);
+  }
+  return root;
+}
+
+// The defaults that depend on the optimizer, as a LeNet run records them:
+// --optimizer sgd means lr 0.01 and momentum 0.9 (what --help said was 0
+// before), Adam lr 0.001 and momentum 0; --load takes them from the file.
+BOOST_AUTO_TEST_CASE(lenet_defaults_follow_the_optimizer_and_resume_from_the_checkpoint) {
+  mt::test::TempDir tmp;
+  const fs::path root = blank_mnist(tmp);
+  const fs::path metrics = tmp / "m.json", ckpt = tmp / "lenet.ckpt";
+  const std::vector<std::string> small = {"--dataset",    "mnist",     "--data-dir",  root.string(),
+                                          "--train-size", "64",        "--test-size", "32",
+                                          "--backend",    "reference", "--epochs",    "1"};
+  auto run_with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"train"};
+    args.insert(args.end(), small.begin(), small.end());
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_minitorch(args);
+  };
+  Run run =
+      run_with({"--optimizer", "sgd", "--metrics", metrics.string(), "--save", ckpt.string()});
+  BOOST_TEST_REQUIRE(run.status == 0, run.output);
+  nlohmann::json c = read_json(metrics).at("config");
+  BOOST_TEST(read_json(metrics).at("recipe") == "lenet");
+  BOOST_TEST(c.at("optimizer") == "sgd");
+  BOOST_TEST(c.at("lr") == 0.01);
+  BOOST_TEST(c.at("momentum") == 0.9);
+  BOOST_TEST(c.at("batch") == 16);
+  BOOST_TEST(c.at("dropout") == 0.25);
+  BOOST_TEST(c.at("train_size") == 64);
+
+  run = run_with({"--metrics", metrics.string()});
+  BOOST_TEST_REQUIRE(run.status == 0, run.output);
+  c = read_json(metrics).at("config");
+  BOOST_TEST(c.at("optimizer") == "adam");
+  BOOST_TEST(c.at("lr") == 0.001);
+  BOOST_TEST(c.at("momentum") == 0.0);
+
+  // Resuming takes sgd, its lr and momentum, and the sizes from the checkpoint.
+  run = run_minitorch({"train", "--load", ckpt.string(), "--data-dir", root.string(), "--epochs",
+                       "2", "--backend", "reference", "--metrics", metrics.string()});
+  BOOST_TEST_REQUIRE(run.status == 0, run.output);
+  const nlohmann::json j = read_json(metrics);
+  BOOST_TEST(j.at("resumed_epochs") == 1);
+  BOOST_TEST(j.at("epochs").size() == 2u);
+  BOOST_TEST(j.at("config").at("optimizer") == "sgd");
+  BOOST_TEST(j.at("config").at("momentum") == 0.9);
+  BOOST_TEST(j.at("config").at("test_size") == 32);
 }
 
 BOOST_AUTO_TEST_CASE(options_of_another_recipe_and_lone_save_every_are_refused) {
