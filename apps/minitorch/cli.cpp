@@ -196,24 +196,16 @@ std::string defaults_text() {
         continue;
       seen.push_back(d.scope);
       std::string line = "    " + std::string(d.scope) + ":";
-      std::size_t column2 = line.size() + 1;
-      line += " ";
-      const std::string indent(6, ' ');
-      bool first = true;
-      for (const hyper::DefaultRule& e : hyper::kDefaults)
-        if (e.scope == d.scope) {
-          std::string item =
-              std::string(hyper::param_by_key(e.key)->option) + " " + std::string(e.value);
-          if (!e.optimizer.empty())
-            item += " (" + std::string(e.optimizer) + ")";
-          if (first) {
-            line += item;
-            column2 += item.size();
-            first = false;
-          } else {
-            wrap_append(line, column2, item, indent);
-          }
-        }
+      std::size_t line_column = line.size();
+      for (const hyper::DefaultRule& e : hyper::kDefaults) {
+        if (e.scope != d.scope)
+          continue;
+        std::string item =
+            std::string(hyper::param_by_key(e.key)->option) + " " + std::string(e.value);
+        if (!e.optimizer.empty())
+          item += " (with " + std::string(e.optimizer) + ")";
+        wrap_append(line, line_column, item, "      ");
+      }
       out += line + "\n";
     }
   }
