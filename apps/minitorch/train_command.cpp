@@ -255,6 +255,11 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
   std::unique_ptr<ProgressBar> bar;
   double train_seconds = 0;
   int new_epochs = 0;
+  // Every epoch of a short run; of a long one the first, the last and at most
+  // ~100 in between (every 10th, 100th, ...).
+  int print_every = 10;
+  while (config.epochs / print_every > 100)
+    print_every *= 10;
   RecipeCallbacks callbacks;
   callbacks.on_batch = [&](const BatchUpdate& u) {
     if (u.total < 1000)
@@ -272,7 +277,8 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
       std::printf("Resumed from %s after epoch %d\n", options.load.c_str(), r.epoch - 1);
     ++new_epochs;
     train_seconds += r.train_seconds;
-    if (config.epochs > 20 && r.epoch != 1 && r.epoch % 10 != 0 && r.epoch != config.epochs)
+    if (config.epochs > 20 && r.epoch != 1 && r.epoch % print_every != 0 &&
+        r.epoch != config.epochs)
       return;
     std::printf(
         "Epoch %d/%d  train loss %.4f acc %.2f%%  |  %s loss %.4f acc %.2f%% (%lld/%lld)  |  "
