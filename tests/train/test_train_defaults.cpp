@@ -80,8 +80,9 @@ BOOST_AUTO_TEST_CASE(table_defaults_resolve_dataset_then_recipe_then_optimizer) 
   BOOST_TEST(lenet.name == "lenet");
   BOOST_TEST(h::recipe_of("imdb")->name == "kim-cnn");
   BOOST_TEST(h::recipe_of("cifar") == nullptr);
-  BOOST_TEST(h::default_value(mlp, "xor", "sgd", "lr") == "0.2");     // dataset row
-  BOOST_TEST(h::default_value(mlp, "circle", "sgd", "lr") == "0.5");  // recipe row
+  BOOST_TEST(h::default_value(mlp, "xor", "sgd", "epochs") == "1000");    // dataset row
+  BOOST_TEST(h::default_value(mlp, "circle", "sgd", "epochs") == "500");  // recipe row
+  BOOST_TEST(h::default_value(mlp, "xor", "sgd", "lr") == "0.5");
   BOOST_TEST(h::default_value(mlp, "spiral", "adam", "lr") == "0.01");
   BOOST_TEST(h::default_value(mlp, "spiral", "sgd", "lr") == "0.5");  // Adam's rule only
   BOOST_TEST(h::default_value(mlp, "spiral", "", "optimizer") == "adam");
@@ -108,7 +109,7 @@ BOOST_AUTO_TEST_CASE(help_shows_each_recipes_real_defaults) {
         "--rate 0.5",
         "--hidden 10",
         "--points 50",
-        "xor:  --rate 0.2",
+        "xor:  --epochs 1000",
         "spiral:  --optimizer adam  --hidden 50  --rate 0.01 (with adam)  --epochs 1000",
         "LeNet CNN (mnist, fashion-mnist):",
         "--epochs 5",
@@ -150,7 +151,7 @@ BOOST_AUTO_TEST_CASE(metrics_are_the_versioned_schema_with_the_whole_config) {
   BOOST_TEST(keys == expected_keys, boost::test_tools::per_element());
   BOOST_TEST(c.at("epochs") == 3);  // given
   BOOST_TEST(c.at("hidden") == 4);  // given
-  BOOST_TEST(c.at("lr") == 0.2);    // xor's default
+  BOOST_TEST(c.at("lr") == 0.5);    // the 2-D recipe's default
   BOOST_TEST(c.at("batch") == 10);  // the 2-D recipe's default
   BOOST_TEST(c.at("optimizer") == "sgd");
   BOOST_TEST(c.at("seed") == 42);

@@ -1,13 +1,14 @@
 // loop.cpp — the training loop of loop.hpp and the config <-> table glue
 // (hyper_values, set_config_value, make_optimizer, epoch records). A resume
-// restores parameters, optimizer state, the generator and, for a run stopped
-// mid-epoch, the epoch's order and sums, so it ends with the numbers of a run
-// that was never stopped.
+// restores parameters, optimizer state, the generator (dropout) and, for a
+// run stopped mid-epoch, the batches done and the sums so far, so it ends
+// with the numbers of a run that was never stopped.
 #include "train/loop.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/apps/hyperparams.hpp>
 #include <minitorch/apps/interrupt.hpp>
+#include <minitorch/data/dataloader.hpp>
 #include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/random.hpp>
 
@@ -177,24 +178,17 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Where inside an epoch a run stopped (Checkpoint::resume).
+// Where inside an epoch a run stopped (Checkpoint::resume). The epoch's
+// order is the DataLoader's for (seed, epoch), so it needs no saving.
 struct PartialEpoch {
-  int64_t batches = 0;          // steps done in the epoch
-  std::mt19937_64 epoch_start;  // the generator before the epoch's shuffle
+  int64_t batches = 0;  // steps done in the epoch
   double loss_sum = 0;
   int64_t correct_sum = 0;
   double seconds = 0;
 };
 
-std::string engine_text(const std::mt19937_64& engine) {
-  std::ostringstream out;
-  out << engine;
-  return out.str();
-}
-
 std::map<std::string, std::string> partial_record(const PartialEpoch& p) {
   return {{"batches", std::to_string(p.batches)},
-          {"epoch_rng_state", engine_text(p.epoch_start)},
           {"loss_sum", hyper_text(p.loss_sum)},
           {"correct_sum", std::to_string(p.correct_sum)},
           {"seconds", hyper_text(p.seconds)}};
@@ -229,10 +223,6 @@ PartialEpoch partial_from(const std::map<std::string, std::string>& record,
   };
   PartialEpoch p;
   p.batches = whole("batches", batches_per_epoch - 1);
-  std::istringstream state(field("epoch_rng_state"));
-  state >> p.epoch_start;
-  if (state.fail())
-    throw DataError(where + ": \"epoch_rng_state\" is not a generator state");
   p.loss_sum = real("loss_sum");
   p.correct_sum = whole("correct_sum", INT64_C(1) << 53);
   p.seconds = real("seconds");
@@ -252,7 +242,7 @@ void check_config(const RecipeConfig& c, const LoopSpec& spec) {
   if (!(c.lr > 0.0 && std::isfinite(c.lr)))
     throw ArgumentError(spec.recipe + ": the learning rate must be finite and > 0, got " +
                         hyper_text(c.lr));
-  if (spec.train_count < 1 || spec.eval_count < 1)
+  if (!spec.train_set || !spec.eval_set || spec.train_set->size() < 1 || spec.eval_set->size() < 1)
     throw ArgumentError(spec.recipe + ": needs at least one training and one evaluation example");
 }
 
@@ -263,9 +253,19 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
     params.push_back(p->value());
   std::unique_ptr<Optimizer> optimizer = make_optimizer(config, params);
   const auto hyper = hyper_values(config, spec.recipe);
-  const auto n = static_cast<std::size_t>(spec.train_count);
+  const BackendPtr backend = config.backend ? config.backend : default_backend();
+  DataLoader train_loader(spec.train_set, {.batch_size = config.batch,
+                                           .shuffle = true,
+                                           .seed = config.seed,
+                                           .backend = backend,
+                                           .dtype = config.dtype,
+                                           .prefetch = true});
+  DataLoader eval_loader(spec.eval_set, {.batch_size = config.eval_batch,
+                                         .backend = backend,
+                                         .dtype = config.dtype,
+                                         .prefetch = true});
+  const int64_t n = train_loader.dataset_size();
   const auto batch = static_cast<std::size_t>(config.batch);
-  const auto batches_per_epoch = static_cast<int64_t>((n + batch - 1) / batch);
 
   RecipeResult result;
   result.recipe = spec.recipe;
@@ -281,7 +281,7 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
                           std::to_string(ck.epoch) + " epochs; ask for more than that (epochs " +
                           "is the total to reach, got " + std::to_string(config.epochs) + ")");
     if (!ck.resume.empty()) {
-      partial = partial_from(ck.resume, config.resume_from, batches_per_epoch);
+      partial = partial_from(ck.resume, config.resume_from, train_loader.size());
       have_partial = true;
     }
     restore_parameters(*model, ck.parameters, config.resume_from);
@@ -312,46 +312,36 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
     result.saved = true;
   };
 
-  std::vector<int64_t> order(n);
-  std::vector<int64_t> eval_order(static_cast<std::size_t>(spec.eval_count));
-  std::iota(eval_order.begin(), eval_order.end(), 0);
-
+  // The loader's epochs count from 0.
+  const std::vector<int64_t> eval_order = eval_loader.order(0);
   for (int epoch = result.resumed_epochs + 1; epoch <= config.epochs; ++epoch) {
     EpochReport report;
     report.epoch = epoch;
     model->train();
-    // The order is reshuffled from the identity each epoch, so it depends on
-    // the generator state alone (which checkpoints carry), not on history.
     PartialEpoch progress;
-    const bool continuing = have_partial && epoch == result.resumed_epochs + 1;
-    std::mt19937_64 now;
-    if (continuing) {
+    if (have_partial && epoch == result.resumed_epochs + 1)
       progress = partial;
-      now = generator();
-      generator() = progress.epoch_start;
-    }
-    progress.epoch_start = generator();
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), generator());
-    if (continuing)
-      generator() = now;  // the draws of the batches already done (dropout)
+    const std::vector<int64_t> order = train_loader.order(epoch - 1);
+    train_loader.set_epoch(epoch - 1);
     const auto start = Clock::now();
-    for (std::size_t begin = static_cast<std::size_t>(progress.batches) * batch; begin < n;
-         begin += batch) {
-      const std::size_t end = std::min(n, begin + batch);
+    for (auto it = train_loader.begin(); it != train_loader.end(); ++it) {
+      if (it.batch() < progress.batches)
+        continue;  // done before the checkpoint (a resumed epoch)
+      const std::size_t begin = static_cast<std::size_t>(it.batch()) * batch;
+      const std::size_t end = std::min(static_cast<std::size_t>(n), begin + batch);
       const std::span<const int64_t> indices(order.data() + begin, end - begin);
       optimizer->zero_grad();
       int64_t correct = 0;
-      const Tensor loss = spec.train_loss(indices, &correct);
+      const Tensor loss = spec.train_loss(*it, indices, &correct);
       loss.backward();
       optimizer->step();
       progress.loss_sum += loss.item() * static_cast<double>(indices.size());
       progress.correct_sum += correct;
       ++progress.batches;
       if (callbacks.on_batch)
-        callbacks.on_batch({epoch, static_cast<int64_t>(end), spec.train_count,
-                            progress.loss_sum / static_cast<double>(end)});
-      if (interrupt_requested() && end < n) {
+        callbacks.on_batch(
+            {epoch, static_cast<int64_t>(end), n, progress.loss_sum / static_cast<double>(end)});
+      if (interrupt_requested() && end < static_cast<std::size_t>(n)) {
         progress.seconds += std::chrono::duration<double>(Clock::now() - start).count();
         result.interrupted = true;
         result.interrupted_epoch = epoch;
@@ -373,19 +363,21 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
       NoGradGuard no_grad;
       double eval_loss = 0;
       int64_t eval_correct = 0;
-      const auto m = static_cast<std::size_t>(spec.eval_count);
+      const auto m = static_cast<std::size_t>(eval_loader.dataset_size());
       const auto eval_batch = static_cast<std::size_t>(config.eval_batch);
-      for (std::size_t begin = 0; begin < m; begin += eval_batch) {
+      eval_loader.set_epoch(0);
+      for (auto it = eval_loader.begin(); it != eval_loader.end(); ++it) {
+        const std::size_t begin = static_cast<std::size_t>(it.batch()) * eval_batch;
         const std::size_t end = std::min(m, begin + eval_batch);
         int64_t correct = 0;
         const Tensor loss = spec.eval_loss(
-            std::span<const int64_t>(eval_order.data() + begin, end - begin), &correct);
+            *it, std::span<const int64_t>(eval_order.data() + begin, end - begin), &correct);
         eval_loss += loss.item() * static_cast<double>(end - begin);
         eval_correct += correct;
       }
       report.test_loss = eval_loss / static_cast<double>(m);
       report.test_correct = eval_correct;
-      report.test_total = spec.eval_count;
+      report.test_total = static_cast<int64_t>(m);
       report.test_accuracy = static_cast<double>(eval_correct) / static_cast<double>(m);
     }
     model->train();

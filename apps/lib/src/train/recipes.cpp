@@ -8,6 +8,7 @@
 #include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/random.hpp>
 #include "train/loop.hpp"
+#include "train/recipe_data.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -110,13 +111,13 @@ RecipeResult train_image_recipe(const ImageDataset& data, const RecipeConfig& co
                                        data.train.num_classes);
   detail::LoopSpec spec;
   spec.recipe = "lenet";
-  spec.train_count = data.train.count;
-  spec.eval_count = data.test.count;
-  auto loss_on = [&, model](const ImageSet& set) {
-    return [&set, &options, model](std::span<const int64_t> idx, int64_t* correct) {
-      const Tensor log_probs = (*model)(set.images(idx, options));
+  spec.train_set = std::make_shared<detail::ImageSetDataset>(data.train);
+  spec.eval_set = std::make_shared<detail::ImageSetDataset>(data.test);
+  auto loss_on = [model](const ImageSet& set) {
+    return [&set, model](const Example& batch, std::span<const int64_t> idx, int64_t* correct) {
+      const Tensor log_probs = (*model)(batch.data);
       *correct = count_class_hits(log_probs, set, idx);
-      return nn::nll_loss(log_probs, set.one_hot(idx, options));
+      return nn::nll_loss(log_probs, batch.target);
     };
   };
   spec.train_loss = loss_on(data.train);
@@ -133,17 +134,17 @@ RecipeResult train_sentiment_recipe(const SentimentData& data, const RecipeConfi
                                         config.dropout, options);
   detail::LoopSpec spec;
   spec.recipe = "kim-cnn";
-  spec.train_count = data.train.count;
-  spec.eval_count = data.valid.count;
-  auto loss_on = [&, model](const TextSet& set) {
-    return [&set, &data, &options, model](std::span<const int64_t> idx, int64_t* correct) {
-      const Tensor logits = model->logits(data.embed(set, idx, options));
+  spec.train_set = std::make_shared<detail::TextSetDataset>(data, data.train);
+  spec.eval_set = std::make_shared<detail::TextSetDataset>(data, data.valid);
+  auto loss_on = [model](const TextSet& set) {
+    return [&set, model](const Example& batch, std::span<const int64_t> idx, int64_t* correct) {
+      const Tensor logits = model->logits(batch.data);
       const std::vector<double> z = logits.detach().to_vector();
       int64_t hits = 0;
       for (std::size_t b = 0; b < idx.size(); ++b)
         hits += (z[b] > 0.0) == (set.labels[idx[b]] == 1) ? 1 : 0;
       *correct = hits;
-      return nn::binary_cross_entropy_with_logits(logits, data.labels(set, idx, options));
+      return nn::binary_cross_entropy_with_logits(logits, batch.target);
     };
   };
   spec.train_loss = loss_on(data.train);

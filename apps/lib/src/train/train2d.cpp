@@ -9,6 +9,7 @@
 #include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/random.hpp>
 #include "train/loop.hpp"
+#include "train/recipe_data.hpp"
 
 #include <span>
 
@@ -43,31 +44,6 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& labe
   return nn::binary_cross_entropy_with_logits(logits, labels) * static_cast<double>(logits.numel());
 }
 
-namespace {
-
-// The points at `indices` as a (B, 2) tensor and their labels as (B, 1).
-Tensor features_of(const Graph& data, std::span<const int64_t> indices,
-                   const TensorOptions& options) {
-  std::vector<double> values;
-  values.reserve(indices.size() * 2);
-  for (const int64_t i : indices) {
-    values.push_back(data.X[static_cast<std::size_t>(i)][0]);
-    values.push_back(data.X[static_cast<std::size_t>(i)][1]);
-  }
-  return Tensor::from_values(values, {static_cast<int64_t>(indices.size()), 2}, options);
-}
-
-Tensor labels_of(const Graph& data, std::span<const int64_t> indices,
-                 const TensorOptions& options) {
-  std::vector<double> values;
-  values.reserve(indices.size());
-  for (const int64_t i : indices)
-    values.push_back(data.y[static_cast<std::size_t>(i)]);
-  return Tensor::from_values(values, {static_cast<int64_t>(indices.size()), 1}, options);
-}
-
-}  // namespace
-
 RecipeResult train_mlp2d_recipe(const Graph& data, const RecipeConfig& config,
                                 const RecipeCallbacks& callbacks) {
   if (config.hidden < 1 || config.points < 1)
@@ -82,16 +58,17 @@ RecipeResult train_mlp2d_recipe(const Graph& data, const RecipeConfig& config,
   auto model = std::make_shared<Mlp2D>(config.hidden, options);
   detail::LoopSpec spec;
   spec.recipe = "mlp2d";
-  spec.train_count = static_cast<int64_t>(data.X.size());
-  spec.eval_count = spec.train_count;  // MiniTorch scores the training points
-  spec.train_loss = [&data, options, model](std::span<const int64_t> idx, int64_t* correct) {
-    const Tensor z = model->logits(features_of(data, idx, options));
+  // MiniTorch scores the training points: they are the evaluation set too.
+  spec.train_set = spec.eval_set = detail::points_dataset(data);
+  spec.train_loss = [&data, model](const Example& batch, std::span<const int64_t> idx,
+                                   int64_t* correct) {
+    const Tensor z = model->logits(batch.data);
     const std::vector<double> values = z.detach().to_vector();
     int64_t hits = 0;
     for (std::size_t b = 0; b < idx.size(); ++b)
       hits += (values[b] > 0.0) == (data.y[static_cast<std::size_t>(idx[b])] == 1) ? 1 : 0;
     *correct = hits;
-    return nn::binary_cross_entropy_with_logits(z, labels_of(data, idx, options));
+    return nn::binary_cross_entropy_with_logits(z, batch.target);
   };
   spec.eval_loss = spec.train_loss;
   detail::check_config(config, spec);

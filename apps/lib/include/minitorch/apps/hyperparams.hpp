@@ -185,7 +185,9 @@ inline constexpr DefaultRule kDefaults[] = {
     {"mlp2d", "hidden", "10"},
     {"mlp2d", "points", "50"},
     {"mlp2d", "save_every", "0"},
-    {"xor", "lr", "0.2"},
+    // xor wobbles by a few points at epoch 500 (45 to 50 of 50 over seeds);
+    // by 1000 it has settled (49 or 50 for every seed tried).
+    {"xor", "epochs", "1000"},
     // Spiral's two arms need a wider net and Adam (SGD at any rate: <= 70%).
     {"spiral", "optimizer", "adam"},
     {"spiral", "hidden", "50"},
