@@ -1,6 +1,6 @@
 // recipes.cpp — the LeNet and Kim CNN networks and their recipes: each hands
-// the one training loop (loop.cpp) a function that turns a batch of example
-// indices into a mean loss and a hit count. No loop of its own here.
+// the one training loop (loop.cpp) its data as Datasets (recipe_data.hpp) and
+// a function that turns a batch into a mean loss and a hit count. No loop here.
 #include <minitorch/apps/recipes.hpp>
 
 #include <minitorch/nn/functional.hpp>
