@@ -9,6 +9,7 @@
 #include <minitorch/apps/metrics.hpp>
 #include <minitorch/apps/recipes.hpp>
 
+#include "train/recipe_data.hpp"
 #include "train_testing.hpp"
 
 #include <random>
@@ -243,6 +244,47 @@ BOOST_AUTO_TEST_CASE(every_table_row_round_trips_through_the_config) {
   }
   RecipeConfig c;
   BOOST_CHECK_THROW(set_config_value(c, "rate", "0.1"), ArgumentError);  // the key is "lr"
+}
+
+// The recipes' data as core Datasets give the batches the sets' own
+// gatherers give (images, one-hot labels, embedded reviews, 2-D points).
+BOOST_AUTO_TEST_CASE(recipe_datasets_batch_as_the_sets_do) {
+  const ImageSet images = square_images(8, 16, 5);
+  const detail::ImageSetDataset image_set(images);
+  const std::vector<int64_t> idx{3, 0, 7, 3};
+  const TensorOptions ref{.backend = reference()};
+  BOOST_TEST(image_set.size() == 8);
+  const Example batch = image_set.get_batch(idx, reference());
+  BOOST_TEST(batch.data.shape() == (Shape{4, 1, 16, 16}), boost::test_tools::per_element());
+  BOOST_TEST(batch.data.to_vector() == images.images(idx, ref).to_vector(),
+             boost::test_tools::per_element());
+  BOOST_TEST(batch.target.to_vector() == images.one_hot(idx, ref).to_vector(),
+             boost::test_tools::per_element());
+  BOOST_TEST((image_set.gather_host(idx, DType::f64).data.dtype == DType::f64));
+  BOOST_TEST(image_set.get(7).data.shape() == (Shape{1, 16, 16}), boost::test_tools::per_element());
+  const std::vector<int64_t> outside{8};
+  BOOST_CHECK_THROW(image_set.gather_host(outside), IndexingError);
+
+  const SentimentData text = word_reviews(3);
+  const detail::TextSetDataset reviews(text, text.valid);
+  BOOST_TEST(reviews.size() == text.valid.count);
+  const std::vector<int64_t> rows{2, 1};
+  const Example embedded = reviews.get_batch(rows, reference());
+  BOOST_TEST(embedded.data.to_vector() == text.embed(text.valid, rows, ref).to_vector(),
+             boost::test_tools::per_element());
+  BOOST_TEST(embedded.target.to_vector() == text.labels(text.valid, rows, ref).to_vector(),
+             boost::test_tools::per_element());
+
+  const Graph points = make_dataset("xor", 6, 42);
+  const auto point_set = detail::points_dataset(points);
+  BOOST_TEST(point_set->size() == 6);
+  const std::vector<int64_t> some{4, 1};
+  const Example two = point_set->get_batch(some, reference(), DType::f64);
+  const std::vector<double> expected_x{points.X[4][0], points.X[4][1], points.X[1][0],
+                                       points.X[1][1]};
+  BOOST_TEST(two.data.to_vector() == expected_x, boost::test_tools::per_element());
+  const std::vector<double> expected_y{double(points.y[4]), double(points.y[1])};
+  BOOST_TEST(two.target.to_vector() == expected_y, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(bad_configs_are_argument_errors) {
