@@ -73,8 +73,8 @@ std::map<std::string, std::string> values_of(const RecipeConfig& c, const std::s
 }
 
 // The int fields take any value their rows admit.
-static_assert(hyper::param_by_key("epochs")->whole_high <= INT32_MAX &&
-                  hyper::param_by_key("save_every")->whole_high <= INT32_MAX,
+static_assert(hyper::whole_high_of("epochs") <= INT32_MAX &&
+                  hyper::whole_high_of("save_every") <= INT32_MAX,
               "a row's range does not fit its RecipeConfig field");
 
 }  // namespace

@@ -302,6 +302,38 @@ constexpr std::string_view default_value(const RecipeInfo& recipe, std::string_v
   return best;
 }
 
+// Whether a row has `key`, and a row's whole-number bound, without pointers
+// (GCC's -fsanitize=undefined makes a pointer comparison non-constant).
+constexpr bool has_param(std::string_view key) {
+  for (const Param& p : kParams)
+    if (p.key == key)
+      return true;
+  return false;
+}
+
+constexpr uint64_t whole_high_of(std::string_view key) {
+  for (const Param& p : kParams)
+    if (p.key == key)
+      return p.whole_high;
+  return 0;
+}
+
+// Whether `scope` names a recipe or a dataset.
+constexpr bool is_scope(std::string_view scope) {
+  for (const RecipeInfo& r : kRecipes) {
+    if (r.name == scope)
+      return true;
+    std::string_view rest = r.datasets;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      if (rest.substr(0, comma) == scope)
+        return true;
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+    }
+  }
+  return false;
+}
+
 // Every recipe has a default for every row it uses, under every optimizer,
 // and every rule names a known key and a scope that is a recipe or dataset.
 constexpr bool table_is_complete() {
@@ -311,8 +343,7 @@ constexpr bool table_is_complete() {
                          default_value(r, "", "adam", p.key).empty()))
         return false;
   for (const DefaultRule& d : kDefaults)
-    if (param_by_key(d.key) == nullptr ||
-        (recipe_named(d.scope) == nullptr && recipe_of(d.scope) == nullptr))
+    if (!has_param(d.key) || !is_scope(d.scope))
       return false;
   return true;
 }
