@@ -29,8 +29,8 @@ struct TrainOptions {
   std::string save;                           // checkpoint to write, "" = none
   std::string load;                           // checkpoint to resume from, "" = none
   std::string data_dir;                       // "" = mt::data_root()
-  bool verbose = false;  // the whole plugin load report, not one line
-  int threads = 0;       // --threads: MT_NUM_THREADS for the parallel backend; 0 = its default
+  bool verbose = false;                       // the whole plugin load report, not one line
+  int threads = 0;  // --threads: MT_NUM_THREADS for the parallel backend; 0 = its default
   std::set<std::string> given;  // long names of the options on the command line
 };
 

@@ -80,11 +80,11 @@ void fill_from_checkpoint(TrainOptions& o) {
     const std::string key(p.key);
     const auto given = o.values.find(key);
     const auto optimizer = o.values.find("optimizer");
-    needed[key] = given != o.values.end()
-                      ? given->second
-                      : std::string(hyper::default_value(
-                            recipe, o.dataset,
-                            optimizer == o.values.end() ? "" : optimizer->second, p.key));
+    needed[key] =
+        given != o.values.end()
+            ? given->second
+            : std::string(hyper::default_value(
+                  recipe, o.dataset, optimizer == o.values.end() ? "" : optimizer->second, p.key));
   }
   check_checkpoint_model(ck, o.load, std::string(recipe.name), o.dataset, asked_by, needed);
   check_checkpoint_matches(ck, o.load, std::string(recipe.name), o.dataset, parse_dtype(o.dtype),

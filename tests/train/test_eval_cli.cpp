@@ -146,7 +146,8 @@ BOOST_AUTO_TEST_CASE(a_2d_checkpoint_scores_what_its_last_epoch_scored) {
                  "--backend", "reference", "--save", ckpt.string()});
   BOOST_REQUIRE_MESSAGE(train.status == 0, train.output);
   std::smatch m;
-  BOOST_REQUIRE(std::regex_search(train.output, m, std::regex("Final: correct (\\d+)/40")));
+  BOOST_REQUIRE(std::regex_search(train.output, m,
+                                  std::regex("Final: points accuracy [0-9.]+% \\((\\d+)/40\\)")));
   const std::string correct = m[1];
 
   const fs::path metrics = tmp / "eval.json";
