@@ -8,4 +8,4 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$root/scripts/install-deps.sh"
 MT_BUILD_TARGET=runtime bash "$root/scripts/build.sh" "$root/build"
 "$root/build/bin/minitorch" backends
-"$root/build/bin/minitorch" train --dataset xor --hidden 10 --rate 0.05 --epochs 500 "$@"
+"$root/build/bin/minitorch" train --dataset xor "$@"
