@@ -54,6 +54,12 @@ oneapi::tbb::task_arena& prefetch_arena() {
 #endif
 
 // The host gather of one batch, made on a worker and taken by the consumer.
+// Everything in it changes hands under the mutex: the worker keeps no copy of
+// the result or the exception once `done` is set, and the consumer moves both
+// out, so an exception thrown on the worker is released on the consumer
+// (exception_ptr's count lives in libstdc++, which ThreadSanitizer cannot
+// see, so a last release on the worker after the consumer used the exception
+// is reported as a race on its vptr).
 struct PrefetchJob {
   std::mutex mutex;
   std::condition_variable finished;
@@ -191,7 +197,7 @@ struct DataLoader::Iterator::Pass {
           {
             std::lock_guard<std::mutex> lock(job->mutex);
             job->result = std::move(result);
-            job->error = error;
+            job->error = std::move(error);  // the worker keeps no reference
             job->done = true;
           }
           job->finished.notify_all();
@@ -205,13 +211,15 @@ struct DataLoader::Iterator::Pass {
   // Waits for the prefetched gather, rethrows its exception, uploads.
   Example take(const std::shared_ptr<PrefetchJob>& job) const {
     HostBatch host;
+    std::exception_ptr error;
     {
       std::unique_lock<std::mutex> lock(job->mutex);
       job->finished.wait(lock, [&] { return job->done; });
-      if (job->error)
-        std::rethrow_exception(job->error);
+      error = std::move(job->error);  // released here, not by the worker (see PrefetchJob)
       host = std::move(job->result);
     }
+    if (error)
+      std::rethrow_exception(error);
     return {upload(host.data, options.backend),
             host.target ? upload(*host.target, options.backend) : Tensor()};
   }
