@@ -5,6 +5,7 @@
 // mismatched models, missing data and bad outputs are refused up front. Also
 // the one-line backend announcement, --verbose and --threads of train/eval.
 #include "cli.hpp"
+#include "cli_testing.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/apps/recipes.hpp>
@@ -33,9 +34,7 @@ using mt::test::contains;
 using Run = mt::test::ProgramRun;
 
 Run minitorch(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {MT_TEST_MINITORCH_EXE};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return mt::test::run_program(argv, 120);
+  return mt::test::run_minitorch(args);
 }
 
 std::string read_text(const fs::path& file) {

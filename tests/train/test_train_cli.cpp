@@ -7,6 +7,7 @@
 // set is fetched (every refusal comes before that).
 #define BOOST_TEST_MODULE test_train_cli
 #include "cli.hpp"
+#include "cli_testing.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/apps/recipes.hpp>
@@ -32,12 +33,7 @@ namespace {
 
 using mt::test::contains;
 using Run = mt::test::ProgramRun;
-
-Run run_minitorch(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {MT_TEST_MINITORCH_EXE};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return mt::test::run_program(argv, 120);
-}
+using mt::test::run_minitorch;
 
 mt::cli::ParsedCommandLine parse(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"minitorch", "train"};

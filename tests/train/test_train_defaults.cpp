@@ -6,6 +6,7 @@
 // checkpoint and exits 130. Runs the real binary; no data set is fetched.
 #define BOOST_TEST_MODULE test_train_defaults
 #include "cli.hpp"
+#include "cli_testing.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/datasets/fetch.hpp>
@@ -33,12 +34,7 @@ namespace {
 
 using mt::test::contains;
 using Run = mt::test::ProgramRun;
-
-Run run_minitorch(const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {MT_TEST_MINITORCH_EXE};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return mt::test::run_program(argv, 120);
-}
+using mt::test::run_minitorch;
 
 // "(49/50)" of the "Final:" line; -1 when there is none.
 int final_correct(const std::string& output) {

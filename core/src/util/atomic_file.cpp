@@ -313,6 +313,20 @@ void commit_file(const fs::path& temporary, const fs::path& path) {
   sync_folder(folder_of(target), target);
 }
 
+int write_all(int fd, std::string_view content) noexcept {
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return errno;
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  return 0;
+}
+
 void write_file_atomically(const fs::path& path, std::string_view content) {
   const fs::path target = resolve_output_path(path);
   if (const std::string problem = output_path_problem(target); !problem.empty())
@@ -322,18 +336,10 @@ void write_file_atomically(const fs::path& path, std::string_view content) {
   if (fd < 0)
     throw DataError("cannot write " + path.string() + ": creating " + tmp.path().string() +
                     " failed: " + errno_text(errno));
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      const int error = errno;
-      ::close(fd);
-      throw DataError("cannot write " + path.string() + ": writing " + tmp.path().string() +
-                      " failed: " + errno_text(error));
-    }
-    written += static_cast<std::size_t>(n);
+  if (const int error = write_all(fd, content); error != 0) {
+    ::close(fd);
+    throw DataError("cannot write " + path.string() + ": writing " + tmp.path().string() +
+                    " failed: " + errno_text(error));
   }
   if (::fsync(fd) != 0) {
     const int error = errno;

@@ -85,16 +85,8 @@ void write_output(const std::string& path, std::string_view content) {
   const int fd = g_data_fd >= 0 ? g_data_fd : STDOUT_FILENO;
   std::cout.flush();
   std::fflush(stdout);
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      throw DataError(std::string("cannot write to standard output: ") + std::strerror(errno));
-    }
-    written += static_cast<std::size_t>(n);
-  }
+  if (const int error = write_all(fd, content); error != 0)
+    throw DataError(std::string("cannot write to standard output: ") + std::strerror(error));
 }
 
 }  // namespace mt

@@ -31,6 +31,10 @@ std::string output_path_problem(const std::filesystem::path& path);
 // step that failed; the target is then untouched and the temporary gone.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
+// Writes all of `content` to the open descriptor `fd`, retrying short writes and EINTR.
+// Returns 0, or the errno of the write that failed.
+int write_all(int fd, std::string_view content) noexcept;
+
 // For a writer that produces its own file (a plotting tool): a fresh
 // temporary name beside the resolved target of `path`, registered as live
 // (so a signal removes it). Also removes temporaries of `path` left behind by
