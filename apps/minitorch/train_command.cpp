@@ -269,10 +269,20 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
                                           data.unit, interactive);
     bar->update(u.done, u.mean_loss);
   };
+  bool evaluating = false;  // the bar shows this epoch's evaluation
+  callbacks.on_eval_batch = [&](const BatchUpdate& u) {
+    if (!bar)
+      return;  // no training bar (a short epoch): no evaluation bar either
+    if (!evaluating)
+      bar->begin_phase("Evaluating " + std::to_string(u.epoch), u.total, data.unit);
+    evaluating = true;
+    bar->update(u.done, u.mean_loss);
+  };
   callbacks.on_epoch = [&](const EpochReport& r) {
     if (bar)
       bar->finish();
     bar.reset();
+    evaluating = false;
     if (new_epochs == 0 && !options.load.empty())
       std::printf("Resumed from %s after epoch %d\n", options.load.c_str(), r.epoch - 1);
     ++new_epochs;

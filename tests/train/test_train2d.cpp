@@ -55,6 +55,29 @@ int64_t best_correct(const RecipeConfig& config) {
 
 BOOST_AUTO_TEST_SUITE(train2d)
 
+// The evaluation reports its progress batch by batch (the CLI's bar shows it), covering the
+// evaluation set once per epoch, with the running mean loss ending at the epoch's test loss.
+BOOST_AUTO_TEST_CASE(evaluation_reports_progress_per_batch) {
+  RecipeConfig c = config_for("xor", 3);
+  c.points = 600;
+  c.eval_batch = 256;  // 600 points: batches of 256, 256 and 88
+  std::vector<BatchUpdate> seen;
+  std::vector<double> test_losses;
+  RecipeCallbacks look;
+  look.on_eval_batch = [&](const BatchUpdate& u) { seen.push_back(u); };
+  look.on_epoch = [&](const EpochReport& r) { test_losses.push_back(r.test_loss); };
+  train(c, look);
+  BOOST_REQUIRE(seen.size() == 9u);
+  BOOST_REQUIRE(test_losses.size() == 3u);
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    BOOST_TEST(seen[i].epoch == static_cast<int>(i / 3 + 1));
+    BOOST_TEST(seen[i].total == 600);
+    BOOST_TEST(seen[i].done == (std::vector<int64_t>{256, 512, 600})[i % 3]);
+  }
+  for (std::size_t e = 0; e < 3; ++e)
+    BOOST_TEST(seen[3 * e + 2].mean_loss == test_losses[e], boost::test_tools::tolerance(1e-12));
+}
+
 // Measured with these seeds: simple first hits 50/50 at epoch 30 and xor
 // 45/50 at epoch 90; the budgets leave room for small numeric differences.
 BOOST_AUTO_TEST_CASE(simple_reaches_every_point) {

@@ -374,6 +374,9 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
             *it, std::span<const int64_t>(eval_order.data() + begin, end - begin), &correct);
         eval_loss += loss.item() * static_cast<double>(end - begin);
         eval_correct += correct;
+        if (callbacks.on_eval_batch)
+          callbacks.on_eval_batch({epoch, static_cast<int64_t>(end), static_cast<int64_t>(m),
+                                   eval_loss / static_cast<double>(end)});
       }
       report.test_loss = eval_loss / static_cast<double>(m);
       report.test_correct = eval_correct;

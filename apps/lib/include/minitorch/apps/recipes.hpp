@@ -130,6 +130,9 @@ struct BatchUpdate {
 
 struct RecipeCallbacks {
   std::function<void(const BatchUpdate&)> on_batch;
+  // After each evaluation batch: `done` / `total` count evaluation examples, `mean_loss` is
+  // the running mean over them.
+  std::function<void(const BatchUpdate&)> on_eval_batch;
   std::function<void(const EpochReport&)> on_epoch;
 };
 
