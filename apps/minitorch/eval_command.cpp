@@ -8,6 +8,7 @@
 #include "commands.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
+#include <minitorch/apps/metrics.hpp>
 #include <minitorch/apps/output.hpp>
 #include <minitorch/apps/progress.hpp>
 #include <minitorch/apps/recipes.hpp>
@@ -272,6 +273,7 @@ int run_eval(EvalOptions o) {
 
   if (!o.metrics.empty()) {
     nlohmann::json j;
+    j["schema"] = kEvalMetricsSchema;
     j["command"] = "eval";
     j["checkpoint"] = o.load;
     j["recipe"] = ck.recipe;

@@ -109,6 +109,7 @@ void expect_lenet_figures(const std::string& backend) {
   BOOST_TEST(contains(all.output, "on 10 test images of mnist"), all.output);
   BOOST_TEST(contains(all.output, "accuracy 50.00% (5/10)"), all.output);
   const auto j = nlohmann::json::parse(read_text(metrics));
+  BOOST_TEST(j.at("schema").get<std::string>() == "minitorch.eval/1");
   BOOST_TEST(j.at("correct").get<int>() == 5);
   BOOST_TEST(j.at("loss").get<double>() == expected_loss(10), boost::test_tools::tolerance(1e-5));
 

@@ -11,6 +11,8 @@
 namespace mt {
 
 inline constexpr const char* kMetricsSchema = "minitorch.metrics/1";
+// The schema of `minitorch eval --metrics` (one evaluation of a checkpoint, no epochs).
+inline constexpr const char* kEvalMetricsSchema = "minitorch.eval/1";
 
 // What a recipe evaluates on after each epoch: "train" (the 2-D MLP scores
 // its own points, as MiniTorch does), "test" (LeNet) or "validation" (Kim CNN).
