@@ -155,6 +155,18 @@ MT_BACKEND_TEST(layers, dropout_module_follows_training_mode) {
   BOOST_TEST(std::count(again.begin(), again.end(), 0.0) > 0);
 }
 
+MT_BACKEND_TEST(layers, linear_without_bias) {
+  nn::Linear fc(3, 2, on(backend), /*bias=*/false);
+  BOOST_TEST(!fc.has_bias());
+  BOOST_TEST(fc.named_parameters().size() == 1u);
+  BOOST_TEST(fc.named_parameters()[0].first == "weights");
+  BOOST_CHECK_THROW(fc.bias(), ArgumentError);
+  BOOST_TEST(fc.to_string() == "Linear(in_features=3, out_features=2, bias=false)");
+  fc.weights().update(tensor({{1.0, 0.0}, {0.0, 1.0}, {2.0, -1.0}}, on(backend)));
+  BOOST_TEST(fc(tensor({{1.0, 2.0, 3.0}}, on(backend))).to_vector() ==
+             (std::vector<double>{7.0, -1.0}));
+}
+
 MT_BACKEND_TEST(layers, relu_sigmoid_and_flatten_modules) {
   const Tensor x = tensor({{-1.0, 2.0}, {0.0, -3.0}}, on(backend));
   BOOST_TEST(nn::ReLU()(x).to_vector() == (std::vector<double>{0.0, 2.0, 0.0, 0.0}));

@@ -46,13 +46,20 @@ Tensor uniform_parameter(Shape shape, double bound, TensorOptions options) {
 
 // ---- Linear ---------------------------------------------------------------------
 
-Linear::Linear(int64_t in_features, int64_t out_features, TensorOptions options)
+Linear::Linear(int64_t in_features, int64_t out_features, TensorOptions options, bool bias)
     : in_features_(in_features), out_features_(out_features) {
   check_sizes("Linear", {{"in_features", in_features}, {"out_features", out_features}});
   const double bound = init::default_bound(in_features);
   weights_ =
       &add_parameter("weights", uniform_parameter({in_features, out_features}, bound, options));
-  bias_ = &add_parameter("bias", uniform_parameter({out_features}, bound, options));
+  if (bias)
+    bias_ = &add_parameter("bias", uniform_parameter({out_features}, bound, options));
+}
+
+Parameter& Linear::bias() const {
+  if (!bias_)
+    throw ArgumentError("Linear: this layer was made with bias = false; it has no bias");
+  return *bias_;
 }
 
 Tensor Linear::forward(const Tensor& x) const {
@@ -62,12 +69,13 @@ Tensor Linear::forward(const Tensor& x) const {
                      " must end in " + std::to_string(in_features_) + " features (weights " +
                      shape_to_string(weights_->value().shape()) + ")");
   }
-  return x.matmul(weights_->value()) + bias_->value();
+  const Tensor y = x.matmul(weights_->value());
+  return bias_ ? y + bias_->value() : y;
 }
 
 std::string Linear::extra_repr() const {
   return "in_features=" + std::to_string(in_features_) +
-         ", out_features=" + std::to_string(out_features_);
+         ", out_features=" + std::to_string(out_features_) + (bias_ ? "" : ", bias=false");
 }
 
 // ---- Conv1d ---------------------------------------------------------------------

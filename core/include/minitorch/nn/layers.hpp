@@ -17,18 +17,21 @@ namespace mt::nn {
 
 // y = x @ weights + bias; weights (in, out), bias (out); x (..., in).
 // Both drawn from U(−1/√in, 1/√in). `options` picks dtype and backend
-// (its requires_grad is ignored: parameters always require grad).
+// (its requires_grad is ignored: parameters always require grad). With
+// bias = false (torch's bias=False) there is no bias parameter: y = x @ weights.
 class Linear : public Module {
  public:
   // ArgumentError unless both sizes are >= 1.
-  Linear(int64_t in_features, int64_t out_features, TensorOptions options = {});
+  Linear(int64_t in_features, int64_t out_features, TensorOptions options = {}, bool bias = true);
 
   // ShapeError naming both shapes unless x's last dim is in_features.
   Tensor forward(const Tensor& x) const;
   Tensor operator()(const Tensor& x) const { return forward(x); }
 
   Parameter& weights() const { return *weights_; }
-  Parameter& bias() const { return *bias_; }
+  // ArgumentError when the layer was made with bias = false.
+  Parameter& bias() const;
+  bool has_bias() const { return bias_ != nullptr; }
   int64_t in_features() const { return in_features_; }
   int64_t out_features() const { return out_features_; }
   std::string extra_repr() const override;
@@ -37,7 +40,7 @@ class Linear : public Module {
   int64_t in_features_;
   int64_t out_features_;
   Parameter* weights_;
-  Parameter* bias_;
+  Parameter* bias_ = nullptr;
 };
 
 // conv1d(x, weights) + bias: x (B, in, W) -> (B, out, W); weights
