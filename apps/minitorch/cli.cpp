@@ -268,7 +268,13 @@ void add_backend_choice(CLI::App& cmd, bool& verbose, int& threads) {
 }
 
 void add_eval_options(CLI::App& cmd, EvalOptions& eval) {
-  cmd.add_option("--load", eval.load, "The checkpoint to evaluate (from train --save)")->required();
+  cmd.add_option("--load", eval.load, "The checkpoint to evaluate (from train --save)")
+      ->required()
+      ->check(CLI::Validator(
+          [](const std::string& path) {
+            return path.empty() ? std::string("the checkpoint path is empty") : std::string();
+          },
+          "PATH", "non-empty"));
   cmd.add_option("--dataset", eval.dataset,
                  "Evaluate on this dataset (default: the checkpoint's; it must train the same "
                  "model)")
