@@ -6,6 +6,7 @@
 
 #include <minitorch/ops.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -57,24 +58,36 @@ inline int thread_count() {
 }
 
 // Elements below which a loop is not worth a task, by the op table's cost
-// class (op_table.h's COST column): a cheap op costs a few cycles per
-// element, so a task needs more elements to pay for its start-up than one of
-// an op that costs tens of cycles. A new cost class must be given a grain
-// here (the switch has no default, so -Wswitch flags a missing one).
+// class (op_table.h's COST column). A range is split only when it holds more
+// than one grain, into pieces of half a grain or more, so a grain is about
+// twice the work a task must carry to pay for its fork and join. Measured
+// with parallel-grain-sweep (README.md, "Choosing the cut-off"): forking a
+// cheap op first paid at 96K elements (two ~4.6 us halves) and never at 64K
+// or below; a transcendental op costs ~3.4x a cheap one per element, so its
+// grain is a quarter. A new cost class must be given a grain here (the
+// switch has no default, so -Wswitch flags a missing one).
 constexpr int64_t grain_for(sdk::Cost cost) {
   switch (cost) {
     case sdk::Cost::cheap:
-      return 32768;
+      return 65536;
     case sdk::Cost::transcendental:
-      return 4096;
+      return 16384;
   }
-  return 32768;
+  return 65536;
 }
 
 // The grain of (family, op); `op` must be valid.
 constexpr int64_t op_grain(int32_t family, int32_t op) {
   return grain_for(sdk::op_info(family, op)->cost);
 }
+
+#if defined(MT_PARALLEL_GRAIN_SWEEP)
+// Only in the grain-sweep tool (bench/grain_sweep.cpp), never in the plugin:
+// every loop either runs inline or is split over all threads, whatever its
+// size, so the tool can time both sides of the cut-off.
+enum class SweepMode { normal, inline_all, split_all };
+inline SweepMode sweep_mode = SweepMode::normal;
+#endif
 
 // Runs body(begin, end) over [begin, end) split into pieces of at least
 // `grain` items. Ranges no larger than `grain` (or a one-thread arena) run
@@ -86,6 +99,12 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const Body& body) {
     return;
   if (grain < 1)
     grain = 1;
+#if defined(MT_PARALLEL_GRAIN_SWEEP)
+  if (sweep_mode == SweepMode::split_all)
+    grain = std::max<int64_t>(1, (end - begin + thread_count() - 1) / thread_count());
+  if (sweep_mode == SweepMode::inline_all)
+    grain = end - begin;
+#endif
   if (end - begin <= grain || thread_count() == 1) {
     body(begin, end);
     return;
@@ -110,7 +129,11 @@ template <class Body>
 void parallel_tasks(int64_t count, const Body& body) {
   if (count <= 0)
     return;
-  if (count == 1 || thread_count() == 1) {
+  bool serial = count == 1 || thread_count() == 1;
+#if defined(MT_PARALLEL_GRAIN_SWEEP)
+  serial = serial || sweep_mode == SweepMode::inline_all;
+#endif
+  if (serial) {
     for (int64_t i = 0; i < count; ++i)
       body(i);
     return;
