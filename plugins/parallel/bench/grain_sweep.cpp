@@ -138,6 +138,8 @@ int main(int argc, char** argv) {
       continue;
     std::printf("\n%-28s %10s %10s %10s %8s\n", c.name.c_str(), "n", "inline", "split", "split/in");
     int64_t crossover = -1;
+    int64_t previous = -1;
+    int64_t suggested = -1;  // the last size before the crossover: forks happen above a grain
     for (int64_t n : c.sizes) {
       const auto call = c.make(n);
       mt::par::sweep_mode = SweepMode::inline_all;
@@ -147,15 +149,19 @@ int main(int argc, char** argv) {
       mt::par::sweep_mode = SweepMode::normal;
       const double t_now = best_us(call, repeats);
       const double ratio = t_split / t_inline;
-      if (ratio < 1.0 && crossover < 0)
+      if (ratio < 1.0 && crossover < 0) {
         crossover = n;
+        suggested = previous;
+      }
       if (ratio >= 1.0)
         crossover = -1;
+      previous = n;
       std::printf("%-28s %10lld %10.2f %10.2f %8.2f   (as built: %.2f)\n", "",
                   static_cast<long long>(n), t_inline, t_split, ratio, t_now);
     }
-    std::printf("%-28s split stays faster from n = %lld\n", c.name.c_str(),
-                static_cast<long long>(crossover));
+    std::printf("%-28s split stays faster from n = %lld; suggested grain %lld (-1: none)\n",
+                c.name.c_str(), static_cast<long long>(crossover),
+                static_cast<long long>(crossover < 0 ? -1 : suggested));
   }
   mt::par::buffer_free(x);
   mt::par::buffer_free(y);

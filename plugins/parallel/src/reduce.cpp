@@ -129,15 +129,12 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
   // dim with contiguous outputs (a sum over rows), where each task takes a
   // band of whole rows and reads it front to back; column stripes instead
   // would read a short run from every row, which the prefetchers serve
-  // poorly. The chunking depends on shapes only, and it fixes the order of
-  // the sum, so its threshold (131072 elements) is kept where it was when
-  // the grain was half of today's.
-  constexpr int64_t kChunkedWork = 2 * kGrain<OP>;
+  // poorly. The chunking depends on shapes only.
   int64_t chunk = 0;
-  if (outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= kChunkedWork)
+  if (outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= 4 * kGrain<OP>)
     chunk = kChunk;
   else if (ks != 1 && p.inner_stride(0) == 1 && n >= 2 * kMinBandRows &&
-           outputs * n >= kChunkedWork)
+           outputs * n >= 4 * kGrain<OP>)
     chunk = std::max(kMinBandRows, (n + kRowBands - 1) / kRowBands);
   if (chunk == 0) {
     const int64_t grain = std::max<int64_t>(1, kGrain<OP> / n);

@@ -58,22 +58,22 @@ inline int thread_count() {
 }
 
 // Elements below which a loop is not worth a task, by the op table's cost
-// class (op_table.h's COST column). A range is split only when it holds more
-// than one grain, into pieces of half a grain or more, so a grain is about
-// twice the work a task must carry to pay for its fork and join. Measured
-// with parallel-grain-sweep (README.md, "Choosing the cut-off"): forking a
-// cheap op first paid at 96K elements (two ~4.6 us halves) and never at 64K
-// or below; a transcendental op costs ~3.4x a cheap one per element, so its
-// grain is a quarter. A new cost class must be given a grain here (the
-// switch has no default, so -Wswitch flags a missing one).
+// class (op_table.h's COST column): a cheap op costs a few cycles per
+// element, so a task needs more elements to pay for its start-up than one of
+// an op that costs tens of cycles. A range is split only when it holds more
+// than one grain, into pieces of half a grain or more. parallel-grain-sweep
+// (README.md, "Choosing the cut-off") times both sides of these values; on
+// a quiet machine its "suggested grain" is what belongs here. A new cost
+// class must be given a grain here (the switch has no default, so -Wswitch
+// flags a missing one).
 constexpr int64_t grain_for(sdk::Cost cost) {
   switch (cost) {
     case sdk::Cost::cheap:
-      return 65536;
+      return 32768;
     case sdk::Cost::transcendental:
-      return 16384;
+      return 4096;
   }
-  return 65536;
+  return 32768;
 }
 
 // The grain of (family, op); `op` must be valid.
