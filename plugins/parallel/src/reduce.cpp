@@ -57,10 +57,13 @@ T reduce_contiguous(const T* x, int64_t n, T start) {
       acc[j] = combine<T, OP>(acc[j], x[i + j]);
   for (int j = 0; i < n; ++i, ++j)
     acc[j] = combine<T, OP>(acc[j], x[i]);
-  T r = acc[0];
-  for (int j = 1; j < L; ++j)
-    r = combine<T, OP>(r, acc[j]);
-  return r;
+  // Fold the accumulators pairwise (halves, then quarters, ...): the wide
+  // steps are whole-vector ops, where a serial fold would be a chain of
+  // L - 1 dependent adds, longer than the main loop for rows of ~1K.
+  for (int w = L / 2; w >= 1; w /= 2)
+    for (int j = 0; j < w; ++j)
+      acc[j] = combine<T, OP>(acc[j], acc[j + w]);
+  return acc[0];
 }
 
 // Reduces `len` outputs over k in [kb, ke). in points at (output 0, k = 0);
