@@ -5,7 +5,9 @@
 # gradient case, f32 and f64, each case in its own child process) and the
 # tensor, autograd, training-API and nn suites (each runs every case on
 # parallel too; test_training_api holds the DataLoader's oneTBB prefetch,
-# the one other thread core starts). It is not a general test runner (see
+# the one other thread core starts), and the parallel plugin's own allocator
+# and runtime tests (blocks freed on other threads, the cache's bound, loops
+# split across the arena). It is not a general test runner (see
 # scripts/test.sh).
 #
 # ThreadSanitizer only sees synchronisation in instrumented code. The
@@ -96,7 +98,7 @@ cmake -S "$repo" -B "$build" -G Ninja \
 # tree; the suites depend on the plugins, so this builds them too.
 cmake --build "$build" --parallel "$jobs" --target minitorch_conformance_cli \
   minitorch_backend_reference minitorch_backend_parallel test_nn test_tensor test_autograd \
-  test_training_api
+  test_training_api test_parallel_memory test_parallel_runtime
 
 plugin="$build/lib/minitorch/plugins/libminitorch_backend_parallel.so"
 if [[ ! -e "$plugin" ]]; then
@@ -122,5 +124,5 @@ export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppres
 # --timeout: Debug + TSan runs a case several times slower than Release.
 MINITORCH_PLUGIN_PATH= "$build/bin/minitorch-conformance" --backend parallel --timeout 600 \
   --jobs "$jobs" --json "$build/tsan-kit-parallel.json"
-ctest --test-dir "$build" --output-on-failure -R '^(test_nn|test_tensor|test_autograd|test_training_api)$'
-echo "tsan-parallel.sh: no ThreadSanitizer reports; the conformance kit (op and gradient cases) and the tensor, autograd, training-API and nn suites passed on parallel (instrumented oneTBB $tbb_used)."
+ctest --test-dir "$build" --output-on-failure -R '^(test_nn|test_tensor|test_autograd|test_training_api|test_parallel_memory|test_parallel_runtime)$'
+echo "tsan-parallel.sh: no ThreadSanitizer reports; the conformance kit (op and gradient cases) and the tensor, autograd, training-API and nn suites and the plugin's allocator and runtime tests passed on parallel (instrumented oneTBB $tbb_used)."
