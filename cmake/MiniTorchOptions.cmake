@@ -15,8 +15,11 @@ set_property(CACHE MT_FUZZ PROPERTY STRINGS AUTO ON OFF)
 set(MT_PYTHON "AUTO" CACHE STRING
   "Build the Python front end (python/; needs pybind11-dev and python3-dev): AUTO|ON|OFF")
 set_property(CACHE MT_PYTHON PROPERTY STRINGS AUTO ON OFF)
+set(MT_MPI "AUTO" CACHE STRING
+  "Build the MPI communicator for data-parallel training (needs libopenmpi-dev): AUTO|ON|OFF")
+set_property(CACHE MT_MPI PROPERTY STRINGS AUTO ON OFF)
 
-foreach(opt MT_CUDA MT_TBB MT_FUZZ MT_PYTHON)
+foreach(opt MT_CUDA MT_TBB MT_FUZZ MT_PYTHON MT_MPI)
   if(NOT ${opt} MATCHES "^(AUTO|ON|OFF)$")
     message(FATAL_ERROR "${opt}=${${opt}} is not allowed; use AUTO, ON or OFF")
   endif()

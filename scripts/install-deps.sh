@@ -11,6 +11,7 @@ packages=(
   libbenchmark-dev zlib1g-dev libstb-dev gnuplot-nox libopenblas-dev
   clang libclang-rt-14-dev
   python3-dev pybind11-dev python3-pytest python3-hypothesis python3-numpy
+  libopenmpi-dev openmpi-bin
 )
 # Extra packages a caller asks for (e.g. the dataset fetcher asks for npm).
 packages+=("$@")

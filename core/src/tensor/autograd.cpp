@@ -174,4 +174,13 @@ void run_backward(const Tensor& root, const Tensor& seed) {
   }
 }
 
+void LeafHooks::add(const Tensor&, LeafHook) {
+  throw Error("LeafHooks: not yet implemented");
+}
+std::vector<std::size_t> LeafHooks::find(const Tensor&) const {
+  return {};
+}
+LeafHookGuard::LeafHookGuard(LeafHooks&) : previous_(nullptr) {}
+LeafHookGuard::~LeafHookGuard() = default;
+
 }  // namespace mt

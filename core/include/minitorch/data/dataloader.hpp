@@ -1,6 +1,7 @@
 // minitorch/data/dataloader.hpp — DataLoader: a Dataset's batches stacked along dim 0 on a chosen
 // backend, in order or shuffled per epoch from a seed, with optional oneTBB prefetch of the next
-// batch. Not a sampler library and not multi-process: one loader, one consuming thread.
+// batch. Not a sampler library and not multi-process: one loader, one consuming thread (a shard
+// picks this rank's slice of each batch for data-parallel training; the ranks are other processes).
 #pragma once
 
 #include <minitorch/data/dataset.hpp>
@@ -13,6 +14,16 @@
 #include <vector>
 
 namespace mt {
+
+// One rank's part of every batch (data-parallel training, DistributedDataParallel): with
+// world_size R > 1, batch k of epoch e is the same n global indices the unsharded loader takes
+// (DataLoaderOptions::batch_size is the GLOBAL batch), and rank r gets the contiguous slice
+// [r*n/R, (r+1)*n/R) of them (sizes differ by at most one; a tiny last batch may give a rank none:
+// its Example has a batch dim of 0). Every rank sees the same number of batches per epoch.
+struct ShardOptions {
+  int rank = 0;        // in [0, world_size)
+  int world_size = 1;  // >= 1
+};
 
 struct DataLoaderOptions {
   int64_t batch_size = 1;  // >= 1
@@ -29,14 +40,16 @@ struct DataLoaderOptions {
   // inline, on the consuming thread, with the same results. The upload to
   // the backend always happens on the consuming thread.
   bool prefetch = false;
+  // This process's share of each batch; the default (one rank) is the whole batch.
+  ShardOptions shard = {};
 };
 
 class DataLoader {
  public:
   // The dataset is shared (kept alive by the loader and any iteration).
-  // ArgumentError for a null dataset, batch_size < 1, or drop_last with fewer
-  // examples than batch_size (no batch at all); a negative dataset size is a
-  // ShapeError.
+  // ArgumentError for a null dataset, batch_size < 1, drop_last with fewer
+  // examples than batch_size (no batch at all), or a shard with world_size < 1 or a
+  // rank outside [0, world_size); a negative dataset size is a ShapeError.
   explicit DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions options = {});
   // Takes a dataset by value: DataLoader(TensorDataset(images, labels), {...}).
   template <std::derived_from<Dataset> D>
@@ -61,8 +74,14 @@ class DataLoader {
   // The order in which `epoch` visits the examples: every index once; the
   // identity without shuffle.
   std::vector<int64_t> order(int64_t epoch) const;
-  // The indices of batch `batch` (in [0, size())) of `epoch`.
+  // The indices of batch `batch` (in [0, size())) of `epoch`: this rank's slice of the
+  // global batch when sharded.
   std::vector<int64_t> batch_indices(int64_t epoch, int64_t batch) const;
+  // All ranks' indices of that batch (the unsharded loader's batch).
+  std::vector<int64_t> global_batch_indices(int64_t epoch, int64_t batch) const;
+  // Examples in that batch on this rank / on all ranks together (same for every epoch).
+  int64_t local_batch_size(int64_t epoch, int64_t batch) const;
+  int64_t global_batch_size(int64_t epoch, int64_t batch) const;
 
   // Iterates one epoch: for (const Example& batch : loader) { ... }. An
   // exception thrown while a batch is made (in the background too) is thrown

@@ -7,7 +7,10 @@
 
 #include <minitorch/tensor/tensor.hpp>
 
+#include <cstddef>
+#include <functional>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace mt {
@@ -70,6 +73,54 @@ Tensor sum_to_shape(const Tensor& grad, const Shape& shape);
 // in reverse topological order, accumulating into the grad of every leaf that
 // requires grad. Intermediate gradients are not kept. The graph is kept, so
 // calling it twice accumulates twice.
+//
+// Order guarantees: a node runs after every node that feeds it a gradient; inputs of a node are
+// handled in input order; leaf gradients are accumulated as soon as each edge delivers them.
 void run_backward(const Tensor& root, const Tensor& seed);
+
+// ---- leaf hooks: "this leaf's gradient is final" (what DistributedDataParallel overlaps on) ----
+// Called with the leaf; its grad() is then final for this backward (it may be undefined when no
+// gradient reached it).
+using LeafHook = std::function<void(const Tensor& leaf)>;
+
+// A set of (leaf, hook) pairs. While a LeafHookGuard holds it, each run_backward on that thread
+// calls every hook of the set exactly once: for a leaf the graph reaches, as soon as the last
+// edge into it that could deliver a gradient has been processed (delivered or found undefined),
+// before any later node runs; for a leaf the graph does not reach (or the root itself), at the
+// end of that backward, in registration order. A backward that throws calls the rest of them
+// at no point. Hooks must not start another backward.
+class LeafHooks {
+ public:
+  // Registers `hook` for `leaf` (a defined leaf tensor; ArgumentError otherwise). A leaf may
+  // have several hooks; they run in registration order.
+  void add(const Tensor& leaf, LeafHook hook);
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+
+ private:
+  friend void run_backward(const Tensor& root, const Tensor& seed);
+  struct Entry {
+    Tensor leaf;
+    LeafHook hook;
+  };
+  // The entries of the leaves viewing this storage (usually one leaf); the engine matches
+  // leaves by identity (Tensor::same) among them.
+  std::vector<std::size_t> find(const Tensor& leaf) const;
+  std::vector<Entry> entries_;
+  std::unordered_multimap<const void*, std::size_t> by_storage_;
+};
+
+// Installs `hooks` for the backward passes on this thread while alive (one set at a time; the
+// previous set is restored at destruction). `hooks` must outlive the guard.
+class LeafHookGuard {
+ public:
+  explicit LeafHookGuard(LeafHooks& hooks);
+  ~LeafHookGuard();
+  LeafHookGuard(const LeafHookGuard&) = delete;
+  LeafHookGuard& operator=(const LeafHookGuard&) = delete;
+
+ private:
+  LeafHooks* previous_;
+};
 
 }  // namespace mt
