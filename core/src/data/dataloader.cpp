@@ -1,6 +1,7 @@
 // dataloader.cpp — DataLoader: the per-epoch order (a seeded Fisher–Yates shuffle, the same with
 // every standard library), batching, and the next batch's host gather on a oneTBB worker
-// (MT_HAVE_TBB; inline otherwise). Uploads stay on the consuming thread. Not a process pool.
+// (MT_HAVE_TBB; inline otherwise), and a shard's slice of each global batch. Uploads stay on the
+// consuming thread. Not a process pool.
 #include <minitorch/data/dataloader.hpp>
 
 #include <algorithm>
@@ -53,6 +54,14 @@ oneapi::tbb::task_arena& prefetch_arena() {
 }
 #endif
 
+// The part [r*n/R, (r+1)*n/R) of a batch of n that rank r of R takes (sizes differ by at most
+// one; the products fit: n <= batch_size and R is an int).
+std::pair<int64_t, int64_t> shard_range(int64_t n, const ShardOptions& shard) {
+  const int64_t r = shard.rank;
+  const int64_t world = shard.world_size;
+  return {r * n / world, (r + 1) * n / world};
+}
+
 // The host gather of one batch, made on a worker and taken by the consumer.
 // Everything in it changes hands under the mutex: the worker keeps no copy of
 // the result or the exception once `done` is set, and the consumer moves both
@@ -92,6 +101,15 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
                         std::to_string(dataset_size_) +
                         " examples; use a smaller batch_size or drop_last = false");
   }
+  if (options_.shard.world_size < 1) {
+    throw ArgumentError("DataLoader: shard.world_size must be >= 1, got " +
+                        std::to_string(options_.shard.world_size));
+  }
+  if (options_.shard.rank < 0 || options_.shard.rank >= options_.shard.world_size) {
+    throw ArgumentError("DataLoader: shard.rank " + std::to_string(options_.shard.rank) +
+                        " is outside [0, " + std::to_string(options_.shard.world_size) +
+                        ") for shard.world_size " + std::to_string(options_.shard.world_size));
+  }
   if (!options_.backend)
     options_.backend = default_backend();
 }
@@ -126,6 +144,27 @@ std::vector<int64_t> DataLoader::order(int64_t epoch) const {
 }
 
 std::vector<int64_t> DataLoader::batch_indices(int64_t epoch, int64_t batch) const {
+  const std::vector<int64_t> global = global_batch_indices(epoch, batch);
+  const auto [begin, end] = shard_range(static_cast<int64_t>(global.size()), options_.shard);
+  return {global.begin() + begin, global.begin() + end};
+}
+
+int64_t DataLoader::global_batch_size(int64_t epoch, int64_t batch) const {
+  if (epoch < 0)
+    throw ArgumentError("DataLoader: the epoch must be >= 0, got " + std::to_string(epoch));
+  if (batch < 0 || batch >= size()) {
+    throw IndexingError("DataLoader: batch " + std::to_string(batch) + " is out of range for " +
+                        std::to_string(size()) + " batches per epoch");
+  }
+  return std::min(options_.batch_size, dataset_size_ - batch * options_.batch_size);
+}
+
+int64_t DataLoader::local_batch_size(int64_t epoch, int64_t batch) const {
+  const auto [begin, end] = shard_range(global_batch_size(epoch, batch), options_.shard);
+  return end - begin;
+}
+
+std::vector<int64_t> DataLoader::global_batch_indices(int64_t epoch, int64_t batch) const {
   if (batch < 0 || batch >= size()) {
     throw IndexingError("DataLoader: batch " + std::to_string(batch) + " is out of range for " +
                         std::to_string(size()) + " batches per epoch");
@@ -153,12 +192,13 @@ struct DataLoader::Iterator::Pass {
   Pass& operator=(const Pass&) = delete;
   ~Pass() { cancel(); }
 
+  // This rank's indices of batch b (all of them without a shard).
   std::vector<int64_t> indices(int64_t b) const {
-    const auto begin = static_cast<std::size_t>(b * options.batch_size);
-    const std::size_t end =
-        std::min(order.size(), begin + static_cast<std::size_t>(options.batch_size));
-    return {order.begin() + static_cast<std::ptrdiff_t>(begin),
-            order.begin() + static_cast<std::ptrdiff_t>(end)};
+    const int64_t first = b * options.batch_size;
+    const int64_t n = std::min(static_cast<int64_t>(order.size()) - first, options.batch_size);
+    const auto [begin, end] = shard_range(n, options.shard);
+    return {order.begin() + static_cast<std::ptrdiff_t>(first + begin),
+            order.begin() + static_cast<std::ptrdiff_t>(first + end)};
   }
 
   bool prefetching() const {
@@ -167,7 +207,24 @@ struct DataLoader::Iterator::Pass {
 
   Example make_inline(int64_t b) const {
     const std::vector<int64_t> idx = indices(b);
+    if (idx.empty())
+      return empty_batch();
     return dataset->get_batch(idx, options.backend, options.dtype);
+  }
+
+  // A shard's share of a tiny last batch may be nothing: tensors with a batch dim of 0 and
+  // the examples' shape and dtype (taken from example 0; the epoch has at least one).
+  Example empty_batch() const {
+    const Example first = dataset->get(0);
+    const auto none = [&](const Tensor& like) {
+      if (!like.defined())
+        return Tensor();
+      Shape shape = like.shape();
+      shape.insert(shape.begin(), 0);
+      return Tensor::empty(
+          shape, {.dtype = options.dtype.value_or(like.dtype()), .backend = options.backend});
+    };
+    return {none(first.data), none(first.target)};
   }
 
   // Starts the host gather of batch b on the prefetch worker. The task reads
@@ -236,7 +293,7 @@ struct DataLoader::Iterator::Pass {
       current = {};
       throw;
     }
-    if (prefetching() && b + 1 < batches)
+    if (prefetching() && b + 1 < batches && !indices(b + 1).empty())
       schedule(b + 1);
   }
 

@@ -1,10 +1,12 @@
 // autograd.cpp — grad mode and the backward engine: topological order by an
 // iterative DFS (no recursion limit), then one pass from the root down that
-// sums gradients per node and accumulates into leaves. No ops live here.
+// sums gradients per node and accumulates into leaves, calling leaf hooks when a
+// leaf's last edge is done. No ops live here.
 #include <minitorch/tensor/autograd.hpp>
 
 #include "tensor/dispatch.hpp"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -14,7 +16,41 @@ namespace mt {
 
 namespace {
 thread_local bool t_grad_enabled = true;
+thread_local LeafHooks* t_leaf_hooks = nullptr;
 }  // namespace
+
+void LeafHooks::add(const Tensor& leaf, LeafHook hook) {
+  if (!leaf.defined())
+    throw ArgumentError("LeafHooks::add: the tensor is undefined");
+  if (!leaf.is_leaf()) {
+    throw ArgumentError(
+        "LeafHooks::add: the tensor is not a leaf (it has a grad_fn); hooks are for leaves, "
+        "e.g. parameters");
+  }
+  if (!hook)
+    throw ArgumentError("LeafHooks::add: the hook is empty");
+  by_storage_.emplace(leaf.storage().get(), entries_.size());
+  entries_.push_back({leaf, std::move(hook)});
+}
+
+std::vector<std::size_t> LeafHooks::find(const Tensor& leaf) const {
+  std::vector<std::size_t> found;
+  const auto [begin, end] = by_storage_.equal_range(leaf.storage().get());
+  for (auto it = begin; it != end; ++it) {
+    if (entries_[it->second].leaf.same(leaf))
+      found.push_back(it->second);
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+LeafHookGuard::LeafHookGuard(LeafHooks& hooks) : previous_(t_leaf_hooks) {
+  t_leaf_hooks = &hooks;
+}
+
+LeafHookGuard::~LeafHookGuard() {
+  t_leaf_hooks = previous_;
+}
 
 bool grad_enabled() {
   return t_grad_enabled;
@@ -114,6 +150,72 @@ void accumulate(Tensor leaf, Tensor grad) {
 
 }  // namespace
 
+namespace {
+
+// The hooks of one backward: how many edges into each hooked leaf are still to
+// be processed, and which leaves' hooks have run. A leaf's group is the entry
+// index of its first hook.
+class HookRun {
+ public:
+  explicit HookRun(LeafHooks* hooks) : hooks_(hooks) {}
+  bool active() const { return hooks_ != nullptr; }
+
+  // Counts the edges of `order`'s nodes into hooked leaves that require grad.
+  void count_edges(const std::vector<Node*>& order) {
+    for (Node* node : order) {
+      for (const Tensor& input : node->inputs) {
+        if (input.requires_grad() && input.is_leaf()) {
+          if (const std::size_t* group = group_of(input))
+            ++remaining_[*group];
+        }
+      }
+    }
+  }
+  // One edge into `input` is done (delivered or not); the last one calls its hooks.
+  void edge_done(const Tensor& input) {
+    if (!input.requires_grad() || !input.is_leaf())
+      return;
+    const std::size_t* group = group_of(input);
+    if (group == nullptr)
+      return;
+    auto it = remaining_.find(*group);
+    if (it != remaining_.end() && --it->second == 0)
+      fire(*group);
+  }
+  // Calls, in registration order, the hooks of every leaf not yet called.
+  void finish() {
+    for (std::size_t i = 0; i < hooks_->size(); ++i) {
+      const std::size_t group = *group_of(hooks_->entry(i).leaf);
+      if (group == i)  // each leaf once, at its first entry
+        fire(group);
+    }
+  }
+
+ private:
+  const std::size_t* group_of(const Tensor& leaf) {
+    // find() is a hash lookup plus a scan of the leaves sharing that storage.
+    std::vector<std::size_t> found = hooks_->find(leaf);
+    if (found.empty())
+      return nullptr;
+    auto [slot, inserted] = groups_.try_emplace(found.front(), found);
+    (void)inserted;
+    return &slot->first;
+  }
+  void fire(std::size_t group) {
+    if (!fired_.insert(group).second)
+      return;
+    for (std::size_t entry : groups_.at(group))
+      hooks_->entry(entry).hook(hooks_->entry(entry).leaf);
+  }
+
+  LeafHooks* hooks_;
+  std::unordered_map<std::size_t, std::vector<std::size_t>> groups_;  // group -> its entries
+  std::unordered_map<std::size_t, std::size_t> remaining_;
+  std::unordered_set<std::size_t> fired_;
+};
+
+}  // namespace
+
 void run_backward(const Tensor& root, const Tensor& seed) {
   if (!root.requires_grad()) {
     throw ArgumentError(
@@ -129,17 +231,28 @@ void run_backward(const Tensor& root, const Tensor& seed) {
   dispatch::check_compatible(root, seed, "backward");
 
   NoGradGuard no_grad;  // gradients are values, not new graph
+  HookRun hooks(t_leaf_hooks != nullptr && !t_leaf_hooks->empty() ? t_leaf_hooks : nullptr);
   if (root.is_leaf()) {
     accumulate(root, seed);
+    if (hooks.active())
+      hooks.finish();
     return;
   }
   const std::vector<Node*> order = topological_order(root.grad_fn().get());
+  if (hooks.active())
+    hooks.count_edges(order);
   std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* node = *it;
     auto found = pending.find(node);
-    if (found == pending.end())
-      continue;  // nothing flowed here (every path gave no gradient)
+    if (found == pending.end()) {
+      // Nothing flowed here (every path gave no gradient): its leaf edges deliver nothing.
+      if (hooks.active()) {
+        for (const Tensor& input : node->inputs)
+          hooks.edge_done(input);
+      }
+      continue;
+    }
     const Tensor grad_output = std::move(found->second);
     pending.erase(found);
 
@@ -151,8 +264,11 @@ void run_backward(const Tensor& root, const Tensor& seed) {
     }
     for (std::size_t i = 0; i < grads.size(); ++i) {
       Tensor& input = node->inputs[i];
-      if (!input.requires_grad() || !grads[i].defined())
+      if (!input.requires_grad() || !grads[i].defined()) {
+        if (hooks.active())
+          hooks.edge_done(input);
         continue;
+      }
       Tensor grad = std::move(grads[i]);
       if (grad.shape() != input.shape()) {
         try {
@@ -164,6 +280,8 @@ void run_backward(const Tensor& root, const Tensor& seed) {
       }
       if (input.is_leaf()) {
         accumulate(input, std::move(grad));
+        if (hooks.active())
+          hooks.edge_done(input);
         continue;
       }
       // try_emplace leaves `grad` untouched when the slot already exists.
@@ -172,15 +290,8 @@ void run_backward(const Tensor& root, const Tensor& seed) {
         slot->second = slot->second + grad;
     }
   }
+  if (hooks.active())
+    hooks.finish();
 }
-
-void LeafHooks::add(const Tensor&, LeafHook) {
-  throw Error("LeafHooks: not yet implemented");
-}
-std::vector<std::size_t> LeafHooks::find(const Tensor&) const {
-  return {};
-}
-LeafHookGuard::LeafHookGuard(LeafHooks&) : previous_(nullptr) {}
-LeafHookGuard::~LeafHookGuard() = default;
 
 }  // namespace mt

@@ -81,10 +81,14 @@ std::vector<std::string> available_engines();
 // ArgumentError naming the value otherwise).
 std::chrono::milliseconds effective_timeout(const CommOptions& options);
 
-// The process-wide communicator (MPI_Init_thread once, MPI_Finalize at exit); the same object
-// for later calls with the same engine. ArgumentError naming the engines available when the
-// engine is unknown or not built, or when another engine was already started.
+// The process-wide communicator of an engine (MPI_Init_thread once, MPI_Finalize at exit); later
+// calls with the same engine return the same object (with its first timeout). ArgumentError
+// naming the engines available when the engine is unknown or not built. The mpi engine runs
+// MPI_THREAD_FUNNELED: every call on it must come from the thread that called init().
 std::shared_ptr<Communicator> init(const CommOptions& options = {});
+
+// Every rank's `value`, in rank order (strings of any lengths; two allgathers).
+std::vector<std::string> allgather_string(Communicator& comm, const std::string& value);
 
 // ---- tensor helpers (host staging copy for non-host backends) --------------------------------
 // Sums `t` over ranks in place (rank order, as allreduce_sum); t must be f32 or f64 and must not

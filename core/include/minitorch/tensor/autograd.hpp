@@ -94,19 +94,19 @@ class LeafHooks {
   // Registers `hook` for `leaf` (a defined leaf tensor; ArgumentError otherwise). A leaf may
   // have several hooks; they run in registration order.
   void add(const Tensor& leaf, LeafHook hook);
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-
- private:
-  friend void run_backward(const Tensor& root, const Tensor& seed);
   struct Entry {
     Tensor leaf;
     LeafHook hook;
   };
-  // The entries of the leaves viewing this storage (usually one leaf); the engine matches
-  // leaves by identity (Tensor::same) among them.
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  const Entry& entry(std::size_t i) const { return entries_.at(i); }
+  // The indices of the entries registered for exactly this leaf (Tensor::same), ascending.
   std::vector<std::size_t> find(const Tensor& leaf) const;
+
+ private:
   std::vector<Entry> entries_;
+  // Entry indices by the leaf's storage, so find() scans only the leaves viewing that storage.
   std::unordered_multimap<const void*, std::size_t> by_storage_;
 };
 
