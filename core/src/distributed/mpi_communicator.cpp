@@ -5,6 +5,9 @@
 // Not a general MPI binding, and not device-aware (host buffers only).
 #include "distributed/engines.hpp"
 
+// The C API only: OpenMPI's and MPICH's mpi.h pull in the deprecated C++ bindings otherwise.
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
 #include <algorithm>
