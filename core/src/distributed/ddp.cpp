@@ -56,7 +56,7 @@ struct DistributedDataParallel::State {
   DdpStats stats;
   // Per backward:
   double weight = 0;
-  bool in_backward = false;
+  std::size_t next_to_start = 0;  // buckets start in bucket order (see on_final)
 
   void check_agreement() {
     std::string mine;
@@ -147,8 +147,13 @@ struct DistributedDataParallel::State {
     const auto slot =
         static_cast<std::size_t>(std::find(b.params.begin(), b.params.end(), k) - b.params.begin());
     pack(k, slot);
-    if (--b.waiting == 0 && options.overlap)
-      start(b);
+    --b.waiting;
+    // Every rank must start the same collectives in the same order (the engine matches them by
+    // sequence), and the order gradients become final can differ between ranks (a rank without
+    // examples has no backward at all): so buckets start in bucket order, each as soon as it
+    // and all before it are complete.
+    while (options.overlap && next_to_start < buckets.size() && buckets[next_to_start].waiting == 0)
+      start(buckets[next_to_start++]);
     // Give MPI a chance to move the buckets in flight on (it progresses inside its calls).
     for (Bucket& other : buckets) {
       if (other.request)
@@ -258,7 +263,7 @@ void DistributedDataParallel::backward(const Tensor& loss, int64_t local_example
     b.waiting = b.params.size();
     b.request.reset();
   }
-  const Clock::time_point begin = Clock::now();
+  s.next_to_start = 0;
   if (local_examples > 0) {
     // Hooks on the current values: an optimizer step may have replaced them since last time.
     LeafHooks hooks;
@@ -292,7 +297,6 @@ void DistributedDataParallel::backward(const Tensor& loss, int64_t local_example
     s.stats.bytes_reduced += static_cast<int64_t>(b.buffer.size());
   }
   ++s.stats.steps;
-  (void)begin;
 }
 
 }  // namespace mt::dist
