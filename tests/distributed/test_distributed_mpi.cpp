@@ -105,11 +105,11 @@ MT_BACKEND_TEST(test_distributed_mpi, startup_mismatch_names_the_rank, no_mpi) {
     const char* named;
   };
   for (const Case& c : {Case{"mismatch-shape",
-                             "rank 2 has parameter 0.weights [5, 4] f64 but "
-                             "rank 0 has 0.weights [6, 4] f64"},
+                             "rank 2 has parameter 0.weights (4, 5) f64 but "
+                             "rank 0 has 0.weights (4, 6) f64"},
                         Case{"mismatch-dtype",
-                             "rank 2 has parameter 0.weights [6, 4] f32 but "
-                             "rank 0 has 0.weights [6, 4] f64"},
+                             "rank 2 has parameter 0.weights (4, 6) f32 but "
+                             "rank 0 has 0.weights (4, 6) f64"},
                         Case{"mismatch-seed", "rank 2 has seed 7 but rank 0 has 42"}}) {
     const auto run = mpirun(3, {c.scenario, "--backend", backend->name()});
     BOOST_TEST(run.status != 0, c.scenario << ": the job did not fail\n" << run.output);
@@ -140,6 +140,11 @@ MT_BACKEND_TEST(test_distributed_mpi, dead_rank_ends_the_job_within_the_timeout,
   unsetenv("MINITORCH_DIST_TIMEOUT");
   BOOST_TEST(run.status != 0, run.output);
   BOOST_TEST(run.seconds < 60, "the job took " << run.seconds << " s");
-  BOOST_TEST(contains(run.output, "rank 1"), run.output);
+  // OpenMPI's mpirun ends the job itself when a rank dies, before our timeout: it names the rank
+  // ("mpirun noticed that process rank 1 with PID ... exited on signal 9 (Killed)"). Another
+  // launcher that leaves the survivors running gets our CommError naming rank 1 instead.
+  BOOST_TEST((contains(run.output, "process rank 1 with PID") ||
+              contains(run.output, "rank 1 sent nothing for allreduce")),
+             run.output);
   BOOST_TEST(!contains(run.output, "finished without rank"), run.output);
 }

@@ -79,9 +79,8 @@ struct DistributedDataParallel::State {
           what = "parameter " + theirs[k] + " but rank 0 has " + first[k];
         }
       }
-      differences += (differences.empty() ? "" : "; ") +
-                     ("rank " + std::to_string(r) + " has " + what + " (parameter #" +
-                      std::to_string(first.size()) + ")");
+      differences +=
+          (differences.empty() ? "" : "; ") + ("rank " + std::to_string(r) + " has " + what);
     }
     if (!differences.empty()) {
       throw CommError("DistributedDataParallel: the ranks' models differ: " + differences +
