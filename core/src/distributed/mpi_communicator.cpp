@@ -84,7 +84,14 @@ class MessageSet {
 void check(int code, const std::string& what) {
   if (code != MPI_SUCCESS) {
     g_broken = true;
-    throw CommError(what + " failed: " + mpi_error_text(code));
+    int error_class = 0;
+    MPI_Error_class(code, &error_class);
+    const std::string hint =
+        error_class == MPI_ERR_TRUNCATE
+            ? " (the ranks started different collectives here: every rank must run the same "
+              "sequence of collectives with the same counts and dtypes)"
+            : "";
+    throw CommError(what + " failed: " + mpi_error_text(code) + hint);
   }
 }
 
