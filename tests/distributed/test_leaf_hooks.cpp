@@ -81,7 +81,7 @@ MT_BACKEND_TEST(test_leaf_hooks, a_hook_runs_before_later_nodes) {
   BOOST_TEST(!w1_had_grad_at_w2);
 }
 
-MT_BACKEND_TEST(test_leaf_hooks, unreached_and_gradientless_leaves_are_called_at_the_end) {
+MT_BACKEND_TEST(test_leaf_hooks, unreached_and_gradientless_leaves_are_called_first) {
   const Tensor used = tensor({1, 2}, f64(backend));
   const Tensor unused = tensor({7}, f64(backend));            // not in the graph at all
   const Tensor frozen = tensor({3, 3}, f64(backend, false));  // in the graph, no grad
@@ -97,9 +97,9 @@ MT_BACKEND_TEST(test_leaf_hooks, unreached_and_gradientless_leaves_are_called_at
   hooks.add(used, [&](const Tensor&) { order.push_back("used again"); });
   LeafHookGuard guard(hooks);
   y.backward();
-  // `used` when its edge is done (both its hooks, in registration order); the others at the end,
-  // in registration order.
-  BOOST_TEST((order == std::vector<std::string>{"used", "used again", "unused", "frozen"}));
+  // The leaves no edge reaches before any node runs, in registration order; then `used` when
+  // its edge is done (both its hooks, in registration order).
+  BOOST_TEST((order == std::vector<std::string>{"unused", "frozen", "used", "used again"}));
 }
 
 MT_BACKEND_TEST(test_leaf_hooks, a_leaf_whose_paths_give_no_gradient_is_still_called_once) {

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -142,4 +143,67 @@ MT_BACKEND_TEST(test_local_ddp, engines_timeouts_and_errors) {
   BOOST_TEST(dist::effective_timeout({.timeout = std::chrono::milliseconds(700)}).count() == 700);
   BOOST_CHECK_THROW(dist::DistributedDataParallel(nullptr, dist::init({.engine = "local"})),
                     ArgumentError);
+}
+
+namespace {
+
+// One rank that records, at each allreduce start, whether the first layer already has its
+// gradient: a bucket started during backward finds it missing (the layer is reached last).
+class RecordingCommunicator final : public dist::Communicator {
+ public:
+  explicit RecordingCommunicator(const Tensor* watched) : watched_(watched) {}
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  std::string engine() const override { return "recording"; }
+  std::chrono::milliseconds timeout() const override { return std::chrono::milliseconds(1000); }
+  std::unique_ptr<dist::Request> allreduce_sum_async(void*, std::size_t count, DType) override {
+    starts.push_back({count, watched_->grad().defined()});
+    struct Done final : dist::Request {
+      bool test() override { return true; }
+      void wait() override {}
+    };
+    return std::make_unique<Done>();
+  }
+  void broadcast(void*, std::size_t, int) override {}
+  void allgather(const void* data, std::size_t bytes, void* out) override {
+    std::memcpy(out, data, bytes);
+  }
+  void barrier() override {}
+  [[noreturn]] void abort(int code) override { std::_Exit(code); }
+
+  struct Start {
+    std::size_t count;
+    bool first_layer_done;
+  };
+  std::vector<Start> starts;
+  const Tensor* watched_;
+};
+
+}  // namespace
+
+MT_BACKEND_TEST(test_local_ddp, buckets_start_during_backward_only_with_overlap) {
+  const TensorOptions o{.dtype = DType::f64, .backend = backend};
+  for (bool overlap : {true, false}) {
+    manual_seed(3);
+    auto model = std::make_shared<TwoHeads>(o, DType::f64);
+    // The first layer's weights: the last gradient backward finishes.
+    Tensor first = model->used->weights().value();
+    auto comm = std::make_shared<RecordingCommunicator>(&first);
+    // 16-byte buckets: one per parameter, [unused.bias] [unused.weights] [used.bias]
+    // [used.weights].
+    dist::DistributedDataParallel ddp(model, comm, {.bucket_bytes = 16, .overlap = overlap});
+    first = model->used->weights().value();
+    const Tensor x = Tensor::from_values({1, 2, 3}, {1, 3}, o);
+    ddp.backward(nn::cross_entropy((*model)(x), std::vector<int64_t>{1}), 1, 1);
+    BOOST_TEST_REQUIRE(comm->starts.size() == 4u);
+    // Bucket order: element counts 2, 4, 2, 6.
+    BOOST_TEST(comm->starts[0].count == 2u);
+    BOOST_TEST(comm->starts[1].count == 4u);
+    BOOST_TEST(comm->starts[2].count == 2u);
+    BOOST_TEST(comm->starts[3].count == 6u);
+    // With overlap the used.bias bucket starts before the first layer's gradient exists (during
+    // backward); without, every bucket starts after backward.
+    BOOST_TEST(comm->starts[2].first_layer_done == !overlap, "overlap " << overlap);
+    BOOST_TEST(comm->starts[3].first_layer_done);
+  }
 }

@@ -182,6 +182,15 @@ class HookRun {
     if (it != remaining_.end() && --it->second == 0)
       fire(*group);
   }
+  // Calls, in registration order, the hooks of every leaf no edge of this graph reaches: their
+  // gradients are final before backward starts (DDP can start those buckets at once).
+  void fire_unreached() {
+    for (std::size_t i = 0; i < hooks_->size(); ++i) {
+      const std::size_t group = *group_of(hooks_->entry(i).leaf);
+      if (group == i && remaining_.find(group) == remaining_.end())
+        fire(group);
+    }
+  }
   // Calls, in registration order, the hooks of every leaf not yet called.
   void finish() {
     for (std::size_t i = 0; i < hooks_->size(); ++i) {
@@ -239,8 +248,10 @@ void run_backward(const Tensor& root, const Tensor& seed) {
     return;
   }
   const std::vector<Node*> order = topological_order(root.grad_fn().get());
-  if (hooks.active())
+  if (hooks.active()) {
     hooks.count_edges(order);
+    hooks.fire_unreached();
+  }
   std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* node = *it;

@@ -86,9 +86,10 @@ using LeafHook = std::function<void(const Tensor& leaf)>;
 // A set of (leaf, hook) pairs. While a LeafHookGuard holds it, each run_backward on that thread
 // calls every hook of the set exactly once: for a leaf the graph reaches, as soon as the last
 // edge into it that could deliver a gradient has been processed (delivered or found undefined),
-// before any later node runs; for a leaf the graph does not reach (or the root itself), at the
-// end of that backward, in registration order. A backward that throws calls the rest of them
-// at no point. Hooks must not start another backward.
+// before any later node runs; for a leaf no edge of the graph reaches (or that does not require
+// grad), before the first node runs, in registration order; when the root itself is the leaf,
+// after its gradient is accumulated. A backward that throws calls the rest of them at no point.
+// Hooks must not start another backward.
 class LeafHooks {
  public:
   // Registers `hook` for `leaf` (a defined leaf tensor; ArgumentError otherwise). A leaf may
