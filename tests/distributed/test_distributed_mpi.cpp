@@ -34,6 +34,9 @@ void allow_root() {
   // Shared memory without the cross-memory-attach single copy (blocked in many containers).
   setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);
   setenv("OMPI_MCA_btl", "self,vader", 1);
+  // OpenMPI's plugins stay loaded until exit, so LeakSanitizer (the ASan build) can name the
+  // library of their allocations, which tests/distributed/lsan-openmpi.supp then suppresses.
+  setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 1);
 }
 
 mt::test::ProgramRun mpirun(int ranks, const std::vector<std::string>& worker_args,
