@@ -110,3 +110,30 @@ MT_BACKEND_TEST(test_shard, bad_shards_are_refused) {
   DataLoader ok(data, {.batch_size = 2, .backend = backend, .shard = {1, 2}});
   BOOST_CHECK_THROW(ok.local_batch_size(0, 3), IndexingError);
 }
+
+MT_BACKEND_TEST(test_shard, resuming_with_another_world_size_sees_the_same_steps) {
+  // Epoch 0 on 2 ranks, then resume at epoch 1 on 3 ranks (set_epoch, as after a checkpoint):
+  // each step's examples over all ranks are the same as one process's, whatever the world size.
+  const auto data = numbered(20, backend);
+  const DataLoaderOptions base{.batch_size = 6, .shuffle = true, .seed = 21, .backend = backend};
+  DataLoader single(data, base);
+  for (const auto& [epoch, world] : std::vector<std::pair<int64_t, int>>{{0, 2}, {1, 3}}) {
+    std::vector<std::vector<int64_t>> steps(static_cast<std::size_t>(single.size()));
+    for (int r = 0; r < world; ++r) {
+      DataLoaderOptions o = base;
+      o.shard = {.rank = r, .world_size = world};
+      DataLoader loader(data, o);
+      loader.set_epoch(epoch);
+      int64_t b = 0;
+      for (const Example& batch : loader) {
+        const auto got = ids(batch);
+        steps[static_cast<std::size_t>(b)].insert(steps[static_cast<std::size_t>(b)].end(),
+                                                  got.begin(), got.end());
+        ++b;
+      }
+    }
+    for (int64_t b = 0; b < single.size(); ++b)
+      BOOST_TEST(steps[static_cast<std::size_t>(b)] == single.batch_indices(epoch, b),
+                 "epoch " << epoch << " world " << world << " step " << b);
+  }
+}
