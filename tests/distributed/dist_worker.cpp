@@ -368,6 +368,22 @@ int scenario_mismatch(Communicator& comm, const Args& args, const std::string& k
   return 1;
 }
 
+// The last rank reduces one value fewer than the others: a program bug the engine must name
+// instead of summing garbage or hanging.
+int scenario_mismatch_count(Communicator& comm) {
+  std::vector<double> v(30, 1.0);
+  const std::size_t count = comm.rank() == comm.size() - 1 ? 29 : 30;
+  try {
+    comm.allreduce_sum(v.data(), count, DType::f64);
+  } catch (const dist::CommError& e) {
+    std::printf("rank %d: CommError: %s\n", comm.rank(), e.what());
+    std::fflush(stdout);
+    comm.abort(3);
+  }
+  std::printf("rank %d: no error for a count mismatch\n", comm.rank());
+  return 1;
+}
+
 int scenario_fault(Communicator& comm, const Args& args, bool die) {
   std::vector<double> v(64, 1.0);
   comm.allreduce_sum(v.data(), v.size(), DType::f64);  // everyone is up
@@ -392,10 +408,11 @@ int scenario_fault(Communicator& comm, const Args& args, bool die) {
 int main(int argc, char** argv) {
   Args args;
   if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: dist_worker collectives|equality|coverage|mismatch-shape|"
-                 "mismatch-dtype|mismatch-seed|hang|die [--backend B] [--dtype f32|f64] "
-                 "[--optimizer sgd|adam] [--epochs N]\n");
+    std::fprintf(
+        stderr,
+        "usage: dist_worker collectives|equality|coverage|mismatch-shape|"
+        "mismatch-dtype|mismatch-seed|mismatch-count|hang|die [--backend B] [--dtype f32|f64] "
+        "[--optimizer sgd|adam] [--epochs N]\n");
     return 2;
   }
   args.scenario = argv[1];
@@ -424,6 +441,8 @@ int main(int argc, char** argv) {
       scenario_equality(*comm, args);
     else if (args.scenario == "coverage")
       scenario_coverage(*comm);
+    else if (args.scenario == "mismatch-count")
+      return scenario_mismatch_count(*comm);
     else if (args.scenario.rfind("mismatch-", 0) == 0)
       return scenario_mismatch(*comm, args, args.scenario.substr(9));
     else if (args.scenario == "hang" || args.scenario == "die")

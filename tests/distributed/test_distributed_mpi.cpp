@@ -126,6 +126,15 @@ MT_BACKEND_TEST(test_distributed_mpi, startup_mismatch_names_the_rank, no_mpi) {
   }
 }
 
+MT_BACKEND_TEST(test_distributed_mpi, collectives_of_different_counts_are_named, no_mpi) {
+  setenv("MINITORCH_DIST_TIMEOUT", "5", 1);
+  const auto run = mpirun(3, {"mismatch-count", "--backend", backend->name()}, 90);
+  unsetenv("MINITORCH_DIST_TIMEOUT");
+  BOOST_TEST(run.status != 0, run.output);
+  BOOST_TEST(contains(run.output, "the ranks started different collectives here"), run.output);
+  BOOST_TEST(!contains(run.output, "no error for a count mismatch"), run.output);
+}
+
 MT_BACKEND_TEST(test_distributed_mpi, hung_rank_is_named_within_the_timeout, no_mpi) {
   setenv("MINITORCH_DIST_TIMEOUT", "3", 1);
   const auto run = mpirun(3, {"hang", "--backend", backend->name()}, 90);

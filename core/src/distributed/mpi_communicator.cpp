@@ -61,6 +61,7 @@ class MpiCommunicator;
 struct Message {
   MPI_Request request = MPI_REQUEST_NULL;
   int peer = 0;
+  int bytes = 0;  // expected (receive) or sent
   bool receive = false;
   bool done = false;
 };
@@ -98,6 +99,7 @@ void check(int code, const std::string& what) {
 void MessageSet::post_send(const void* data, int bytes, int peer, int tag, MPI_Comm comm) {
   Message m;
   m.peer = peer;
+  m.bytes = bytes;
   check(MPI_Isend(data, bytes, MPI_BYTE, peer, tag, comm, &m.request),
         "MPI_Isend to rank " + std::to_string(peer));
   messages_.push_back(m);
@@ -106,6 +108,7 @@ void MessageSet::post_send(const void* data, int bytes, int peer, int tag, MPI_C
 void MessageSet::post_receive(void* data, int bytes, int peer, int tag, MPI_Comm comm) {
   Message m;
   m.peer = peer;
+  m.bytes = bytes;
   m.receive = true;
   check(MPI_Irecv(data, bytes, MPI_BYTE, peer, tag, comm, &m.request),
         "MPI_Irecv from rank " + std::to_string(peer));
@@ -118,10 +121,22 @@ bool MessageSet::test() {
     if (m.done)
       continue;
     int flag = 0;
-    check(MPI_Test(&m.request, &flag, MPI_STATUS_IGNORE), std::string("MPI_Test of a message ") +
-                                                              (m.receive ? "from" : "to") +
-                                                              " rank " + std::to_string(m.peer));
+    MPI_Status status;
+    check(MPI_Test(&m.request, &flag, &status), std::string("MPI_Test of a message ") +
+                                                    (m.receive ? "from" : "to") + " rank " +
+                                                    std::to_string(m.peer));
     m.done = flag != 0;
+    int received = 0;
+    if (m.done && m.receive && MPI_Get_count(&status, MPI_BYTE, &received) == MPI_SUCCESS &&
+        received != m.bytes) {
+      // A shorter message is no MPI error, but it means the ranks disagree about the collective.
+      g_broken = true;
+      throw CommError("rank " + std::to_string(m.peer) + " sent " + std::to_string(received) +
+                      " bytes where " + std::to_string(m.bytes) +
+                      " were expected (the ranks started different collectives here: every "
+                      "rank must run the same sequence of collectives with the same counts and "
+                      "dtypes)");
+    }
     all = all && m.done;
   }
   return all;
