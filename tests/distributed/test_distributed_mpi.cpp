@@ -17,14 +17,9 @@ using mt::test::contains;
 
 namespace {
 
-#ifndef MT_TEST_MPIEXEC
-#define MT_TEST_MPIEXEC ""
-#endif
-
+// Why the mpirun cases cannot run here ("" when they can), from the build's configuration.
 std::string no_mpi(const Backend&) {
-  return std::string(MT_TEST_MPIEXEC).empty()
-             ? "this build has no MPI (MT_MPI=OFF or libopenmpi-dev not found)"
-             : "";
+  return MT_TEST_NO_MPI_WHY;
 }
 
 // mpirun as root (CI) needs these; a short timeout for the fault cases comes from the caller.
