@@ -137,8 +137,9 @@ TensorDataset make_dataset(const TensorOptions& o) {
                        Tensor::from_values(y, {kExamples}, o));
 }
 
-std::shared_ptr<nn::Sequential> make_model(const TensorOptions& o, int64_t hidden = 6) {
-  manual_seed(1234);
+std::shared_ptr<nn::Sequential> make_model(const TensorOptions& o, int64_t hidden = 6,
+                                           uint64_t seed = 1234) {
+  manual_seed(seed);
   auto model = std::make_shared<nn::Sequential>();
   model->push_back(std::make_shared<nn::Linear>(kFeatures, hidden, o));
   model->push_back(std::make_shared<nn::ReLU>());
@@ -168,6 +169,20 @@ std::vector<std::vector<double>> params_of(Module& model) {
   for (Parameter* p : model.parameters())
     out.push_back(p->value().to_vector());
   return out;
+}
+
+// DDP's start-up broadcast: every rank initialises with its own seed; after construction every
+// rank holds rank 0's parameters.
+void scenario_broadcast_parameters(Communicator& comm, const Args& args) {
+  const TensorOptions o{.dtype = DType::f64, .backend = load_backend(args.backend)};
+  auto model = make_model(o, 6, 1000 + static_cast<uint64_t>(comm.rank()));
+  auto reference = make_model(o, 6, 1000);  // what rank 0 starts from
+  const auto before = params_of(*model);
+  dist::DistributedDataParallel ddp(model, dist::init());
+  const auto after = params_of(*model);
+  check(after == params_of(*reference), "DDP start-up: every rank holds rank 0's parameters");
+  check(comm.rank() == 0 ? after == before : after != before,
+        "DDP start-up: the ranks really started from different parameters");
 }
 
 // The emulation's rounding of one rank's scaled gradient to the dtype, as DDP packs it.
@@ -435,9 +450,10 @@ int main(int argc, char** argv) {
     set_default_backend(load_backend(args.backend));
     auto comm = dist::init({.engine = "mpi"});
     g_rank = comm->rank();
-    if (args.scenario == "collectives")
+    if (args.scenario == "collectives") {
       scenario_collectives(*comm);
-    else if (args.scenario == "equality")
+      scenario_broadcast_parameters(*comm, args);
+    } else if (args.scenario == "equality")
       scenario_equality(*comm, args);
     else if (args.scenario == "coverage")
       scenario_coverage(*comm);

@@ -77,6 +77,8 @@ MT_BACKEND_TEST(test_distributed_mpi, collectives_2_and_3_ranks, no_mpi) {
     expect_all_ok(run, ranks, "two async f32 allreduces in flight");
     expect_all_ok(run, ranks, "allgather in rank order");
     expect_all_ok(run, ranks, "all_reduce_sum_ on a tensor");
+    expect_all_ok(run, ranks, "DDP start-up: every rank holds rank 0's parameters");
+    expect_all_ok(run, ranks, "DDP start-up: the ranks really started from different parameters");
   }
 }
 
