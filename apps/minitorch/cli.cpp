@@ -290,6 +290,9 @@ void add_eval_options(CLI::App& cmd, EvalOptions& eval) {
       ->capture_default_str();
   whole_option(cmd, "--batch", eval.batch, "Evaluation batch size")->capture_default_str();
   add_backend_choice(cmd, eval.verbose, eval.threads);
+  cmd.add_flag("--distributed", eval.distributed,
+               "One rank of an mpirun job: each rank evaluates its slice of every batch and the "
+               "sums are allreduced (docs/distributed.md)");
 }
 
 // Every row of the table becomes an option whose text lands in `raw`
@@ -348,6 +351,11 @@ void add_train_options(CLI::App& cmd, TrainOptions& train,
                  "Dataset cache folder (default: $MINITORCH_DATA, else "
                  "$XDG_CACHE_HOME/minitorch or ~/.cache/minitorch)");
   add_backend_choice(cmd, train.verbose, train.threads);
+  cmd.add_flag("--distributed", train.distributed,
+               "One rank of an mpirun job (mpirun -np N minitorch train ... --distributed): "
+               "--batch is per rank, the global batch is batch x N, gradients are averaged "
+               "with MPI allreduce and rank 0 alone prints and writes files "
+               "(docs/distributed.md)");
   cmd.footer(defaults_text());
 }
 

@@ -31,6 +31,8 @@ struct TrainOptions {
   std::string data_dir;                       // "" = mt::data_root()
   bool verbose = false;                       // the whole plugin load report, not one line
   int threads = 0;  // --threads: MT_NUM_THREADS for the parallel backend; 0 = its default
+  // --distributed: one rank of an mpirun job (docs/distributed.md); `batch` is then per rank.
+  bool distributed = false;
   std::set<std::string> given;  // long names of the options on the command line
 };
 
@@ -46,6 +48,7 @@ struct EvalOptions {
   int batch = 256;        // evaluation batch (no gradients, so large is cheap)
   bool verbose = false;
   int threads = 0;
+  bool distributed = false;  // --distributed: the split evaluated across the ranks of mpirun
   std::set<std::string> given;
 };
 

@@ -2,10 +2,13 @@
 // model (2-D MLP, LeNet or Kim CNN), restores its parameters and reports loss
 // and accuracy on the dataset's evaluation split, in eval mode, without
 // gradients. It trains nothing, writes only --metrics, and fetches no data
-// (a missing dataset is an error that says how to fetch it).
+// (a missing dataset is an error that says how to fetch it). With --distributed
+// each rank of an mpirun job scores its slice of every batch and the sums are
+// allreduced; rank 0 alone prints and writes --metrics.
 #include "backend_choice.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
+#include "distributed_run.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/apps/metrics.hpp>
@@ -88,7 +91,12 @@ struct EvalResult {
   double seconds = 0;
 };
 
-EvalResult evaluate(const EvalSpec& spec, int64_t batch) {
+// Batch by batch in order; with a communicator each rank takes its slice of
+// every batch (the sampler's rule, DataLoaderOptions::shard) and the loss sums
+// and hits are summed over the ranks at the end.
+EvalResult evaluate(const EvalSpec& spec, int64_t batch, dist::Communicator* comm) {
+  const int rank = comm != nullptr ? comm->rank() : 0;
+  const int ranks = comm != nullptr ? comm->size() : 1;
   const bool interactive = is_terminal(STDOUT_FILENO);
   ProgressBar bar(std::cout, "Evaluating", spec.count, spec.unit, interactive);
   NoGradGuard no_grad;
@@ -99,13 +107,23 @@ EvalResult evaluate(const EvalSpec& spec, int64_t batch) {
   EvalResult r;
   for (int64_t begin = 0; begin < spec.count; begin += batch) {
     const int64_t end = std::min(spec.count, begin + batch);
-    const auto [loss, hits] = spec.batch(
-        std::span<const int64_t>(order.data() + begin, static_cast<std::size_t>(end - begin)));
-    loss_sum += loss;
-    r.correct += hits;
-    bar.update(end, loss_sum / static_cast<double>(end));
+    const int64_t lo = begin + rank * (end - begin) / ranks;
+    const int64_t hi = begin + (rank + 1) * (end - begin) / ranks;
+    if (hi > lo) {
+      const auto [loss, hits] = spec.batch(
+          std::span<const int64_t>(order.data() + lo, static_cast<std::size_t>(hi - lo)));
+      loss_sum += loss;
+      r.correct += hits;
+    }
+    bar.update(end, loss_sum / static_cast<double>(ranks > 1 ? hi : end));
   }
   bar.finish();
+  if (comm != nullptr && ranks > 1) {
+    double sums[2] = {loss_sum, static_cast<double>(r.correct)};
+    comm->allreduce_sum(sums, 2, DType::f64);
+    loss_sum = sums[0];
+    r.correct = static_cast<int64_t>(sums[1]);
+  }
   r.total = spec.count;
   r.mean_loss = loss_sum / static_cast<double>(std::max<int64_t>(spec.count, 1));
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -121,9 +139,9 @@ DataError dataset_missing(const std::string& dataset, const fs::path& where,
                    "nothing");
 }
 
-}  // namespace
-
-int run_eval(EvalOptions o) {
+int eval_rank(EvalOptions o, const std::shared_ptr<dist::Communicator>& comm) {
+  if (comm && comm->rank() != 0)
+    o.metrics.clear();  // rank 0 alone writes
   const Checkpoint ck = read_checkpoint(o.load);
   const auto& datasets = dataset_choices();
   if (std::find(datasets.begin(), datasets.end(), ck.dataset) == datasets.end())
@@ -143,6 +161,16 @@ int run_eval(EvalOptions o) {
   prepare_outputs({{"--metrics", o.metrics, true}});
 
   const BackendPtr backend = choose_backend(o.backend, o.verbose, o.threads, std::cout);
+  if (comm)
+    check_ranks_agree(
+        *comm,
+        {{"--load checkpoint",
+          "epoch " + std::to_string(ck.epoch) + ", step " + std::to_string(ck.optimizer_steps)},
+         {"dataset", dataset},
+         {"backend", backend->name()},
+         {"--batch", std::to_string(o.batch)},
+         {"--test-size", o.given.count("--test-size") != 0 ? std::to_string(o.test_size)
+                                                           : std::string("(the checkpoint's)")}});
   const TensorOptions options{.dtype = ck.dtype, .backend = backend};
   const fs::path root = o.data_dir.empty() ? data_root() : fs::path(o.data_dir);
 
@@ -264,7 +292,12 @@ int run_eval(EvalOptions o) {
               static_cast<long long>(ck.epoch), dtype_name(ck.dtype),
               static_cast<long long>(spec.count), spec.split.c_str(), dataset.c_str());
   std::fflush(stdout);
-  const EvalResult r = evaluate(spec, o.batch);
+  if (comm)
+    std::printf(
+        "Distributed: %d ranks (engine %s), each evaluating its slice of every batch of "
+        "%d\n",
+        comm->size(), comm->engine().c_str(), o.batch);
+  const EvalResult r = evaluate(spec, o.batch, comm.get());
   const double accuracy = static_cast<double>(r.correct) / static_cast<double>(r.total);
   std::printf("Result: accuracy %.2f%% (%lld/%lld), mean loss %.4f, %.2f s on backend '%s'\n",
               100.0 * accuracy, static_cast<long long>(r.correct), static_cast<long long>(r.total),
@@ -289,11 +322,24 @@ int run_eval(EvalOptions o) {
     j["accuracy"] = accuracy;
     j["loss"] = std::isfinite(r.mean_loss) ? nlohmann::json(r.mean_loss) : nlohmann::json(nullptr);
     j["seconds"] = r.seconds;
+    if (comm)
+      j["world_size"] = comm->size();
     write_output(o.metrics, j.dump(2) + "\n");
     if (o.metrics != "-")
       std::printf("Wrote metrics to %s\n", o.metrics.c_str());
   }
   return 0;
+}
+
+}  // namespace
+
+int run_eval(EvalOptions options) {
+  std::shared_ptr<dist::Communicator> comm;
+  if (options.distributed)
+    comm = start_distributed("eval");
+  else
+    warn_if_mpirun_without_distributed("eval");
+  return run_on_ranks(comm, [&] { return eval_rank(options, comm); });
 }
 
 }  // namespace mt::cli

@@ -3,6 +3,7 @@
 // says what is allowed; library errors are printed, never left to abort.
 #include "cli.hpp"
 #include "commands.hpp"
+#include "distributed_run.hpp"
 
 #include <minitorch/errors.hpp>
 
@@ -28,6 +29,10 @@ int main(int argc, char** argv) {
       case mt::cli::Command::none:
         break;
     }
+  } catch (const mt::cli::DistributedSetupError& e) {
+    // --distributed outside mpirun or without MPI: a usage error, like a bad argument.
+    std::cerr << "minitorch: error: " << e.what() << '\n';
+    return 2;
   } catch (const mt::Error& e) {
     std::cerr << "minitorch: error: " << e.what() << '\n';
     return 1;

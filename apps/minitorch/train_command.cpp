@@ -3,10 +3,13 @@
 // defaults), picks the backend, makes sure the data is there, runs the
 // dataset's recipe through the one training loop with a Ctrl-C guard, and
 // prints progress and a summary; --metrics, --plot and --save write files.
-// The recipes, the loop and the metrics document live in apps/lib.
+// The recipes, the loop and the metrics document live in apps/lib. With
+// --distributed it is one rank of an mpirun job (distributed_run.hpp): --batch
+// per rank, rank 0 alone prints and writes, the ranks' flags checked alike.
 #include "backend_choice.hpp"
 #include "cli.hpp"
 #include "commands.hpp"
+#include "distributed_run.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/apps/hyperparams.hpp>
@@ -52,7 +55,42 @@ const hyper::RecipeInfo& recipe_for(const std::string& dataset) {
 // checked against the same table rows as the command line before anything
 // is sized from it, and refused with the file, the field, the value and
 // what is allowed. Only the rows the checkpoint's recipe uses are read.
-void fill_from_checkpoint(TrainOptions& o) {
+//
+// The checkpoint's batch is the global one (per-rank batch x its ranks). A run
+// on `ranks` ranks takes --batch global/ranks (given or derived), so it sees
+// the same examples at every step; anything else is refused saying what to give.
+void resume_batch(TrainOptions& o, const Checkpoint& ck, int ranks) {
+  const auto it = ck.hyper.find("batch");
+  if (it == ck.hyper.end() || (ranks == 1 && ck.world_size == 1))
+    return;  // one process then and now: the usual rules
+  std::string problem;
+  const auto global = parse_whole(whole_range("--batch"), it->second, problem);
+  if (!global)
+    throw DataError(o.load + " (checkpoint): hyper-parameter batch = " + problem +
+                    ", as for --batch");
+  const std::string trained =
+      o.load + " (checkpoint) was trained with global batch " + std::to_string(*global) + " (" +
+      (ck.world_size > 1 ? std::to_string(*global / static_cast<uint64_t>(ck.world_size)) +
+                               " per rank x " + std::to_string(ck.world_size) + " ranks"
+                         : "one process") +
+      ")";
+  const auto R = static_cast<uint64_t>(ranks);
+  if (*global % R != 0)
+    throw ArgumentError(trained + "; it cannot be split over " + std::to_string(ranks) +
+                        " ranks: resume with a number of ranks that divides " +
+                        std::to_string(*global));
+  const std::string per_rank = std::to_string(*global / R);
+  const auto given = o.values.find("batch");
+  if (given != o.values.end() && given->second != per_rank)
+    throw ArgumentError(trained + "; with " + std::to_string(ranks) + " rank" +
+                        (ranks == 1 ? "" : "s") + " give --batch " + per_rank + " (or leave " +
+                        "--batch out), not --batch " + given->second + " (global " +
+                        std::to_string(std::stoull(given->second) * R) + ")");
+  o.values["batch"] = per_rank;
+  o.given.insert("--batch");
+}
+
+void fill_from_checkpoint(TrainOptions& o, int ranks) {
   if (o.load.empty())
     return;
   const Checkpoint ck = read_checkpoint(o.load);
@@ -89,6 +127,7 @@ void fill_from_checkpoint(TrainOptions& o) {
   check_checkpoint_model(ck, o.load, std::string(recipe.name), o.dataset, asked_by, needed);
   check_checkpoint_matches(ck, o.load, std::string(recipe.name), o.dataset, parse_dtype(o.dtype),
                            {});
+  resume_batch(o, ck, ranks);
   for (const hyper::Param& p : hyper::kParams) {
     const std::string option(p.option), key(p.key);
     const auto it = ck.hyper.find(key);
@@ -230,24 +269,44 @@ RunData load_data(const TrainOptions& options, const RecipeConfig& config,
   return d;
 }
 
-int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const BackendPtr& backend) {
+int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const BackendPtr& backend,
+          const std::shared_ptr<dist::Communicator>& comm) {
   RecipeConfig config;
   config.dataset = options.dataset;
   for (const auto& [key, text] : options.values)
     set_config_value(config, key, text);
+  const int ranks = comm ? comm->size() : 1;
+  const int64_t per_rank_batch = config.batch;
+  config.batch = per_rank_batch * ranks;  // the loop's batch is the global one
+  config.comm = comm;
   config.backend = backend;
   config.dtype = parse_dtype(options.dtype);
   config.resume_from = options.load;
   config.save_to = options.save;
+  // A distributed run fetches nothing: ranks fetching into one cache at once would race.
+  if (comm && recipe.bit != hyper::kMlp2d) {
+    const fs::path root = options.data_dir.empty() ? data_root() : fs::path(options.data_dir);
+    const std::string missing = missing_dataset_files(options.dataset, root);
+    if (!missing.empty())
+      throw DataError("dataset " + options.dataset + " is not complete in " + root.string() + " (" +
+                      missing + "); a --distributed run fetches nothing: fetch it first " +
+                      "with scripts/fetch-data.sh " + options.dataset + " (or `minitorch train " +
+                      "--dataset " + options.dataset + " --epochs 1` without mpirun)");
+  }
   const RunData data = load_data(options, config, recipe);
 
   std::printf("Training %s, %s on backend '%s'\n", data.model.c_str(), options.dtype.c_str(),
               backend->name().c_str());
+  if (comm)
+    std::printf("Distributed: %d ranks (engine %s), batch %lld per rank, global batch %lld\n",
+                ranks, comm->engine().c_str(), static_cast<long long>(per_rank_batch),
+                static_cast<long long>(config.batch));
   std::string settings;
   for (const hyper::Param& p : hyper::kParams)
     if (hyper::uses(p, recipe))
       settings += (settings.empty() ? "" : ", ") + std::string(p.key) + " " +
-                  options.values.at(std::string(p.key));
+                  options.values.at(std::string(p.key)) +
+                  (comm && p.key == "batch" ? " per rank" : "");
   std::printf("Settings: %s\n", settings.c_str());
   std::fflush(stdout);
 
@@ -343,7 +402,8 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
                                                 " --epochs " + std::to_string(config.epochs)
                                           : "nothing saved (no --save given)";
     std::fflush(stdout);
-    std::fprintf(stderr, "minitorch: interrupted %s; %s\n", where.c_str(), next.c_str());
+    if (!comm || comm->rank() == 0)
+      std::fprintf(stderr, "minitorch: interrupted %s; %s\n", where.c_str(), next.c_str());
     return 130;
   }
   if (!options.plot.empty()) {
@@ -351,8 +411,12 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
     if (const auto mlp = std::dynamic_pointer_cast<Mlp2D>(result.model))
       boundary = std::make_unique<DecisionBoundary>(decision_boundary(
           *mlp, data.points, TensorOptions{.dtype = config.dtype, .backend = backend}));
-    std::string title = data.model + " (" + backend->name() + ", " + config.optimizer + " lr " +
-                        hyper_text(config.lr) + ", batch " + std::to_string(config.batch) + ")";
+    std::string title =
+        data.model + " (" + backend->name() + ", " + config.optimizer + " lr " +
+        hyper_text(config.lr) + ", batch " + std::to_string(config.batch) +
+        (comm ? " = " + std::to_string(ranks) + " ranks x " + std::to_string(per_rank_batch)
+              : std::string()) +
+        ")";
     plot_history(options.plot, title, result.history,
                  boundary ? "points, after the epoch" : data.eval_name, boundary.get());
     std::printf("Wrote plot to %s\n", options.plot.c_str());
@@ -360,21 +424,60 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
   return 0;
 }
 
-}  // namespace
+// What every rank of a --distributed run must have alike, in a fixed order (the
+// dataset first: it decides which rows follow). The flags outside the list
+// (--threads, --verbose, file names) may differ between ranks.
+std::vector<std::pair<std::string, std::string>> agreed_values(const TrainOptions& o,
+                                                               const hyper::RecipeInfo& recipe,
+                                                               const Backend& backend) {
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"dataset", o.dataset}, {"dtype", o.dtype}, {"backend", backend.name()}};
+  for (const hyper::Param& p : hyper::kParams)
+    if (hyper::uses(p, recipe))
+      out.emplace_back(std::string(p.key), o.values.at(std::string(p.key)));
+  std::string resumed = "(none)";
+  if (!o.load.empty()) {
+    const Checkpoint ck = read_checkpoint(o.load);
+    resumed = "epoch " + std::to_string(ck.epoch) + ", step " + std::to_string(ck.optimizer_steps) +
+              ", " + std::to_string(ck.parameters.size()) + " parameters";
+  }
+  out.emplace_back("--load checkpoint", resumed);
+  return out;
+}
 
-int run_train(TrainOptions options) {
-  fill_from_checkpoint(options);
+int train_rank(TrainOptions options, const std::shared_ptr<dist::Communicator>& comm) {
+  const int ranks = comm ? comm->size() : 1;
+  const bool writer = !comm || comm->rank() == 0;
+  fill_from_checkpoint(options, ranks);
   const hyper::RecipeInfo& recipe = recipe_for(options.dataset);
   apply_defaults(options, recipe);
+  // Rank 0 alone writes files (the loop saves only there).
+  if (!writer) {
+    options.metrics.clear();
+    options.plot.clear();
+  }
   // Fail before a long run, not after it.
   prepare_outputs({{"--metrics", options.metrics, true},
-                   {"--save", options.save, false},
+                   {"--save", writer ? options.save : std::string(), false},
                    {"--plot", options.plot, false}});
   if (!options.plot.empty())
     find_gnuplot();
   const BackendPtr backend =
       choose_backend(options.backend, options.verbose, options.threads, std::cout);
-  return train(options, recipe, backend);
+  if (comm)
+    check_ranks_agree(*comm, agreed_values(options, recipe, *backend));
+  return train(options, recipe, backend, comm);
+}
+
+}  // namespace
+
+int run_train(TrainOptions options) {
+  std::shared_ptr<dist::Communicator> comm;
+  if (options.distributed)
+    comm = start_distributed("train");
+  else
+    warn_if_mpirun_without_distributed("train");
+  return run_on_ranks(comm, [&] { return train_rank(options, comm); });
 }
 
 }  // namespace mt::cli

@@ -149,6 +149,7 @@ void write_checkpoint(const fs::path& path, const Checkpoint& checkpoint) {
       {"hyper", checkpoint.hyper},
       {"rng_state", checkpoint.rng_state},
       {"optimizer_steps", checkpoint.optimizer_steps},
+      {"world_size", checkpoint.world_size},
       {"history", history},
       {"tensors", tensors},
       {"payload_bytes", payload.buffer().size()},
@@ -217,6 +218,11 @@ Checkpoint parse_checkpoint(std::string_view data, const std::string& source) {
     out.hyper = meta.at("hyper").get<std::map<std::string, std::string>>();
     out.rng_state = meta.at("rng_state").get<std::string>();
     out.optimizer_steps = json_whole<int64_t>(meta, "optimizer_steps", name, max_count);
+    // Absent in files from before distributed training: one process.
+    if (meta.contains("world_size"))
+      out.world_size = json_whole<int64_t>(meta, "world_size", name, INT32_MAX);
+    if (out.world_size < 1)
+      throw DataError(name + ": \"world_size\" is 0; expected the number of ranks, >= 1");
     if (meta.contains("resume"))
       out.resume = meta.at("resume").get<std::map<std::string, std::string>>();
     if (!meta.at("history").is_array())

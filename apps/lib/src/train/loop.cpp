@@ -2,13 +2,18 @@
 // (hyper_values, set_config_value, make_optimizer, epoch records). A resume
 // restores parameters, optimizer state, the generator (dropout) and, for a
 // run stopped mid-epoch, the batches done and the sums so far, so it ends
-// with the numbers of a run that was never stopped.
+// with the numbers of a run that was never stopped. With a communicator
+// (RecipeConfig::comm) the same loop trains data-parallel: each rank takes its
+// slice of every global batch, DistributedDataParallel averages the gradients,
+// and the per-step sums (loss, hits, a Ctrl-C on any rank) are allreduced, so
+// every rank takes the same decisions at the same step.
 #include "train/loop.hpp"
 
 #include <minitorch/apps/checkpoint.hpp>
 #include <minitorch/apps/hyperparams.hpp>
 #include <minitorch/apps/interrupt.hpp>
 #include <minitorch/data/dataloader.hpp>
+#include <minitorch/distributed/ddp.hpp>
 #include <minitorch/tensor/autograd.hpp>
 #include <minitorch/tensor/random.hpp>
 
@@ -17,6 +22,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <random>
+#include <span>
 #include <sstream>
 
 namespace mt {
@@ -229,6 +236,33 @@ PartialEpoch partial_from(const std::map<std::string, std::string>& record,
   return p;
 }
 
+// This rank's part [lo, hi) of the global batch [begin, end), by the rule of
+// DataLoaderOptions::shard (contiguous slices, sizes differing by at most one).
+std::pair<std::size_t, std::size_t> shard_of(std::size_t begin, std::size_t end, int rank,
+                                             int ranks) {
+  const std::size_t n = end - begin, r = static_cast<std::size_t>(rank);
+  const auto R = static_cast<std::size_t>(ranks);
+  return {begin + r * n / R, begin + (r + 1) * n / R};
+}
+
+// Sums `values` over the ranks in place (rank order, the same bits everywhere); nothing alone.
+void sum_over_ranks(dist::Communicator* comm, std::span<double> values) {
+  if (comm != nullptr && comm->size() > 1)
+    comm->allreduce_sum(values.data(), values.size(), DType::f64);
+}
+
+// Ranks other than 0 draw their dropout masks from their own stream, derived from rank 0's
+// state and the rank (else every rank would drop the same units of its slice). Rank 0 keeps
+// the stream a checkpoint saves, so a resumed run derives the same streams again.
+void split_generator_by_rank(int rank) {
+  if (rank == 0)
+    return;
+  const uint64_t base = generator()();
+  std::seed_seq seq{static_cast<uint32_t>(base), static_cast<uint32_t>(base >> 32),
+                    static_cast<uint32_t>(rank)};
+  generator().seed(seq);
+}
+
 }  // namespace
 
 void check_config(const RecipeConfig& c, const LoopSpec& spec) {
@@ -254,22 +288,29 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
   std::unique_ptr<Optimizer> optimizer = make_optimizer(config, params);
   const auto hyper = hyper_values(config, spec.recipe);
   const BackendPtr backend = config.backend ? config.backend : default_backend();
+  dist::Communicator* comm = config.comm.get();
+  const int rank = comm != nullptr ? comm->rank() : 0;
+  const int ranks = comm != nullptr ? comm->size() : 1;
+  const ShardOptions shard{.rank = rank, .world_size = ranks};
   DataLoader train_loader(spec.train_set, {.batch_size = config.batch,
                                            .shuffle = true,
                                            .seed = config.seed,
                                            .backend = backend,
                                            .dtype = config.dtype,
-                                           .prefetch = true});
+                                           .prefetch = true,
+                                           .shard = shard});
   DataLoader eval_loader(spec.eval_set, {.batch_size = config.eval_batch,
                                          .backend = backend,
                                          .dtype = config.dtype,
-                                         .prefetch = true});
+                                         .prefetch = true,
+                                         .shard = shard});
   const int64_t n = train_loader.dataset_size();
   const auto batch = static_cast<std::size_t>(config.batch);
 
   RecipeResult result;
   result.recipe = spec.recipe;
   result.model = model;
+  result.world_size = ranks;
   bool have_partial = false;
   PartialEpoch partial;
   if (!config.resume_from.empty()) {
@@ -291,6 +332,18 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
       result.history.push_back(epoch_report_from(record, config.resume_from));
     result.resumed_epochs = static_cast<int>(ck.epoch);
   }
+  // After the model is built (same on every rank: same seed, and DDP copies rank 0's values
+  // anyway) and after a resume restored rank 0's generator.
+  std::unique_ptr<dist::DistributedDataParallel> ddp;
+  if (comm != nullptr) {
+    split_generator_by_rank(rank);
+    ddp = std::make_unique<dist::DistributedDataParallel>(model, config.comm, config.ddp);
+  }
+  const auto finish = [&]() -> RecipeResult& {
+    if (ddp)
+      result.ddp = ddp->stats();
+    return result;
+  };
 
   // Everything a checkpoint holds; `stopped` is set for a mid-epoch one.
   auto save = [&](int completed, const PartialEpoch* stopped) {
@@ -302,6 +355,7 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
     ck.hyper = hyper;
     ck.rng_state = generator_state();
     ck.optimizer_steps = optimizer->steps();
+    ck.world_size = ranks;
     for (const EpochReport& r : result.history)
       ck.history.push_back(epoch_record(r));
     ck.parameters = save_parameters(*model);
@@ -329,26 +383,36 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
         continue;  // done before the checkpoint (a resumed epoch)
       const std::size_t begin = static_cast<std::size_t>(it.batch()) * batch;
       const std::size_t end = std::min(static_cast<std::size_t>(n), begin + batch);
-      const std::span<const int64_t> indices(order.data() + begin, end - begin);
+      const auto [lo, hi] = shard_of(begin, end, rank, ranks);
+      const std::span<const int64_t> indices(order.data() + lo, hi - lo);
       optimizer->zero_grad();
       int64_t correct = 0;
-      const Tensor loss = spec.train_loss(*it, indices, &correct);
-      loss.backward();
+      // A rank whose slice of a tiny last batch is empty still takes part in the allreduce.
+      const Tensor loss = indices.empty() ? Tensor() : spec.train_loss(*it, indices, &correct);
+      if (ddp)
+        ddp->backward(loss, static_cast<int64_t>(indices.size()),
+                      static_cast<int64_t>(end - begin));
+      else
+        loss.backward();
       optimizer->step();
-      progress.loss_sum += loss.item() * static_cast<double>(indices.size());
-      progress.correct_sum += correct;
+      // This step's loss sum, hits and Ctrl-C, over all ranks.
+      double sums[3] = {indices.empty() ? 0.0 : loss.item() * static_cast<double>(indices.size()),
+                        static_cast<double>(correct), interrupt_requested() ? 1.0 : 0.0};
+      sum_over_ranks(comm, sums);
+      progress.loss_sum += sums[0];
+      progress.correct_sum += static_cast<int64_t>(sums[1]);
       ++progress.batches;
       if (callbacks.on_batch)
         callbacks.on_batch(
             {epoch, static_cast<int64_t>(end), n, progress.loss_sum / static_cast<double>(end)});
-      if (interrupt_requested() && end < static_cast<std::size_t>(n)) {
+      if (sums[2] > 0 && end < static_cast<std::size_t>(n)) {
         progress.seconds += std::chrono::duration<double>(Clock::now() - start).count();
         result.interrupted = true;
         result.interrupted_epoch = epoch;
         result.interrupted_batches = progress.batches;
-        if (!config.save_to.empty())
+        if (!config.save_to.empty() && rank == 0)
           save(epoch - 1, &progress);
-        return result;
+        return finish();
       }
     }
     report.train_seconds =
@@ -358,6 +422,7 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
     report.items_per_second = static_cast<double>(n) / std::max(report.train_seconds, 1e-9);
 
     const auto eval_start = Clock::now();
+    bool stop_requested = false;
     model->eval();
     {
       NoGradGuard no_grad;
@@ -366,18 +431,32 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
       const auto m = static_cast<std::size_t>(eval_loader.dataset_size());
       const auto eval_batch = static_cast<std::size_t>(config.eval_batch);
       eval_loader.set_epoch(0);
+      std::size_t local_done = 0;  // this rank's evaluation examples so far
       for (auto it = eval_loader.begin(); it != eval_loader.end(); ++it) {
         const std::size_t begin = static_cast<std::size_t>(it.batch()) * eval_batch;
         const std::size_t end = std::min(m, begin + eval_batch);
-        int64_t correct = 0;
-        const Tensor loss = spec.eval_loss(
-            *it, std::span<const int64_t>(eval_order.data() + begin, end - begin), &correct);
-        eval_loss += loss.item() * static_cast<double>(end - begin);
-        eval_correct += correct;
+        const auto [lo, hi] = shard_of(begin, end, rank, ranks);
+        local_done += hi - lo;
+        if (hi > lo) {
+          int64_t correct = 0;
+          const Tensor loss = spec.eval_loss(
+              *it, std::span<const int64_t>(eval_order.data() + lo, hi - lo), &correct);
+          eval_loss += loss.item() * static_cast<double>(hi - lo);
+          eval_correct += correct;
+        }
+        // Sharded: the examples done by all ranks, and this rank's running mean.
         if (callbacks.on_eval_batch)
-          callbacks.on_eval_batch({epoch, static_cast<int64_t>(end), static_cast<int64_t>(m),
-                                   eval_loss / static_cast<double>(end)});
+          callbacks.on_eval_batch(
+              {epoch, static_cast<int64_t>(end), static_cast<int64_t>(m),
+               eval_loss / static_cast<double>(std::max<std::size_t>(local_done, 1))});
       }
+      // The sums over ranks, and whether any rank was asked to stop during the epoch.
+      double sums[3] = {eval_loss, static_cast<double>(eval_correct),
+                        interrupt_requested() ? 1.0 : 0.0};
+      sum_over_ranks(comm, sums);
+      eval_loss = sums[0];
+      eval_correct = static_cast<int64_t>(sums[1]);
+      stop_requested = sums[2] > 0;
       report.test_loss = eval_loss / static_cast<double>(m);
       report.test_correct = eval_correct;
       report.test_total = static_cast<int64_t>(m);
@@ -388,8 +467,8 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
     result.history.push_back(report);
 
     const bool last = epoch == config.epochs;
-    const bool stop = interrupt_requested();
-    if (!config.save_to.empty() &&
+    const bool stop = stop_requested;
+    if (!config.save_to.empty() && rank == 0 &&
         (last || stop || (config.save_every > 0 && epoch % config.save_every == 0)))
       save(epoch, nullptr);
     if (callbacks.on_epoch)
@@ -398,10 +477,10 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
       result.interrupted = true;
       result.interrupted_epoch = epoch + 1;
       result.interrupted_batches = 0;
-      return result;
+      return finish();
     }
   }
-  return result;
+  return finish();
 }
 
 }  // namespace detail

@@ -1,10 +1,12 @@
 // metrics.cpp — the metrics document of metrics.hpp: configuration values
 // typed by the hyper-parameter table (whole numbers and reals as JSON
 // numbers, choices as strings), then the epoch records of epoch_record().
-// Not a reader: tools read the JSON themselves.
+// Not a reader: tools read the JSON themselves. A data-parallel run adds a
+// "distributed" object (ranks, batch split, communication figures).
 #include <minitorch/apps/hyperparams.hpp>
 #include <minitorch/apps/metrics.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -45,6 +47,25 @@ std::string metrics_json(const RecipeConfig& config, const RecipeResult& result)
       values[key] = it->second;
   }
   j["config"] = values;
+  // Data-parallel runs: how the global batch (config.batch) was split, and rank 0's
+  // communication figures (DdpStats, docs/distributed.md).
+  if (config.comm) {
+    const dist::DdpStats& d = result.ddp;
+    const double steps = static_cast<double>(std::max<int64_t>(d.steps, 1));
+    j["distributed"] = {
+        {"engine", config.comm->engine()},
+        {"world_size", result.world_size},
+        {"global_batch", config.batch},
+        {"per_rank_batch", config.batch / std::max(result.world_size, 1)},
+        {"steps", d.steps},
+        {"buckets_per_step", d.buckets},
+        {"bytes_reduced", d.bytes_reduced},
+        {"bytes_per_step", static_cast<double>(d.bytes_reduced) / steps},
+        {"comm_seconds", d.comm_seconds},
+        {"comm_seconds_per_step", d.comm_seconds / steps},
+        {"overlapped_seconds", d.overlapped_seconds},
+    };
+  }
   j["resumed_epochs"] = result.resumed_epochs;
   j["interrupted"] = result.interrupted;
   json epochs = json::array();

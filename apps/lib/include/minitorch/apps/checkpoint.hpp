@@ -40,7 +40,10 @@ struct Checkpoint {
   std::map<std::string, std::string> hyper;
   // mt::generator()'s state after `epoch` (see generator_state()).
   std::string rng_state;
-  int64_t optimizer_steps = 0;
+  int64_t optimizer_steps = 0;  // the global step: one per global batch, whatever the ranks
+  // Ranks of the run that wrote it (1 alone). hyper["batch"] is the GLOBAL batch (per-rank
+  // batch x world_size), so a run resumes on any number of ranks that divides it.
+  int64_t world_size = 1;
   // Per-epoch figures of the run so far (name -> value), oldest first.
   std::vector<std::map<std::string, double>> history;
   std::vector<SavedTensor> parameters;

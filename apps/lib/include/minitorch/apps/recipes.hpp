@@ -8,6 +8,7 @@
 
 #include <minitorch/datasets/idx.hpp>
 #include <minitorch/datasets/imdb.hpp>
+#include <minitorch/distributed/ddp.hpp>
 #include <minitorch/nn/layers.hpp>
 #include <minitorch/nn/module.hpp>
 #include <minitorch/optim/optim.hpp>
@@ -95,6 +96,13 @@ struct RecipeConfig {
   // where an interrupt (interrupt.hpp) stops the run.
   std::filesystem::path save_to;
   int save_every = 0;
+  // Data-parallel training (docs/distributed.md); null: this process alone. With a
+  // communicator of R ranks, `batch` and `eval_batch` are GLOBAL: every rank takes its slice
+  // of each batch (DataLoaderOptions::shard), DistributedDataParallel averages the gradients
+  // over the global batch, the step's loss and hit counts are summed over ranks, and only
+  // rank 0 writes `save_to`. Every rank calls the recipe with the same config.
+  std::shared_ptr<dist::Communicator> comm;
+  dist::DdpOptions ddp;
 };
 
 // The config's hyper-parameters (Role::hyper rows of hyperparams.hpp that
@@ -147,6 +155,8 @@ struct RecipeResult {
   int interrupted_epoch = 0;        // the epoch it stopped in
   int64_t interrupted_batches = 0;  // batches of it that were done
   bool saved = false;               // a checkpoint was written to save_to
+  int world_size = 1;               // ranks that trained (config.comm's size)
+  dist::DdpStats ddp;               // this rank's communication figures (zeros alone)
 };
 
 // The optimizer a config names, over `parameters`. ArgumentError for an

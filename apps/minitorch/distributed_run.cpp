@@ -1,0 +1,93 @@
+// distributed_run.cpp — starting and ending a `--distributed` rank (distributed_run.hpp).
+// The collectives, timeouts and the MPI engine are core's (minitorch/distributed/); this file
+// only decides what the CLI says and which exit status a rank takes.
+#include "distributed_run.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+namespace mt::cli {
+
+std::shared_ptr<dist::Communicator> start_distributed(const std::string& command) {
+  const std::vector<std::string> engines = dist::available_engines();
+  if (std::find(engines.begin(), engines.end(), "mpi") == engines.end())
+    throw DistributedSetupError(
+        "--distributed needs MPI, and this minitorch was built without it (engines built: " +
+        [&] {
+          std::string list;
+          for (const std::string& e : engines)
+            list += (list.empty() ? "" : ", ") + e;
+          return list;
+        }() +
+        "); install libopenmpi-dev openmpi-bin and configure with -DMT_MPI=ON");
+  if (!dist::launched_by_mpi())
+    throw DistributedSetupError(
+        "--distributed: this process was not started by mpirun (no OMPI_COMM_WORLD_SIZE or "
+        "PMI_RANK in its environment); start every rank with it, e.g. `mpirun -np 2 minitorch " +
+        command + " ... --distributed`");
+  std::shared_ptr<dist::Communicator> comm;
+  try {
+    comm = dist::init({.engine = "mpi"});
+  } catch (const ArgumentError& e) {
+    throw DistributedSetupError(std::string("--distributed: ") + e.what());
+  }
+  if (comm->rank() != 0) {
+    std::fflush(stdout);
+    std::cout.flush();
+    const int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+      ::dup2(null, STDOUT_FILENO);
+      ::close(null);
+    }
+  }
+  return comm;
+}
+
+void warn_if_mpirun_without_distributed(const std::string& command) {
+  const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
+  if (dist::launched_by_mpi() && size != nullptr && std::string(size) != "1")
+    std::cerr << "minitorch: warning: started by mpirun with " << size
+              << " processes but without --distributed: each trains alone (add --distributed "
+                 "to `minitorch "
+              << command << "` for data-parallel training)\n";
+}
+
+void check_ranks_agree(dist::Communicator& comm,
+                       const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [what, value] : values) {
+    try {
+      comm.check_same(what, value);
+    } catch (const dist::CommError& e) {
+      throw RanksDisagree(std::string(e.what()) +
+                          "; every rank of a --distributed run must be started with the same "
+                          "options (mpirun -np N minitorch ...)");
+    }
+  }
+}
+
+int run_on_ranks(const std::shared_ptr<dist::Communicator>& comm,
+                 const std::function<int()>& body) {
+  if (!comm || comm->size() == 1)
+    return body();
+  try {
+    return body();
+  } catch (const RanksDisagree& e) {
+    if (comm->rank() == 0)
+      std::cerr << "minitorch: error: " << e.what() << '\n';
+    return 2;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    std::cerr << "minitorch: error on rank " << comm->rank() << " of " << comm->size() << ": "
+              << e.what() << "; ending the job" << std::endl;
+    comm->abort(dynamic_cast<const dist::CommError*>(&e) != nullptr ? 3 : 1);
+  }
+  return 1;  // not reached: abort() ends the job (GCC does not see [[noreturn]] through virtual)
+}
+
+}  // namespace mt::cli
