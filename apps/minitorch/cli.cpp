@@ -356,6 +356,13 @@ void add_train_options(CLI::App& cmd, TrainOptions& train,
                "--batch is per rank, the global batch is batch x N, gradients are averaged "
                "with MPI allreduce and rank 0 alone prints and writes files "
                "(docs/distributed.md)");
+  whole_option(cmd, "--bucket-kb", train.bucket_kb,
+               "With --distributed: gradients are allreduced in buckets of about this many KiB, "
+               "each started as soon as backward has finished its gradients")
+      ->capture_default_str();
+  cmd.add_flag("--no-overlap", train.no_overlap,
+               "With --distributed: allreduce every bucket after backward instead of during it "
+               "(to measure what the overlap saves)");
   cmd.footer(defaults_text());
 }
 

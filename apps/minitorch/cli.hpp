@@ -48,8 +48,10 @@ constexpr std::size_t rows_of_kind(hyper::Kind kind) {
 }
 
 // Whole-number options that are no hyper-parameter of a run (no table row).
-inline constexpr WholeRange kOtherWholeRanges[] = {{"--threads", 1, 1024}};
-static_assert(kOtherWholeRanges[0].high <= INT32_MAX, "--threads must fit its int field");
+inline constexpr WholeRange kOtherWholeRanges[] = {{"--threads", 1, 1024},
+                                                   {"--bucket-kb", 1, 1048576}};
+static_assert(kOtherWholeRanges[0].high <= INT32_MAX && kOtherWholeRanges[1].high <= INT32_MAX,
+              "--threads and --bucket-kb must fit their int fields");
 
 inline constexpr auto kWholeRanges = [] {
   constexpr std::size_t others = sizeof kOtherWholeRanges / sizeof kOtherWholeRanges[0];

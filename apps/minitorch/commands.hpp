@@ -33,6 +33,8 @@ struct TrainOptions {
   int threads = 0;  // --threads: MT_NUM_THREADS for the parallel backend; 0 = its default
   // --distributed: one rank of an mpirun job (docs/distributed.md); `batch` is then per rank.
   bool distributed = false;
+  int bucket_kb = 1024;         // --bucket-kb: DdpOptions::bucket_bytes / 1024 (distributed only)
+  bool no_overlap = false;      // --no-overlap: DdpOptions::overlap = false (distributed only)
   std::set<std::string> given;  // long names of the options on the command line
 };
 

@@ -279,6 +279,8 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
   const int64_t per_rank_batch = config.batch;
   config.batch = per_rank_batch * ranks;  // the loop's batch is the global one
   config.comm = comm;
+  config.ddp.bucket_bytes = static_cast<std::size_t>(options.bucket_kb) * 1024;
+  config.ddp.overlap = !options.no_overlap;
   config.backend = backend;
   config.dtype = parse_dtype(options.dtype);
   config.resume_from = options.load;
@@ -446,6 +448,10 @@ std::vector<std::pair<std::string, std::string>> agreed_values(const TrainOption
 }
 
 int train_rank(TrainOptions options, const std::shared_ptr<dist::Communicator>& comm) {
+  for (const char* option : {"--bucket-kb", "--no-overlap"})
+    if (!comm && options.given.count(option) != 0)
+      throw ArgumentError(std::string(option) +
+                          " applies to --distributed runs (it tunes the gradient allreduce)");
   const int ranks = comm ? comm->size() : 1;
   const bool writer = !comm || comm->rank() == 0;
   fill_from_checkpoint(options, ranks);
