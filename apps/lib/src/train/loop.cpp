@@ -405,7 +405,9 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
       if (callbacks.on_batch)
         callbacks.on_batch(
             {epoch, static_cast<int64_t>(end), n, progress.loss_sum / static_cast<double>(end)});
-      if (sums[2] > 0 && end < static_cast<std::size_t>(n)) {
+      // Alone, a Ctrl-C seen by on_batch stops here; ranks stop where they agreed to.
+      const bool stop = ranks > 1 ? sums[2] > 0 : interrupt_requested();
+      if (stop && end < static_cast<std::size_t>(n)) {
         progress.seconds += std::chrono::duration<double>(Clock::now() - start).count();
         result.interrupted = true;
         result.interrupted_epoch = epoch;
@@ -467,7 +469,7 @@ RecipeResult run_loop(const std::shared_ptr<Module>& model, const RecipeConfig& 
     result.history.push_back(report);
 
     const bool last = epoch == config.epochs;
-    const bool stop = stop_requested;
+    const bool stop = ranks > 1 ? stop_requested : interrupt_requested();
     if (!config.save_to.empty() && rank == 0 &&
         (last || stop || (config.save_every > 0 && epoch % config.save_every == 0)))
       save(epoch, nullptr);
