@@ -58,6 +58,59 @@ void warn_if_mpirun_without_distributed(const std::string& command) {
               << command << "` for data-parallel training)\n";
 }
 
+void settle_setup(dist::Communicator* comm, const std::exception_ptr& failure) {
+  if (comm == nullptr || comm->size() == 1) {
+    if (failure)
+      std::rethrow_exception(failure);
+    return;
+  }
+  // (exit status, message) of this rank; status 0 = ready.
+  int status = 0;
+  std::string message;
+  if (failure) {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const DistributedSetupError& e) {
+      status = 2;
+      message = e.what();
+    } catch (const std::exception& e) {
+      status = 1;
+      message = e.what();
+    }
+  }
+  // One fixed-size record per rank: the status, then the message cut to fit.
+  constexpr std::size_t kRecord = 2048;
+  std::vector<char> mine(kRecord, '\0'), all(kRecord * static_cast<std::size_t>(comm->size()));
+  mine[0] = static_cast<char>(status);
+  message.copy(mine.data() + 1, kRecord - 2);
+  comm->allgather(mine.data(), kRecord, all.data());
+  std::vector<std::pair<std::string, std::string>> failures;  // (message, ranks)
+  int worst = 0;
+  for (int r = 0; r < comm->size(); ++r) {
+    const char* record = all.data() + static_cast<std::size_t>(r) * kRecord;
+    if (record[0] == 0)
+      continue;
+    worst = std::max(worst, static_cast<int>(record[0]));
+    const std::string text(record + 1);
+    auto it = std::find_if(failures.begin(), failures.end(),
+                           [&](const auto& f) { return f.first == text; });
+    if (it == failures.end())
+      failures.emplace_back(text, std::to_string(r));
+    else
+      it->second += ", " + std::to_string(r);
+  }
+  if (failures.empty())
+    return;
+  const bool everyone_alike =
+      failures.size() == 1 &&
+      std::count(failures[0].second.begin(), failures[0].second.end(), ',') + 1 == comm->size();
+  if (comm->rank() == 0)
+    for (const auto& [text, ranks] : failures)
+      std::cerr << "minitorch: error" << (everyone_alike ? "" : " on rank " + ranks) << ": " << text
+                << '\n';
+  throw SetupFailed(worst, failures[0].first);
+}
+
 void check_ranks_agree(dist::Communicator& comm,
                        const std::vector<std::pair<std::string, std::string>>& values) {
   for (const auto& [what, value] : values) {
@@ -65,8 +118,7 @@ void check_ranks_agree(dist::Communicator& comm,
       comm.check_same(what, value);
     } catch (const dist::CommError& e) {
       throw RanksDisagree(std::string(e.what()) +
-                          "; every rank of a --distributed run must be started with the same "
-                          "options (mpirun -np N minitorch ...)");
+                          "; start every rank with the same options (mpirun -np N minitorch ...)");
     }
   }
 }
@@ -77,6 +129,8 @@ int run_on_ranks(const std::shared_ptr<dist::Communicator>& comm,
     return body();
   try {
     return body();
+  } catch (const SetupFailed& e) {
+    return e.exit_code();  // rank 0 printed it
   } catch (const RanksDisagree& e) {
     if (comm->rank() == 0)
       std::cerr << "minitorch: error: " << e.what() << '\n';

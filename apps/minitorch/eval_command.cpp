@@ -142,25 +142,35 @@ DataError dataset_missing(const std::string& dataset, const fs::path& where,
 int eval_rank(EvalOptions o, const std::shared_ptr<dist::Communicator>& comm) {
   if (comm && comm->rank() != 0)
     o.metrics.clear();  // rank 0 alone writes
-  const Checkpoint ck = read_checkpoint(o.load);
-  const auto& datasets = dataset_choices();
-  if (std::find(datasets.begin(), datasets.end(), ck.dataset) == datasets.end())
-    throw DataError(o.load + " (checkpoint): dataset \"" + ck.dataset +
-                    "\" is not one `eval` knows (allowed: " + choices_text(datasets) + ")");
-  const bool dataset_given = !o.dataset.empty();
-  const std::string dataset = dataset_given ? o.dataset : ck.dataset;
-  const std::string recipe = recipe_for(dataset);
-  check_checkpoint_model(ck, o.load, recipe, dataset,
-                         (dataset_given ? "--dataset " : "dataset ") + dataset, ck.hyper);
-  if (recipe == "mlp2d" && dataset != ck.dataset)
-    throw ArgumentError("--dataset " + dataset + ": " + o.load + " was trained on " + ck.dataset +
-                        "; a 2-D model is evaluated on the points it was trained on (leave "
-                        "--dataset out)");
-  if (recipe == "mlp2d" && o.given.count("--test-size") != 0)
-    throw ArgumentError("--test-size applies to mnist, fashion-mnist and imdb checkpoints");
-  prepare_outputs({{"--metrics", o.metrics, true}});
+  Checkpoint ck;
+  std::string dataset, recipe;
+  BackendPtr backend;
+  // The set-up on each rank, then whether every rank got through it (settle_setup).
+  std::exception_ptr failure;
+  try {
+    ck = read_checkpoint(o.load);
+    const auto& datasets = dataset_choices();
+    if (std::find(datasets.begin(), datasets.end(), ck.dataset) == datasets.end())
+      throw DataError(o.load + " (checkpoint): dataset \"" + ck.dataset +
+                      "\" is not one `eval` knows (allowed: " + choices_text(datasets) + ")");
+    const bool dataset_given = !o.dataset.empty();
+    dataset = dataset_given ? o.dataset : ck.dataset;
+    recipe = recipe_for(dataset);
+    check_checkpoint_model(ck, o.load, recipe, dataset,
+                           (dataset_given ? "--dataset " : "dataset ") + dataset, ck.hyper);
+    if (recipe == "mlp2d" && dataset != ck.dataset)
+      throw ArgumentError("--dataset " + dataset + ": " + o.load + " was trained on " + ck.dataset +
+                          "; a 2-D model is evaluated on the points it was trained on (leave "
+                          "--dataset out)");
+    if (recipe == "mlp2d" && o.given.count("--test-size") != 0)
+      throw ArgumentError("--test-size applies to mnist, fashion-mnist and imdb checkpoints");
+    prepare_outputs({{"--metrics", o.metrics, true}});
 
-  const BackendPtr backend = choose_backend(o.backend, o.verbose, o.threads, std::cout);
+    backend = choose_backend(o.backend, o.verbose, o.threads, std::cout);
+  } catch (const std::exception&) {
+    failure = std::current_exception();
+  }
+  settle_setup(comm.get(), failure);
   if (comm)
     check_ranks_agree(
         *comm,

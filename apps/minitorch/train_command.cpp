@@ -448,31 +448,40 @@ std::vector<std::pair<std::string, std::string>> agreed_values(const TrainOption
 }
 
 int train_rank(TrainOptions options, const std::shared_ptr<dist::Communicator>& comm) {
-  for (const char* option : {"--bucket-kb", "--no-overlap"})
-    if (!comm && options.given.count(option) != 0)
-      throw ArgumentError(std::string(option) +
-                          " applies to --distributed runs (it tunes the gradient allreduce)");
   const int ranks = comm ? comm->size() : 1;
   const bool writer = !comm || comm->rank() == 0;
-  fill_from_checkpoint(options, ranks);
-  const hyper::RecipeInfo& recipe = recipe_for(options.dataset);
-  apply_defaults(options, recipe);
-  // Rank 0 alone writes files (the loop saves only there).
-  if (!writer) {
-    options.metrics.clear();
-    options.plot.clear();
+  const hyper::RecipeInfo* recipe = nullptr;
+  BackendPtr backend;
+  // The set-up: each rank settles its options, checks its outputs and loads its backend; the
+  // ranks then learn together whether every one of them got there (settle_setup).
+  std::exception_ptr failure;
+  try {
+    for (const char* option : {"--bucket-kb", "--no-overlap"})
+      if (!comm && options.given.count(option) != 0)
+        throw ArgumentError(std::string(option) +
+                            " applies to --distributed runs (it tunes the gradient allreduce)");
+    fill_from_checkpoint(options, ranks);
+    recipe = &recipe_for(options.dataset);
+    apply_defaults(options, *recipe);
+    // Rank 0 alone writes files (the loop saves only there).
+    if (!writer) {
+      options.metrics.clear();
+      options.plot.clear();
+    }
+    // Fail before a long run, not after it.
+    prepare_outputs({{"--metrics", options.metrics, true},
+                     {"--save", writer ? options.save : std::string(), false},
+                     {"--plot", options.plot, false}});
+    if (!options.plot.empty())
+      find_gnuplot();
+    backend = choose_backend(options.backend, options.verbose, options.threads, std::cout);
+  } catch (const std::exception&) {
+    failure = std::current_exception();
   }
-  // Fail before a long run, not after it.
-  prepare_outputs({{"--metrics", options.metrics, true},
-                   {"--save", writer ? options.save : std::string(), false},
-                   {"--plot", options.plot, false}});
-  if (!options.plot.empty())
-    find_gnuplot();
-  const BackendPtr backend =
-      choose_backend(options.backend, options.verbose, options.threads, std::cout);
+  settle_setup(comm.get(), failure);
   if (comm)
-    check_ranks_agree(*comm, agreed_values(options, recipe, *backend));
-  return train(options, recipe, backend, comm);
+    check_ranks_agree(*comm, agreed_values(options, *recipe, *backend));
+  return train(options, *recipe, backend, comm);
 }
 
 }  // namespace
