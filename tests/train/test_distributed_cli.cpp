@@ -124,6 +124,13 @@ double max_difference(const std::vector<double>& a, const std::vector<double>& b
   return worst;
 }
 
+std::size_t occurrences(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1))
+    ++n;
+  return n;
+}
+
 std::string read_text(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -212,6 +219,9 @@ BOOST_AUTO_TEST_CASE(resume_on_another_number_of_ranks) {
   const Run wrong = mpirun(3, {"train", "--load", two.string(), "--epochs", "4", "--batch", "5",
                                "--backend", "reference"});
   BOOST_TEST(wrong.status != 0, wrong.output);
+  // Every rank fails alike at set-up: rank 0 says it once, and nobody needs MPI_Abort.
+  BOOST_TEST(occurrences(wrong.output, "minitorch: error") == 1u, wrong.output);
+  BOOST_TEST(!contains(wrong.output, "MPI_ABORT"), wrong.output);
   BOOST_TEST(contains(wrong.output,
                       "trained with global batch 12 (6 per rank x 2 ranks); with 3 "
                       "ranks give --batch 4"),
