@@ -400,9 +400,14 @@ int train(const TrainOptions& options, const hyper::RecipeInfo& recipe, const Ba
                                         " after " + std::to_string(result.interrupted_batches) +
                                         " batches"
                                   : "after epoch " + std::to_string(result.interrupted_epoch - 1);
-    const std::string next = result.saved ? "resume with: minitorch train --load " + options.save +
-                                                " --epochs " + std::to_string(config.epochs)
-                                          : "nothing saved (no --save given)";
+    const std::string resume = comm ? "mpirun -np N minitorch train --load " + options.save +
+                                          " --epochs " + std::to_string(config.epochs) +
+                                          " --distributed (N dividing the global batch " +
+                                          std::to_string(config.batch) + ")"
+                                    : "minitorch train --load " + options.save + " --epochs " +
+                                          std::to_string(config.epochs);
+    const std::string next =
+        result.saved ? "resume with: " + resume : "nothing saved (no --save given)";
     std::fflush(stdout);
     if (!comm || comm->rank() == 0)
       std::fprintf(stderr, "minitorch: interrupted %s; %s\n", where.c_str(), next.c_str());
