@@ -354,13 +354,11 @@ struct Fault {
   std::string output;
 };
 
-Fault fault_case(int signal, const std::string& tag, const mt::test::TempDir& tmp) {
+Fault signal_rank(int signal, const std::string& tag, const fs::path& log, int ranks,
+                  const std::vector<std::string>& args) {
   setenv("MT_TEST_JOB", tag.c_str(), 1);
   setenv("MINITORCH_DIST_TIMEOUT", "3", 1);
-  const Job job =
-      start_job(mpirun_argv(3, {"train", "--dataset", "xor", "--points", "600", "--batch", "2",
-                                "--epochs", "100000", "--backend", "reference", "--distributed"}),
-                tmp / (tag + ".log"));
+  const Job job = start_job(mpirun_argv(ranks, args), log);
   unsetenv("MINITORCH_DIST_TIMEOUT");
   unsetenv("MT_TEST_JOB");
   Fault f;
@@ -379,6 +377,12 @@ Fault fault_case(int signal, const std::string& tag, const mt::test::TempDir& tm
   kill(victim, SIGKILL);  // a stopped rank that outlived mpirun
   f.output = read_text(job.log);
   return f;
+}
+
+Fault fault_case(int signal, const std::string& tag, const mt::test::TempDir& tmp) {
+  return signal_rank(signal, tag, tmp / (tag + ".log"), 3,
+                     {"train", "--dataset", "xor", "--points", "600", "--batch", "2", "--epochs",
+                      "100000", "--backend", "reference", "--distributed"});
 }
 
 }  // namespace
@@ -402,6 +406,51 @@ BOOST_AUTO_TEST_CASE(a_killed_rank_ends_the_job_naming_it) {
   BOOST_TEST(*f.status != 0);
   BOOST_TEST(f.seconds < 30.0, f.output);
   BOOST_TEST(contains(f.output, "rank 1"), f.output);
+}
+
+// Ctrl-C reaches one rank (SIGINT to rank 1; mpirun itself would kill the job): every rank
+// stops at the same step, rank 0 saves a mid-epoch checkpoint, and 3 ranks continue it to the
+// parameters of a run that was never stopped.
+BOOST_AUTO_TEST_CASE(an_interrupted_run_resumes_mid_epoch_on_another_number_of_ranks) {
+  mt::test::TempDir tmp;
+  const fs::path stopped = tmp / "stopped.ckpt";
+  const std::vector<std::string> model = {"--dataset", "xor", "--points",  "600",
+                                          "--hidden",  "6",   "--seed",    "3",
+                                          "--dtype",   "f64", "--backend", "reference"};
+  std::vector<std::string> args = {
+      "train", "--batch", "3", "--epochs", "100000", "--save", stopped.string(), "--distributed"};
+  args.insert(args.end(), model.begin(), model.end());
+  const std::string tag = "int-" + std::to_string(getpid());
+  const Fault f = signal_rank(SIGINT, tag, tmp / (tag + ".log"), 2, args);
+  BOOST_REQUIRE_MESSAGE(f.status.has_value(), "the job hung: " << f.output);
+  BOOST_TEST(contains(f.output, "minitorch: interrupted in epoch"), f.output);
+  BOOST_TEST(contains(f.output, "mpirun -np N minitorch train --load " + stopped.string()),
+             f.output);
+  const mt::Checkpoint ck = mt::read_checkpoint(stopped);
+  // Mid-epoch nearly always (the signal lands in one of 100 training steps per epoch, rarely in
+  // the evaluation between epochs); either way the resumed run must end where the straight one
+  // does.
+  BOOST_TEST_MESSAGE("stopped after epoch "
+                     << ck.epoch << ", "
+                     << (ck.resume.empty() ? std::string("at its end")
+                                           : ck.resume.at("batches") + " batches into the next"));
+  BOOST_TEST(ck.world_size == 2);
+  const std::string total = std::to_string(ck.epoch + 2);
+
+  const fs::path resumed = tmp / "resumed.ckpt";
+  const Run three = mpirun(
+      3, {"train", "--load", stopped.string(), "--epochs", total, "--save", resumed.string()});
+  BOOST_REQUIRE_MESSAGE(three.status == 0, three.output);
+  BOOST_TEST(contains(three.output, "batch 2 per rank, global batch 6"), three.output);
+  const fs::path straight = tmp / "straight.ckpt";
+  std::vector<std::string> plain = {"train",  "--batch",        "6", "--epochs", total,
+                                    "--save", straight.string()};
+  plain.insert(plain.end(), model.begin(), model.end());
+  const Run alone = run_minitorch(plain);
+  BOOST_REQUIRE_MESSAGE(alone.status == 0, alone.output);
+  BOOST_TEST(mt::read_checkpoint(resumed).optimizer_steps ==
+             mt::read_checkpoint(straight).optimizer_steps);
+  BOOST_TEST(max_difference(parameters_of(resumed), parameters_of(straight)) <= kTolerance64);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
