@@ -7,12 +7,10 @@
 #   torch_side.py run WORKLOAD[,WORKLOAD...] --threads N [--quick] [--data-root DIR] [--imdb DIR]
 #   torch_side.py prep-imdb --data-root DIR --out DIR       (tokens + vectors from ours' cache)
 #   torch_side.py synth-imdb --out DIR                      (a synthetic corpus, see README)
-#   torch_side.py report RESULTS.jsonl --json OUT.json      (medians, ratios, Markdown)
 #
 # Workloads: mnist_sgd, mnist_adam, imdb_kim, split_mlp, mlp_b1000, kernels.
 import argparse
 import json
-import math
 import os
 import statistics
 import struct
@@ -504,19 +502,13 @@ def main():
     pi.add_argument("--out", required=True)
     ps = sub.add_parser("synth-imdb")
     ps.add_argument("--out", required=True)
-    pr = sub.add_parser("report")
-    pr.add_argument("results")
-    pr.add_argument("--json", required=True)
     args = p.parse_args()
     if args.cmd == "run":
         cmd_run(args)
     elif args.cmd == "prep-imdb":
         prep_imdb(args.data_root, args.out)
-    elif args.cmd == "synth-imdb":
-        synth_imdb(args.out)
     else:
-        import report
-        report.main(args.results, args.json)
+        synth_imdb(args.out)
 
 
 if __name__ == "__main__":
