@@ -3,7 +3,7 @@
 // `RESULT {json}` line per figure. A timing program built by run.sh, not part of the main
 // CMake build and not a test (its --check compares each kernel shape with naive loops once).
 //
-//   libtorch_side WORKLOAD[,WORKLOAD...] --threads N [--quick] [--check]
+//   libtorch_side WORKLOAD[,WORKLOAD...] --threads N [--quick | --calibrate] [--check]
 //                 [--data-root DIR] [--imdb DIR]
 #include <torch/torch.h>
 
@@ -28,7 +28,8 @@ namespace F = torch::nn::functional;
 struct Args {
   std::vector<std::string> workloads;
   int threads = 1;
-  bool quick = false;
+  bool quick = false;      // smoke-run sizes
+  bool calibrate = false;  // the smallest sizes, to pick a thread count
   bool check = false;
   std::string data_root, imdb;
 };
@@ -135,7 +136,8 @@ TORCH_MODULE(KimCnn);
 
 void run_mnist(const std::string& name, const Args& a) {
   const bool sgd = name == "mnist_sgd";
-  const int64_t train_size = a.quick ? 2000 : 60000, test_size = a.quick ? 1000 : 10000;
+  const int64_t train_size = a.calibrate ? 480 : a.quick ? 2000 : 60000;
+  const int64_t test_size = a.calibrate ? 256 : a.quick ? 1000 : 10000;
   const std::string dir = a.data_root + "/mnist/";
   const auto xs = read_idx(dir + "train-images-idx3-ubyte", true, train_size);
   const auto ys = read_idx(dir + "train-labels-idx1-ubyte", false, train_size);
@@ -209,7 +211,7 @@ void run_imdb(const Args& a) {
   const std::string meta = read_file(a.imdb + "/meta.json");
   const int64_t reviews = meta_field(meta, "reviews"), length = meta_field(meta, "length");
   const int64_t rows = meta_field(meta, "rows"), dim = meta_field(meta, "dim");
-  const int64_t batches = a.quick ? 20 : 200, batch = 32;
+  const int64_t batches = a.calibrate ? 5 : a.quick ? 20 : 200, batch = 32;
   if (reviews < batches * batch)
     throw std::runtime_error("imdb_kim: " + a.imdb + " holds " + std::to_string(reviews) +
                              " reviews, fewer than " + std::to_string(batches * batch));
@@ -245,7 +247,7 @@ void run_imdb(const Args& a) {
 void run_mlp(const std::string& name, const Args& a) {
   const bool split = name == "split_mlp";
   const int64_t points = split ? 50 : 1000, batch = split ? 10 : 1000;
-  const int epochs = a.quick ? 20 : 100;
+  const int epochs = a.calibrate ? 10 : a.quick ? 20 : 100;
   torch::manual_seed(42);
   // MiniTorch's split set: uniform points, label 1 where x0 < 0.2 or x0 > 0.8.
   const auto x = torch::rand({points, 2});
@@ -343,7 +345,7 @@ void check_conv(const torch::Tensor& x4, const torch::Tensor& w4, const torch::T
 }
 
 void run_kernels(const Args& a) {
-  const double min_time = a.quick ? 0.05 : 0.2;
+  const double min_time = a.quick || a.calibrate ? 0.05 : 0.2;
   torch::NoGradGuard no_grad;
   torch::manual_seed(7);
   struct Shape {
@@ -462,7 +464,7 @@ Args parse(int argc, char** argv) {
   Args a;
   if (argc < 2)
     throw std::runtime_error(
-        "usage: libtorch_side WORKLOAD[,...] --threads N [--quick] "
+        "usage: libtorch_side WORKLOAD[,...] --threads N [--quick | --calibrate] "
         "[--check] [--data-root DIR] [--imdb DIR]");
   std::stringstream list(argv[1]);
   for (std::string w; std::getline(list, w, ',');)
@@ -478,6 +480,8 @@ Args parse(int argc, char** argv) {
       a.threads = std::stoi(value());
     else if (arg == "--quick")
       a.quick = true;
+    else if (arg == "--calibrate")
+      a.calibrate = true;
     else if (arg == "--check")
       a.check = true;
     else if (arg == "--data-root")

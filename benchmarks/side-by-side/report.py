@@ -5,7 +5,8 @@
 #
 #   report.py bench BENCH.json                       RESULT lines of ours' kernel rows
 #   report.py metrics WORKLOAD METRICS.json BATCH    RESULT line of one training run
-#   report.py table RESULTS.jsonl OUT.json [--quick] medians, ratios; exit 1 when one is missing
+#   report.py table RESULTS.jsonl OUT.json [--quick] [--meta JSON]
+#                                                    medians, ratios; exit 1 when one is missing
 import json
 import math
 import statistics
@@ -92,7 +93,7 @@ def fmt(v):
     return f"{v:.4g}"
 
 
-def cmd_table(path, out, quick):
+def cmd_table(path, out, quick, meta):
     rows = {}
     with open(path) as f:
         for line in f:
@@ -127,8 +128,8 @@ def cmd_table(path, out, quick):
         table.append({"workload": workload, "unit": unit, "results": best,
                       "best_competitor": rival, "ratio": ratio})
     with open(out, "w") as f:
-        json.dump({"schema": "minitorch.side-by-side/1", "quick": quick, "rows": table}, f,
-                  indent=1)
+        json.dump({"schema": "minitorch.side-by-side/1", "quick": quick, "run": meta,
+                   "rows": table}, f, indent=1)
     print("| workload | unit | ours | PyTorch (setting) | libtorch (setting) | "
           "ours vs best competitor |")
     print("|---|---|---|---|---|---|")
@@ -153,6 +154,8 @@ def cmd_table(path, out, quick):
         print(f"| {row['workload']} | {row['unit']} | {cell('ours')} | {cell('torch')} | "
               f"{cell('libtorch')} | {verdict} |")
     print()
+    if meta:
+        print("Run: " + "; ".join(f"{k} {v}" for k, v in meta.items()) + ".")
     print("Medians over the rounds; lower is better; the ratio is the best competitor's "
           "time / ours (> 1: ours is faster)." + (" QUICK MODE: smoke sizes, not figures."
                                                   if quick else ""))
@@ -167,8 +170,10 @@ def main(argv):
         cmd_bench(argv[2])
     elif len(argv) >= 2 and argv[1] == "metrics" and len(argv) == 5:
         cmd_metrics(argv[2], argv[3], int(argv[4]))
-    elif len(argv) >= 2 and argv[1] == "table" and len(argv) in (4, 5):
-        cmd_table(argv[2], argv[3], len(argv) == 5 and argv[4] == "--quick")
+    elif len(argv) >= 4 and argv[1] == "table":
+        rest = argv[4:]
+        meta = json.loads(rest[rest.index("--meta") + 1]) if "--meta" in rest else {}
+        cmd_table(argv[2], argv[3], "--quick" in rest, meta)
     else:
         sys.exit("usage: report.py bench FILE | metrics WORKLOAD FILE BATCH "
                  "| table RESULTS.jsonl OUT.json [--quick]")

@@ -79,13 +79,18 @@ fi
 say "OpenBLAS detects '${detected:-?}'; competitors run with ${blas_env[*]}"
 quick_flag=(); [[ "$quick" == 1 ]] && quick_flag=(--quick)
 
-results="$out/results-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+results="$out/results-$stamp.jsonl"
+seq=0
+rm -f "$out"/runs/*.log
 : > "$results"
 # record IMPL WORKLOAD ROUND EXTRA_JSON CMD...: runs one measurement, appends its RESULT
 # lines (tagged with the round) to $results; a failing run or one with no RESULT stops all.
 record() {
   local impl="$1" workload="$2" round="$3" tag="$4"; shift 4
-  local log="$out/runs/${impl}-${workload//\//_}-r${round}.log"
+  seq=$((seq + 1))
+  local log
+  log="$out/runs/$(printf %03d "$seq")-${impl}-${workload//\//_}-r${round}.log"
   if ! "$@" > "$log" 2>&1; then
     tail -20 "$log" >&2
     die "$impl on $workload (round $round) exited non-zero; log: $log"
@@ -163,13 +168,13 @@ ours() {  # ours WORKLOAD ROUND
 workloads=(mnist_sgd mnist_adam imdb_kim split_mlp mlp_b1000 kernels)
 
 # ---- calibration: each competitor's best thread count per training workload ----------------
-# In quick sizes, once at 1 and at 2 threads (the kernels run at both in every round and
+# In the smallest sizes (--calibrate), once at 1 and at 2 threads (the kernels run at both in every round and
 # keep the better per row). The kernel shapes are checked against NumPy / naive loops here.
 declare -A best
 for impl in torch libtorch; do
   for threads in 1 2; do
     for w in "${workloads[@]}"; do
-      extra=(--quick); [[ "$w" == kernels ]] && extra=(--quick --check)
+      extra=(--calibrate); [[ "$w" == kernels ]] && extra=(--calibrate --check)
       competitor "$impl" "$threads" "$w" "${extra[@]}"
       record "$impl" "$w" 0 '{"calibration": true}' "${cmd[@]}"
     done
@@ -185,7 +190,8 @@ print(min(rs, key=lambda r: r["value"])["setting"].split("=")[1])' "$results" "$
 done
 
 # ---- the interleaved rounds --------------------------------------------------------------------
-say "load average $(cut -d' ' -f1-3 /proc/loadavg); $rounds round(s)"
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+say "load average $load_start; $rounds round(s)"
 for ((r = 1; r <= rounds; r++)); do
   for w in "${workloads[@]}"; do
     ours "$w" "$r"
@@ -207,6 +213,13 @@ say "load average at the end $(cut -d' ' -f1-3 /proc/loadavg); imdb_kim: $imdb_n
 
 json="${results%.jsonl}.json"
 table_flag=(); [[ "$quick" == 1 ]] && table_flag=(--quick)
-"$python" "$here/report.py" table "$results" "$json" "${table_flag[@]}" | tee "${results%.jsonl}.md" ||
+meta="$("$python" -c '
+import json, sys, torch
+keys = ["date", "commit", "rounds", "load_start", "load_end", "competitor_env", "imdb"]
+d = dict(zip(keys, sys.argv[1:]))
+d["torch"] = torch.__version__
+print(json.dumps(d))' "$stamp" "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+  "$rounds" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "${blas_env[*]}" "$imdb_note")"
+"$python" "$here/report.py" table "$results" "$json" "${table_flag[@]}" --meta "$meta" | tee "${results%.jsonl}.md" ||
   die "a result is missing (see MISSING above)"
 say "results: $results, $json, ${results%.jsonl}.md"

@@ -4,11 +4,13 @@
 # harness, not a test suite: it checks each kernel shape against NumPy once,
 # then prints one `RESULT {json}` line per figure for run.sh to collect.
 #
-#   torch_side.py run WORKLOAD[,WORKLOAD...] --threads N [--quick] [--data-root DIR] [--imdb DIR]
+#   torch_side.py run WORKLOAD[,WORKLOAD...] --threads N [--quick | --calibrate] [--check]
+#                     [--data-root DIR] [--imdb DIR]
 #   torch_side.py prep-imdb --data-root DIR --out DIR       (tokens + vectors from ours' cache)
 #   torch_side.py synth-imdb --out DIR                      (a synthetic corpus, see README)
 #
-# Workloads: mnist_sgd, mnist_adam, imdb_kim, split_mlp, mlp_b1000, kernels.
+# Workloads: mnist_sgd, mnist_adam, imdb_kim, split_mlp, mlp_b1000, kernels. Sizes: full, or
+# --quick (smoke runs), or --calibrate (the smallest, to pick a thread count).
 import argparse
 import json
 import os
@@ -267,7 +269,8 @@ def optimizer(torch, params, name, lr):
 def run_mnist(torch, name, threads, quick, root):
     import numpy as np
     opt_name = name.split("_")[1]
-    train_size, test_size = (2000, 1000) if quick else (60000, 10000)
+    train_size, test_size = {"full": (60000, 10000), "quick": (2000, 1000),
+                             "calibrate": (480, 256)}[quick]
     xs, ys, xt, yt = load_mnist(root, train_size, test_size)
     xs, ys, xt, yt = map(torch.from_numpy, (np.ascontiguousarray(xs), ys,
                                             np.ascontiguousarray(xt), yt))
@@ -302,7 +305,7 @@ def run_mnist(torch, name, threads, quick, root):
 
 def run_imdb(torch, threads, quick, imdb):
     tokens, labels, table = load_imdb_arrays(imdb)
-    batches, batch = (20 if quick else 200), 32
+    batches, batch = {"full": 200, "quick": 20, "calibrate": 5}[quick], 32
     if tokens.shape[0] < batches * batch:
         fail(f"imdb_kim: {imdb} holds {tokens.shape[0]} reviews, fewer than {batches * batch}")
     tokens = torch.from_numpy(tokens.astype("int64"))
@@ -331,7 +334,7 @@ def run_imdb(torch, threads, quick, imdb):
 
 def run_mlp(torch, name, threads, quick):
     points, batch = (50, 10) if name == "split_mlp" else (1000, 1000)
-    epochs = 20 if quick else 100
+    epochs = {"full": 100, "quick": 20, "calibrate": 10}[quick]
     x, y = split_points(points, 42)
     x, y = torch.from_numpy(x), torch.from_numpy(y).reshape(points, 1)
     torch.manual_seed(42)
@@ -401,7 +404,7 @@ def close(np, got, want, tol, what):
 
 def run_kernels(torch, threads, quick, check):
     import numpy as np
-    min_time = 0.05 if quick else 0.2
+    min_time = 0.2 if quick == "full" else 0.05
     rng = np.random.default_rng(7)
     aten = torch.ops.aten
     with torch.no_grad():
@@ -471,6 +474,7 @@ def tiny(torch, threads, min_time):
 
 def cmd_run(args):
     import torch
+    args.quick = "calibrate" if args.calibrate else "quick" if args.quick else "full"
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     for name in args.workloads.split(","):
@@ -493,7 +497,8 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("workloads")
     r.add_argument("--threads", type=int, required=True)
-    r.add_argument("--quick", action="store_true")
+    r.add_argument("--quick", action="store_true", help="smoke-run sizes")
+    r.add_argument("--calibrate", action="store_true", help="the smallest sizes")
     r.add_argument("--check", action="store_true", help="kernels: compare with NumPy first")
     r.add_argument("--data-root", default="")
     r.add_argument("--imdb", default="")
