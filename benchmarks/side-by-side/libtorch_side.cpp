@@ -180,9 +180,11 @@ void run_mnist(const std::string& name, const Args& a) {
           model->forward(xt.slice(0, b, e)).argmax(1).eq(yt.slice(0, b, e)).sum().item<int64_t>();
     }
   }
-  char extra[160];
-  std::snprintf(extra, sizeof extra, ", \"items_per_second\": %.6g, \"test_accuracy\": %.6g",
+  char extra[200];
+  std::snprintf(extra, sizeof extra,
+                ", \"items_per_second\": %.6g, \"train_accuracy\": %.6g, \"test_accuracy\": %.6g",
                 static_cast<double>(train_size) / seconds,
+                static_cast<double>(hits) / static_cast<double>(train_size),
                 static_cast<double>(correct) / static_cast<double>(test_size));
   emit(name, 1e3 * seconds / static_cast<double>(train_size / batch), "ms/step", extra);
 }

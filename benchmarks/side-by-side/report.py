@@ -83,6 +83,7 @@ def cmd_metrics(workload, path, batch):
     unit = "ms/batch" if workload == "imdb_kim" else "ms/step"
     extra = {"items_per_second": e["items_per_second"]}
     if workload.startswith("mnist"):
+        extra["train_accuracy"] = e["train_accuracy"]
         extra["test_accuracy"] = e["test_accuracy"]
     result(workload, 1e3 * e["train_seconds"] / steps, unit, setting, **extra)
 
@@ -111,7 +112,7 @@ def cmd_table(path, out, quick, meta):
                 value, setting, rs = min(candidates, key=lambda c: c[0])
                 entry = {"median": value, "setting": setting, "rounds": len(rs),
                          "values": [x["value"] for x in rs]}
-                for key in ("test_accuracy", "items_per_second"):
+                for key in ("test_accuracy", "train_accuracy", "items_per_second"):
                     if key in rs[0]:
                         entry[key] = statistics.median(x[key] for x in rs)
                 best[impl] = entry

@@ -266,11 +266,11 @@ def optimizer(torch, params, name, lr):
 
 # ---- workloads ---------------------------------------------------------------------
 
-def run_mnist(torch, name, threads, quick, root):
+def run_mnist(torch, name, threads, size, root):
     import numpy as np
     opt_name = name.split("_")[1]
     train_size, test_size = {"full": (60000, 10000), "quick": (2000, 1000),
-                             "calibrate": (480, 256)}[quick]
+                             "calibrate": (480, 256)}[size]
     xs, ys, xt, yt = load_mnist(root, train_size, test_size)
     xs, ys, xt, yt = map(torch.from_numpy, (np.ascontiguousarray(xs), ys,
                                             np.ascontiguousarray(xt), yt))
@@ -300,12 +300,13 @@ def run_mnist(torch, name, threads, quick, root):
         for b in range(0, test_size, 256):
             correct += int((model(xt[b:b + 256]).argmax(1) == yt[b:b + 256]).sum())
     emit("torch", name, 1e3 * seconds / (train_size / batch), "ms/step", threads,
-         items_per_second=train_size / seconds, test_accuracy=correct / test_size)
+         items_per_second=train_size / seconds, train_accuracy=hits / train_size,
+         test_accuracy=correct / test_size)
 
 
-def run_imdb(torch, threads, quick, imdb):
+def run_imdb(torch, threads, size, imdb):
     tokens, labels, table = load_imdb_arrays(imdb)
-    batches, batch = {"full": 200, "quick": 20, "calibrate": 5}[quick], 32
+    batches, batch = {"full": 200, "quick": 20, "calibrate": 5}[size], 32
     if tokens.shape[0] < batches * batch:
         fail(f"imdb_kim: {imdb} holds {tokens.shape[0]} reviews, fewer than {batches * batch}")
     tokens = torch.from_numpy(tokens.astype("int64"))
@@ -332,9 +333,9 @@ def run_imdb(torch, threads, quick, imdb):
     emit("torch", "imdb_kim", 1e3 * seconds / batches, "ms/batch", threads)
 
 
-def run_mlp(torch, name, threads, quick):
+def run_mlp(torch, name, threads, size):
     points, batch = (50, 10) if name == "split_mlp" else (1000, 1000)
-    epochs = {"full": 100, "quick": 20, "calibrate": 10}[quick]
+    epochs = {"full": 100, "quick": 20, "calibrate": 10}[size]
     x, y = split_points(points, 42)
     x, y = torch.from_numpy(x), torch.from_numpy(y).reshape(points, 1)
     torch.manual_seed(42)
@@ -402,9 +403,9 @@ def close(np, got, want, tol, what):
         fail(f"check failed: {what}: max |torch - numpy| / max(|numpy|, 1) = {err:.3g} > {tol}")
 
 
-def run_kernels(torch, threads, quick, check):
+def run_kernels(torch, threads, size, check):
     import numpy as np
-    min_time = 0.2 if quick == "full" else 0.05
+    min_time = 0.2 if size == "full" else 0.05
     rng = np.random.default_rng(7)
     aten = torch.ops.aten
     with torch.no_grad():
@@ -474,18 +475,18 @@ def tiny(torch, threads, min_time):
 
 def cmd_run(args):
     import torch
-    args.quick = "calibrate" if args.calibrate else "quick" if args.quick else "full"
+    size = "calibrate" if args.calibrate else "quick" if args.quick else "full"
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     for name in args.workloads.split(","):
         if name in ("mnist_sgd", "mnist_adam"):
-            run_mnist(torch, name, args.threads, args.quick, args.data_root)
+            run_mnist(torch, name, args.threads, size, args.data_root)
         elif name == "imdb_kim":
-            run_imdb(torch, args.threads, args.quick, args.imdb)
+            run_imdb(torch, args.threads, size, args.imdb)
         elif name in ("split_mlp", "mlp_b1000"):
-            run_mlp(torch, name, args.threads, args.quick)
+            run_mlp(torch, name, args.threads, size)
         elif name == "kernels":
-            run_kernels(torch, args.threads, args.quick, args.check)
+            run_kernels(torch, args.threads, size, args.check)
         else:
             fail(f"unknown workload '{name}'; allowed: mnist_sgd, mnist_adam, imdb_kim, "
                  "split_mlp, mlp_b1000, kernels")
