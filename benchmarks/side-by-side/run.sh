@@ -124,13 +124,16 @@ fi
 imdb_batches=200; [[ "$quick" == 1 ]] && imdb_batches=20
 ours_imdb=("$cli" train --dataset imdb --data-dir "$imdb_root" --epochs 1 --train-size
   $((imdb_batches * 32)) --test-size 256)
+# The competitors' arrays are rebuilt when ours' cache changed or came from another corpus.
 if [[ ! -f "$imdb_root/imdb/glove-100d-pruned.bin" || ! -f "$out/imdb-arrays/meta.json" ||
-      "$imdb_root/imdb/glove-100d-pruned.bin" -nt "$out/imdb-arrays/meta.json" ]]; then
+      "$imdb_root/imdb/glove-100d-pruned.bin" -nt "$out/imdb-arrays/meta.json" ||
+      "$(cat "$out/imdb-arrays/source" 2>/dev/null)" != "$imdb_root" ]]; then
   say "preparing IMDB: ours builds its pruned vector cache, then the competitors' arrays"
   "${ours_imdb[@]}" --metrics "$out/runs/imdb-prep.json" > "$out/runs/imdb-prep.log" 2>&1 ||
     die "ours on imdb_kim (data preparation) failed; log: $out/runs/imdb-prep.log"
   "$python" "$here/torch_side.py" prep-imdb --data-root "$imdb_root" --out "$out/imdb-arrays" ||
     die "prep-imdb failed"
+  echo "$imdb_root" > "$out/imdb-arrays/source"
 fi
 say "imdb_kim uses: $imdb_note"
 
