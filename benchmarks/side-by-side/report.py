@@ -5,7 +5,7 @@
 #
 #   report.py bench BENCH.json                       RESULT lines of ours' kernel rows
 #   report.py metrics WORKLOAD METRICS.json BATCH    RESULT line of one training run
-#   report.py table RESULTS.jsonl OUT.json [--quick] [--meta JSON]
+#   report.py table RESULTS.jsonl OUT.json [--quick] [--meta JSON] [--workloads A,B]
 #                                                    medians, ratios; exit 1 when one is missing
 import json
 import math
@@ -94,7 +94,9 @@ def fmt(v):
     return f"{v:.4g}"
 
 
-def cmd_table(path, out, quick, meta):
+def cmd_table(path, out, quick, meta, groups):
+    """groups: the run's workloads (run.sh's names; "kernels" stands for every lab and tiny
+    row); a row outside them is left out of the table."""
     rows = {}
     with open(path) as f:
         for line in f:
@@ -104,6 +106,9 @@ def cmd_table(path, out, quick, meta):
             rows.setdefault((r["workload"], r["impl"], r["setting"]), []).append(r)
     table, missing = [], []
     for workload, unit, how in WORKLOADS:
+        if (how == "train" and workload not in groups) or (how != "train" and
+                                                           "kernels" not in groups):
+            continue
         best = {}
         for impl in ["ours"] + COMPETITORS:
             candidates = [(statistics.median(x["value"] for x in rs), setting, rs)
@@ -174,7 +179,9 @@ def main(argv):
     elif len(argv) >= 4 and argv[1] == "table":
         rest = argv[4:]
         meta = json.loads(rest[rest.index("--meta") + 1]) if "--meta" in rest else {}
-        cmd_table(argv[2], argv[3], "--quick" in rest, meta)
+        groups = rest[rest.index("--workloads") + 1].split(",") if "--workloads" in rest else \
+            [w for w, _, how in WORKLOADS if how == "train"] + ["kernels"]
+        cmd_table(argv[2], argv[3], "--quick" in rest, meta, groups)
     else:
         sys.exit("usage: report.py bench FILE | metrics WORKLOAD FILE BATCH "
                  "| table RESULTS.jsonl OUT.json [--quick]")

