@@ -89,6 +89,8 @@ say "OpenBLAS detects '${detected:-?}'; competitors run with ${blas_env[*]}"
 quick_flag=(); [[ "$quick" == 1 ]] && quick_flag=(--quick)
 
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+commit="$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+git -C "$repo" diff --quiet HEAD 2>/dev/null || commit="$commit+changes"
 results="$out/results-$stamp.jsonl"
 seq=0
 rm -f "$out"/runs/*.log
@@ -251,7 +253,7 @@ import json, sys, torch
 keys = ["date", "commit", "rounds", "load_start", "load_end", "competitor_env", "imdb"]
 d = dict(zip(keys, sys.argv[1:]))
 d["torch"] = torch.__version__
-print(json.dumps(d))' "$stamp" "$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
+print(json.dumps(d))' "$stamp" "$commit" \
   "$rounds" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "${blas_env[*]}" "$imdb_note")"
 "$python" "$here/report.py" table "$results" "$json" "${table_flag[@]}" --meta "$meta" \
   --workloads "$(IFS=,; echo "${workloads[*]}")" | tee "${results%.jsonl}.md" ||
