@@ -4,11 +4,13 @@
 // the main CMake build, not a test (it checks its answers once, then times).
 #include <minitorch/minitorch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace {
