@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(optim_step_updates_in_place_and_checks_its_views) {
   BOOST_TEST(cuda().copy_from_host(cuda().context, g.data, 0, g0, sizeof g0) == MT_OK);
   BOOST_TEST(cuda().copy_from_host(cuda().context, m.data, 0, b0, sizeof b0) == MT_OK);
   const mt_view vp = view_of(p.data, MT_F64, {2}, {1}), vg = view_of(g.data, MT_F64, {2}, {1});
-  const mt_view vm = view_of(m.data, MT_F64, {2}, {1}), vv = view_of(v.data, MT_F64, {2}, {1});
+  const mt_view vm = view_of(m.data, MT_F64, {2}, {1});
   mt_optim_step sgd{};
   sgd.kind = MT_OPTIM_SGD;
   sgd.step = 1;
