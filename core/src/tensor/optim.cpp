@@ -191,10 +191,17 @@ void Optimizer::step_fused(std::vector<std::size_t>& with_grad, int64_t t) {
     group->members.push_back(i);
   }
   for (Group& group : groups) {
+    const std::size_t n = group.members.size();
     std::vector<mt_view> params, grads, state0, state1;
+    params.reserve(n);
+    grads.reserve(n);
+    state0.reserve(fused.state0 >= 0 ? n : 0);
+    state1.reserve(fused.state1 >= 0 ? n : 0);
     std::vector<Tensor> keep_alive;  // contiguous copies of strided gradients
     std::vector<const Storage*> read;
+    read.reserve(n);
     std::unordered_set<const Storage*> written;
+    written.reserve(3 * n);
     bool disjoint = true;
     for (const std::size_t i : group.members) {
       const Tensor& p = parameters_[i];
