@@ -233,3 +233,39 @@ MT_BACKEND_TEST(fused_optim, strided_parameter_takes_the_element_wise_path) {
     }
   }
 }
+
+// Two parameters that are halves of one storage (leaves made with detach):
+// core keeps them off the slot, whose views may not share memory, and the
+// element-wise path gives the formula's result.
+MT_BACKEND_TEST(fused_optim, parameters_sharing_a_storage_take_the_element_wise_path) {
+  for (const DType dtype : {DType::f32, DType::f64}) {
+    BOOST_TEST_CONTEXT(dtype_name(dtype)) {
+      const std::vector<double> values{0.5, -1.0, 2.0, 0.25};
+      const Tensor base = Tensor::from_values(values, {4}, on(backend, dtype));
+      Tensor low = base.narrow(0, 0, 2).detach().requires_grad_();
+      Tensor high = base.narrow(0, 2, 2).detach().requires_grad_();
+      BOOST_TEST(low.storage() == high.storage());
+      const Rule rule{.name = "sgd momentum", .kind = MT_OPTIM_SGD, .lr = 0.1, .momentum = 0.5};
+      std::unique_ptr<Optimizer> sgd = make(rule, {low, high});
+      std::vector<double> p = values, b0(4, 0.0), unused(4, 0.0);
+      for (int64_t t = 1; t <= 2; ++t) {
+        sgd->zero_grad();
+        ((low * low).sum() + (high * high * 3.0).sum()).backward();
+        const std::vector<double> gl = low.grad().to_vector(), gh = high.grad().to_vector();
+        for (std::size_t k = 0; k < 4; ++k) {
+          const double g = k < 2 ? gl[k] : gh[k - 2];
+          if (dtype == DType::f32) {
+            float pf = static_cast<float>(p[k]), bf = static_cast<float>(b0[k]), u = 0;
+            host_step<float>(rule, t, pf, static_cast<float>(g), bf, u);
+            p[k] = pf;
+            b0[k] = bf;
+          } else {
+            host_step<double>(rule, t, p[k], g, b0[k], unused[k]);
+          }
+        }
+        sgd->step();
+      }
+      BOOST_TEST(base.to_vector() == p, boost::test_tools::per_element());
+    }
+  }
+}
