@@ -377,7 +377,8 @@ MT_STATIC_ASSERT(offsetof(mt_backend, device_kind) == 32, "mt_backend header lay
 MT_STATIC_ASSERT(offsetof(mt_backend, context) == 40, "mt_backend header layout changed");
 MT_STATIC_ASSERT(offsetof(mt_backend, is_usable) == 48, "mt_backend slot order changed");
 MT_STATIC_ASSERT(offsetof(mt_backend, map) == 48 + 8 * 9, "mt_backend slot order changed");
-MT_STATIC_ASSERT(offsetof(mt_backend, conv2d) == 48 + 8 * 14, "mt_backend layout of ABI 1.0 changed");
+MT_STATIC_ASSERT(offsetof(mt_backend, conv2d) == 48 + 8 * 14,
+                 "mt_backend layout of ABI 1.0 changed");
 MT_STATIC_ASSERT(offsetof(mt_backend, optim_step) == 48 + 8 * 15, "mt_backend slot order changed");
 MT_STATIC_ASSERT(sizeof(mt_backend) == 48 + 8 * 16, "mt_backend size changed for ABI 1.1");
 MT_STATIC_ASSERT(sizeof(mt_optim_step) == 8 + 8 + 8 * 11, "mt_optim_step layout changed");
