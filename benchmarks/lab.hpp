@@ -99,5 +99,7 @@ void register_openblas(const BackendPtr& reference);  // no-op without OpenBLAS
 std::string openblas_core_name();
 void register_conv(const std::vector<BackendPtr>& backends, const BackendPtr& reference);
 void register_train(const std::vector<BackendPtr>& backends);
+// One optimizer step over LeNet's parameters, fused slot vs element-wise path (optim.cpp).
+void register_optim(const std::vector<BackendPtr>& backends);
 
 }  // namespace mt::bench

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     mt::bench::register_matmul(usable, reference);
     mt::bench::register_conv(usable, reference);
     mt::bench::register_train(usable);
+    mt::bench::register_optim(usable);
     // Last: OpenBLAS's own threads spin for a while after each call.
     mt::bench::register_openblas(reference);
   } catch (const std::exception& e) {

@@ -212,6 +212,29 @@ void conv2d_loop(const mt_view& out, const mt_view& in, const mt_view& w, bool r
         }
 }
 
+// The optimizer step: the SDK's per-element formula (the header's), one
+// element at a time, one parameter after another.
+template <class T>
+void optim_step_loop(const mt_optim_step& step, int32_t count, const mt_view* params,
+                     const mt_view* grads, const mt_view* state0, const mt_view* state1) {
+  const mt::sdk::OptimCoefficients<T> c = mt::sdk::optim_coefficients<T>(step);
+  const bool uses0 = mt::sdk::optim_uses_state0(step), uses1 = mt::sdk::optim_uses_state1(step);
+  mt::sdk::dispatch_optim_kind(step.kind, [&](auto kind) {
+    for (int32_t i = 0; i < count; ++i) {
+      const int64_t n = mt::sdk::element_count(params[i]);
+      T* p = mt::sdk::typed_data<T>(params[i]);
+      const T* g = mt::sdk::typed_data<T>(grads[i]);
+      T* b0 = uses0 ? mt::sdk::typed_data<T>(state0[i]) : nullptr;
+      T* b1 = uses1 ? mt::sdk::typed_data<T>(state1[i]) : nullptr;
+      for (int64_t k = 0; k < n; ++k) {
+        T unused0{}, unused1{};
+        mt::sdk::optim_update<T, decltype(kind)::value>(c, p[k], g[k], b0 ? b0[k] : unused0,
+                                                        b1 ? b1[k] : unused1);
+      }
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Slots
 // ---------------------------------------------------------------------------
@@ -222,7 +245,7 @@ int32_t slot_is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 }
 
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
-  return mt::sdk::supports_every_known_op(family, op, dtype);
+  return mt::sdk::supports_every_known_op(family, op, dtype, /*with_optim_step=*/true);
 }
 
 const char* slot_last_error(mt_plugin_context*) {
@@ -347,6 +370,19 @@ mt_status slot_conv2d(mt_plugin_context* ctx, const mt_view* out, const mt_view*
   });
 }
 
+mt_status slot_optim_step(mt_plugin_context* ctx, const mt_optim_step* step, int32_t count,
+                          const mt_view* params, const mt_view* grads, const mt_view* state0,
+                          const mt_view* state1) {
+  return mt::sdk::guard("optim_step", [&] {
+    mt::sdk::check_optim_step_args(BytesOf{ctx}, step, count, params, grads, state0, state1);
+    if (count == 0)
+      return;
+    mt::sdk::dispatch_dtype(params[0].dtype, [&](auto zero) {
+      optim_step_loop<decltype(zero)>(*step, count, params, grads, state0, state1);
+    });
+  });
+}
+
 mt_plugin_context g_context;
 
 const mt_backend g_table = {
@@ -374,6 +410,7 @@ const mt_backend g_table = {
     .matmul = slot_matmul,
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
+    .optim_step = slot_optim_step,
 };
 
 }  // namespace

@@ -73,7 +73,7 @@ function(minitorch_add_plugin name)
   \"name\": \"${name}\",
   \"version\": \"${ARG_VERSION}\",
   \"abi_major\": 1,
-  \"abi_minor\": 0,
+  \"abi_minor\": 1,
   \"device\": \"${ARG_DEVICE}\",
   \"description\": \"${desc}\",
   \"library\": \"libminitorch_backend_${name}.so\"

@@ -166,6 +166,7 @@ const mt_backend g_table = {
     .matmul = slot_matmul,
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
+    .optim_step = nullptr,  // optional (ABI 1.1)
 };
 
 }  // namespace

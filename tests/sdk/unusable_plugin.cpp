@@ -93,6 +93,7 @@ const mt_backend g_table = {
     .matmul = slot_matmul,
     .conv1d = slot_conv,
     .conv2d = slot_conv,
+    .optim_step = nullptr,  // optional (ABI 1.1)
 };
 
 }  // namespace

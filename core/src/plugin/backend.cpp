@@ -131,7 +131,13 @@ Backend::Backend(std::shared_ptr<boost::dll::shared_library> library, const mt_b
   // Asked once here, so the check before every compute call costs a bit test.
   // A plugin that is not usable is asked nothing more.
   if (usable_ && table_->struct_size >= MT_BACKEND_SIZE_THROUGH(supports) && table_->supports) {
+    // A plugin of ABI 1.0, or one without the optional optim_step slot, is
+    // not asked about the optim family: its answer would mean nothing.
+    const bool has_optim_slot =
+        table_->struct_size >= MT_BACKEND_SIZE_THROUGH(optim_step) && table_->optim_step;
     for (int32_t family = 0; family < MT_FAMILY_COUNT; ++family) {
+      if (family == MT_FAMILY_OPTIM && !has_optim_slot)
+        continue;
       const int32_t ops = plugin::op_count(family);
       for (int32_t op = 0; op < ops; ++op) {
         for (int32_t dtype = 0; dtype < MT_DTYPE_COUNT; ++dtype) {
@@ -207,6 +213,8 @@ void Backend::require_supported(mt_family family, int32_t op, int32_t dtype) con
     op_text += " op " + std::to_string(op) + " (unknown)";
   else if (mt::sdk::op_rows(family).count > 0)
     op_text += std::string(".") + mt::sdk::op_name(family, op);
+  else if (family == MT_FAMILY_OPTIM)
+    op_text += std::string(".") + mt::sdk::optim_kind_name(op);
   throw BackendError("backend '" + name_ + "' does not support " + op_text + " in " +
                      (mt::sdk::valid_dtype(dtype) ? std::string(mt::sdk::dtype_name(dtype))
                                                   : "dtype " + std::to_string(dtype)) +
@@ -334,6 +342,26 @@ void Backend::conv2d(const mt_view& out, const mt_view& in, const mt_view& weigh
   if (status != MT_OK) {
     throw_failure(*this, reverse ? "conv2d (reverse)" : "conv2d", status,
                   {{"out", &out}, {"input", &in}, {"weight", &weight}});
+  }
+}
+
+bool Backend::has_optim_step(mt_optim_kind kind, DType dtype) const {
+  return MT_SLOT(optim_step) != nullptr && supports(MT_FAMILY_OPTIM, kind, dtype);
+}
+
+void Backend::optim_step(const mt_optim_step& step, int32_t count, const mt_view* params,
+                         const mt_view* grads, const mt_view* state0, const mt_view* state1) {
+  const std::string what = std::string("optim_step.") + mt::sdk::optim_kind_name(step.kind);
+  const int32_t dtype = count > 0 ? params[0].dtype : MT_F32;
+  MT_REQUIRE_SLOT(optim_step, what + (count > 0 ? in_dtype(params[0]) : std::string()));
+  if (count > 0)
+    require_supported(MT_FAMILY_OPTIM, step.kind, dtype);
+  const mt_status status = fn(table_->context, &step, count, params, grads, state0, state1);
+  if (status != MT_OK) {
+    throw_failure(*this,
+                  what + " (step " + std::to_string(step.step) + ", " + std::to_string(count) +
+                      " parameters)",
+                  status, {{"params[0]", count > 0 ? &params[0] : nullptr}});
   }
 }
 

@@ -21,6 +21,8 @@ int32_t op_count(int32_t family) {
     case MT_FAMILY_CONV1D:
     case MT_FAMILY_CONV2D:
       return 1;
+    case MT_FAMILY_OPTIM:
+      return MT_OPTIM_KIND_COUNT;
     default:
       return 0;
   }

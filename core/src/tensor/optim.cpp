@@ -1,15 +1,19 @@
 // optim.cpp — Optimizer bookkeeping (tensors or borrowed Parameters, named buffers), SGD, Adam /
-// AdamW and gradient clipping. Updates write into each parameter's own storage (exactly aliased
-// zips, which the ABI allows): no graph, no new parameter tensors. Not a place for schedules.
+// AdamW and gradient clipping. Updates write into each parameter's own storage: one fused
+// optim_step call per (backend, dtype) where the backend has the slot, else exactly aliased
+// element-wise zips (which round alike). No graph, no new parameter tensors. Not a place for
+// schedules.
 #include <minitorch/optim/optim.hpp>
 #include <minitorch/tensor/autograd.hpp>
 
 #include "dispatch.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_set>
 
 namespace mt {
 
@@ -143,12 +147,104 @@ void Optimizer::step() {
   refresh();
   NoGradGuard no_grad;
   const int64_t t = steps_ + 1;
+  std::vector<std::size_t> with_grad;
+  with_grad.reserve(parameters_.size());
   for (std::size_t i = 0; i < parameters_.size(); ++i) {
-    const Tensor grad = parameters_[i].grad();
-    if (grad.defined())
-      update(i, parameters_[i], grad, t);
+    if (parameters_[i].grad().defined())
+      with_grad.push_back(i);
   }
+  if (fused_)
+    step_fused(with_grad, t);
+  for (const std::size_t i : with_grad)
+    update(i, parameters_[i], parameters_[i].grad(), t);
   steps_ = t;
+}
+
+void Optimizer::step_fused(std::vector<std::size_t>& with_grad, int64_t t) {
+  FusedStep fused;
+  if (with_grad.empty() || !fused_step(t, fused))
+    return;
+  // Groups of one backend and dtype whose backend has the slot, in order of
+  // first appearance; the rest stay in `with_grad` for the element-wise path.
+  struct Group {
+    Backend* backend;
+    DType dtype;
+    std::vector<std::size_t> members;
+  };
+  std::vector<Group> groups;
+  std::vector<std::size_t> rest;
+  const auto kind = static_cast<mt_optim_kind>(fused.step.kind);
+  for (const std::size_t i : with_grad) {
+    const Tensor& p = parameters_[i];
+    Backend* backend = p.backend().get();
+    if (!p.is_contiguous() || !backend->has_optim_step(kind, p.dtype())) {
+      rest.push_back(i);
+      continue;
+    }
+    auto group = std::find_if(groups.begin(), groups.end(), [&](const Group& g) {
+      return g.backend == backend && g.dtype == p.dtype();
+    });
+    if (group == groups.end()) {
+      groups.push_back({backend, p.dtype(), {}});
+      group = groups.end() - 1;
+    }
+    group->members.push_back(i);
+  }
+  for (Group& group : groups) {
+    const std::size_t n = group.members.size();
+    std::vector<mt_view> params, grads, state0, state1;
+    params.reserve(n);
+    grads.reserve(n);
+    state0.reserve(fused.state0 >= 0 ? n : 0);
+    state1.reserve(fused.state1 >= 0 ? n : 0);
+    std::vector<Tensor> keep_alive;  // contiguous copies of strided gradients
+    std::vector<const Storage*> read;
+    read.reserve(n);
+    std::unordered_set<const Storage*> written;
+    written.reserve(3 * n);
+    bool disjoint = true;
+    for (const std::size_t i : group.members) {
+      const Tensor& p = parameters_[i];
+      Tensor grad = p.grad();
+      if (grad.backend() != p.backend() || grad.dtype() != p.dtype() || grad.shape() != p.shape()) {
+        disjoint = false;  // let the element-wise path report it
+        break;
+      }
+      if (!grad.is_contiguous()) {
+        grad = grad.contiguous();
+        keep_alive.push_back(grad);
+      }
+      params.push_back(p.view_desc());
+      grads.push_back(grad.view_desc());
+      read.push_back(grad.storage().get());
+      disjoint = disjoint && written.insert(p.storage().get()).second;
+      if (fused.state0 >= 0) {
+        const Tensor& b = buffer(static_cast<std::size_t>(fused.state0), i);
+        state0.push_back(b.view_desc());
+        disjoint = disjoint && b.is_contiguous() && written.insert(b.storage().get()).second;
+      }
+      if (fused.state1 >= 0) {
+        const Tensor& b = buffer(static_cast<std::size_t>(fused.state1), i);
+        state1.push_back(b.view_desc());
+        disjoint = disjoint && b.is_contiguous() && written.insert(b.storage().get()).second;
+      }
+    }
+    // The slot wants no written view to share memory with another view: a
+    // parameter sharing storage with another (or with a gradient) keeps the
+    // element-wise path, which updates one parameter after the other.
+    for (std::size_t k = 0; disjoint && k < read.size(); ++k)
+      disjoint = !written.contains(read[k]);
+    if (!disjoint) {
+      rest.insert(rest.end(), group.members.begin(), group.members.end());
+      continue;
+    }
+    group.backend->optim_step(fused.step, static_cast<int32_t>(params.size()), params.data(),
+                              grads.data(), state0.empty() ? nullptr : state0.data(),
+                              state1.empty() ? nullptr : state1.data());
+  }
+  // The element-wise path keeps the parameters' order.
+  std::sort(rest.begin(), rest.end());
+  with_grad = std::move(rest);
 }
 
 std::vector<Tensor> Optimizer::parameters() const {
@@ -258,6 +354,17 @@ void SGD::set_lr(double lr) {
   lr_ = lr;
 }
 
+bool SGD::fused_step(int64_t t, FusedStep& out) const {
+  out.step.kind = MT_OPTIM_SGD;
+  out.step.nesterov = options_.nesterov ? 1 : 0;
+  out.step.step = t;
+  out.step.lr = lr_;
+  out.step.weight_decay = options_.weight_decay;
+  out.step.momentum = options_.momentum;
+  out.state0 = options_.momentum > 0.0 ? static_cast<int>(momentum_) : -1;
+  return true;
+}
+
 void SGD::update(std::size_t index, Tensor& p, const Tensor& gradient, int64_t /*t*/) {
   Tensor grad = gradient;
   if (options_.weight_decay != 0.0)
@@ -315,24 +422,48 @@ void Adam::set_lr(double lr) {
   lr_ = lr;
 }
 
+mt_optim_step Adam::coefficients(int64_t t) const {
+  mt_optim_step s{};
+  s.kind = decoupled_ ? MT_OPTIM_ADAMW : MT_OPTIM_ADAM;
+  s.step = t;
+  s.lr = lr_;
+  s.weight_decay = options_.weight_decay;
+  s.decay = 1.0 - lr_ * options_.weight_decay;
+  s.beta1 = options_.beta1;
+  s.one_minus_beta1 = 1.0 - options_.beta1;
+  s.beta2 = options_.beta2;
+  s.one_minus_beta2 = 1.0 - options_.beta2;
+  s.eps = options_.eps;
+  s.step_size = lr_ / (1.0 - std::pow(options_.beta1, static_cast<double>(t)));
+  s.inv_sqrt_bias_correction2 =
+      1.0 / std::sqrt(1.0 - std::pow(options_.beta2, static_cast<double>(t)));
+  return s;
+}
+
+bool Adam::fused_step(int64_t t, FusedStep& out) const {
+  out.step = coefficients(t);
+  out.state0 = static_cast<int>(exp_avg_);
+  out.state1 = static_cast<int>(exp_avg_sq_);
+  return true;
+}
+
+// The element-wise form of the optim_step formula (plugin_abi.h): the same
+// operations in the same order, each one rounded to the dtype.
 void Adam::update(std::size_t index, Tensor& p, const Tensor& gradient, int64_t t) {
-  const double correction1 = 1.0 - std::pow(options_.beta1, static_cast<double>(t));
-  const double correction2 = 1.0 - std::pow(options_.beta2, static_cast<double>(t));
-  const double step_size = lr_ / correction1;
-  const double inv_sqrt_correction2 = 1.0 / std::sqrt(correction2);
+  const mt_optim_step s = coefficients(t);
   Tensor grad = gradient;
-  if (options_.weight_decay != 0.0) {
+  if (s.weight_decay != 0.0) {
     if (decoupled_)
-      p.mul_(1.0 - lr_ * options_.weight_decay);
+      p.mul_(s.decay);
     else
-      grad = grad + p * options_.weight_decay;
+      grad = grad + p * s.weight_decay;
   }
   Tensor& m = buffer(exp_avg_, index);
   Tensor& v = buffer(exp_avg_sq_, index);
-  m.mul_(options_.beta1).add_(grad * (1.0 - options_.beta1));
-  v.mul_(options_.beta2).add_(grad * grad * (1.0 - options_.beta2));
-  const Tensor denom = v.sqrt() * inv_sqrt_correction2 + options_.eps;
-  p.sub_(m / denom * step_size);
+  m.mul_(s.beta1).add_(grad * s.one_minus_beta1);
+  v.mul_(s.beta2).add_(grad * grad * s.one_minus_beta2);
+  const Tensor denom = v.sqrt() * s.inv_sqrt_bias_correction2 + s.eps;
+  p.sub_(m / denom * s.step_size);
 }
 
 AdamW::AdamW(std::vector<Tensor> parameters, double lr, AdamWOptions o)

@@ -48,6 +48,10 @@ void launch_conv1d(const LaunchEnv& env, const mt_view& out, const mt_view& in,
                    const mt_view& weight, bool reverse);
 void launch_conv2d(const LaunchEnv& env, const mt_view& out, const mt_view& in,
                    const mt_view& weight, bool reverse);
+// ABI 1.1: the arguments passed check_optim_step_args.
+void launch_optim_step(const LaunchEnv& env, const mt_optim_step& step, int32_t count,
+                       const mt_view* params, const mt_view* grads, const mt_view* state0,
+                       const mt_view* state1);
 
 // Asks the runtime for one of this plugin's kernels: fails (for example with
 // cudaErrorNoKernelImageForDevice) when the library carries no code that can

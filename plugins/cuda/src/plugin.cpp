@@ -161,7 +161,7 @@ int32_t slot_is_usable(mt_plugin_context* ctx, char* reason, size_t reason_size)
 }
 
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
-  return mt::sdk::supports_every_known_op(family, op, dtype);
+  return mt::sdk::supports_every_known_op(family, op, dtype, /*with_optim_step=*/true);
 }
 
 const char* slot_last_error(mt_plugin_context*) {
@@ -285,6 +285,16 @@ mt_status slot_conv2d(mt_plugin_context* ctx, const mt_view* out, const mt_view*
   });
 }
 
+mt_status slot_optim_step(mt_plugin_context* ctx, const mt_optim_step* step, int32_t count,
+                          const mt_view* params, const mt_view* grads, const mt_view* state0,
+                          const mt_view* state1) {
+  return mt::sdk::guard("optim_step", [&] {
+    require_usable(ctx);
+    mt::sdk::check_optim_step_args(BytesOf{ctx}, step, count, params, grads, state0, state1);
+    mt::cuda::launch_optim_step(ctx->env, *step, count, params, grads, state0, state1);
+  });
+}
+
 mt_plugin_context g_context;
 
 const mt_backend g_table = {
@@ -312,6 +322,7 @@ const mt_backend g_table = {
     .matmul = slot_matmul,
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
+    .optim_step = slot_optim_step,
 };
 
 }  // namespace

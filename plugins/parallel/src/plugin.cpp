@@ -6,6 +6,7 @@
 #include "elementwise.hpp"
 #include "matmul.hpp"
 #include "memory.hpp"
+#include "optim.hpp"
 #include "reduce.hpp"
 #include "runtime.hpp"
 
@@ -56,7 +57,7 @@ int32_t is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 }
 
 int32_t supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
-  return mt::sdk::supports_every_known_op(family, op, dtype);
+  return mt::sdk::supports_every_known_op(family, op, dtype, /*with_optim_step=*/true);
 }
 
 const char* last_error(mt_plugin_context*) {
@@ -189,6 +190,15 @@ mt_status conv2d(mt_plugin_context*, const mt_view* out, const mt_view* in, cons
   });
 }
 
+mt_status optim_step(mt_plugin_context*, const mt_optim_step* step, int32_t count,
+                     const mt_view* params, const mt_view* grads, const mt_view* state0,
+                     const mt_view* state1) {
+  return mt::sdk::guard("optim_step", [&] {
+    mt::sdk::check_optim_step_args(BytesOf{}, step, count, params, grads, state0, state1);
+    mt::par::optim_step(*step, count, params, grads, state0, state1);
+  });
+}
+
 mt_plugin_context g_context{0};
 
 const mt_backend g_table = [] {
@@ -215,6 +225,7 @@ const mt_backend g_table = [] {
   t.matmul = &matmul;
   t.conv1d = &conv1d;
   t.conv2d = &conv2d;
+  t.optim_step = &optim_step;
   return t;
 }();
 

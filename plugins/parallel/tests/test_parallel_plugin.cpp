@@ -3,7 +3,8 @@
 // enough to be split across threads, operands transposed against the output
 // (the banded walk), the three reduce loop shapes and chunked long
 // reductions, GEMM edge sizes, broadcast batches and the split-k path, and
-// each convolution path (direct, dot, folded, exact). Not the cross-backend
+// each convolution path (direct, dot, folded, exact), and optim_step over a
+// parameter list split across tasks. Not the cross-backend
 // suite (tests/conformance); CTest runs this binary once per instruction set
 // (MT_PARALLEL_ISA) and once with a bad MT_NUM_THREADS.
 #define BOOST_TEST_MODULE parallel_plugin
@@ -20,6 +21,8 @@
 #include <cstdlib>
 #include <functional>
 #include <initializer_list>
+#include <iterator>
+#include <memory>
 #include <numeric>
 #include <random>
 #include <string>
@@ -384,7 +387,9 @@ BOOST_AUTO_TEST_CASE(usable_unless_the_environment_is_invalid) {
 
 BOOST_AUTO_TEST_CASE(supports_every_op_in_both_dtypes) {
   BOOST_TEST_REQUIRE(plugin().table != nullptr, plugin().reason);
-  const int32_t counts[] = {MT_MAP_OP_COUNT, MT_ZIP_OP_COUNT, MT_REDUCE_OP_COUNT, 1, 1, 1};
+  const int32_t counts[] = {MT_MAP_OP_COUNT,    MT_ZIP_OP_COUNT, MT_REDUCE_OP_COUNT, 1, 1, 1,
+                            MT_OPTIM_KIND_COUNT};
+  static_assert(std::size(counts) == MT_FAMILY_COUNT);
   for (int32_t family = 0; family < MT_FAMILY_COUNT; ++family)
     for (int32_t dtype : kDtypes) {
       for (int32_t op = 0; op < counts[family]; ++op)
@@ -397,6 +402,99 @@ BOOST_AUTO_TEST_CASE(supports_every_op_in_both_dtypes) {
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---- element-wise ---------------------------------------------------------------------
+
+BOOST_AUTO_TEST_SUITE(optim, *boost::unit_test::precondition(Usable()))
+
+// One optim_step over parameters of 40,000, 3, 70,001 and 0 elements (the
+// call's one index space is split across tasks mid-parameter), every rule
+// and branch, both dtypes, bit for bit against the SDK's formula looped here.
+BOOST_AUTO_TEST_CASE(every_rule_over_a_split_parameter_list) {
+  const std::vector<int64_t> sizes{40000, 3, 70001, 0};
+  struct Rule {
+    int32_t kind;
+    double momentum, weight_decay;
+    int32_t nesterov;
+  };
+  const Rule rules[] = {{MT_OPTIM_SGD, 0.0, 0.0, 0},   {MT_OPTIM_SGD, 0.0, 0.01, 0},
+                        {MT_OPTIM_SGD, 0.9, 0.0, 0},   {MT_OPTIM_SGD, 0.9, 0.1, 1},
+                        {MT_OPTIM_ADAM, 0.0, 0.0, 0},  {MT_OPTIM_ADAM, 0.0, 0.05, 0},
+                        {MT_OPTIM_ADAMW, 0.0, 0.0, 0}, {MT_OPTIM_ADAMW, 0.0, 0.02, 0}};
+  for (const int32_t dtype : kDtypes) {
+    for (const Rule& r : rules) {
+      BOOST_TEST_CONTEXT(mt::sdk::optim_kind_name(r.kind)
+                         << " momentum " << r.momentum << " wd " << r.weight_decay << " in "
+                         << mt::sdk::dtype_name(dtype)) {
+        mt_optim_step step{};
+        step.kind = r.kind;
+        step.nesterov = r.nesterov;
+        step.step = 4;
+        step.lr = 0.05;
+        step.momentum = r.momentum;
+        step.weight_decay = r.weight_decay;
+        step.decay = 1.0 - 0.05 * r.weight_decay;
+        step.beta1 = 0.9;
+        step.one_minus_beta1 = 1.0 - 0.9;
+        step.beta2 = 0.999;
+        step.one_minus_beta2 = 1.0 - 0.999;
+        step.eps = 1e-8;
+        step.step_size = 0.05 / (1.0 - std::pow(0.9, 4.0));
+        step.inv_sqrt_bias_correction2 = 1.0 / std::sqrt(1.0 - std::pow(0.999, 4.0));
+        std::vector<std::unique_ptr<Tensor>> t[4];  // params, grads, state0, state1
+        std::vector<mt_view> views[4];
+        for (const int64_t n : sizes) {
+          for (int a = 0; a < 4; ++a) {
+            t[a].push_back(std::make_unique<Tensor>(dtype, std::vector<int64_t>{n}, in_order(1),
+                                                    a == 1 ? 3 : 0, a == 3 ? 0.0 : -1.0, 1.0));
+            views[a].push_back(t[a].back()->view());
+          }
+        }
+        // The expected values, from the buffers before the call.
+        std::vector<std::vector<double>> want[3];
+        mt::sdk::dispatch_dtype(dtype, [&](auto zero) {
+          using T = decltype(zero);
+          const auto c = mt::sdk::optim_coefficients<T>(step);
+          mt::sdk::dispatch_optim_kind(step.kind, [&](auto kind) {
+            for (std::size_t i = 0; i < sizes.size(); ++i) {
+              for (int o = 0; o < 3; ++o)
+                want[o].emplace_back();
+              for (int64_t k = 0; k < sizes[i]; ++k) {
+                T p = static_cast<T>(t[0][i]->get(views[0][i].offset + k));
+                const T g = static_cast<T>(t[1][i]->get(views[1][i].offset + k));
+                T b0 = static_cast<T>(t[2][i]->get(k)), b1 = static_cast<T>(t[3][i]->get(k));
+                mt::sdk::optim_update<T, decltype(kind)::value>(c, p, g, b0, b1);
+                want[0].back().push_back(p);
+                want[1].back().push_back(b0);
+                want[2].back().push_back(b1);
+              }
+            }
+          });
+        });
+        const auto count = static_cast<int32_t>(sizes.size());
+        BOOST_TEST_REQUIRE(
+            api().optim_step(api().context, &step, count, views[0].data(), views[1].data(),
+                             views[2].data(), views[3].data()) == MT_OK,
+            api().last_error(api().context));
+        const bool uses[3] = {true, mt::sdk::optim_uses_state0(step),
+                              mt::sdk::optim_uses_state1(step)};
+        const int array_of[3] = {0, 2, 3};
+        int mismatches = 0;
+        for (std::size_t i = 0; i < sizes.size(); ++i)
+          for (int o = 0; o < 3; ++o)
+            for (int64_t k = 0; uses[o] && k < sizes[i]; ++k) {
+              const Tensor& got = *t[array_of[o]][i];
+              if (got.get(got.view().offset + k) != want[o][i][static_cast<std::size_t>(k)] &&
+                  ++mismatches <= 3)
+                BOOST_TEST(
+                    got.get(got.view().offset + k) == want[o][i][static_cast<std::size_t>(k)],
+                    "output " << o << " of parameter " << i << " element " << k);
+            }
+        BOOST_TEST(mismatches == 0);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(elementwise, *boost::unit_test::precondition(Usable()))
 

@@ -1,11 +1,13 @@
 // cases.cpp — the conformance catalogue: which cases exist (every op of the
-// op table over every layout of its family, the unknown-op cases, then the
-// gradient cases of grad_cases.cpp), and for each op case the operand
+// op table over every layout of its family, the unknown-op cases, the
+// optim_step cases of optim_cases.cpp, then the gradient cases of
+// grad_cases.cpp), and for each op case the operand
 // layouts and the host values it runs on, drawn from the op's table domain
 // by the generator seeded with the case id, so every run and every backend
 // sees the same inputs. It does not run anything (runner.cpp does).
 
 #include "grad_cases.hpp"
+#include "optim_cases.hpp"
 #include "plan.hpp"
 #include "random.hpp"
 
@@ -736,6 +738,9 @@ std::vector<CaseInfo> list_cases() {
     info.layout = kUnknownOpLayout;
     cases.push_back(std::move(info));
   }
+  // The optimizer step (ABI 1.1's optional slot).
+  for (CaseInfo& info : detail::optim_cases())
+    cases.push_back(std::move(info));
   for (CaseInfo& info : detail::gradient_cases())
     cases.push_back(std::move(info));
   return cases;

@@ -6,6 +6,7 @@
 // no reporting.
 
 #include "grad_cases.hpp"
+#include "optim_cases.hpp"
 #include "plan.hpp"
 #include "text.hpp"
 
@@ -674,6 +675,8 @@ CaseResult run_case(const CaseInfo& info, const BackendPtr& candidate, const Bac
   }
   if (info.kind == CaseKind::gradient)
     return detail::run_gradient_case(info, candidate, reference, dtype);
+  if (info.family == MT_FAMILY_OPTIM)
+    return detail::run_optim_case(info, candidate, dtype);
   return run_op_case(info, *candidate, *reference, dtype);
 }
 

@@ -236,4 +236,30 @@ inline void conv2d(const mt_view* out, const mt_view* in, const mt_view* weight,
   });
 }
 
+// ABI 1.1: one optimizer step over `count` contiguous parameters, in place,
+// with the SDK's per-element update (the formula in plugin_abi.h).
+inline void optim_step(const mt_optim_step* step, int32_t count, const mt_view* params,
+                       const mt_view* grads, const mt_view* state0, const mt_view* state1) {
+  mt::sdk::check_optim_step_args(Buffers{}, step, count, params, grads, state0, state1);
+  if (count == 0)
+    return;
+  const bool uses0 = mt::sdk::optim_uses_state0(*step), uses1 = mt::sdk::optim_uses_state1(*step);
+  mt::sdk::dispatch_dtype(params[0].dtype, [&](auto zero) {
+    using T = decltype(zero);
+    const mt::sdk::OptimCoefficients<T> c = mt::sdk::optim_coefficients<T>(*step);
+    mt::sdk::dispatch_optim_kind(step->kind, [&](auto kind) {
+      for (int32_t i = 0; i < count; ++i) {
+        T* p = mt::sdk::typed_data<T>(params[i]);
+        const T* g = mt::sdk::typed_data<T>(grads[i]);
+        for (int64_t k = 0; k < mt::sdk::element_count(params[i]); ++k) {
+          T unused0{}, unused1{};
+          T& b0 = uses0 ? mt::sdk::typed_data<T>(state0[i])[k] : unused0;
+          T& b1 = uses1 ? mt::sdk::typed_data<T>(state1[i])[k] : unused1;
+          mt::sdk::optim_update<T, decltype(kind)::value>(c, p[k], g[k], b0, b1);
+        }
+      }
+    });
+  });
+}
+
 }  // namespace example_cpu

@@ -40,7 +40,7 @@ int32_t slot_is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
   // Every op of the table, f32 and f64; 0 for anything else (an unknown op
   // or dtype: the rule in plugin_abi.h).
-  return mt::sdk::supports_every_known_op(family, op, dtype);
+  return mt::sdk::supports_every_known_op(family, op, dtype, /*with_optim_step=*/true);
 }
 
 const char* slot_last_error(mt_plugin_context*) {
@@ -120,6 +120,13 @@ mt_status slot_conv2d(mt_plugin_context*, const mt_view* out, const mt_view* in,
   return guard("conv2d", [&] { example_cpu::conv2d(out, in, weight, reverse); });
 }
 
+mt_status slot_optim_step(mt_plugin_context*, const mt_optim_step* step, int32_t count,
+                          const mt_view* params, const mt_view* grads, const mt_view* state0,
+                          const mt_view* state1) {
+  return guard("optim_step",
+               [&] { example_cpu::optim_step(step, count, params, grads, state0, state1); });
+}
+
 const mt_backend g_table = {
     .abi_major = MT_ABI_MAJOR,
     .abi_minor = MT_ABI_MINOR,
@@ -145,6 +152,7 @@ const mt_backend g_table = {
     .matmul = slot_matmul,
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
+    .optim_step = slot_optim_step,
 };
 
 }  // namespace

@@ -55,7 +55,8 @@ int32_t slot_is_usable(mt_plugin_context*, char* reason, size_t reason_size) {
 int32_t slot_supports(mt_plugin_context*, int32_t family, int32_t op, int32_t dtype) {
   // supports_every_known_op: 1 for every op of the op table in f32 and f64,
   // 0 for an unknown op or dtype (the rule in plugin_abi.h).
-  return mt::sdk::supports_every_known_op(family, op, dtype);
+  // with_optim_step: the optional optim family (ABI 1.1) too.
+  return mt::sdk::supports_every_known_op(family, op, dtype, /*with_optim_step=*/true);
 }
 
 // The most recent failure on the calling thread; never NULL ("" if none);
@@ -175,6 +176,18 @@ mt_status slot_conv2d(mt_plugin_context*, const mt_view* out, const mt_view* in,
   return unimplemented();
 }
 
+// (optional, ABI 1.1) One optimizer step over `count` parameters in place:
+// SGD / Adam / AdamW (step->kind, an mt_optim_kind) with the coefficients in
+// *step, rounded to the dtype, per element in the order plugin_abi.h writes
+// (mt::sdk::optim_update is that formula). Every view contiguous; params
+// and state views overlap nothing. Check with check_optim_step_args first.
+mt_status slot_optim_step(mt_plugin_context*, const mt_optim_step* step, int32_t count,
+                          const mt_view* params, const mt_view* grads, const mt_view* state0,
+                          const mt_view* state1) {
+  (void)step, (void)count, (void)params, (void)grads, (void)state0, (void)state1;
+  return unimplemented();
+}
+
 // The table the host reads. Keep the header fields as they are; the name
 // must equal the one in the file name (minitorch_add_plugin sees to both).
 const mt_backend g_table = {
@@ -202,6 +215,7 @@ const mt_backend g_table = {
     .matmul = slot_matmul,
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
+    .optim_step = slot_optim_step,
 };
 
 }  // namespace

@@ -206,13 +206,15 @@ constexpr OpRows op_rows(int32_t family) {
 }
 
 // How many ops `family` has: its *_OP_COUNT, 1 for matmul and conv (op 0),
-// 0 for an unknown family.
+// MT_OPTIM_KIND_COUNT for optim (op = mt_optim_kind), 0 for an unknown family.
 constexpr int32_t op_count(int32_t family) {
   switch (family) {
     case MT_FAMILY_MATMUL:
     case MT_FAMILY_CONV1D:
     case MT_FAMILY_CONV2D:
       return 1;
+    case MT_FAMILY_OPTIM:
+      return MT_OPTIM_KIND_COUNT;
     default:
       return op_rows(family).count;
   }
@@ -230,6 +232,8 @@ MT_HOST_DEVICE constexpr bool valid_op(int32_t family, int32_t op) {
     case MT_FAMILY_CONV1D:
     case MT_FAMILY_CONV2D:
       return op == 0;
+    case MT_FAMILY_OPTIM:
+      return op >= 0 && op < MT_OPTIM_KIND_COUNT;
     default:
       return false;
   }
@@ -245,7 +249,7 @@ constexpr const OpInfo* op_info(int32_t family, int32_t op) {
   return op >= 0 && op < rows.count ? rows.rows + op : nullptr;
 }
 
-// "map", "zip", "reduce", "matmul", "conv1d", "conv2d"; "?" otherwise.
+// "map", "zip", "reduce", "matmul", "conv1d", "conv2d", "optim"; "?" otherwise.
 constexpr const char* family_name(int32_t family) {
   switch (family) {
     case MT_FAMILY_MAP:
@@ -260,6 +264,8 @@ constexpr const char* family_name(int32_t family) {
       return "conv1d";
     case MT_FAMILY_CONV2D:
       return "conv2d";
+    case MT_FAMILY_OPTIM:
+      return "optim";
     default:
       return "?";
   }

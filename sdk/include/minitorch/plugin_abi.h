@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 #define MT_ABI_MAJOR 1
-#define MT_ABI_MINOR 0
+#define MT_ABI_MINOR 1
 
 /* Highest tensor rank a view can carry. Core rejects larger tensors with a
  * clear error before any plugin is called. */
@@ -70,6 +70,7 @@ typedef enum mt_family {
   MT_FAMILY_MATMUL = 3, /* op is ignored (pass 0) */
   MT_FAMILY_CONV1D = 4, /* op is ignored (pass 0) */
   MT_FAMILY_CONV2D = 5, /* op is ignored (pass 0) */
+  MT_FAMILY_OPTIM = 6,  /* ABI 1.1: op is an mt_optim_kind (see optim_step) */
   MT_FAMILY_COUNT
 } mt_family;
 
@@ -143,6 +144,50 @@ typedef struct mt_view {
  *    `copy_to_host` (which orders after them) and after `synchronize`.
  *  - Slots are called from one host thread at a time per plugin instance.
  */
+
+/* ---- ABI 1.1: one optimizer step over a list of parameters --------------- */
+
+/* Which update rule `optim_step` applies; the `op` of MT_FAMILY_OPTIM. */
+typedef enum mt_optim_kind {
+  MT_OPTIM_SGD = 0,   /* SGD, PyTorch's momentum (no dampening), nesterov, L2 weight decay */
+  MT_OPTIM_ADAM = 1,  /* Adam with bias correction, L2 weight decay added to the gradient */
+  MT_OPTIM_ADAMW = 2, /* AdamW: decoupled weight decay, then Adam's update */
+  MT_OPTIM_KIND_COUNT
+} mt_optim_kind;
+
+/* The coefficients of one step, computed by core in double. A plugin rounds
+ * each to the views' dtype and uses it as given (it computes no coefficient
+ * of its own, so every backend rounds the same way). Per element, with every
+ * operation rounded to the dtype, evaluated in the order written, and no
+ * fused multiply-add (this is the sequence of element-wise ops core runs
+ * when a backend has no optim_step, so the two agree bit for bit):
+ *
+ *   SGD:    g = grad;  if (weight_decay != 0) g = g + p * weight_decay;
+ *           momentum == 0:  p = p - g * lr
+ *           else:           b0 = b0 * momentum + g;
+ *                           p = p - (nesterov ? (g + b0 * momentum) * lr : b0 * lr)
+ *   Adam:   g = grad;  if (weight_decay != 0) g = g + p * weight_decay;
+ *   AdamW:  g = grad;  if (weight_decay != 0) p = p * decay;
+ *   both:   b0 = b0 * beta1 + g * one_minus_beta1;            (exp_avg)
+ *           b1 = b1 * beta2 + (g * g) * one_minus_beta2;      (exp_avg_sq)
+ *           p  = p - (b0 / (sqrt(b1) * inv_sqrt_bias_correction2 + eps)) * step_size
+ *
+ * The layout is frozen (static asserts below); a new rule is a new kind. */
+typedef struct mt_optim_step {
+  int32_t kind;                     /* mt_optim_kind */
+  int32_t nesterov;                 /* SGD: 1 for Nesterov momentum (momentum != 0), else 0 */
+  int64_t step;                     /* t, the 1-based number of this step (for messages; the
+                                       coefficients below already include it) */
+  double lr;                        /* SGD: the learning rate */
+  double weight_decay;              /* SGD, Adam: L2 coefficient; AdamW: 0 means no decay */
+  double momentum;                  /* SGD: μ; 0 means no momentum buffer */
+  double decay;                     /* AdamW: 1 − lr·weight_decay */
+  double beta1, one_minus_beta1;    /* Adam, AdamW */
+  double beta2, one_minus_beta2;    /* Adam, AdamW */
+  double eps;                       /* Adam, AdamW */
+  double step_size;                 /* Adam, AdamW: lr / (1 − beta1^t) */
+  double inv_sqrt_bias_correction2; /* Adam, AdamW: 1 / √(1 − beta2^t) */
+} mt_optim_step;
 
 /* Opaque plugin state, passed back to every slot. */
 typedef struct mt_plugin_context mt_plugin_context;
@@ -270,6 +315,30 @@ typedef struct mt_backend {
    * Cout must agree as for conv1d. (optional) */
   mt_status (*conv2d)(mt_plugin_context* ctx, const mt_view* out, const mt_view* in,
                       const mt_view* weight, int32_t reverse);
+
+  /* ---- ABI 1.1 -------------------------------------------------------------- */
+
+  /* One optimizer step (the formulas at mt_optim_step) over `count`
+   * parameters, in place: for each i, params[i] and its state buffers
+   * state0[i] (SGD's momentum buffer, Adam's exp_avg) and state1[i] (Adam's
+   * exp_avg_sq) are updated from grads[i]. state0 is NULL for SGD without
+   * momentum; state1 is NULL for SGD. `supports(MT_FAMILY_OPTIM, kind,
+   * dtype)` says which kinds and dtypes are implemented.
+   * Contract (core guarantees it; the SDK's check_optim_step_args checks it):
+   *  - count >= 0; views i of every array have one shape, and every view of
+   *    the call one dtype;
+   *  - every view is contiguous (row-major strides; a dim of size 1 may have
+   *    any stride): core copies a strided gradient first, and updates a
+   *    parameter that is not contiguous through the element-wise slots;
+   *  - no params or state view overlaps any other view of the call; grads
+   *    may share memory with each other (they are only read).
+   * All arguments are checked before anything is written, so a refused call
+   * (MT_ERR_INVALID_ARG, MT_ERR_UNSUPPORTED) changes nothing. Parameters are
+   * independent: a plugin may update them in any order or in parallel.
+   * (optional) */
+  mt_status (*optim_step)(mt_plugin_context* ctx, const mt_optim_step* step, int32_t count,
+                          const mt_view* params, const mt_view* grads, const mt_view* state0,
+                          const mt_view* state1);
 } mt_backend;
 
 /* The exported entry point, named MT_PLUGIN_ENTRY_SYMBOL:
@@ -294,7 +363,8 @@ typedef const mt_backend* (*mt_plugin_entry_fn)(uint32_t host_abi_major, uint32_
  * table->struct_size >= MT_BACKEND_SIZE_THROUGH(m) and it is non-NULL. */
 #define MT_BACKEND_SIZE_THROUGH(m) (offsetof(mt_backend, m) + sizeof(((mt_backend*)0)->m))
 
-/* Freeze the layout of ABI 1.0 (LP64 / LLP64 64-bit targets). */
+/* Freeze the layout of ABI 1.0 and the slot ABI 1.1 appended (LP64 / LLP64
+ * 64-bit targets). */
 #if defined(__cplusplus)
 #define MT_STATIC_ASSERT(c, msg) static_assert(c, msg)
 #else
@@ -307,7 +377,14 @@ MT_STATIC_ASSERT(offsetof(mt_backend, device_kind) == 32, "mt_backend header lay
 MT_STATIC_ASSERT(offsetof(mt_backend, context) == 40, "mt_backend header layout changed");
 MT_STATIC_ASSERT(offsetof(mt_backend, is_usable) == 48, "mt_backend slot order changed");
 MT_STATIC_ASSERT(offsetof(mt_backend, map) == 48 + 8 * 9, "mt_backend slot order changed");
-MT_STATIC_ASSERT(sizeof(mt_backend) == 48 + 8 * 15, "mt_backend size changed for ABI 1.0");
+MT_STATIC_ASSERT(offsetof(mt_backend, conv2d) == 48 + 8 * 14,
+                 "mt_backend layout of ABI 1.0 changed");
+MT_STATIC_ASSERT(offsetof(mt_backend, optim_step) == 48 + 8 * 15, "mt_backend slot order changed");
+MT_STATIC_ASSERT(sizeof(mt_backend) == 48 + 8 * 16, "mt_backend size changed for ABI 1.1");
+MT_STATIC_ASSERT(sizeof(mt_optim_step) == 8 + 8 + 8 * 11, "mt_optim_step layout changed");
+MT_STATIC_ASSERT(offsetof(mt_optim_step, lr) == 16, "mt_optim_step layout changed");
+MT_STATIC_ASSERT(offsetof(mt_optim_step, inv_sqrt_bias_correction2) == 16 + 8 * 10,
+                 "mt_optim_step layout changed");
 #endif
 
 /* Freeze the op values of ABI 1.0: a table edit that renumbers an op fails
@@ -323,6 +400,9 @@ MT_STATIC_ASSERT(MT_ZIP_ADD == 0 && MT_ZIP_SUB == 1 && MT_ZIP_MUL == 2 && MT_ZIP
                      MT_ZIP_RELU_BACK == 8 && MT_ZIP_LOG_BACK == 9 && MT_ZIP_INV_BACK == 10 &&
                      MT_ZIP_POW == 11 && MT_ZIP_OP_COUNT >= 12,
                  "mt_zip_op values of ABI 1.0 changed");
+MT_STATIC_ASSERT(MT_FAMILY_OPTIM == 6 && MT_OPTIM_SGD == 0 && MT_OPTIM_ADAM == 1 &&
+                     MT_OPTIM_ADAMW == 2,
+                 "mt_family / mt_optim_kind values of ABI 1.1 changed");
 MT_STATIC_ASSERT(MT_REDUCE_SUM == 0 && MT_REDUCE_PROD == 1 && MT_REDUCE_MAX == 2 &&
                      MT_REDUCE_OP_COUNT >= 3,
                  "mt_reduce_op values of ABI 1.0 changed");

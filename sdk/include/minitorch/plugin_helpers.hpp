@@ -11,14 +11,17 @@
 #include <minitorch/plugin_abi.h>
 #include <minitorch/ops.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <new>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 namespace mt::sdk {
 
@@ -312,8 +315,13 @@ inline void dispatch_op(int32_t op, F&& f) {
 }
 
 // What `supports` answers in a plugin that implements every op of the table
-// in f32 and f64: 1 for a known (family, op) and dtype, else 0.
-inline int32_t supports_every_known_op(int32_t family, int32_t op, int32_t dtype) {
+// in f32 and f64: 1 for a known (family, op) and dtype, else 0. The optim
+// family (ABI 1.1) counts only for a plugin that says it has the
+// optim_step slot (`with_optim_step`).
+inline int32_t supports_every_known_op(int32_t family, int32_t op, int32_t dtype,
+                                       bool with_optim_step = false) {
+  if (family == MT_FAMILY_OPTIM && !with_optim_step)
+    return 0;
   return valid_op(family, op) && valid_dtype(dtype) ? 1 : 0;
 }
 
@@ -529,6 +537,231 @@ inline void check_conv_args(BytesOf&& bytes_of, int32_t rank, const mt_view* out
   require_equal_size(*in, 0, "in", *out, 0, "out", "batch size B");
   require_equal_size(*in, 1, "in", *weight, 1, "weight", "input channels Cin");
   require_equal_size(*weight, 0, "weight", *out, 1, "out", "output channels Cout");
+}
+
+// ---------------------------------------------------------------------------
+// The optimizer step (optim_step, ABI 1.1; formulas at mt_optim_step)
+// ---------------------------------------------------------------------------
+
+// "sgd", "adam", "adamw"; "?" for an unknown kind.
+inline const char* optim_kind_name(int32_t kind) {
+  switch (kind) {
+    case MT_OPTIM_SGD:
+      return "sgd";
+    case MT_OPTIM_ADAM:
+      return "adam";
+    case MT_OPTIM_ADAMW:
+      return "adamw";
+    default:
+      return "?";
+  }
+}
+
+// Whether a step of this kind reads and writes state0 / state1.
+inline bool optim_uses_state0(const mt_optim_step& s) {
+  return s.kind != MT_OPTIM_SGD || s.momentum != 0.0;
+}
+inline bool optim_uses_state1(const mt_optim_step& s) {
+  return s.kind != MT_OPTIM_SGD;
+}
+
+// A step's coefficients rounded to T, with the branches of the formula
+// decided once per call.
+template <class T>
+struct OptimCoefficients {
+  int32_t kind = MT_OPTIM_SGD;
+  bool nesterov = false;
+  bool has_weight_decay = false;
+  bool has_momentum = false;
+  T lr{}, weight_decay{}, momentum{}, decay{};
+  T beta1{}, one_minus_beta1{}, beta2{}, one_minus_beta2{}, eps{}, step_size{},
+      inv_sqrt_bias_correction2{};
+};
+
+template <class T>
+inline OptimCoefficients<T> optim_coefficients(const mt_optim_step& s) {
+  OptimCoefficients<T> c;
+  c.kind = s.kind;
+  c.nesterov = s.nesterov != 0;
+  c.has_weight_decay = s.weight_decay != 0.0;
+  c.has_momentum = s.momentum != 0.0;
+  c.lr = round_to<T>(s.lr);
+  c.weight_decay = round_to<T>(s.weight_decay);
+  c.momentum = round_to<T>(s.momentum);
+  c.decay = round_to<T>(s.decay);
+  c.beta1 = round_to<T>(s.beta1);
+  c.one_minus_beta1 = round_to<T>(s.one_minus_beta1);
+  c.beta2 = round_to<T>(s.beta2);
+  c.one_minus_beta2 = round_to<T>(s.one_minus_beta2);
+  c.eps = round_to<T>(s.eps);
+  c.step_size = round_to<T>(s.step_size);
+  c.inv_sqrt_bias_correction2 = round_to<T>(s.inv_sqrt_bias_correction2);
+  return c;
+}
+
+// One element of the step of kind `Kind` (mt_optim_kind): updates p and the
+// state b0 / b1 (unused ones are left alone) from the gradient g. Every
+// operation rounds to T, in the header's order: compile callers without FMA
+// contraction (-ffp-contract=off, nvcc --fmad=false) or they stop matching
+// core's unfused path bit for bit.
+template <class T, int32_t Kind>
+MT_HOST_DEVICE inline void optim_update(const OptimCoefficients<T>& c, T& p, T g, T& b0, T& b1) {
+  using std::sqrt;
+  if constexpr (Kind == MT_OPTIM_SGD) {
+    (void)b1;
+    if (c.has_weight_decay)
+      g = g + p * c.weight_decay;
+    if (!c.has_momentum) {
+      p = p - g * c.lr;
+      return;
+    }
+    b0 = b0 * c.momentum + g;
+    p = p - (c.nesterov ? (g + b0 * c.momentum) * c.lr : b0 * c.lr);
+  } else {
+    if (c.has_weight_decay) {
+      if constexpr (Kind == MT_OPTIM_ADAMW)
+        p = p * c.decay;
+      else
+        g = g + p * c.weight_decay;
+    }
+    b0 = b0 * c.beta1 + g * c.one_minus_beta1;
+    b1 = b1 * c.beta2 + (g * g) * c.one_minus_beta2;
+    p = p - (b0 / (sqrt(b1) * c.inv_sqrt_bias_correction2 + c.eps)) * c.step_size;
+  }
+}
+
+// Calls f(std::integral_constant<int32_t, kind>{}) for a known kind; an
+// unknown one throws Error(MT_ERR_UNSUPPORTED).
+template <class F>
+inline void dispatch_optim_kind(int32_t kind, F&& f) {
+  switch (kind) {
+    case MT_OPTIM_SGD:
+      f(std::integral_constant<int32_t, MT_OPTIM_SGD>{});
+      return;
+    case MT_OPTIM_ADAM:
+      f(std::integral_constant<int32_t, MT_OPTIM_ADAM>{});
+      return;
+    case MT_OPTIM_ADAMW:
+      f(std::integral_constant<int32_t, MT_OPTIM_ADAMW>{});
+      return;
+    default:
+      throw_unknown_op(MT_FAMILY_OPTIM, kind);
+  }
+}
+
+// Row-major strides for the shape (a dim of size 1 may have any stride).
+inline bool is_contiguous(const mt_view& v) {
+  int64_t expected = 1;
+  for (int32_t d = v.ndim; d-- > 0;) {
+    if (v.shape[d] != 1 && v.strides[d] != expected)
+      return false;
+    expected *= v.shape[d];
+  }
+  return true;
+}
+
+// optim_step: the whole contract of the slot, checked before anything is
+// written (a refused call changes nothing).
+template <class BytesOf>
+inline void check_optim_step_args(BytesOf&& bytes_of, const mt_optim_step* step, int32_t count,
+                                  const mt_view* params, const mt_view* grads,
+                                  const mt_view* state0, const mt_view* state1) {
+  if (step == nullptr)
+    throw Error(MT_ERR_INVALID_ARG, "the step description `step` is NULL");
+  require_known_op(MT_FAMILY_OPTIM, step->kind);
+  if (count < 0)
+    throw Error(MT_ERR_INVALID_ARG,
+                "count " + std::to_string(count) + " is negative; allowed 0 or more parameters");
+  if (count == 0)
+    return;
+  const bool uses0 = optim_uses_state0(*step), uses1 = optim_uses_state1(*step);
+  if (params == nullptr || grads == nullptr || (uses0 && state0 == nullptr) ||
+      (uses1 && state1 == nullptr))
+    throw Error(MT_ERR_INVALID_ARG, std::string("a ") + optim_kind_name(step->kind) +
+                                        " step needs params, grads" + (uses0 ? ", state0" : "") +
+                                        (uses1 ? ", state1" : "") + " arrays; one of them is NULL");
+  const double used[] = {step->lr,
+                         step->weight_decay,
+                         step->momentum,
+                         step->decay,
+                         step->beta1,
+                         step->one_minus_beta1,
+                         step->beta2,
+                         step->one_minus_beta2,
+                         step->eps,
+                         step->step_size,
+                         step->inv_sqrt_bias_correction2};
+  for (const double value : used) {
+    if (!std::isfinite(value))
+      throw Error(MT_ERR_INVALID_ARG, std::string("a ") + optim_kind_name(step->kind) +
+                                          " step has a coefficient that is not finite (" +
+                                          std::to_string(value) + "); all must be finite");
+  }
+  if (step->nesterov != 0 && step->nesterov != 1)
+    throw Error(MT_ERR_INVALID_ARG,
+                "nesterov is " + std::to_string(step->nesterov) + "; allowed 0 or 1");
+  // Every view: valid, inside its buffer, one dtype, params[i]'s shape, contiguous.
+  struct Span {
+    const void* buffer;
+    int64_t begin, end;  // element positions [begin, end)
+    bool written;
+    int32_t index;
+    const char* array;
+  };
+  std::vector<Span> spans;
+  spans.reserve(static_cast<std::size_t>(count) * 4);
+  const int32_t dtype = params[0].dtype;
+  require_supported_dtype(dtype, "params[0]");
+  const auto check_one = [&](const mt_view* array, const char* name, int32_t i, bool written) {
+    const std::string what = std::string(name) + "[" + std::to_string(i) + "]";
+    const mt_view& v = array[i];
+    check_operand(bytes_of, &v, what.c_str(), written);
+    if (v.dtype != dtype)
+      throw Error(MT_ERR_INVALID_ARG, what + " is " + dtype_name(v.dtype) + " but params[0] is " +
+                                          dtype_name(dtype) +
+                                          "; all views of one call share a dtype");
+    bool same = v.ndim == params[i].ndim;
+    for (int32_t d = 0; same && d < v.ndim; ++d)
+      same = v.shape[d] == params[i].shape[d];
+    if (!same)
+      throw Error(MT_ERR_INVALID_ARG, what + " has shape " + shape_text(v) + " but params[" +
+                                          std::to_string(i) + "] has " + shape_text(params[i]));
+    if (!is_contiguous(v))
+      throw Error(MT_ERR_INVALID_ARG, what + " (shape " + shape_text(v) + ", strides " +
+                                          strides_text(v) +
+                                          ") is not contiguous; optim_step needs row-major views");
+    const int64_t n = element_count(v);
+    if (n > 0)
+      spans.push_back({v.buffer, v.offset, v.offset + n, written, i, name});
+  };
+  for (int32_t i = 0; i < count; ++i) {
+    check_one(params, "params", i, true);
+    check_one(grads, "grads", i, false);
+    if (uses0)
+      check_one(state0, "state0", i, true);
+    if (uses1)
+      check_one(state1, "state1", i, true);
+  }
+  // No written view may overlap another view: sweep each buffer's spans by start.
+  std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) {
+    return a.buffer != b.buffer ? std::less<const void*>()(a.buffer, b.buffer) : a.begin < b.begin;
+  });
+  const Span* furthest = nullptr;          // the span reaching furthest so far in this buffer
+  const Span* furthest_written = nullptr;  // the same among written spans
+  for (const Span& s : spans) {
+    if (furthest != nullptr && furthest->buffer != s.buffer)
+      furthest = furthest_written = nullptr;
+    const Span* clash = s.written ? furthest : furthest_written;
+    if (clash != nullptr && s.begin < clash->end)
+      throw Error(MT_ERR_INVALID_ARG,
+                  std::string(s.array) + "[" + std::to_string(s.index) + "] overlaps " +
+                      clash->array + "[" + std::to_string(clash->index) +
+                      "]; a parameter or state view may not share memory with any other view");
+    if (furthest == nullptr || s.end > furthest->end)
+      furthest = &s;
+    if (s.written && (furthest_written == nullptr || s.end > furthest_written->end))
+      furthest_written = &s;
+  }
 }
 
 // Copies a NUL-terminated message into a caller buffer of `size` bytes.

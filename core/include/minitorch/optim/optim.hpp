@@ -44,8 +44,16 @@ class Optimizer {
   void zero_grad();
   // Updates the parameters in place from their gradients, under no_grad, and
   // counts one step. Parameters without a gradient are left alone (their
-  // buffers too).
+  // buffers too). Where a parameter's backend has the fused optim_step slot
+  // (ABI 1.1) for its dtype, the parameters of that backend and dtype are
+  // updated in one call; the others (and any parameter that is not
+  // contiguous) go through the element-wise ops. Both paths round the same
+  // way, so the results are bit for bit the same.
   void step();
+  // false: every step takes the element-wise path (for tests and
+  // benchmarks that compare the two). On by default.
+  void set_fused(bool fused) { fused_ = fused; }
+  bool fused() const { return fused_; }
 
   // The parameters' current tensors, in the order given.
   std::vector<Tensor> parameters() const;
@@ -88,9 +96,21 @@ class Optimizer {
   // One parameter's update, under no_grad: `p` is the parameter (update it in
   // place), `grad` its gradient, `t` the 1-based number of this step.
   virtual void update(std::size_t index, Tensor& p, const Tensor& grad, int64_t t) = 0;
+  // The same update as the backends' optim_step slot sees it: the step's
+  // coefficients and which buffers are its state0 / state1 (-1: none).
+  // Returns false when this optimizer has no fused form.
+  struct FusedStep {
+    mt_optim_step step{};
+    int state0 = -1;
+    int state1 = -1;
+  };
+  virtual bool fused_step(int64_t /*t*/, FusedStep& /*out*/) const { return false; }
 
  private:
   void check_parameters() const;
+  // Runs the fused step over the parameters in `with_grad` that a backend
+  // can take; removes those from the list.
+  void step_fused(std::vector<std::size_t>& with_grad, int64_t t);
   // Re-reads each borrowed Parameter's value (see the Parameter* constructor).
   void refresh();
 
@@ -101,6 +121,7 @@ class Optimizer {
   std::vector<std::vector<Tensor>> buffers_;  // [buffer][parameter]
   int64_t steps_ = 0;
   double initial_lr_ = 0.0;  // 0: not set
+  bool fused_ = true;
 };
 
 struct SGDOptions {
@@ -127,6 +148,7 @@ class SGD : public Optimizer {
  private:
   void init(double lr);
   void update(std::size_t index, Tensor& p, const Tensor& grad, int64_t t) override;
+  bool fused_step(int64_t t, FusedStep& out) const override;
 
   double lr_ = 0.0;
   SGDOptions options_;
@@ -168,6 +190,9 @@ class Adam : public Optimizer {
  private:
   void init(double lr);
   void update(std::size_t index, Tensor& p, const Tensor& grad, int64_t t) override;
+  bool fused_step(int64_t t, FusedStep& out) const override;
+  // The step's coefficients, shared by both paths so they round alike.
+  mt_optim_step coefficients(int64_t t) const;
 
   double lr_ = 0.0;
   AdamOptions options_;

@@ -86,6 +86,14 @@ class Backend {
   void conv1d(const mt_view& out, const mt_view& in, const mt_view& weight, bool reverse);
   void conv2d(const mt_view& out, const mt_view& in, const mt_view& weight, bool reverse);
 
+  // ABI 1.1 (optional slot): whether optim_step can run `kind` in `dtype`
+  // here (the slot is present and `supports` said yes).
+  bool has_optim_step(mt_optim_kind kind, DType dtype) const;
+  // One optimizer step over `count` parameters (the contract is the slot's).
+  // BackendError when the slot is absent, unsupported or fails.
+  void optim_step(const mt_optim_step& step, int32_t count, const mt_view* params,
+                  const mt_view* grads, const mt_view* state0, const mt_view* state1);
+
   // The raw table, for the conformance kit and tests.
   const mt_backend& table() const { return *table_; }
 

@@ -9,6 +9,7 @@
 
 #include <minitorch/plugin_abi.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -182,6 +183,84 @@ BOOST_AUTO_TEST_CASE(compute_slots_run_and_check_their_views) {
   BOOST_TEST(cuda().conv1d(cuda().context, &out3, &in3, &w3, 0) == MT_ERR_INVALID_ARG);
   BOOST_TEST(contains(last_error(), "input channels Cin differs"), last_error());
   BOOST_TEST(cuda().synchronize(cuda().context) == MT_OK);
+}
+
+// optim_step (ABI 1.1): one SGD-with-momentum and one Adam step against
+// values worked out by hand, and the refusals every backend gives.
+BOOST_AUTO_TEST_CASE(optim_step_updates_in_place_and_checks_its_views) {
+  BOOST_TEST(cuda().struct_size >= MT_BACKEND_SIZE_THROUGH(optim_step));
+  BOOST_TEST(cuda().supports(cuda().context, MT_FAMILY_OPTIM, MT_OPTIM_ADAMW, MT_F32) == 1);
+  DeviceBuffer p(4 * 8), g(4 * 8), m(4 * 8), v(4 * 8);
+  // SGD, momentum 0.9, lr 0.1: b = 0.9 * 0.5 + 1 = 1.45, p -= 0.1 * 1.45.
+  const double p0[2] = {1.0, 2.0}, g0[2] = {1.0, 1.0}, b0[2] = {0.5, 0.5};
+  BOOST_TEST(cuda().copy_from_host(cuda().context, p.data, 0, p0, sizeof p0) == MT_OK);
+  BOOST_TEST(cuda().copy_from_host(cuda().context, g.data, 0, g0, sizeof g0) == MT_OK);
+  BOOST_TEST(cuda().copy_from_host(cuda().context, m.data, 0, b0, sizeof b0) == MT_OK);
+  const mt_view vp = view_of(p.data, MT_F64, {2}, {1}), vg = view_of(g.data, MT_F64, {2}, {1});
+  const mt_view vm = view_of(m.data, MT_F64, {2}, {1});
+  mt_optim_step sgd{};
+  sgd.kind = MT_OPTIM_SGD;
+  sgd.step = 1;
+  sgd.lr = 0.1;
+  sgd.momentum = 0.9;
+  BOOST_TEST(cuda().optim_step(cuda().context, &sgd, 1, &vp, &vg, &vm, nullptr) == MT_OK,
+             last_error());
+  double result[2] = {};
+  BOOST_TEST(cuda().copy_to_host(cuda().context, result, p.data, 0, sizeof result) == MT_OK);
+  BOOST_TEST(std::fabs(result[0] - 0.855) < 1e-15);
+  BOOST_TEST(std::fabs(result[1] - 1.855) < 1e-15);
+  BOOST_TEST(cuda().copy_to_host(cuda().context, result, m.data, 0, sizeof result) == MT_OK);
+  BOOST_TEST(std::fabs(result[0] - 1.45) < 1e-15);
+
+  // Adam at t = 1 from zero state moves each element by lr against the sign
+  // of its gradient (m̂ = g, v̂ = g², so m̂ / (√v̂ + eps) = ±1 up to eps).
+  const float pf[4] = {1.0f, -2.0f, 3.0f, 0.5f}, gf[4] = {0.5f, -1.0f, 0.25f, -2.0f};
+  const float zero[4] = {};
+  BOOST_TEST(cuda().copy_from_host(cuda().context, p.data, 0, pf, sizeof pf) == MT_OK);
+  BOOST_TEST(cuda().copy_from_host(cuda().context, g.data, 0, gf, sizeof gf) == MT_OK);
+  BOOST_TEST(cuda().copy_from_host(cuda().context, m.data, 0, zero, sizeof zero) == MT_OK);
+  BOOST_TEST(cuda().copy_from_host(cuda().context, v.data, 0, zero, sizeof zero) == MT_OK);
+  const mt_view fp = view_of(p.data, MT_F32, {2, 2}, {2, 1}),
+                fg = view_of(g.data, MT_F32, {2, 2}, {2, 1});
+  const mt_view fm = view_of(m.data, MT_F32, {2, 2}, {2, 1}),
+                fv = view_of(v.data, MT_F32, {2, 2}, {2, 1});
+  mt_optim_step adam{};
+  adam.kind = MT_OPTIM_ADAM;
+  adam.step = 1;
+  adam.beta1 = 0.9;
+  adam.one_minus_beta1 = 1.0 - 0.9;
+  adam.beta2 = 0.999;
+  adam.one_minus_beta2 = 1.0 - 0.999;
+  adam.eps = 1e-8;
+  adam.step_size = 0.1 / (1.0 - 0.9);
+  adam.inv_sqrt_bias_correction2 = 1.0 / std::sqrt(1.0 - 0.999);
+  BOOST_TEST(cuda().optim_step(cuda().context, &adam, 1, &fp, &fg, &fm, &fv) == MT_OK,
+             last_error());
+  float after[4] = {};
+  BOOST_TEST(cuda().copy_to_host(cuda().context, after, p.data, 0, sizeof after) == MT_OK);
+  const float want[4] = {0.9f, -1.9f, 2.9f, 0.6f};
+  for (int i = 0; i < 4; ++i)
+    BOOST_TEST(std::fabs(after[i] - want[i]) < 1e-6f, "element " << i << ": " << after[i]);
+
+  // Refusals: a transposed parameter, a state buffer on the parameter, an
+  // unknown kind; none of them writes anything.
+  const mt_view transposed = view_of(p.data, MT_F32, {2, 2}, {1, 2});
+  BOOST_TEST(cuda().optim_step(cuda().context, &adam, 1, &transposed, &fg, &fm, &fv) ==
+             MT_ERR_INVALID_ARG);
+  BOOST_TEST(contains(last_error(), "not contiguous"), last_error());
+  BOOST_TEST(cuda().optim_step(cuda().context, &adam, 1, &fp, &fg, &fp, &fv) == MT_ERR_INVALID_ARG);
+  BOOST_TEST(contains(last_error(), "overlaps"), last_error());
+  mt_optim_step unknown = adam;
+  unknown.kind = MT_OPTIM_KIND_COUNT;
+  BOOST_TEST(cuda().optim_step(cuda().context, &unknown, 1, &fp, &fg, &fm, &fv) ==
+             MT_ERR_UNSUPPORTED);
+  BOOST_TEST(cuda().supports(cuda().context, MT_FAMILY_OPTIM, MT_OPTIM_KIND_COUNT, MT_F32) == 0);
+  float unchanged[4] = {};
+  BOOST_TEST(cuda().copy_to_host(cuda().context, unchanged, p.data, 0, sizeof unchanged) == MT_OK);
+  for (int i = 0; i < 4; ++i)
+    BOOST_TEST(unchanged[i] == after[i]);
+  BOOST_TEST(cuda().optim_step(cuda().context, &adam, 0, nullptr, nullptr, nullptr, nullptr) ==
+             MT_OK);
 }
 
 // Empty tensors touch no memory: a NULL buffer is fine when there are no
