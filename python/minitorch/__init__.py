@@ -9,6 +9,7 @@ from typing import Sequence
 
 from . import _minitorch
 from . import operators
+from .operators import prod
 from ._minitorch import (
     AllocationError,
     ArgumentError,
@@ -68,6 +69,9 @@ from .tensor_functions import Function, History, grad_central_difference, grad_c
 from .tensor_ops import CudaOps, FastOps, SimpleOps, TensorOps
 from .testing import MathTest, MathTestVariable
 
+# MiniTorch's module names (aliases of the names above).
+from . import autodiff, cuda_ops, fast_conv, fast_ops, scalar_functions, tensor_data  # noqa: E402,F401
+
 version = "0.5"
 
 # MiniTorch's type names for shapes and indices given by users (tuples of ints).
@@ -97,7 +101,7 @@ __all__ = [
     "conv1d", "conv2d", "dropout", "logsoftmax", "max", "maxpool2d", "softmax", "tile",
     "grad_central_difference", "grad_check", "datasets", "MathTest", "MathTestVariable",
     "Context", "Scalar", "ScalarFunction", "ScalarHistory", "central_difference",
-    "derivative_check", "MAX_DIMS", "UserIndex", "UserShape", "UserStrides", "broadcast_index",
+    "derivative_check", "MAX_DIMS", "prod", "UserIndex", "UserShape", "UserStrides", "broadcast_index",
     "index_to_position", "to_index", "Function", "History",
 ]
 

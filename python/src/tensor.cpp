@@ -91,6 +91,29 @@ Index index_of(const py::handle& key) {
                       type_name(key) + " " + std::string(py::repr(key)));
 }
 
+// MiniTorch's LT and EQ are graph nodes whose backward is zero for both
+// inputs, so a comparison of tensors that require grad gives a result that
+// requires grad (and zero gradients), where core's comparisons, as torch's,
+// record nothing.
+struct ComparisonNode final : Node {
+  const char* name() const override { return "Comparison"; }
+  std::vector<Tensor> backward(const Tensor&) override {
+    std::vector<Tensor> out(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (needs_grad(i)) {
+        out[i] = zeros(inputs[i].shape(), inputs[i].options());
+      }
+    }
+    return out;
+  }
+};
+
+template <class... Inputs>
+Tensor compared(Tensor out, const Inputs&... inputs) {
+  record<ComparisonNode>(out, inputs...);
+  return out;
+}
+
 py::object grad_or_none(const Tensor& t) {
   Tensor g = t.grad();
   if (!g.defined()) {
@@ -194,17 +217,21 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
           py::is_operator())
       .def("__neg__", [](const Tensor& a) { return -a; })
       .def(
-          "__lt__", [](const Tensor& a, const Tensor& b) { return a < b; }, py::is_operator())
+          "__lt__", [](const Tensor& a, const Tensor& b) { return compared(a < b, a, b); },
+          py::is_operator())
       .def(
-          "__lt__", [](const Tensor& a, double b) { return a < b; }, py::is_operator())
+          "__lt__", [](const Tensor& a, double b) { return compared(a < b, a); }, py::is_operator())
       .def(
-          "__gt__", [](const Tensor& a, const Tensor& b) { return a > b; }, py::is_operator())
+          "__gt__", [](const Tensor& a, const Tensor& b) { return compared(a > b, a, b); },
+          py::is_operator())
       .def(
-          "__gt__", [](const Tensor& a, double b) { return a > b; }, py::is_operator())
+          "__gt__", [](const Tensor& a, double b) { return compared(a > b, a); }, py::is_operator())
       .def(
-          "__eq__", [](const Tensor& a, const Tensor& b) { return a == b; }, py::is_operator())
+          "__eq__", [](const Tensor& a, const Tensor& b) { return compared(a == b, a, b); },
+          py::is_operator())
       .def(
-          "__eq__", [](const Tensor& a, double b) { return a == b; }, py::is_operator())
+          "__eq__", [](const Tensor& a, double b) { return compared(a == b, a); },
+          py::is_operator())
       // __eq__ returns a tensor, so hashing goes by identity (as MiniTorch's unique_id).
       .def("__hash__", [](const py::object& self) {
         return static_cast<py::ssize_t>(reinterpret_cast<uintptr_t>(self.ptr()) >> 4);

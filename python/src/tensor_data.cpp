@@ -74,14 +74,21 @@ void bind_tensor_data(py::module_& m) {
   py::class_<TensorData>(m, "TensorData", R"doc(
 MiniTorch's TensorData: a float64 storage and a strided layout (shape, strides).
 TensorData(storage, shape, strides=None); strides default to row-major.)doc")
-      .def(py::init(
-               [](const py::object& storage, const py::object& shape, const py::object& strides) {
-                 Shape s = int_list(shape, "TensorData's shape");
-                 Layout layout = strides.is_none()
-                                     ? Layout(s)
-                                     : Layout(s, int_list(strides, "TensorData's strides"));
-                 return TensorData(Storage1d(py::array::ensure(storage)), std::move(layout));
-               }),
+      .def(py::init([](const py::object& storage, const py::object& shape,
+                       const py::object& strides) {
+             Shape s = int_list(shape, "TensorData's shape");
+             if (!strides.is_none() && py::isinstance<py::sequence>(strides) &&
+                 py::len(strides) != s.size()) {
+               // MiniTorch raises IndexingError here (not a ShapeError).
+               throw IndexingError("TensorData: strides " + std::string(py::repr(strides)) +
+                                   " do not fit shape " + shape_to_string(s) +
+                                   ": need one stride per dim (" + std::to_string(s.size()) + ")");
+             }
+             Layout layout = strides.is_none()
+                                 ? Layout(s)
+                                 : Layout(s, int_list(strides, "TensorData's strides"));
+             return TensorData(Storage1d(py::array::ensure(storage)), std::move(layout));
+           }),
            py::arg("storage"), py::arg("shape"), py::arg("strides") = py::none())
       .def_property_readonly("shape",
                              [](const TensorData& d) { return as_tuple(d.layout.shape()); })
