@@ -374,7 +374,12 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
       py::arg("shape"), py::arg("backend") = py::none(), py::arg("requires_grad") = false,
       "Uniform [0, 1) from the core's seeded generator (see manual_seed).");
   m.def("from_numpy", &from_numpy, py::arg("array"), py::arg("backend") = py::none(),
-        py::arg("requires_grad") = false, "A float64 copy of a NumPy array.");
+        py::arg("requires_grad") = false, R"doc(
+A float64 copy of a NumPy array (any dtype, layout or backend). It is never
+shared: the plugins accept only buffers they allocated (every slot checks that
+the memory it touches is a live buffer of its own), so foreign NumPy memory
+cannot be a storage. The other way is shared: Tensor.to_numpy() on a host
+backend returns a view of the tensor's storage.)doc");
   m.def("manual_seed", &manual_seed, py::arg("seed"),
         "Reseeds the core's generator (rand, dropout).");
   m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
