@@ -22,6 +22,7 @@ void bind_tensor_data(py::module_& m);
 void bind_operators(py::module_& m);
 void bind_scalar(py::module_& m);
 void bind_function(py::module_& m);
+void bind_optim(py::module_& m);
 void bind_functional(py::module_& m);
 // After bind_functional (adds to its datasets submodule); needs libminitorch_apps.
 void bind_sentiment(py::module_& m);

@@ -136,4 +136,5 @@ PYBIND11_MODULE(_minitorch, m) {
   mtp::bind_sentiment(m);
   mtp::bind_scalar(m);
   mtp::bind_function(m);
+  mtp::bind_optim(m);
 }

@@ -6,6 +6,8 @@
 #include <minitorch/datasets/fetch.hpp>
 #include <minitorch/datasets/imdb.hpp>
 
+#include <filesystem>
+
 #include <pybind11/stl.h>
 
 namespace mt::python {
@@ -62,14 +64,15 @@ rows) its 0/1 labels; padding is a zero vector, unknown words share one vector.)
          std::uint64_t seed) {
         const std::filesystem::path root =
             data_dir.empty() ? data_root() : std::filesystem::path(data_dir);
-        const std::string missing = missing_dataset_files("imdb", root);
-        if (!missing.empty()) {
-          throw DataError("the IMDB sentiment data is not in " + root.string() + ": " + missing +
-                          "; run scripts/fetch-data.sh imdb");
-        }
         SentimentConfig config;
         config.reviews = imdb_reviews_file(root);
         config.embeddings = glove_source_file(root);
+        for (const auto& file : {config.reviews, config.embeddings}) {
+          if (!std::filesystem::exists(file)) {
+            throw DataError("the IMDB sentiment data is not in " + root.string() + ": " +
+                            file.string() + " is missing; run scripts/fetch-data.sh imdb");
+          }
+        }
         config.cache = glove_cache_file(root);
         config.max_length = max_length;
         config.train_size = train_size;
