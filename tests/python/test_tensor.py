@@ -393,3 +393,17 @@ def test_no_grad(backend):
         y = t * 2
     assert not y.requires_grad()
     assert (t * 2).requires_grad()
+
+
+def test_comparisons_of_grad_tensors_pass_back_zeros(backend):
+    # MiniTorch's LT and EQ are graph nodes with a zero backward, so a comparison
+    # of tensors that require grad gives zero gradients rather than no graph.
+    a = minitorch.tensor([1.0, 3.0], backend=backend, requires_grad=True)
+    b = minitorch.tensor([2.0, 2.0], backend=backend, requires_grad=True)
+    for out in (a < b, a > b, a == b, a < 2.0, a > 2.0, a == 3.0):
+        assert out.requires_grad()
+    ((a < b) + (a == 3.0) + a).sum().backward()
+    assert [a.grad[i] for i in range(2)] == [1.0, 1.0]
+    assert [b.grad[i] for i in range(2)] == [0.0, 0.0]
+    c = minitorch.tensor([1.0, 3.0], backend=backend)
+    assert not (c < 2.0).requires_grad()
