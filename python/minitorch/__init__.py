@@ -67,6 +67,7 @@ from .scalar import (
 )
 from .tensor_functions import Function, History, grad_central_difference, grad_check
 from .tensor_ops import CudaOps, FastOps, SimpleOps, TensorOps
+from .cuda_ops import mm_practice, sum_practice
 from .testing import MathTest, MathTestVariable
 
 # MiniTorch's module names (aliases of the names above).
@@ -102,7 +103,7 @@ __all__ = [
     "grad_central_difference", "grad_check", "datasets", "MathTest", "MathTestVariable",
     "Context", "Scalar", "ScalarFunction", "ScalarHistory", "central_difference",
     "derivative_check", "MAX_DIMS", "prod", "UserIndex", "UserShape", "UserStrides", "broadcast_index",
-    "index_to_position", "to_index", "Function", "History",
+    "index_to_position", "to_index", "Function", "History", "mm_practice", "sum_practice",
 ]
 
 # MiniTorch's module-level backends, loaded on first use (PEP 562), so that

@@ -407,3 +407,16 @@ def test_comparisons_of_grad_tensors_pass_back_zeros(backend):
     assert [b.grad[i] for i in range(2)] == [0.0, 0.0]
     c = minitorch.tensor([1.0, 3.0], backend=backend)
     assert not (c < 2.0).requires_grad()
+
+
+def test_cuda_practice_results_on_any_backend(backend):
+    # MiniTorch's practice kernels' results: per-32-element block sums (two of
+    # them) and a square matmul, row-major in the TensorData's storage.
+    values = [float(i % 7) - 3.0 for i in range(48)]
+    out = minitorch.sum_practice(minitorch.tensor(values, backend=backend))
+    assert out.shape == (2,)
+    assert out._storage[0] == sum(values[:32]) and out._storage[1] == sum(values[32:])
+    a = minitorch.tensor([[1.0, 2.0], [3.0, 4.0]], backend=backend)
+    b = minitorch.tensor([[5.0, 6.0], [7.0, 8.0]], backend=backend)
+    mm = minitorch.mm_practice(a, b)
+    assert list(mm._storage) == [19.0, 22.0, 43.0, 50.0]

@@ -203,3 +203,166 @@ def test_bmm(backend: str, data: DataObject) -> None:
         .view(D, A, C)
     )
     assert_close_tensor(c, c2)
+
+
+if numba.cuda.is_available():
+
+    @pytest.mark.task3_3
+    def test_sum_practice() -> None:
+        x = [random.random() for i in range(16)]
+        b = minitorch.tensor(x)
+        s = b.sum()[0]
+        b2 = minitorch.tensor(x, backend=shared["cuda"])
+        out = minitorch.sum_practice(b2)
+        assert_close(s, out._storage[0])
+
+    @pytest.mark.task3_3
+    def test_sum_practice2() -> None:
+        x = [random.random() for i in range(64)]
+        b = minitorch.tensor(x)
+        s = b.sum()[0]
+        b2 = minitorch.tensor(x, backend=shared["cuda"])
+        out = minitorch.sum_practice(b2)
+        assert_close(s, out._storage[0] + out._storage[1])
+
+    @pytest.mark.task3_3
+    def test_sum_practice3() -> None:
+        x = [random.random() for i in range(48)]
+        b = minitorch.tensor(x)
+        s = b.sum()[0]
+        b2 = minitorch.tensor(x, backend=shared["cuda"])
+        out = minitorch.sum_practice(b2)
+        assert_close(s, out._storage[0] + out._storage[1])
+
+    @pytest.mark.task3_3
+    def test_sum_practice4() -> None:
+        x = [random.random() for i in range(32)]
+        b = minitorch.tensor(x)
+        s = b.sum()[0]
+        b2 = minitorch.tensor(x, backend=shared["cuda"])
+        out = b2.sum(0)
+        assert_close(s, out[0])
+
+    @pytest.mark.task3_3
+    def test_sum_practice5() -> None:
+        x = [random.random() for i in range(500)]
+        b = minitorch.tensor(x)
+        s = b.sum()[0]
+        b2 = minitorch.tensor(x, backend=shared["cuda"])
+        out = b2.sum(0)
+        assert_close(s, out[0])
+
+    @pytest.mark.task3_3
+    def test_sum_practice_other_dims() -> None:
+        x = [[random.random() for i in range(32)] for j in range(16)]
+        b = minitorch.tensor(x)
+        s = b.sum(1)
+        b2 = minitorch.tensor(x, backend=shared["cuda"])
+        out = b2.sum(1)
+        for i in range(16):
+            assert_close(s[i, 0], out[i, 0])
+
+    @pytest.mark.task3_4
+    def test_mul_practice1() -> None:
+        x = [[random.random() for i in range(2)] for j in range(2)]
+        y = [[random.random() for i in range(2)] for j in range(2)]
+        z = minitorch.tensor(x, backend=shared["fast"]) @ minitorch.tensor(
+            y, backend=shared["fast"]
+        )
+
+        x = minitorch.tensor(x, backend=shared["cuda"])
+        y = minitorch.tensor(y, backend=shared["cuda"])
+        z2 = minitorch.mm_practice(x, y)
+        for i in range(2):
+            for j in range(2):
+                assert_close(z[i, j], z2._storage[2 * i + j])
+
+    @pytest.mark.task3_4
+    def test_mul_practice2() -> None:
+        x = [[random.random() for i in range(32)] for j in range(32)]
+        y = [[random.random() for i in range(32)] for j in range(32)]
+        z = minitorch.tensor(x, backend=shared["fast"]) @ minitorch.tensor(
+            y, backend=shared["fast"]
+        )
+
+        x = minitorch.tensor(x, backend=shared["cuda"])
+        y = minitorch.tensor(y, backend=shared["cuda"])
+        z2 = minitorch.mm_practice(x, y)
+        for i in range(32):
+            for j in range(32):
+                assert_close(z[i, j], z2._storage[32 * i + j])
+
+    @pytest.mark.task3_4
+    def test_mul_practice3() -> None:
+        "Small real example"
+        x = [[random.random() for i in range(2)] for j in range(2)]
+        y = [[random.random() for i in range(2)] for j in range(2)]
+        z = minitorch.tensor(x, backend=shared["fast"]) @ minitorch.tensor(
+            y, backend=shared["fast"]
+        )
+
+        x = minitorch.tensor(x, backend=shared["cuda"])
+        y = minitorch.tensor(y, backend=shared["cuda"])
+        z2 = x @ y
+
+        for i in range(2):
+            for j in range(2):
+                assert_close(z[i, j], z2[i, j])
+
+    @pytest.mark.task3_4
+    def test_mul_practice4() -> None:
+        "Extend to require 2 blocks"
+        size = 33
+        x = [[random.random() for i in range(size)] for j in range(size)]
+        y = [[random.random() for i in range(size)] for j in range(size)]
+        z = minitorch.tensor(x, backend=shared["fast"]) @ minitorch.tensor(
+            y, backend=shared["fast"]
+        )
+
+        x = minitorch.tensor(x, backend=shared["cuda"])
+        y = minitorch.tensor(y, backend=shared["cuda"])
+        z2 = x @ y
+
+        for i in range(size):
+            for j in range(size):
+                assert_close(z[i, j], z2[i, j])
+
+    @pytest.mark.task3_4
+    def test_mul_practice5() -> None:
+        "Extend to require a batch"
+        size = 33
+        x = [[[random.random() for i in range(size)] for j in range(size)] for _ in range(2)]
+        y = [[[random.random() for i in range(size)] for j in range(size)] for _ in range(2)]
+        z = minitorch.tensor(x, backend=shared["fast"]) @ minitorch.tensor(
+            y, backend=shared["fast"]
+        )
+
+        x = minitorch.tensor(x, backend=shared["cuda"])
+        y = minitorch.tensor(y, backend=shared["cuda"])
+        z2 = x @ y
+
+        for b in range(2):
+            for i in range(size):
+                for j in range(size):
+                    assert_close(z[b, i, j], z2[b, i, j])
+
+    @pytest.mark.task3_4
+    def test_mul_practice6() -> None:
+        "Extend to require a batch"
+        size_a = 45
+        size_b = 40
+        size_in = 33
+        x = [[[random.random() for i in range(size_in)] for j in range(size_a)] for _ in range(2)]
+        y = [[[random.random() for i in range(size_b)] for j in range(size_in)] for _ in range(2)]
+        z = minitorch.tensor(x, backend=shared["fast"]) @ minitorch.tensor(
+            y, backend=shared["fast"]
+        )
+
+        x = minitorch.tensor(x, backend=shared["cuda"])
+        y = minitorch.tensor(y, backend=shared["cuda"])
+        z2 = x @ y
+
+        for b in range(2):
+            for i in range(size_a):
+                for j in range(size_b):
+                    assert_close(z[b, i, j], z2[b, i, j])
