@@ -420,3 +420,19 @@ def test_cuda_practice_results_on_any_backend(backend):
     b = minitorch.tensor([[5.0, 6.0], [7.0, 8.0]], backend=backend)
     mm = minitorch.mm_practice(a, b)
     assert list(mm._storage) == [19.0, 22.0, 43.0, 50.0]
+
+
+def test_numbers_of_every_kind_on_either_side(backend):
+    # Python and NumPy numbers, on the left or the right; the same constant used
+    # twice (a cached tensor) gives no gradient of its own and the same values.
+    g = minitorch.tensor([1.0, 2.0], backend=backend, requires_grad=True)
+    out = (g * 3.0) + 1 - (2.0 / g) + np.float64(1) * g + g * np.int64(2) + True * g
+    out.sum().backward()
+    assert [g.grad[i] for i in range(2)] == [9.0, 7.5]  # 7 + 2 / g^2
+    first, again = g.detach() * 3.0, g.detach() * 3.0
+    assert [first[i] for i in range(2)] == [again[i] for i in range(2)] == [3.0, 6.0]
+    assert not first.requires_grad()
+    t = minitorch.tensor([1.0, 2.0], backend=backend)
+    for bad in ("a", [1, 2], None):
+        with pytest.raises(TypeError):
+            t + bad
