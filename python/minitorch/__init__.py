@@ -9,6 +9,7 @@ from typing import Sequence
 
 from . import _minitorch
 from . import operators
+from .operators import prod
 from ._minitorch import (
     AllocationError,
     ArgumentError,
@@ -66,7 +67,11 @@ from .scalar import (
 )
 from .tensor_functions import Function, History, grad_central_difference, grad_check
 from .tensor_ops import CudaOps, FastOps, SimpleOps, TensorOps
+from .cuda_ops import mm_practice, sum_practice
 from .testing import MathTest, MathTestVariable
+
+# MiniTorch's module names (aliases of the names above).
+from . import autodiff, cuda_ops, fast_conv, fast_ops, scalar_functions, tensor_data  # noqa: E402,F401
 
 version = "0.5"
 
@@ -97,8 +102,8 @@ __all__ = [
     "conv1d", "conv2d", "dropout", "logsoftmax", "max", "maxpool2d", "softmax", "tile",
     "grad_central_difference", "grad_check", "datasets", "MathTest", "MathTestVariable",
     "Context", "Scalar", "ScalarFunction", "ScalarHistory", "central_difference",
-    "derivative_check", "MAX_DIMS", "UserIndex", "UserShape", "UserStrides", "broadcast_index",
-    "index_to_position", "to_index", "Function", "History",
+    "derivative_check", "MAX_DIMS", "prod", "UserIndex", "UserShape", "UserStrides", "broadcast_index",
+    "index_to_position", "to_index", "Function", "History", "mm_practice", "sum_practice",
 ]
 
 # MiniTorch's module-level backends, loaded on first use (PEP 562), so that

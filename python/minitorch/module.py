@@ -82,6 +82,7 @@ class Module:
         """Wraps v in Parameter(v, k) and registers it under k."""
         val = Parameter(v, k)
         self.__dict__["_parameters"][k] = val
+        self.__dict__[k] = val
         return val
 
     def __setattr__(self, key: str, val: Any) -> None:
@@ -90,10 +91,15 @@ class Module:
             raise AttributeError(
                 f"{type(self).__name__}: set {key!r} after calling Module.__init__ "
                 "(super().__init__() first), so the module has its parameter table")
+        modules = self.__dict__["_modules"]
+        # A Parameter or Module is also kept in __dict__, so reading it back is a
+        # plain attribute lookup (no __getattr__ call on the training hot path).
         if isinstance(val, Parameter):
             params[key] = val
+            self.__dict__[key] = val
         elif isinstance(val, Module):
-            self.__dict__["_modules"][key] = val
+            modules[key] = val
+            self.__dict__[key] = val
         else:
             super().__setattr__(key, val)
 

@@ -22,7 +22,10 @@ void bind_tensor_data(py::module_& m);
 void bind_operators(py::module_& m);
 void bind_scalar(py::module_& m);
 void bind_function(py::module_& m);
+void bind_optim(py::module_& m);
 void bind_functional(py::module_& m);
+// After bind_functional (adds to its datasets submodule); needs libminitorch_apps.
+void bind_sentiment(py::module_& m);
 
 // The backend a Python call means: a Backend object, a plugin name, or None
 // (the Python front end's default: "reference", as MiniTorch's SimpleBackend).

@@ -133,6 +133,8 @@ PYBIND11_MODULE(_minitorch, m) {
       m.def_submodule("operators", "MiniTorch's scalar operators (float -> float)");
   mtp::bind_operators(ops);
   mtp::bind_functional(m);
+  mtp::bind_sentiment(m);
   mtp::bind_scalar(m);
   mtp::bind_function(m);
+  mtp::bind_optim(m);
 }

@@ -7,7 +7,9 @@
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
+#include <bit>
 #include <optional>
+#include <unordered_map>
 
 namespace mt::python {
 
@@ -91,6 +93,78 @@ Index index_of(const py::handle& key) {
                       type_name(key) + " " + std::string(py::repr(key)));
 }
 
+// MiniTorch's LT and EQ are graph nodes whose backward is zero for both
+// inputs, so a comparison of tensors that require grad gives a result that
+// requires grad (and zero gradients), where core's comparisons, as torch's,
+// record nothing.
+struct ComparisonNode final : Node {
+  const char* name() const override { return "Comparison"; }
+  std::vector<Tensor> backward(const Tensor&) override {
+    std::vector<Tensor> out(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (needs_grad(i)) {
+        out[i] = zeros(inputs[i].shape(), inputs[i].options());
+      }
+    }
+    return out;
+  }
+};
+
+template <class... Inputs>
+Tensor compared(Tensor out, const Inputs&... inputs) {
+  record<ComparisonNode>(out, inputs...);
+  return out;
+}
+
+// The 0-dim constant core makes for `tensor op number`, kept per (backend,
+// dtype, value): a loop's `x * 2.0` then costs one kernel, not an allocation,
+// a fill and a kernel. Nothing else holds these tensors (no handle reaches
+// Python), so sharing them is safe. Bounded: cleared when it reaches 256 entries.
+// Never destroyed, so no plugin is unloaded during interpreter shutdown.
+const Tensor& constant_like(double value, const Tensor& like) {
+  struct Key {
+    const void* backend;
+    DType dtype;
+    uint64_t bits;
+    bool operator==(const Key&) const = default;
+  };
+  struct Hash {
+    std::size_t operator()(const Key& k) const {
+      return std::hash<uint64_t>()(k.bits) ^ (std::hash<const void*>()(k.backend) << 1) ^
+             static_cast<std::size_t>(k.dtype);
+    }
+  };
+  static auto* cache = new std::unordered_map<Key, Tensor, Hash>();
+  const Key key{like.backend().get(), like.dtype(), std::bit_cast<uint64_t>(value)};
+  if (const auto found = cache->find(key); found != cache->end()) {
+    return found->second;
+  }
+  if (cache->size() >= 256) {
+    cache->clear();
+  }
+  TensorOptions options = like.options();
+  options.requires_grad = false;
+  return cache->emplace(key, full(Shape{}, value, options)).first->second;
+}
+
+// `a op b` for a Tensor or a number b (a number is a cached 0-dim constant on
+// a's backend, broadcast as core's scalar ops do); NotImplemented otherwise, so
+// Python tries the other operand's method.
+template <class Op>
+py::object binary(const Tensor& a, const py::handle& b, const Op& op) {
+  if (py::isinstance<Tensor>(b)) {
+    return py::cast(op(a, b.cast<const Tensor&>()));
+  }
+  if (PyFloat_Check(b.ptr()) || PyLong_Check(b.ptr()) || PyNumber_Check(b.ptr())) {
+    const double value = PyFloat_AsDouble(b.ptr());
+    if (!(value == -1.0 && PyErr_Occurred())) {
+      return py::cast(op(a, constant_like(value, a)));
+    }
+    PyErr_Clear();
+  }
+  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+}
+
 py::object grad_or_none(const Tensor& t) {
   Tensor g = t.grad();
   if (!g.defined()) {
@@ -165,50 +239,37 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
       .def("tolist", [](const Tensor& self) { return to_numpy(self).attr("tolist")(); });
 
   // ---- operators (tensor or number on either side) ------------------------------
+  // One binding per operator, the operand told apart in binary(): with a
+  // (Tensor, Tensor) and a (Tensor, double) overload, pybind tried the Tensor
+  // cast first on every `x * 2.0` (about 1 µs).
+  auto op = [&t](const char* name, auto fn) {
+    t.def(
+        name, [fn](const Tensor& a, const py::handle& b) { return binary(a, b, fn); },
+        py::is_operator());
+  };
+  op("__add__", [](const Tensor& a, const Tensor& b) { return a + b; });
+  op("__radd__", [](const Tensor& a, const Tensor& b) { return b + a; });
+  op("__sub__", [](const Tensor& a, const Tensor& b) { return a - b; });
+  op("__rsub__", [](const Tensor& a, const Tensor& b) { return b - a; });
+  op("__mul__", [](const Tensor& a, const Tensor& b) { return a * b; });
+  op("__rmul__", [](const Tensor& a, const Tensor& b) { return b * a; });
+  op("__truediv__", [](const Tensor& a, const Tensor& b) { return a / b; });
+  op("__rtruediv__", [](const Tensor& a, const Tensor& b) { return b / a; });
+  op("__lt__", [](const Tensor& a, const Tensor& b) { return compared(a < b, a, b); });
+  op("__gt__", [](const Tensor& a, const Tensor& b) { return compared(a > b, a, b); });
+  op("__eq__", [](const Tensor& a, const Tensor& b) { return compared(a == b, a, b); });
   t.def(
-       "__add__", [](const Tensor& a, const Tensor& b) { return a + b; }, py::is_operator())
-      .def(
-          "__add__", [](const Tensor& a, double b) { return a + b; }, py::is_operator())
-      .def(
-          "__radd__", [](const Tensor& a, double b) { return b + a; }, py::is_operator())
-      .def(
-          "__sub__", [](const Tensor& a, const Tensor& b) { return a - b; }, py::is_operator())
-      .def(
-          "__sub__", [](const Tensor& a, double b) { return a - b; }, py::is_operator())
-      .def(
-          "__rsub__", [](const Tensor& a, double b) { return b - a; }, py::is_operator())
-      .def(
-          "__mul__", [](const Tensor& a, const Tensor& b) { return a * b; }, py::is_operator())
-      .def(
-          "__mul__", [](const Tensor& a, double b) { return a * b; }, py::is_operator())
-      .def(
-          "__rmul__", [](const Tensor& a, double b) { return b * a; }, py::is_operator())
-      .def(
-          "__truediv__", [](const Tensor& a, const Tensor& b) { return a / b; }, py::is_operator())
-      .def(
-          "__truediv__", [](const Tensor& a, double b) { return a / b; }, py::is_operator())
-      .def(
-          "__rtruediv__", [](const Tensor& a, double b) { return b / a; }, py::is_operator())
-      .def(
-          "__matmul__", [](const Tensor& a, const Tensor& b) { return a.matmul(b); },
-          py::is_operator())
+       "__matmul__", [](const Tensor& a, const Tensor& b) { return a.matmul(b); },
+       py::is_operator())
       .def("__neg__", [](const Tensor& a) { return -a; })
-      .def(
-          "__lt__", [](const Tensor& a, const Tensor& b) { return a < b; }, py::is_operator())
-      .def(
-          "__lt__", [](const Tensor& a, double b) { return a < b; }, py::is_operator())
-      .def(
-          "__gt__", [](const Tensor& a, const Tensor& b) { return a > b; }, py::is_operator())
-      .def(
-          "__gt__", [](const Tensor& a, double b) { return a > b; }, py::is_operator())
-      .def(
-          "__eq__", [](const Tensor& a, const Tensor& b) { return a == b; }, py::is_operator())
-      .def(
-          "__eq__", [](const Tensor& a, double b) { return a == b; }, py::is_operator())
       // __eq__ returns a tensor, so hashing goes by identity (as MiniTorch's unique_id).
       .def("__hash__", [](const py::object& self) {
         return static_cast<py::ssize_t>(reinterpret_cast<uintptr_t>(self.ptr()) >> 4);
       });
+
+  // NumPy scalars on the left (np.float64(2) * t) defer to Tensor's reflected
+  // operators instead of walking the tensor as a sequence.
+  t.attr("__array_ufunc__") = py::none();
 
   // ---- element-wise and reductions ----------------------------------------------
   t.def("sigmoid", &Tensor::sigmoid)
@@ -347,7 +408,12 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
       py::arg("shape"), py::arg("backend") = py::none(), py::arg("requires_grad") = false,
       "Uniform [0, 1) from the core's seeded generator (see manual_seed).");
   m.def("from_numpy", &from_numpy, py::arg("array"), py::arg("backend") = py::none(),
-        py::arg("requires_grad") = false, "A float64 copy of a NumPy array.");
+        py::arg("requires_grad") = false, R"doc(
+A float64 copy of a NumPy array (any dtype, layout or backend). It is never
+shared: the plugins accept only buffers they allocated (every slot checks that
+the memory it touches is a live buffer of its own), so foreign NumPy memory
+cannot be a storage. The other way is shared: Tensor.to_numpy() on a host
+backend returns a view of the tensor's storage.)doc");
   m.def("manual_seed", &manual_seed, py::arg("seed"),
         "Reseeds the core's generator (rand, dropout).");
   m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });

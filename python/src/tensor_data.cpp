@@ -74,14 +74,21 @@ void bind_tensor_data(py::module_& m) {
   py::class_<TensorData>(m, "TensorData", R"doc(
 MiniTorch's TensorData: a float64 storage and a strided layout (shape, strides).
 TensorData(storage, shape, strides=None); strides default to row-major.)doc")
-      .def(py::init(
-               [](const py::object& storage, const py::object& shape, const py::object& strides) {
-                 Shape s = int_list(shape, "TensorData's shape");
-                 Layout layout = strides.is_none()
-                                     ? Layout(s)
-                                     : Layout(s, int_list(strides, "TensorData's strides"));
-                 return TensorData(Storage1d(py::array::ensure(storage)), std::move(layout));
-               }),
+      .def(py::init([](const py::object& storage, const py::object& shape,
+                       const py::object& strides) {
+             Shape s = int_list(shape, "TensorData's shape");
+             if (!strides.is_none() && py::isinstance<py::sequence>(strides) &&
+                 py::len(strides) != s.size()) {
+               // MiniTorch raises IndexingError here (not a ShapeError).
+               throw IndexingError("TensorData: strides " + std::string(py::repr(strides)) +
+                                   " do not fit shape " + shape_to_string(s) +
+                                   ": need one stride per dim (" + std::to_string(s.size()) + ")");
+             }
+             Layout layout = strides.is_none()
+                                 ? Layout(s)
+                                 : Layout(s, int_list(strides, "TensorData's strides"));
+             return TensorData(Storage1d(py::array::ensure(storage)), std::move(layout));
+           }),
            py::arg("storage"), py::arg("shape"), py::arg("strides") = py::none())
       .def_property_readonly("shape",
                              [](const TensorData& d) { return as_tuple(d.layout.shape()); })
@@ -188,7 +195,24 @@ TensorData(storage, shape, strides=None); strides default to row-major.)doc")
   // the layout kept, strides and all; Tensor._tensor goes the other way.
   auto tensor_class = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
   tensor_class
-      .def(py::init([](const TensorData& data, const py::object& backend) {
+      // MiniTorch's signature is Tensor(v, back=None, name=None, backend=None);
+      // a backend given in back's place (Tensor(td, SimpleBackend)) is taken as
+      // the backend. A History is not: graph nodes come from Function.apply.
+      .def(py::init([](const TensorData& data, const py::object& back, const py::object& name,
+                       py::object backend) {
+             if (!back.is_none()) {
+               if (!backend.is_none() || py::hasattr(back, "last_fn")) {
+                 throw ArgumentError(
+                     "Tensor(v, back=...): a History cannot be attached here; make graph nodes "
+                     "with a Function subclass's apply (back may only name the backend)");
+               }
+               backend = back;
+             }
+             if (!name.is_none()) {
+               throw py::type_error(
+                   "Tensor(v, name=...): set the name after construction "
+                   "(t.name = ...)");
+             }
              const std::span<const double> values(data.storage.data(),
                                                   static_cast<std::size_t>(data.storage.size()));
              const Tensor flat = Tensor::from_host(
@@ -196,7 +220,8 @@ TensorData(storage, shape, strides=None); strides default to row-major.)doc")
                  TensorOptions{.dtype = DType::f64, .backend = resolve_backend(backend)});
              return Tensor::from_storage(flat.storage(), data.layout);
            }),
-           py::arg("v"), py::arg("backend") = py::none())
+           py::arg("v"), py::arg("back") = py::none(), py::arg("name") = py::none(),
+           py::arg("backend") = py::none())
       .def_property_readonly(
           "_tensor", [](const Tensor& t) { return TensorData(storage_array(t), t.layout()); });
 }

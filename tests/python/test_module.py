@@ -132,3 +132,42 @@ def test_sgd_fits_a_line(backend):
     # step() leaves fresh leaves with no gradient behind it.
     assert model.w.value.is_leaf() and model.w.value.grad is None
     optim.zero_grad()
+
+
+def test_sgd_step_names_fresh_leaves_and_skips_others(backend):
+    # The C++ step: value - lr * grad as a new leaf that keeps the parameter's
+    # name; a parameter without a grad, or holding a plain number, is left as is.
+    class Two(minitorch.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = minitorch.Parameter(minitorch.tensor([1.0, 2.0], backend=backend), "w")
+            self.unused = minitorch.Parameter(minitorch.tensor([5.0], backend=backend))
+            self.n = minitorch.Parameter(7)
+
+    model = Two()
+    old = model.w.value
+    (model.w.value * minitorch.tensor([3.0, -1.0], backend=backend)).sum().backward()
+    optim = minitorch.SGD(model.parameters(), lr=0.5)
+    optim.step()
+    assert model.w.value is not old
+    assert [model.w.value[i] for i in range(2)] == [1.0 - 1.5, 2.0 + 0.5]
+    assert model.w.value.is_leaf() and model.w.value.requires_grad()
+    assert model.w.value.grad is None and model.w.value.name == "w"
+    assert old.grad is not None  # the old leaf is untouched
+    assert model.unused.value[0] == 5.0 and model.n.value == 7
+    optim.zero_grad()
+    assert old.grad is not None and model.w.value.grad is None
+
+
+def test_module_attributes_read_back_what_was_assigned():
+    class M(minitorch.Module):
+        def __init__(self):
+            super().__init__()
+            self.p = minitorch.Parameter(1.0)
+            self.child = minitorch.Module()
+
+    m = M()
+    assert m.p is m._parameters["p"] and m.child is m._modules["child"]
+    m.p = minitorch.Parameter(2.0)
+    assert m.p.value == 2.0 and m._parameters["p"].value == 2.0
+    assert len(m.parameters()) == 1 and m.unknown is None

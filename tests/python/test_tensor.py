@@ -393,3 +393,46 @@ def test_no_grad(backend):
         y = t * 2
     assert not y.requires_grad()
     assert (t * 2).requires_grad()
+
+
+def test_comparisons_of_grad_tensors_pass_back_zeros(backend):
+    # MiniTorch's LT and EQ are graph nodes with a zero backward, so a comparison
+    # of tensors that require grad gives zero gradients rather than no graph.
+    a = minitorch.tensor([1.0, 3.0], backend=backend, requires_grad=True)
+    b = minitorch.tensor([2.0, 2.0], backend=backend, requires_grad=True)
+    for out in (a < b, a > b, a == b, a < 2.0, a > 2.0, a == 3.0):
+        assert out.requires_grad()
+    ((a < b) + (a == 3.0) + a).sum().backward()
+    assert [a.grad[i] for i in range(2)] == [1.0, 1.0]
+    assert [b.grad[i] for i in range(2)] == [0.0, 0.0]
+    c = minitorch.tensor([1.0, 3.0], backend=backend)
+    assert not (c < 2.0).requires_grad()
+
+
+def test_cuda_practice_results_on_any_backend(backend):
+    # MiniTorch's practice kernels' results: per-32-element block sums (two of
+    # them) and a square matmul, row-major in the TensorData's storage.
+    values = [float(i % 7) - 3.0 for i in range(48)]
+    out = minitorch.sum_practice(minitorch.tensor(values, backend=backend))
+    assert out.shape == (2,)
+    assert out._storage[0] == sum(values[:32]) and out._storage[1] == sum(values[32:])
+    a = minitorch.tensor([[1.0, 2.0], [3.0, 4.0]], backend=backend)
+    b = minitorch.tensor([[5.0, 6.0], [7.0, 8.0]], backend=backend)
+    mm = minitorch.mm_practice(a, b)
+    assert list(mm._storage) == [19.0, 22.0, 43.0, 50.0]
+
+
+def test_numbers_of_every_kind_on_either_side(backend):
+    # Python and NumPy numbers, on the left or the right; the same constant used
+    # twice (a cached tensor) gives no gradient of its own and the same values.
+    g = minitorch.tensor([1.0, 2.0], backend=backend, requires_grad=True)
+    out = (g * 3.0) + 1 - (2.0 / g) + np.float64(1) * g + g * np.int64(2) + True * g
+    out.sum().backward()
+    assert [g.grad[i] for i in range(2)] == [9.0, 7.5]  # 7 + 2 / g^2
+    first, again = g.detach() * 3.0, g.detach() * 3.0
+    assert [first[i] for i in range(2)] == [again[i] for i in range(2)] == [3.0, 6.0]
+    assert not first.requires_grad()
+    t = minitorch.tensor([1.0, 2.0], backend=backend)
+    for bad in ("a", [1, 2], None):
+        with pytest.raises(TypeError):
+            t + bad

@@ -131,3 +131,20 @@ def test_index_helpers():
         minitorch.broadcast_index((1, 2), (2, 3, 4), (4,), small)
     assert minitorch.MAX_DIMS == 16
     assert minitorch.UserShape is not None
+
+
+def test_tensor_takes_the_backend_in_backs_place():
+    # MiniTorch's Tensor(v, back=None, name=None, backend=None): a backend given
+    # positionally is the backend; a History there is refused with the way round.
+    td = minitorch.TensorData([1.0, 2.0, 3.0, 4.0], (2, 2), (1, 2))
+    t = minitorch.Tensor(td, minitorch.TensorBackend(minitorch.SimpleOps))
+    assert t.backend.name == "reference" and t.strides == (1, 2) and t[1, 0] == 2.0
+    with pytest.raises(minitorch.ArgumentError, match="Function"):
+        minitorch.Tensor(td, minitorch.History())
+    with pytest.raises(TypeError, match="name"):
+        minitorch.Tensor(td, name="x")
+
+
+def test_strides_of_the_wrong_length_are_an_indexing_error():
+    with pytest.raises(minitorch.IndexingError, match="one stride per dim"):
+        minitorch.TensorData([0.0] * 15, (3, 5), (6,))
