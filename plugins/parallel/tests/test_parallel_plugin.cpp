@@ -325,7 +325,8 @@ void check_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
 // (B, Cout, out space...). `nan_weight` plants a NaN in the weights.
 void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cout,
                 const std::vector<int64_t>& space, const std::vector<int64_t>& kernel,
-                const std::vector<int64_t>& out_space, bool reverse, bool nan_weight = false) {
+                const std::vector<int64_t>& out_space, bool reverse, bool nan_weight = false,
+                bool inf_input = false) {
   std::vector<int64_t> in_shape{batch, cin}, w_shape{cout, cin}, out_shape{batch, cout};
   in_shape.insert(in_shape.end(), space.begin(), space.end());
   w_shape.insert(w_shape.end(), kernel.begin(), kernel.end());
@@ -336,6 +337,14 @@ void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cou
   Tensor out(dtype, out_shape, shuffled(rank), 0);
   if (nan_weight)
     w.set(w.view().offset, NAN);
+  if (inf_input) {
+    // The last element of the last image: out of range for most terms, so
+    // most outputs stay finite by the definition.
+    std::vector<int64_t> last(in_shape);
+    for (int64_t& d : last)
+      d -= 1;
+    in.set(in.position(last), INFINITY);
+  }
   const mt_status status =
       dims == 2 ? api().conv2d(api().context, &out.view(), &in.view(), &w.view(), reverse)
                 : api().conv1d(api().context, &out.view(), &in.view(), &w.view(), reverse);
@@ -670,6 +679,31 @@ BOOST_AUTO_TEST_CASE(weight_gradient_shapes) {
     check_conv(dtype, 2, 4, 16, 8, {28, 28}, {28, 28}, {3, 3}, false);
     check_conv(dtype, 2, 2, 40, 3, {64, 64}, {62, 62}, {3, 3}, false);  // row chunks
     check_conv(dtype, 1, 5, 10, 7, {50}, {48}, {3}, false);
+  }
+}
+
+// The weight-gradient call on flat padded planes: kernels about the image's
+// size, outputs of a few pixels. GEMM shapes (many channels both sides),
+// with one and several k chunks and partial tiles; dot-product shapes (few
+// channels), with a partial block of weight rows; 1-D at the sentiment
+// model's shape.
+BOOST_AUTO_TEST_CASE(weight_gradients_on_flat_planes) {
+  for (int32_t dtype : kDtypes) {
+    check_conv(dtype, 2, 40, 3, 24, {10, 12}, {8, 10}, {3, 3}, false);   // GEMM, one chunk
+    check_conv(dtype, 2, 33, 20, 26, {10, 12}, {9, 10}, {2, 3}, false);  // GEMM, chunks
+    check_conv(dtype, 1, 50, 10, 100, {52}, {52}, {3}, false);           // GEMM, conv1d
+    check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false);   // dot, LeNet conv2
+    check_conv(dtype, 2, 3, 5, 11, {9, 7}, {7, 7}, {3, 2}, false);       // dot, partial rows
+    check_conv(dtype, 2, 1, 16, 4, {28, 28}, {28, 28}, {3, 3}, false);   // dot, LeNet conv1
+  }
+}
+
+// An infinite input element reaches only the outputs whose terms read it:
+// the flat forms would multiply it by padding zeros, so they step aside.
+BOOST_AUTO_TEST_CASE(non_finite_inputs_on_weight_gradient_shapes) {
+  for (int32_t dtype : kDtypes) {
+    check_conv(dtype, 2, 40, 3, 24, {10, 12}, {8, 10}, {3, 3}, false, false, true);
+    check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false, false, true);
   }
 }
 
