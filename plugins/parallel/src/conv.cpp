@@ -431,21 +431,28 @@ void conv_dot(const Conv<T>& cv, int64_t kwp) {
 
 // Writes `len` elements to dst: a stack of `planes` zero-padded planes of ph
 // rows by `pitch`, whose element (c, r, col) is src[c * cs + r * rs + col * ws]
-// for r < rows and col < cols and 0 elsewhere, then zeros up to len.
+// for r < rows and col < cols and 0 elsewhere, then zeros up to len. Returns
+// whether every element copied was finite (v - v is 0 only for finite v).
 template <class T>
-void pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows,
+bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows,
                 int64_t cols, int64_t planes, int64_t ph, int64_t pitch, int64_t len) {
   const int64_t valid_rows = std::min(rows, ph);
   const int64_t valid_cols = std::min(cols, pitch);
+  int bad = 0;
   T* d = dst;
   for (int64_t c = 0; c < planes; ++c) {
     for (int64_t r = 0; r < valid_rows; ++r, d += pitch) {
       const T* row = src + c * cs + r * rs;
       if (ws == 1) {
-        std::memcpy(d, row, sizeof(T) * static_cast<std::size_t>(valid_cols));
+        for (int64_t q = 0; q < valid_cols; ++q) {
+          d[q] = row[q];
+          bad |= (row[q] - row[q]) != T(0);
+        }
       } else {
-        for (int64_t q = 0; q < valid_cols; ++q)
+        for (int64_t q = 0; q < valid_cols; ++q) {
           d[q] = row[q * ws];
+          bad |= (d[q] - d[q]) != T(0);
+        }
       }
       std::fill_n(d + valid_cols, pitch - valid_cols, T(0));
     }
@@ -453,6 +460,7 @@ void pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_
     d += (ph - valid_rows) * pitch;
   }
   std::fill_n(d, len - (d - dst), T(0));
+  return bad == 0;
 }
 
 // The weight-gradient call (out a few pixels, "kernel" nearly the image)
@@ -472,31 +480,41 @@ struct Flat {
   Scratch<int64_t> shift;
   Scratch<T> wpad;    // weight_rows x kstride, zero rows past cout
   Scratch<T> images;  // batch x img
+  bool finite_weights = true;
+  bool finite_input = true;
 
+  // vl: the dot kernel's vector length; weight_rows >= cout.
   Flat(const Conv<T>& cv, int64_t vl, int64_t weight_rows)
       : kflat(cv.cin * cv.plane),
         kstride(ceil_div(kflat, vl) * vl),
         img(ceil_div(kstride + (cv.oh - 1) * cv.pitch + cv.ow + vl, 16) * 16),
         pixels(cv.oh * cv.ow),
         shift(static_cast<std::size_t>(pixels)),
-        wpad(static_cast<std::size_t>(std::max(weight_rows, cv.cout) * kstride)),
+        wpad(static_cast<std::size_t>(weight_rows * kstride)),
         images(static_cast<std::size_t>(cv.batch * img)) {
     for (int64_t s = 0; s < pixels; ++s)
       shift[static_cast<std::size_t>(s)] = (s / cv.ow) * cv.pitch + s % cv.ow;
     std::fill(wpad.data() + cv.cout * kstride, wpad.data() + wpad.size(), T(0));
+    Scratch<unsigned char> finite(static_cast<std::size_t>(cv.cout + cv.batch));
     parallel_for(0, cv.cout + cv.batch, 1, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
+        bool ok;
         if (r < cv.cout) {
-          pad_planes(wpad.data() + r * kstride, cv.w_data + r * cv.w.strides[0], cv.w.strides[1],
-                     cv.w.strides[2], cv.w.strides[3], cv.kh, cv.kw, cv.cin, cv.ph, cv.pitch,
-                     kstride);
+          ok = pad_planes(wpad.data() + r * kstride, cv.w_data + r * cv.w.strides[0],
+                          cv.w.strides[1], cv.w.strides[2], cv.w.strides[3], cv.kh, cv.kw, cv.cin,
+                          cv.ph, cv.pitch, kstride);
         } else {
           const int64_t b = r - cv.cout;
-          pad_planes(images.data() + b * img, cv.in_data + b * cv.in.strides[0], cv.in.strides[1],
-                     cv.in.strides[2], cv.in.strides[3], cv.h, cv.wd, cv.cin, cv.ph, cv.pitch, img);
+          ok = pad_planes(images.data() + b * img, cv.in_data + b * cv.in.strides[0],
+                          cv.in.strides[1], cv.in.strides[2], cv.in.strides[3], cv.h, cv.wd, cv.cin,
+                          cv.ph, cv.pitch, img);
         }
+        finite[static_cast<std::size_t>(r)] = ok ? 1 : 0;
       }
     });
+    for (int64_t r = 0; r < cv.cout + cv.batch; ++r)
+      if (!finite[static_cast<std::size_t>(r)])
+        (r < cv.cout ? finite_weights : finite_input) = false;
   }
 };
 
@@ -511,20 +529,20 @@ inline int64_t flat_chunk(int64_t kflat, int64_t unit, int64_t min_len) {
 // batch). X is packed once per k slice over kc + max shift rows; pixel s
 // only moves the panel pointer down by shift[s] rows.
 template <class T>
-void conv_flat_gemm(const Conv<T>& cv) {
+void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
   const GemmKernel<T>& kern = gemm_kernel<T>();
   const Tile<T>& tile = kern.tile_for(cv.cout);
   const int64_t mr = tile.mr;
   const int64_t nr = kern.nr;
-  const Flat<T> f(cv, 1, cv.cout);
   const int64_t n = cv.batch;
   const int64_t smax = f.shift[static_cast<std::size_t>(f.pixels - 1)];
   const int64_t m_panels = ceil_div(cv.cout, mr);
   const int64_t mp = m_panels * mr;
   const int64_t b_panels = ceil_div(n, nr);
   const int64_t tiles = f.pixels * b_panels;  // tile (s, q) = pixel s, batch panel q
-  const int64_t kc_max = std::min(f.kflat, kern.kc);
-  const int64_t chunk = flat_chunk(f.kflat, kern.kc, 8 * kern.kc);
+  // Deeper slices than a plain GEMM's: each packs kc + smax rows of X.
+  const int64_t kc_max = std::min(f.kflat, 2 * kern.kc);
+  const int64_t chunk = flat_chunk(f.kflat, 2 * kern.kc, 8 * kern.kc);
   const int64_t chunks = ceil_div(f.kflat, chunk);
   const int threads = thread_count();
   // Few chunks: split the weight rows too (each group packs X itself).
@@ -589,10 +607,9 @@ void conv_flat_gemm(const Conv<T>& cv) {
 // L1-sized so a task's weight rows and images stay in L1 while every pixel
 // block uses them.
 template <class T>
-void conv_flat_dot(const Conv<T>& cv) {
+void conv_flat_dot(const Conv<T>& cv, const Flat<T>& f) {
   const DotKernel<T>& dk = dot_kernel<T>();
   const int64_t o_blocks = ceil_div(cv.cout, dk.mo);
-  const Flat<T> f(cv, dk.vl, o_blocks * dk.mo);
   const int64_t columns = cv.batch * f.pixels;  // column j = (batch entry j / pixels, pixel)
   const int64_t p_blocks = ceil_div(columns, dk.mp);
   const int64_t chunk = flat_chunk(f.kflat, dk.vl, 1024);
@@ -705,34 +722,41 @@ bool all_finite(const Geometry& g, const T* data) {
 template <class T>
 void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, const Geometry& wg,
                 const T* w, bool reverse) {
-  if (!all_finite(wg, w)) {
-    conv_exact(og, out, ig, in, wg, w, reverse);
-    return;
-  }
   const int nr = gemm_kernel<T>().nr;
+  const int64_t kh = wg.shape[2];
   const int64_t kw = wg.shape[3];
   const int64_t oh = og.shape[2];
   const int64_t ow = og.shape[3];
   // The direct form computes pitch - ow discarded columns per output row;
   // worth it while they are a small share (and there are whole panels).
-  if (4 * (kw - 1) <= ow && oh * (ow + kw - 1) >= nr) {
-    conv_direct(Conv<T>(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr));
+  const bool direct = 4 * (kw - 1) <= ow && oh * (ow + kw - 1) >= nr;
+  // Tiny outputs with kernels about the image's size (the weight gradient):
+  // flat padded planes, while padding adds at most half. Their padding pass
+  // checks both operands for inf and NaN on the way.
+  if (!direct && !reverse && oh * ow <= 64 && 2 * (oh + kh - 1) * (ow + kw - 1) <= 3 * kh * kw) {
+    const Conv<T> cv(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr);
+    const DotKernel<T>& dk = dot_kernel<T>();
+    const Flat<T> f(cv, dk.vl, ceil_div(cv.cout, dk.mo) * dk.mo);
+    if (!f.finite_weights) {
+      conv_exact(og, out, ig, in, wg, w, reverse);
+      return;
+    }
+    if (f.finite_input) {
+      // The GEMM while its tiles are at least half used.
+      const int64_t mr = gemm_kernel<T>().tile_for(cv.cout).mr;
+      if (2 * cv.cout * cv.batch >= ceil_div(cv.cout, mr) * mr * ceil_div(cv.batch, nr) * nr)
+        conv_flat_gemm(cv, f);
+      else
+        conv_flat_dot(cv, f);
+      return;
+    }
+    // An inf or NaN input: the forms below multiply only weights by padding.
+  } else if (!all_finite(wg, w)) {
+    conv_exact(og, out, ig, in, wg, w, reverse);
     return;
   }
-  // Tiny outputs with kernels about the image's size (the weight gradient):
-  // shifted GEMMs over flat padded planes, while padding adds at most half.
-  const int64_t kh = wg.shape[2];
-  const int64_t pixels = oh * ow;
-  const int64_t padded_plane = (oh + kh - 1) * (ow + kw - 1);
-  if (!reverse && pixels <= 64 && 2 * padded_plane <= 3 * kh * kw && all_finite(ig, in)) {
-    const Conv<T> cv(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr);
-    // The GEMM while its tiles are at least half used.
-    const GemmKernel<T>& kern = gemm_kernel<T>();
-    const int64_t mr = kern.tile_for(cv.cout).mr;
-    if (2 * cv.cout * cv.batch >= ceil_div(cv.cout, mr) * mr * ceil_div(cv.batch, nr) * nr)
-      conv_flat_gemm(cv);
-    else
-      conv_flat_dot(cv);
+  if (direct) {
+    conv_direct(Conv<T>(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr));
     return;
   }
   // Tiny outputs: dot products when the kernel rows fill vectors.
