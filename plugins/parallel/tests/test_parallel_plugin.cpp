@@ -293,9 +293,9 @@ void check_reduce(int32_t dtype, int32_t op, const std::vector<int64_t>& shape, 
 // ---- matmul check -----------------------------------------------------------------
 
 void check_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, int64_t k, bool broadcast_a,
-                  bool broadcast_b, bool transposed_out = false) {
-  Tensor a(dtype, {broadcast_a ? 1 : batch, m, k}, shuffled(3), 2);
-  Tensor b(dtype, {broadcast_b ? 1 : batch, k, n}, shuffled(3), 0);
+                  bool broadcast_b, bool transposed_out = false, bool row_major = false) {
+  Tensor a(dtype, {broadcast_a ? 1 : batch, m, k}, row_major ? in_order(3) : shuffled(3), 2);
+  Tensor b(dtype, {broadcast_b ? 1 : batch, k, n}, row_major ? in_order(3) : shuffled(3), 0);
   for (Tensor* t : {&a, &b})
     if (t->view().shape[0] != batch) {
       t->view().shape[0] = batch;
@@ -643,6 +643,20 @@ BOOST_AUTO_TEST_CASE(edge_sizes_with_random_layouts) {
       for (int64_t n : sizes)
         for (int64_t k : sizes)
           check_matmul(dtype, 1, m, n, k, false, false);
+}
+
+// Row-major products up to 128^3 skip packing: every column block (4, 2, 1
+// vectors, scalar columns), partial row groups, and the split by rows
+// across threads for a single large product.
+BOOST_AUTO_TEST_CASE(unpacked_small_products) {
+  for (int32_t dtype : kDtypes) {
+    for (int64_t n : {4, 9, 31, 48, 64, 80, 96, 113})
+      for (int64_t m : {2, 5, 13, 64})
+        check_matmul(dtype, 1, m, n, 33, false, false, false, true);
+    check_matmul(dtype, 1, 128, 128, 128, false, false, false, true);  // split by rows
+    check_matmul(dtype, 1, 101, 120, 97, false, false, false, true);   // split, partial groups
+    check_matmul(dtype, 3, 64, 64, 64, true, false, false, true);      // broadcast a
+  }
 }
 
 BOOST_AUTO_TEST_CASE(broadcast_batches_transposed_output_and_long_k) {
