@@ -728,8 +728,9 @@ void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, con
   const int64_t oh = og.shape[2];
   const int64_t ow = og.shape[3];
   // The direct form computes pitch - ow discarded columns per output row;
-  // worth it while they are a small share (and there are whole panels).
-  const bool direct = 4 * (kw - 1) <= ow && oh * (ow + kw - 1) >= nr;
+  // worth it while they are at most a third (5x5 on 12x12: 4 of 16), and
+  // there are whole panels.
+  const bool direct = 2 * (kw - 1) <= ow && oh * (ow + kw - 1) >= nr;
   // Tiny outputs with kernels about the image's size (the weight gradient):
   // flat padded planes, while padding adds at most half. Their padding pass
   // checks both operands for inf and NaN on the way.

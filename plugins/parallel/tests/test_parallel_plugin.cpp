@@ -683,6 +683,7 @@ BOOST_AUTO_TEST_CASE(direct_path_forward_and_reverse) {
       check_conv(dtype, 2, 4, 16, 8, {28, 28}, {3, 3}, {28, 28}, reverse);  // whole images
       check_conv(dtype, 2, 1, 3, 13, {7, 40}, {2, 3}, {5, 37}, reverse);    // split columns
       check_conv(dtype, 1, 3, 5, 7, {60}, {5}, {60}, reverse);
+      check_conv(dtype, 2, 8, 6, 16, {12, 12}, {5, 5}, {12, 12}, reverse);  // a third discarded
     }
 }
 
