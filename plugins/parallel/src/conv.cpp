@@ -6,10 +6,14 @@
 //   * "direct": out[b] (Cout x OH*pitch, extra columns discarded) =
 //     W (Cout x Cin*KH*KW) * X, where row k of X is read in place from the
 //     padded image at offset tap[k] (no im2col, no packing of X);
-//   * "folded": for tiny outputs (the weight-gradient call: out is the
-//     kernel size, the "kernel" is the image) the batch and output pixels
-//     become GEMM rows, C (B*OH*OW x Cout) = X^T * W^T, with a long k that
-//     the GEMM splits across threads.
+//   * "flat": the weight-gradient call (out is the kernel's size, the
+//     "kernel" about the image's) with input and weight both padded to
+//     flat planes, where each output pixel is a shift of one product: a
+//     GEMM per pixel over one packed X for many channels, dot products
+//     along the flat k for few;
+//   * "dot": other tiny outputs with kernel rows of a vector or more;
+//   * "folded": the rest of the tiny outputs: batch and output pixels
+//     become GEMM rows, C (B*OH*OW x Cout) = X^T * W^T.
 // Conv1d is the H = 1 case. Not here: validation (plugin.cpp).
 #include "conv.hpp"
 
@@ -545,13 +549,28 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
   const int64_t chunk = flat_chunk(f.kflat, 2 * kern.kc, 8 * kern.kc);
   const int64_t chunks = ceil_div(f.kflat, chunk);
   const int threads = thread_count();
-  // Few chunks: split the weight rows too (each group packs X itself).
+  // Few chunks: split the weight rows too, and pack X once for all groups.
   const int64_t m_groups =
       threads > 1 && chunks < 2 * threads ? std::min<int64_t>(m_panels, 2 * threads) : 1;
   const std::size_t c_elems = static_cast<std::size_t>(tiles * mp * nr);
   Scratch<T> partial(c_elems * static_cast<std::size_t>(chunks));
   const StridedMatrix<T> w_mat{f.wpad.data(), f.kstride, 1};
   const StridedMatrix<T> x_mat{f.images.data(), 1, f.img};  // element (k, batch entry)
+  // Slice pc of X (chunks are whole slices, so pc / kc_max numbers them):
+  // panel q over kc + smax rows, at panel_elems * (slice * b_panels + q).
+  const int64_t panel_elems = nr * (kc_max + smax);
+  auto pack_x = [&](T* dst, int64_t pc, int64_t q) {
+    const int64_t kc = std::min(kc_max, std::min(f.kflat, (pc / chunk + 1) * chunk) - pc);
+    pack_b_panel_strided(dst, x_mat, q * nr, std::min(nr, n - q * nr), pc, kc + smax,
+                         static_cast<int>(nr));
+  };
+  const int64_t slices = ceil_div(f.kflat, kc_max);
+  Scratch<T> x_shared(static_cast<std::size_t>(m_groups > 1 ? slices * b_panels * panel_elems : 1));
+  if (m_groups > 1)
+    parallel_for(0, slices * b_panels, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        pack_x(x_shared.data() + i * panel_elems, (i / b_panels) * kc_max, i % b_panels);
+    });
 
   parallel_tasks(chunks * m_groups, [&](int64_t id) {
     const int64_t ch = id / m_groups;
@@ -561,19 +580,21 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
     const int64_t k0 = ch * chunk;
     const int64_t k1 = std::min(f.kflat, k0 + chunk);
     Scratch<T> a_pack(static_cast<std::size_t>((q1 - q0) * mr * kc_max));
-    Scratch<T> b_pack(static_cast<std::size_t>(b_panels * nr * (kc_max + smax)));
+    Scratch<T> b_own(static_cast<std::size_t>(m_groups > 1 ? 1 : b_panels * panel_elems));
     T* c_part = partial.data() + static_cast<std::size_t>(ch) * c_elems;
     for (int64_t pc = k0; pc < k1; pc += kc_max) {
       const int64_t kc = std::min(kc_max, k1 - pc);
-      const int64_t rows = kc + smax;
       pack_a_strided(a_pack.data(), w_mat, q0 * mr, std::min(cv.cout, q1 * mr) - q0 * mr, pc, kc,
                      static_cast<int>(mr));
-      for (int64_t q = 0; q < b_panels; ++q)
-        pack_b_panel_strided(b_pack.data() + q * nr * rows, x_mat, q * nr, std::min(nr, n - q * nr),
-                             pc, rows, static_cast<int>(nr));
+      const T* b_pack = x_shared.data() + (pc / kc_max) * b_panels * panel_elems;
+      if (m_groups == 1) {
+        for (int64_t q = 0; q < b_panels; ++q)
+          pack_x(b_own.data() + q * panel_elems, pc, q);
+        b_pack = b_own.data();
+      }
       const int accumulate = pc > k0 ? 1 : 0;
       for (int64_t t = 0; t < tiles; ++t) {
-        const T* bq = b_pack.data() + (t % b_panels) * nr * rows +
+        const T* bq = b_pack + (t % b_panels) * panel_elems +
                       f.shift[static_cast<std::size_t>(t / b_panels)] * nr;
         for (int64_t ip = q0; ip < q1; ++ip)
           tile.micro(kc, a_pack.data() + (ip - q0) * mr * kc, bq, nullptr,
