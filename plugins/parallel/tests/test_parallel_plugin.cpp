@@ -293,9 +293,14 @@ void check_reduce(int32_t dtype, int32_t op, const std::vector<int64_t>& shape, 
 // ---- matmul check -----------------------------------------------------------------
 
 void check_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, int64_t k, bool broadcast_a,
-                  bool broadcast_b, bool transposed_out = false, bool row_major = false) {
+                  bool broadcast_b, bool transposed_out = false, bool row_major = false,
+                  bool column_major_b = false) {
   Tensor a(dtype, {broadcast_a ? 1 : batch, m, k}, row_major ? in_order(3) : shuffled(3), 2);
-  Tensor b(dtype, {broadcast_b ? 1 : batch, k, n}, row_major ? in_order(3) : shuffled(3), 0);
+  Tensor b(dtype, {broadcast_b ? 1 : batch, k, n},
+           column_major_b ? std::vector<int>{0, 2, 1}
+           : row_major    ? in_order(3)
+                          : shuffled(3),
+           0);
   for (Tensor* t : {&a, &b})
     if (t->view().shape[0] != batch) {
       t->view().shape[0] = batch;
@@ -668,6 +673,8 @@ BOOST_AUTO_TEST_CASE(broadcast_batches_transposed_output_and_long_k) {
     check_matmul(dtype, 2, 9, 20, 9000, true, false);    // split k, broadcast batch
     check_matmul(dtype, 1, 400, 3, 500, false, false);   // narrow: direct loops
     check_matmul(dtype, 1, 260, 70, 300, false, false);  // several kc and m blocks
+    for (int64_t m : {2, 3, 4})                          // one-row tiles: B column-major, so packed
+      check_matmul(dtype, 2, m, 150, 300, false, false, false, false, true);
   }
 }
 
@@ -684,6 +691,8 @@ BOOST_AUTO_TEST_CASE(direct_path_forward_and_reverse) {
       check_conv(dtype, 2, 1, 3, 13, {7, 40}, {2, 3}, {5, 37}, reverse);    // split columns
       check_conv(dtype, 1, 3, 5, 7, {60}, {5}, {60}, reverse);
       check_conv(dtype, 2, 8, 6, 16, {12, 12}, {5, 5}, {12, 12}, reverse);  // a third discarded
+      check_conv(dtype, 2, 16, 4, 1, {28, 28}, {3, 3}, {28, 28}, reverse);  // one-row tiles
+      check_conv(dtype, 1, 2, 5, 3, {70}, {3}, {70}, reverse);
     }
 }
 
