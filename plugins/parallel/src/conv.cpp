@@ -6,10 +6,14 @@
 //   * "direct": out[b] (Cout x OH*pitch, extra columns discarded) =
 //     W (Cout x Cin*KH*KW) * X, where row k of X is read in place from the
 //     padded image at offset tap[k] (no im2col, no packing of X);
-//   * "folded": for tiny outputs (the weight-gradient call: out is the
-//     kernel size, the "kernel" is the image) the batch and output pixels
-//     become GEMM rows, C (B*OH*OW x Cout) = X^T * W^T, with a long k that
-//     the GEMM splits across threads.
+//   * "flat": the weight-gradient call (out is the kernel's size, the
+//     "kernel" about the image's) with input and weight both padded to
+//     flat planes, where each output pixel is a shift of one product: a
+//     GEMM per pixel over one packed X for many channels, dot products
+//     along the flat k for few;
+//   * "dot": other tiny outputs with kernel rows of a vector or more;
+//   * "folded": the rest of the tiny outputs: batch and output pixels
+//     become GEMM rows, C (B*OH*OW x Cout) = X^T * W^T.
 // Conv1d is the H = 1 case. Not here: validation (plugin.cpp).
 #include "conv.hpp"
 
@@ -427,6 +431,254 @@ void conv_dot(const Conv<T>& cv, int64_t kwp) {
       });
 }
 
+// ---- shifted: tiny outputs, kernels about the image's size -------------------
+
+// Writes `len` elements to dst: a stack of `planes` zero-padded planes of ph
+// rows by `pitch`, whose element (c, r, col) is src[c * cs + r * rs + col * ws]
+// for r < rows and col < cols and 0 elsewhere, then zeros up to len. Returns
+// whether every element copied was finite (v - v is 0 only for finite v).
+template <class T>
+bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows,
+                int64_t cols, int64_t planes, int64_t ph, int64_t pitch, int64_t len) {
+  const int64_t valid_rows = std::min(rows, ph);
+  const int64_t valid_cols = std::min(cols, pitch);
+  int bad = 0;
+  T* d = dst;
+  for (int64_t c = 0; c < planes; ++c) {
+    for (int64_t r = 0; r < valid_rows; ++r, d += pitch) {
+      const T* row = src + c * cs + r * rs;
+      if (ws == 1) {
+        for (int64_t q = 0; q < valid_cols; ++q) {
+          d[q] = row[q];
+          bad |= (row[q] - row[q]) != T(0);
+        }
+      } else {
+        for (int64_t q = 0; q < valid_cols; ++q) {
+          d[q] = row[q * ws];
+          bad |= (d[q] - d[q]) != T(0);
+        }
+      }
+      std::fill_n(d + valid_cols, pitch - valid_cols, T(0));
+    }
+    std::fill_n(d, (ph - valid_rows) * pitch, T(0));
+    d += (ph - valid_rows) * pitch;
+  }
+  std::fill_n(d, len - (d - dst), T(0));
+  return bad == 0;
+}
+
+// The weight-gradient call (out a few pixels, "kernel" nearly the image)
+// over one flat k. With the input and the weight both zero-padded to planes
+// of ph = oh + kh - 1 rows by pitch = ow + kw - 1,
+//   out[n, o, a, b] = sum_k wpad[o][k] * xpad[n][k + a * pitch + b]
+// for k over all cin planes (a weight term never leaves its padded row), so
+// output pixel s = (a, b) pairs W with the same X shifted by shift[s]. The
+// padded weight terms multiply zeros with input values, so the caller
+// checks that the input is finite. Forward only.
+template <class T>
+struct Flat {
+  int64_t kflat;    // cin padded planes
+  int64_t kstride;  // row length of wpad: kflat rounded up to whole vectors, zeros past kflat
+  int64_t img;      // length of one padded image: room for k + shift + a vector
+  int64_t pixels;
+  Scratch<int64_t> shift;
+  Scratch<T> wpad;    // weight_rows x kstride, zero rows past cout
+  Scratch<T> images;  // batch x img
+  bool finite_weights = true;
+  bool finite_input = true;
+
+  // vl: the dot kernel's vector length; weight_rows >= cout.
+  Flat(const Conv<T>& cv, int64_t vl, int64_t weight_rows)
+      : kflat(cv.cin * cv.plane),
+        kstride(ceil_div(kflat, vl) * vl),
+        img(ceil_div(kstride + (cv.oh - 1) * cv.pitch + cv.ow + vl, 16) * 16),
+        pixels(cv.oh * cv.ow),
+        shift(static_cast<std::size_t>(pixels)),
+        wpad(static_cast<std::size_t>(weight_rows * kstride)),
+        images(static_cast<std::size_t>(cv.batch * img)) {
+    for (int64_t s = 0; s < pixels; ++s)
+      shift[static_cast<std::size_t>(s)] = (s / cv.ow) * cv.pitch + s % cv.ow;
+    std::fill(wpad.data() + cv.cout * kstride, wpad.data() + wpad.size(), T(0));
+    Scratch<unsigned char> finite(static_cast<std::size_t>(cv.cout + cv.batch));
+    parallel_for(0, cv.cout + cv.batch, 1, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        bool ok;
+        if (r < cv.cout) {
+          ok = pad_planes(wpad.data() + r * kstride, cv.w_data + r * cv.w.strides[0],
+                          cv.w.strides[1], cv.w.strides[2], cv.w.strides[3], cv.kh, cv.kw, cv.cin,
+                          cv.ph, cv.pitch, kstride);
+        } else {
+          const int64_t b = r - cv.cout;
+          ok = pad_planes(images.data() + b * img, cv.in_data + b * cv.in.strides[0],
+                          cv.in.strides[1], cv.in.strides[2], cv.in.strides[3], cv.h, cv.wd, cv.cin,
+                          cv.ph, cv.pitch, img);
+        }
+        finite[static_cast<std::size_t>(r)] = ok ? 1 : 0;
+      }
+    });
+    for (int64_t r = 0; r < cv.cout + cv.batch; ++r)
+      if (!finite[static_cast<std::size_t>(r)])
+        (r < cv.cout ? finite_weights : finite_input) = false;
+  }
+};
+
+// The shape-only chunk length of the flat k (a multiple of `unit`) whose
+// partial products are summed in chunk order, so that results do not
+// depend on the thread count.
+inline int64_t flat_chunk(int64_t kflat, int64_t unit, int64_t min_len) {
+  return std::max(min_len, ceil_div(ceil_div(kflat, 16), unit) * unit);
+}
+
+// Many channels on both sides: per pixel the GEMM W (cout x k) * X (k x
+// batch). X is packed once per k slice over kc + max shift rows; pixel s
+// only moves the panel pointer down by shift[s] rows.
+template <class T>
+void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
+  const GemmKernel<T>& kern = gemm_kernel<T>();
+  const Tile<T>& tile = kern.tile_for(cv.cout);
+  const int64_t mr = tile.mr;
+  const int64_t nr = kern.nr;
+  const int64_t n = cv.batch;
+  const int64_t smax = f.shift[static_cast<std::size_t>(f.pixels - 1)];
+  const int64_t m_panels = ceil_div(cv.cout, mr);
+  const int64_t mp = m_panels * mr;
+  const int64_t b_panels = ceil_div(n, nr);
+  const int64_t tiles = f.pixels * b_panels;  // tile (s, q) = pixel s, batch panel q
+  // Deeper slices than a plain GEMM's: each packs kc + smax rows of X.
+  const int64_t kc_max = std::min(f.kflat, 2 * kern.kc);
+  const int64_t chunk = flat_chunk(f.kflat, 2 * kern.kc, 8 * kern.kc);
+  const int64_t chunks = ceil_div(f.kflat, chunk);
+  const int threads = thread_count();
+  // Few chunks: split the weight rows too, and pack X once for all groups.
+  const int64_t m_groups =
+      threads > 1 && chunks < 2 * threads ? std::min<int64_t>(m_panels, 2 * threads) : 1;
+  const std::size_t c_elems = static_cast<std::size_t>(tiles * mp * nr);
+  Scratch<T> partial(c_elems * static_cast<std::size_t>(chunks));
+  const StridedMatrix<T> w_mat{f.wpad.data(), f.kstride, 1};
+  const StridedMatrix<T> x_mat{f.images.data(), 1, f.img};  // element (k, batch entry)
+  // Slice pc of X (chunks are whole slices, so pc / kc_max numbers them):
+  // panel q over kc + smax rows, at panel_elems * (slice * b_panels + q).
+  const int64_t panel_elems = nr * (kc_max + smax);
+  auto pack_x = [&](T* dst, int64_t pc, int64_t q) {
+    const int64_t kc = std::min(kc_max, std::min(f.kflat, (pc / chunk + 1) * chunk) - pc);
+    pack_b_panel_strided(dst, x_mat, q * nr, std::min(nr, n - q * nr), pc, kc + smax,
+                         static_cast<int>(nr));
+  };
+  const int64_t slices = ceil_div(f.kflat, kc_max);
+  Scratch<T> x_shared(static_cast<std::size_t>(m_groups > 1 ? slices * b_panels * panel_elems : 1));
+  if (m_groups > 1)
+    parallel_for(0, slices * b_panels, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i)
+        pack_x(x_shared.data() + i * panel_elems, (i / b_panels) * kc_max, i % b_panels);
+    });
+
+  parallel_tasks(chunks * m_groups, [&](int64_t id) {
+    const int64_t ch = id / m_groups;
+    const int64_t g = id % m_groups;
+    const int64_t q0 = g * m_panels / m_groups;
+    const int64_t q1 = (g + 1) * m_panels / m_groups;
+    const int64_t k0 = ch * chunk;
+    const int64_t k1 = std::min(f.kflat, k0 + chunk);
+    Scratch<T> a_pack(static_cast<std::size_t>((q1 - q0) * mr * kc_max));
+    Scratch<T> b_own(static_cast<std::size_t>(m_groups > 1 ? 1 : b_panels * panel_elems));
+    T* c_part = partial.data() + static_cast<std::size_t>(ch) * c_elems;
+    for (int64_t pc = k0; pc < k1; pc += kc_max) {
+      const int64_t kc = std::min(kc_max, k1 - pc);
+      pack_a_strided(a_pack.data(), w_mat, q0 * mr, std::min(cv.cout, q1 * mr) - q0 * mr, pc, kc,
+                     static_cast<int>(mr));
+      const T* b_pack = x_shared.data() + (pc / kc_max) * b_panels * panel_elems;
+      if (m_groups == 1) {
+        for (int64_t q = 0; q < b_panels; ++q)
+          pack_x(b_own.data() + q * panel_elems, pc, q);
+        b_pack = b_own.data();
+      }
+      const int accumulate = pc > k0 ? 1 : 0;
+      for (int64_t t = 0; t < tiles; ++t) {
+        const T* bq = b_pack + (t % b_panels) * panel_elems +
+                      f.shift[static_cast<std::size_t>(t / b_panels)] * nr;
+        for (int64_t ip = q0; ip < q1; ++ip)
+          tile.micro(kc, a_pack.data() + (ip - q0) * mr * kc, bq, nullptr,
+                     c_part + (t * mp + ip * mr) * nr, nr, accumulate);
+      }
+    }
+  });
+
+  // Sum the chunks in order into out (tile column -> batch entry, pixel).
+  for (int64_t t = 0; t < tiles; ++t) {
+    const int64_t s = t / b_panels;
+    for (int64_t jj = 0; jj < nr; ++jj) {
+      const int64_t nb = (t % b_panels) * nr + jj;
+      if (nb >= n)
+        continue;
+      T* dst = cv.out_data + nb * cv.out.strides[0] + (s / cv.ow) * cv.out.strides[2] +
+               (s % cv.ow) * cv.out.strides[3];
+      for (int64_t o = 0; o < cv.cout; ++o) {
+        const std::size_t e = static_cast<std::size_t>((t * mp + o) * nr + jj);
+        T sum = partial[e];
+        for (int64_t ch = 1; ch < chunks; ++ch)
+          sum += partial[e + static_cast<std::size_t>(ch) * c_elems];
+        dst[o * cv.out.strides[1]] = sum;
+      }
+    }
+  }
+}
+
+// Few channels (LeNet's layers): every output is a dot product of two
+// contiguous vectors along the flat k, nothing packed. The k chunks are
+// L1-sized so a task's weight rows and images stay in L1 while every pixel
+// block uses them.
+template <class T>
+void conv_flat_dot(const Conv<T>& cv, const Flat<T>& f) {
+  const DotKernel<T>& dk = dot_kernel<T>();
+  const int64_t o_blocks = ceil_div(cv.cout, dk.mo);
+  const int64_t columns = cv.batch * f.pixels;  // column j = (batch entry j / pixels, pixel)
+  const int64_t p_blocks = ceil_div(columns, dk.mp);
+  const int64_t chunk = flat_chunk(f.kflat, dk.vl, 1024);
+  const int64_t chunks = ceil_div(f.kflat, chunk);
+  // Tasks: (weight block, group of pixel blocks), about 2 per thread.
+  const int64_t groups = std::min<int64_t>(p_blocks, ceil_div(2 * thread_count(), o_blocks));
+  const int64_t block = dk.mo * dk.mp;
+  Scratch<T> sums(static_cast<std::size_t>(o_blocks * p_blocks * block));
+  const int64_t zero_off = 0;
+  parallel_tasks(o_blocks * groups, [&](int64_t id) {
+    const int64_t ob = id / groups;
+    const int64_t g = id % groups;
+    const int64_t pb0 = g * p_blocks / groups;
+    const int64_t pb1 = (g + 1) * p_blocks / groups;
+    const T* a = f.wpad.data() + ob * dk.mo * f.kstride;
+    T result[kMaxTileElements];
+    int64_t px[kMaxTileEdge];
+    for (int64_t ch = 0; ch < chunks; ++ch) {
+      const int64_t k0 = ch * chunk;
+      const int64_t len = std::min(chunk, f.kflat - k0);
+      const int64_t nvec = ceil_div(len, dk.vl);
+      for (int64_t pb = pb0; pb < pb1; ++pb) {
+        for (int q = 0; q < dk.mp; ++q) {
+          const int64_t j = std::min(pb * dk.mp + q, columns - 1);
+          px[q] = (j / f.pixels) * f.img + f.shift[static_cast<std::size_t>(j % f.pixels)] + k0;
+        }
+        dk.run(1, nvec, len - (nvec - 1) * dk.vl, a + k0, 0, f.kstride, f.images.data(), &zero_off,
+               px, result);
+        T* dst = sums.data() + (ob * p_blocks + pb) * block;
+        for (int64_t e = 0; e < block; ++e)
+          dst[e] = ch == 0 ? result[e] : dst[e] + result[e];
+      }
+    }
+  });
+  for (int64_t ob = 0; ob < o_blocks; ++ob)
+    for (int64_t pb = 0; pb < p_blocks; ++pb)
+      for (int64_t q = 0; q < dk.mp && pb * dk.mp + q < columns; ++q) {
+        const int64_t j = pb * dk.mp + q;
+        const int64_t nb = j / f.pixels;
+        const int64_t s = j % f.pixels;
+        T* dst = cv.out_data + nb * cv.out.strides[0] + (s / cv.ow) * cv.out.strides[2] +
+                 (s % cv.ow) * cv.out.strides[3];
+        for (int64_t o = ob * dk.mo; o < std::min(cv.cout, ob * dk.mo + dk.mo); ++o)
+          dst[o * cv.out.strides[1]] = sums[static_cast<std::size_t>((ob * p_blocks + pb) * block +
+                                                                     (o - ob * dk.mo) * dk.mp + q)];
+      }
+}
+
 // ---- exact: the definition's loops -------------------------------------------
 
 // Used only when the weights hold inf or NaN. The definition skips
@@ -468,14 +720,21 @@ void conv_exact(const Geometry& og, T* out, const Geometry& ig, const T* in, con
 
 template <class T>
 bool all_finite(const Geometry& g, const T* data) {
+  // v - v is 0 for a finite v and NaN for inf or NaN; the loop has no
+  // dependency chain, so it vectorises (this runs over whole inputs).
+  int bad = 0;
   for (int64_t a = 0; a < g.shape[0]; ++a)
     for (int64_t b = 0; b < g.shape[1]; ++b)
       for (int64_t c = 0; c < g.shape[2]; ++c) {
         const T* row = data + a * g.strides[0] + b * g.strides[1] + c * g.strides[2];
-        T probe = T(0);
-        for (int64_t d = 0; d < g.shape[3]; ++d)
-          probe *= row[d * g.strides[3]];  // stays 0 unless an element is inf or NaN
-        if (probe != T(0))
+        if (g.strides[3] == 1) {
+          for (int64_t d = 0; d < g.shape[3]; ++d)
+            bad |= (row[d] - row[d]) != T(0);
+        } else {
+          for (int64_t d = 0; d < g.shape[3]; ++d)
+            bad |= (row[d * g.strides[3]] - row[d * g.strides[3]]) != T(0);
+        }
+        if (bad)
           return false;
       }
   return true;
@@ -484,17 +743,41 @@ bool all_finite(const Geometry& g, const T* data) {
 template <class T>
 void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, const Geometry& wg,
                 const T* w, bool reverse) {
-  if (!all_finite(wg, w)) {
-    conv_exact(og, out, ig, in, wg, w, reverse);
-    return;
-  }
   const int nr = gemm_kernel<T>().nr;
+  const int64_t kh = wg.shape[2];
   const int64_t kw = wg.shape[3];
   const int64_t oh = og.shape[2];
   const int64_t ow = og.shape[3];
   // The direct form computes pitch - ow discarded columns per output row;
-  // worth it while they are a small share (and there are whole panels).
-  if (4 * (kw - 1) <= ow && oh * (ow + kw - 1) >= nr) {
+  // worth it while they are at most a third (5x5 on 12x12: 4 of 16), and
+  // there are whole panels.
+  const bool direct = 2 * (kw - 1) <= ow && oh * (ow + kw - 1) >= nr;
+  // Tiny outputs with kernels about the image's size (the weight gradient):
+  // flat padded planes, while padding adds at most half. Their padding pass
+  // checks both operands for inf and NaN on the way.
+  if (!direct && !reverse && oh * ow <= 64 && 2 * (oh + kh - 1) * (ow + kw - 1) <= 3 * kh * kw) {
+    const Conv<T> cv(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr);
+    const DotKernel<T>& dk = dot_kernel<T>();
+    const Flat<T> f(cv, dk.vl, ceil_div(cv.cout, dk.mo) * dk.mo);
+    if (!f.finite_weights) {
+      conv_exact(og, out, ig, in, wg, w, reverse);
+      return;
+    }
+    if (f.finite_input) {
+      // The GEMM while its tiles are at least half used.
+      const int64_t mr = gemm_kernel<T>().tile_for(cv.cout).mr;
+      if (2 * cv.cout * cv.batch >= ceil_div(cv.cout, mr) * mr * ceil_div(cv.batch, nr) * nr)
+        conv_flat_gemm(cv, f);
+      else
+        conv_flat_dot(cv, f);
+      return;
+    }
+    // An inf or NaN input: the forms below multiply only weights by padding.
+  } else if (!all_finite(wg, w)) {
+    conv_exact(og, out, ig, in, wg, w, reverse);
+    return;
+  }
+  if (direct) {
     conv_direct(Conv<T>(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr));
     return;
   }

@@ -7,6 +7,7 @@
 // Not here: packing and blocking loops (gemm.hpp).
 #include "gemm_kernels.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -130,71 +131,77 @@ template <class T, int VB, int MO, int MP>
     }
 }
 
-// Two rows of C at a time, NV vectors of columns per step (registers:
-// 2 * NV accumulators), then one vector, then scalar columns.
-template <class T, int VB>
+// Columns [j, j + NV * VL) of C for all m rows, R rows at a time (registers:
+// R * NV accumulators, NV loaded B vectors, one broadcast). The k x NV * VL
+// block of B stays in L1 while every row group uses it. A last, partial row
+// group recomputes its last row in the unused slots (nothing is stored
+// from them).
+template <class T, int VB, int R, int NV>
+[[gnu::always_inline]] inline void small_columns(int64_t m, int64_t j, int64_t k,
+                                                 const T* __restrict a, int64_t a_rs, int64_t a_cs,
+                                                 const T* __restrict b, int64_t b_rs,
+                                                 T* __restrict c, int64_t c_rs) {
+  constexpr int VL = VB / static_cast<int>(sizeof(T));
+  typedef T V __attribute__((vector_size(VB)));
+  for (int64_t i = 0; i < m; i += R) {
+    const T* ar[R];
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r)
+      ar[r] = a + std::min<int64_t>(i + r, m - 1) * a_rs;
+    V acc[R][NV] = {};
+    for (int64_t p = 0; p < k; ++p) {
+      V bv[NV];
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        std::memcpy(&bv[v], b + p * b_rs + j + v * VL, VB);
+#pragma GCC unroll 8
+      for (int r = 0; r < R; ++r) {
+        // x - 0 is exactly x (also for -0), so this is a pure broadcast.
+        const V x = ar[r][p * a_cs] - V{};
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; ++v)
+          acc[r][v] += x * bv[v];
+      }
+    }
+    const int64_t rows = std::min<int64_t>(R, m - i);
+    for (int64_t r = 0; r < rows; ++r)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        std::memcpy(c + (i + r) * c_rs + j + v * VL, &acc[r][v], VB);
+  }
+}
+
+// Blocks of 4 vectors of columns, then 2, then 1, then scalar columns.
+template <class T, int VB, int R>
 [[gnu::always_inline]] inline void small_body(int64_t m, int64_t n, int64_t k,
                                               const T* __restrict a, int64_t a_rs, int64_t a_cs,
                                               const T* __restrict b, int64_t b_rs, T* __restrict c,
                                               int64_t c_rs) {
   constexpr int VL = VB / static_cast<int>(sizeof(T));
-  constexpr int NV = 4;
-  typedef T V __attribute__((vector_size(VB)));
-  for (int64_t i = 0; i < m; i += 2) {
-    const bool pair = i + 1 < m;
-    const T* a0 = a + i * a_rs;
-    const T* a1 = pair ? a0 + a_rs : a0;  // a lone last row computes itself twice
-    T* c0 = c + i * c_rs;
-    int64_t j = 0;
-    for (; j + NV * VL <= n; j += NV * VL) {
-      V acc0[NV] = {}, acc1[NV] = {};
-      for (int64_t p = 0; p < k; ++p) {
-        const V x0 = a0[p * a_cs] - V{};
-        const V x1 = a1[p * a_cs] - V{};
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v) {
-          V bv;
-          std::memcpy(&bv, b + p * b_rs + j + v * VL, VB);
-          acc0[v] += x0 * bv;
-          acc1[v] += x1 * bv;
-        }
-      }
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) {
-        std::memcpy(c0 + j + v * VL, &acc0[v], VB);
-        if (pair)
-          std::memcpy(c0 + c_rs + j + v * VL, &acc1[v], VB);
-      }
-    }
-    for (; j + VL <= n; j += VL) {
-      V acc0 = {}, acc1 = {};
-      for (int64_t p = 0; p < k; ++p) {
-        V bv;
-        std::memcpy(&bv, b + p * b_rs + j, VB);
-        acc0 += (a0[p * a_cs] - V{}) * bv;
-        acc1 += (a1[p * a_cs] - V{}) * bv;
-      }
-      std::memcpy(c0 + j, &acc0, VB);
-      if (pair)
-        std::memcpy(c0 + c_rs + j, &acc1, VB);
-    }
-    for (; j < n; ++j) {
-      T s0 = T(0), s1 = T(0);
-      for (int64_t p = 0; p < k; ++p) {
-        s0 += a0[p * a_cs] * b[p * b_rs + j];
-        s1 += a1[p * a_cs] * b[p * b_rs + j];
-      }
-      c0[j] = s0;
-      if (pair)
-        c0[c_rs + j] = s1;
-    }
+  int64_t j = 0;
+  for (; j + 4 * VL <= n; j += 4 * VL)
+    small_columns<T, VB, R, 4>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+  if (j + 2 * VL <= n) {
+    small_columns<T, VB, R, 2>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    j += 2 * VL;
   }
+  if (j + VL <= n) {
+    small_columns<T, VB, R, 1>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    j += VL;
+  }
+  for (; j < n; ++j)
+    for (int64_t i = 0; i < m; ++i) {
+      T s = T(0);
+      for (int64_t p = 0; p < k; ++p)
+        s += a[i * a_rs + p * a_cs] * b[p * b_rs + j];
+      c[i * c_rs + j] = s;
+    }
 }
 
-#define MT_DEFINE_SMALL(NAME, ATTR, T, VB)                                                \
+#define MT_DEFINE_SMALL(NAME, ATTR, T, VB, R)                                             \
   ATTR void NAME(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, \
                  const T* b, int64_t b_rs, T* c, int64_t c_rs) {                          \
-    small_body<T, VB>(m, n, k, a, a_rs, a_cs, b, b_rs, c, c_rs);                          \
+    small_body<T, VB, R>(m, n, k, a, a_rs, a_cs, b, b_rs, c, c_rs);                       \
   }
 
 #define MT_DEFINE_DOT(NAME, ATTR, T, VB, MO, MP)                                                   \
@@ -218,26 +225,33 @@ template <class T, int VB>
 #define MT_TARGET_AVX2 __attribute__((target("avx2,fma")))
 MT_DEFINE_KERNEL(sgemm_avx512_12, MT_TARGET_AVX512, float, 64, 12, 2)
 MT_DEFINE_KERNEL(sgemm_avx512_8, MT_TARGET_AVX512, float, 64, 8, 2)
+MT_DEFINE_KERNEL(sgemm_avx512_1, MT_TARGET_AVX512, float, 64, 1, 2)
 MT_DEFINE_KERNEL(dgemm_avx512_12, MT_TARGET_AVX512, double, 64, 12, 2)
 MT_DEFINE_KERNEL(dgemm_avx512_8, MT_TARGET_AVX512, double, 64, 8, 2)
+MT_DEFINE_KERNEL(dgemm_avx512_1, MT_TARGET_AVX512, double, 64, 1, 2)
 MT_DEFINE_KERNEL(sgemm_avx2_6, MT_TARGET_AVX2, float, 32, 6, 2)
 MT_DEFINE_KERNEL(sgemm_avx2_4, MT_TARGET_AVX2, float, 32, 4, 2)
+MT_DEFINE_KERNEL(sgemm_avx2_1, MT_TARGET_AVX2, float, 32, 1, 2)
 MT_DEFINE_KERNEL(dgemm_avx2_6, MT_TARGET_AVX2, double, 32, 6, 2)
 MT_DEFINE_KERNEL(dgemm_avx2_4, MT_TARGET_AVX2, double, 32, 4, 2)
+MT_DEFINE_KERNEL(dgemm_avx2_1, MT_TARGET_AVX2, double, 32, 1, 2)
 #endif
 // Baseline: 16-byte vectors (SSE2 / NEON), 12 accumulators of 16 registers.
 MT_DEFINE_KERNEL(sgemm_generic_6, , float, 16, 6, 2)
 MT_DEFINE_KERNEL(sgemm_generic_4, , float, 16, 4, 2)
+MT_DEFINE_KERNEL(sgemm_generic_1, , float, 16, 1, 2)
 MT_DEFINE_KERNEL(dgemm_generic_6, , double, 16, 6, 2)
 MT_DEFINE_KERNEL(dgemm_generic_4, , double, 16, 4, 2)
+MT_DEFINE_KERNEL(dgemm_generic_1, , double, 16, 1, 2)
 #if defined(__x86_64__)
-MT_DEFINE_SMALL(ssmall_avx512, MT_TARGET_AVX512, float, 64)
-MT_DEFINE_SMALL(dsmall_avx512, MT_TARGET_AVX512, double, 64)
-MT_DEFINE_SMALL(ssmall_avx2, MT_TARGET_AVX2, float, 32)
-MT_DEFINE_SMALL(dsmall_avx2, MT_TARGET_AVX2, double, 32)
+// 32 vector registers with AVX-512: 6 x 4 accumulators; 16 otherwise: 2 x 4.
+MT_DEFINE_SMALL(ssmall_avx512, MT_TARGET_AVX512, float, 64, 6)
+MT_DEFINE_SMALL(dsmall_avx512, MT_TARGET_AVX512, double, 64, 6)
+MT_DEFINE_SMALL(ssmall_avx2, MT_TARGET_AVX2, float, 32, 2)
+MT_DEFINE_SMALL(dsmall_avx2, MT_TARGET_AVX2, double, 32, 2)
 #endif
-MT_DEFINE_SMALL(ssmall_generic, , float, 16)
-MT_DEFINE_SMALL(dsmall_generic, , double, 16)
+MT_DEFINE_SMALL(ssmall_generic, , float, 16, 2)
+MT_DEFINE_SMALL(dsmall_generic, , double, 16, 2)
 #undef MT_DEFINE_SMALL
 #if defined(__x86_64__)
 MT_DEFINE_DOT(sdot_avx512, MT_TARGET_AVX512, float, 64, 8, 3)
@@ -254,25 +268,31 @@ MT_DEFINE_DOT(ddot_generic, , double, 16, 4, 3)
 // panels of B stream past it from L2, so kc x nc of B (about 1 MiB) is sized
 // for L2 and kc x nr (16-32 KiB) for L1; mc only sets the task granularity.
 constexpr GemmKernel<float> kSgemmGeneric{
-    "generic", {6, &sgemm_generic_6}, {4, &sgemm_generic_4}, 8, 192, 256, 1024, &ssmall_generic};
+    "generic", {6, &sgemm_generic_6}, {4, &sgemm_generic_4}, {1, &sgemm_generic_1}, 8, 192, 256,
+    1024,      &ssmall_generic};
 constexpr GemmKernel<double> kDgemmGeneric{
-    "generic", {6, &dgemm_generic_6}, {4, &dgemm_generic_4}, 4, 96, 256, 512, &dsmall_generic};
+    "generic", {6, &dgemm_generic_6}, {4, &dgemm_generic_4}, {1, &dgemm_generic_1}, 4, 96, 256,
+    512,       &dsmall_generic};
 #if defined(__x86_64__)
-constexpr GemmKernel<float> kSgemmAvx2{"avx2", {6, &sgemm_avx2_6}, {4, &sgemm_avx2_4}, 16, 192, 256,
-                                       1024,   &ssmall_avx2};
-constexpr GemmKernel<double> kDgemmAvx2{"avx2", {6, &dgemm_avx2_6}, {4, &dgemm_avx2_4}, 8, 96, 256,
-                                        512,    &dsmall_avx2};
+constexpr GemmKernel<float> kSgemmAvx2{
+    "avx2", {6, &sgemm_avx2_6}, {4, &sgemm_avx2_4}, {1, &sgemm_avx2_1}, 16, 192, 256,
+    1024,   &ssmall_avx2};
+constexpr GemmKernel<double> kDgemmAvx2{
+    "avx2", {6, &dgemm_avx2_6}, {4, &dgemm_avx2_4}, {1, &dgemm_avx2_1}, 8, 96, 256,
+    512,    &dsmall_avx2};
 constexpr GemmKernel<float> kSgemmAvx512{
-    "avx512", {12, &sgemm_avx512_12}, {8, &sgemm_avx512_8}, 32, 192, 256, 1024, &ssmall_avx512};
+    "avx512", {12, &sgemm_avx512_12}, {8, &sgemm_avx512_8}, {1, &sgemm_avx512_1}, 32, 192, 256,
+    1024,     &ssmall_avx512};
 constexpr GemmKernel<double> kDgemmAvx512{
-    "avx512", {12, &dgemm_avx512_12}, {8, &dgemm_avx512_8}, 16, 192, 256, 512, &dsmall_avx512};
+    "avx512", {12, &dgemm_avx512_12}, {8, &dgemm_avx512_8}, {1, &dgemm_avx512_1}, 16, 192, 256,
+    512,      &dsmall_avx512};
 #endif
 
 template <class T>
 constexpr bool valid(const GemmKernel<T>& k) {
   return k.wide.mr * k.nr <= kMaxTileElements && k.wide.mr <= kMaxTileEdge &&
          k.nr <= kMaxTileEdge && k.narrow.mr <= k.wide.mr && k.mc % k.wide.mr == 0 &&
-         k.mc % k.narrow.mr == 0 && k.nc % k.nr == 0;
+         k.mc % k.narrow.mr == 0 && k.thin.mr <= k.narrow.mr && k.nc % k.nr == 0;
 }
 static_assert(valid(kSgemmGeneric) && valid(kDgemmGeneric));
 #if defined(__x86_64__)

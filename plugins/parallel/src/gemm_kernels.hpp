@@ -35,7 +35,8 @@ struct Tile {
 
 // A product too small to repay packing: C (m x n) = A (m x k) * B (k x n),
 // B's and C's rows contiguous (unit column stride), A with any strides; vector
-// registers hold two rows of C across up to 4 vectors of columns.
+// registers hold 6 rows of C (2 without AVX-512) across up to 4 vectors of
+// columns.
 template <class T>
 using SmallGemm = void (*)(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs,
                            const T* b, int64_t b_rs, T* c, int64_t c_rs);
@@ -45,6 +46,7 @@ struct GemmKernel {
   const char* name;
   Tile<T> wide;    // the fastest tile
   Tile<T> narrow;  // fewer rows, for row counts the wide one would pad a lot (e.g. 64 = 5.3 x 12)
+  Tile<T> thin;    // one row, for 1-3 rows (a convolution's input gradient with Cin = 1)
   int nr;          // columns of the register tile
   int64_t mc;      // rows of A per task block, a multiple of both mr
   int64_t kc;      // depth per packed block (a kc x nr panel of B stays in L1)
@@ -55,6 +57,10 @@ struct GemmKernel {
   // compute over 5% more (padded) rows, which is about what the narrow
   // tile loses in speed (fewer accumulators per loaded B vector).
   const Tile<T>& tile_for(int64_t m) const {
+    // 1-3 rows: the one-row tile (3 loads per 2 FMAs per row) beats the
+    // narrow one computing 8 rows (10 loads per 16 FMAs) for them.
+    if (m <= 3)
+      return thin;
     const int64_t wide_rows = (m + wide.mr - 1) / wide.mr * wide.mr;
     const int64_t narrow_rows = (m + narrow.mr - 1) / narrow.mr * narrow.mr;
     return narrow_rows * 20 < wide_rows * 19 ? narrow : wide;

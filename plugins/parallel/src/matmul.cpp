@@ -19,8 +19,12 @@ namespace {
 
 // Below this many multiply-adds per matrix the direct loops win.
 constexpr int64_t kSmallProduct = 24 * 24 * 24;
-// Products up to this many multiply-adds with row-major B and C skip packing.
-constexpr int64_t kSmallVector = 96 * 96 * 96;
+// Products up to this many multiply-adds with row-major B and C skip packing
+// (measured: the unpacked kernel beats packing up to about 128^3).
+constexpr int64_t kSmallVector = 128 * 128 * 128;
+// An unpacked product of at least this many multiply-adds is split by rows
+// across threads when the batch alone cannot keep them busy.
+constexpr int64_t kSmallSplit = int64_t{1} << 20;
 // Multiply-adds per task, at least, when spreading small products.
 constexpr int64_t kTaskWork = 1 << 16;
 // Per-matrix multiply-adds below which matrices go to threads whole.
@@ -108,6 +112,21 @@ void matmul_typed(const mt_view& out, const mt_view& av, const mt_view& bv) {
   // Small products with row-major B and C: the unpacked vector kernel.
   if (work <= kSmallVector && b.cs == 1 && c.cs == 1 && n >= 4 && m >= 2) {
     const SmallGemm<T> small = gemm_kernel<T>().small;
+    if (threads > 1 && batch < threads && work >= kSmallSplit) {
+      // Row blocks of 12 (whole register groups of 6, 4 or 2 rows), about
+      // two per thread.
+      const int64_t groups = ceil_div(m, 12);
+      const int64_t blocks = std::min(groups, int64_t{2} * threads);
+      parallel_tasks(batch * blocks, [&](int64_t t) {
+        const int64_t z = t / blocks;
+        const int64_t r0 = (t % blocks) * groups / blocks * 12;
+        const int64_t r1 = std::min(m, (t % blocks + 1) * groups / blocks * 12);
+        if (r0 < r1)
+          small(r1 - r0, n, k, a_base + z * a_bs + r0 * a.rs, a.rs, a.cs, b_base + z * b_bs, b.rs,
+                c_base + z * c_bs + r0 * c.rs, c.rs);
+      });
+      return;
+    }
     parallel_for(0, batch, std::max<int64_t>(1, kTaskWork / std::max<int64_t>(work, 1)),
                  [&](int64_t z0, int64_t z1) {
                    for (int64_t z = z0; z < z1; ++z)

@@ -293,9 +293,14 @@ void check_reduce(int32_t dtype, int32_t op, const std::vector<int64_t>& shape, 
 // ---- matmul check -----------------------------------------------------------------
 
 void check_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, int64_t k, bool broadcast_a,
-                  bool broadcast_b, bool transposed_out = false) {
-  Tensor a(dtype, {broadcast_a ? 1 : batch, m, k}, shuffled(3), 2);
-  Tensor b(dtype, {broadcast_b ? 1 : batch, k, n}, shuffled(3), 0);
+                  bool broadcast_b, bool transposed_out = false, bool row_major = false,
+                  bool column_major_b = false) {
+  Tensor a(dtype, {broadcast_a ? 1 : batch, m, k}, row_major ? in_order(3) : shuffled(3), 2);
+  Tensor b(dtype, {broadcast_b ? 1 : batch, k, n},
+           column_major_b ? std::vector<int>{0, 2, 1}
+           : row_major    ? in_order(3)
+                          : shuffled(3),
+           0);
   for (Tensor* t : {&a, &b})
     if (t->view().shape[0] != batch) {
       t->view().shape[0] = batch;
@@ -325,7 +330,8 @@ void check_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
 // (B, Cout, out space...). `nan_weight` plants a NaN in the weights.
 void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cout,
                 const std::vector<int64_t>& space, const std::vector<int64_t>& kernel,
-                const std::vector<int64_t>& out_space, bool reverse, bool nan_weight = false) {
+                const std::vector<int64_t>& out_space, bool reverse, bool nan_weight = false,
+                bool inf_input = false) {
   std::vector<int64_t> in_shape{batch, cin}, w_shape{cout, cin}, out_shape{batch, cout};
   in_shape.insert(in_shape.end(), space.begin(), space.end());
   w_shape.insert(w_shape.end(), kernel.begin(), kernel.end());
@@ -336,6 +342,14 @@ void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cou
   Tensor out(dtype, out_shape, shuffled(rank), 0);
   if (nan_weight)
     w.set(w.view().offset, NAN);
+  if (inf_input) {
+    // The last element of the last image: out of range for most terms, so
+    // most outputs stay finite by the definition.
+    std::vector<int64_t> last(in_shape);
+    for (int64_t& d : last)
+      d -= 1;
+    in.set(in.position(last), INFINITY);
+  }
   const mt_status status =
       dims == 2 ? api().conv2d(api().context, &out.view(), &in.view(), &w.view(), reverse)
                 : api().conv1d(api().context, &out.view(), &in.view(), &w.view(), reverse);
@@ -636,6 +650,20 @@ BOOST_AUTO_TEST_CASE(edge_sizes_with_random_layouts) {
           check_matmul(dtype, 1, m, n, k, false, false);
 }
 
+// Row-major products up to 128^3 skip packing: every column block (4, 2, 1
+// vectors, scalar columns), partial row groups, and the split by rows
+// across threads for a single large product.
+BOOST_AUTO_TEST_CASE(unpacked_small_products) {
+  for (int32_t dtype : kDtypes) {
+    for (int64_t n : {4, 9, 31, 48, 64, 80, 96, 113})
+      for (int64_t m : {2, 5, 13, 64})
+        check_matmul(dtype, 1, m, n, 33, false, false, false, true);
+    check_matmul(dtype, 1, 128, 128, 128, false, false, false, true);  // split by rows
+    check_matmul(dtype, 1, 101, 120, 97, false, false, false, true);   // split, partial groups
+    check_matmul(dtype, 3, 64, 64, 64, true, false, false, true);      // broadcast a
+  }
+}
+
 BOOST_AUTO_TEST_CASE(broadcast_batches_transposed_output_and_long_k) {
   for (int32_t dtype : kDtypes) {
     check_matmul(dtype, 4, 40, 70, 90, true, false);
@@ -645,6 +673,8 @@ BOOST_AUTO_TEST_CASE(broadcast_batches_transposed_output_and_long_k) {
     check_matmul(dtype, 2, 9, 20, 9000, true, false);    // split k, broadcast batch
     check_matmul(dtype, 1, 400, 3, 500, false, false);   // narrow: direct loops
     check_matmul(dtype, 1, 260, 70, 300, false, false);  // several kc and m blocks
+    for (int64_t m : {2, 3, 4})                          // one-row tiles: B column-major, so packed
+      check_matmul(dtype, 2, m, 150, 300, false, false, false, false, true);
   }
 }
 
@@ -660,6 +690,9 @@ BOOST_AUTO_TEST_CASE(direct_path_forward_and_reverse) {
       check_conv(dtype, 2, 4, 16, 8, {28, 28}, {3, 3}, {28, 28}, reverse);  // whole images
       check_conv(dtype, 2, 1, 3, 13, {7, 40}, {2, 3}, {5, 37}, reverse);    // split columns
       check_conv(dtype, 1, 3, 5, 7, {60}, {5}, {60}, reverse);
+      check_conv(dtype, 2, 8, 6, 16, {12, 12}, {5, 5}, {12, 12}, reverse);  // a third discarded
+      check_conv(dtype, 2, 16, 4, 1, {28, 28}, {3, 3}, {28, 28}, reverse);  // one-row tiles
+      check_conv(dtype, 1, 2, 5, 3, {70}, {3}, {70}, reverse);
     }
 }
 
@@ -670,6 +703,31 @@ BOOST_AUTO_TEST_CASE(weight_gradient_shapes) {
     check_conv(dtype, 2, 4, 16, 8, {28, 28}, {28, 28}, {3, 3}, false);
     check_conv(dtype, 2, 2, 40, 3, {64, 64}, {62, 62}, {3, 3}, false);  // row chunks
     check_conv(dtype, 1, 5, 10, 7, {50}, {48}, {3}, false);
+  }
+}
+
+// The weight-gradient call on flat padded planes: kernels about the image's
+// size, outputs of a few pixels. GEMM shapes (many channels both sides),
+// with one and several k chunks and partial tiles; dot-product shapes (few
+// channels), with a partial block of weight rows; 1-D at the sentiment
+// model's shape.
+BOOST_AUTO_TEST_CASE(weight_gradients_on_flat_planes) {
+  for (int32_t dtype : kDtypes) {
+    check_conv(dtype, 2, 40, 3, 24, {10, 12}, {8, 10}, {3, 3}, false);   // GEMM, one chunk
+    check_conv(dtype, 2, 33, 20, 26, {10, 12}, {9, 10}, {2, 3}, false);  // GEMM, chunks
+    check_conv(dtype, 1, 50, 10, 100, {52}, {52}, {3}, false);           // GEMM, conv1d
+    check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false);   // dot, LeNet conv2
+    check_conv(dtype, 2, 3, 5, 11, {9, 7}, {7, 7}, {3, 2}, false);       // dot, partial rows
+    check_conv(dtype, 2, 1, 16, 4, {28, 28}, {28, 28}, {3, 3}, false);   // dot, LeNet conv1
+  }
+}
+
+// An infinite input element reaches only the outputs whose terms read it:
+// the flat forms would multiply it by padding zeros, so they step aside.
+BOOST_AUTO_TEST_CASE(non_finite_inputs_on_weight_gradient_shapes) {
+  for (int32_t dtype : kDtypes) {
+    check_conv(dtype, 2, 40, 3, 24, {10, 12}, {8, 10}, {3, 3}, false, false, true);
+    check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false, false, true);
   }
 }
 

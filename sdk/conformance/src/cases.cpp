@@ -241,6 +241,7 @@ const std::vector<std::string> kConvLayouts = {"forward",
                                                "multichannel",
                                                "multichannel_reverse",
                                                "weight_grad",
+                                               "weight_grad_wide",
                                                "input_grad",
                                                "permuted",
                                                "kernel_larger",
@@ -537,6 +538,15 @@ Plan conv_plan(const CaseInfo& info, Rng& rng) {
     // into (Cin, Cout, kernel): the output is the kernel's size, the "kernel" the input's.
     const int64_t batch = 2, cin = 3, cout = 4;
     const Shape size = sp(5, 9), kernel = sp(2, 3);
+    std::vector<int> perm = two_d ? std::vector<int>{1, 0, 2, 3} : std::vector<int>{1, 0, 2};
+    in = permute_of(cat({batch, cin}, size), perm);
+    w = permute_of(cat({batch, cout}, size), perm);
+    out = contiguous(cat({cin, cout}, kernel));
+  } else if (l == "weight_grad_wide") {
+    // The same call with many channels on both sides (a backend may switch
+    // to a GEMM form there): Cin = 20 acts as the batch, Cout = 24.
+    const int64_t batch = 3, cin = 20, cout = 24;
+    const Shape size = sp(6, 7), kernel = sp(2, 3);
     std::vector<int> perm = two_d ? std::vector<int>{1, 0, 2, 3} : std::vector<int>{1, 0, 2};
     in = permute_of(cat({batch, cin}, size), perm);
     w = permute_of(cat({batch, cout}, size), perm);
