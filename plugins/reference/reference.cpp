@@ -10,10 +10,12 @@
 #include <minitorch/plugin_abi.h>
 #include <minitorch/plugin_helpers.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <string>
@@ -31,6 +33,14 @@
 struct mt_plugin_context {
   std::mutex mutex;
   std::map<const void*, std::size_t> allocations;  // buffer -> bytes requested
+  // Caller-owned memory handed in through adopt_host: never freed here. The
+  // same memory may be adopted more than once, so each entry counts its
+  // handles and keeps the largest size adopted.
+  struct Adopted {
+    std::size_t bytes = 0;
+    std::size_t handles = 0;
+  };
+  std::map<const void*, Adopted> adopted;
 };
 
 namespace {
@@ -46,7 +56,10 @@ struct BytesOf {
   std::size_t operator()(const void* buffer) const {
     std::lock_guard<std::mutex> lock(ctx->mutex);
     const auto found = ctx->allocations.find(buffer);
-    return found == ctx->allocations.end() ? 0 : found->second;
+    if (found != ctx->allocations.end())
+      return found->second;
+    const auto adopted = ctx->adopted.find(buffer);
+    return adopted == ctx->adopted.end() ? 0 : adopted->second.bytes;
   }
 };
 
@@ -277,12 +290,48 @@ mt_status slot_free(mt_plugin_context* ctx, void* buffer) {
     return MT_OK;
   return mt::sdk::guard("free", [&] {
     std::lock_guard<std::mutex> lock(ctx->mutex);
+    // An adopted handle is only forgotten: its memory belongs to the caller.
+    const auto adopted = ctx->adopted.find(buffer);
+    if (adopted != ctx->adopted.end()) {
+      if (--adopted->second.handles == 0)
+        ctx->adopted.erase(adopted);
+      return;
+    }
     const auto found = ctx->allocations.find(buffer);
     if (found == ctx->allocations.end())
       throw Error(MT_ERR_INVALID_ARG,
                   "buffer was not allocated by this plugin, or was already freed");
     ctx->allocations.erase(found);
     std::free(buffer);
+  });
+}
+
+// The oracle refuses memory inside one of its own live buffers: such a
+// tensor should be a view of that buffer, and telling the two apart at free
+// would be guesswork.
+mt_status slot_adopt_host(mt_plugin_context* ctx, void* data, size_t bytes, void** out) {
+  return mt::sdk::guard("adopt_host", [&] {
+    mt::sdk::check_adopt_host_args(data, bytes, out);
+    const auto begin = reinterpret_cast<std::uintptr_t>(data);
+    std::lock_guard<std::mutex> lock(ctx->mutex);
+    auto next = ctx->allocations.upper_bound(data);
+    if (next != ctx->allocations.begin()) {
+      const auto owner = std::prev(next);
+      const auto start = reinterpret_cast<std::uintptr_t>(owner->first);
+      if (begin < start + owner->second)
+        throw Error(MT_ERR_INVALID_ARG,
+                    "memory at " + std::to_string(begin) + " lies inside a live buffer of " +
+                        std::to_string(owner->second) +
+                        " bytes allocated by this plugin; view that buffer instead");
+    }
+    if (next != ctx->allocations.end() &&
+        reinterpret_cast<std::uintptr_t>(next->first) - begin < bytes)
+      throw Error(MT_ERR_INVALID_ARG, std::to_string(bytes) + " bytes at " + std::to_string(begin) +
+                                          " overlap a live buffer allocated by this plugin");
+    auto& entry = ctx->adopted[data];
+    entry.bytes = std::max(entry.bytes, bytes);
+    ++entry.handles;
+    *out = data;
   });
 }
 
@@ -411,6 +460,7 @@ const mt_backend g_table = {
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
     .optim_step = slot_optim_step,
+    .adopt_host = slot_adopt_host,
 };
 
 }  // namespace

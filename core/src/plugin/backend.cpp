@@ -365,4 +365,23 @@ void Backend::optim_step(const mt_optim_step& step, int32_t count, const mt_view
   }
 }
 
+bool Backend::has_adopt_host() const {
+  return host_accessible() && MT_SLOT(adopt_host) != nullptr;
+}
+
+void* Backend::adopt_host(void* data, std::size_t bytes) {
+  MT_REQUIRE_SLOT(adopt_host, "adopting host memory without a copy");
+  void* out = nullptr;
+  const mt_status status = fn(table_->context, data, bytes, &out);
+  if (status != MT_OK)
+    throw_failure(*this, "adopt_host of " + std::to_string(bytes) + " bytes", status, {});
+  if (out != data) {
+    // The contract: a host handle is the memory itself (core reads through it).
+    release(out);
+    throw BackendError("backend '" + name_ +
+                       "' broke the adopt_host contract: the handle differs from the memory");
+  }
+  return out;
+}
+
 }  // namespace mt

@@ -1,8 +1,10 @@
-// storage.cpp — allocation and release of a backend buffer. The backend's own
-// allocator decides alignment and placement; nothing is cached here. Sizes are
-// checked before the plugin is asked, and a refusal names what it was for.
+// storage.cpp — allocation and release of a backend buffer, and adoption of
+// caller-owned host memory. The backend's own allocator decides alignment and
+// placement; nothing is cached here. Sizes are checked before the plugin is
+// asked, and a refusal names what it was for.
 #include <minitorch/tensor/storage.hpp>
 
+#include <cstdint>
 #include <string>
 
 namespace mt {
@@ -46,6 +48,43 @@ Storage::Storage(BackendPtr backend, DType dtype, int64_t size, const Shape* sha
     throw_allocation_error(
         bytes_, describe(dtype_, size_, shape) + " on backend '" + backend_->name() + "'", reason);
   }
+}
+
+Storage::Storage(BackendPtr backend, DType dtype, int64_t size, void* data,
+                 std::shared_ptr<void> owner)
+    : backend_(std::move(backend)), dtype_(dtype), size_(size), owner_(std::move(owner)) {
+  if (!backend_)
+    throw ArgumentError("cannot wrap host memory: no backend given");
+  if (size_ < 0)
+    throw ArgumentError("cannot wrap " + std::to_string(size_) +
+                        " elements of host memory: size must be >= 0");
+  if (!backend_->usable()) {
+    throw LoadError("backend '" + backend_->name() +
+                    "' is not usable here: " + backend_->unusable_reason());
+  }
+  if (!backend_->has_adopt_host()) {
+    throw ArgumentError(
+        "backend '" + backend_->name() + "' cannot view host memory without a copy (" +
+        (backend_->host_accessible()
+             ? std::string("its plugin has no adopt_host slot")
+             : std::string("it is a ") + device_kind_name(backend_->device()) + " backend") +
+        "); copy the data into a new tensor instead");
+  }
+  const std::size_t element = dtype_size(dtype_);
+  bytes_ = byte_count(size_, element, describe(dtype_, size_, nullptr));
+  if (size_ == 0)
+    return;  // nothing to refer to: like an empty allocation, no handle
+  if (data == nullptr)
+    throw ArgumentError("cannot wrap " + describe(dtype_, size_, nullptr) +
+                        ": the data pointer is null");
+  if (reinterpret_cast<std::uintptr_t>(data) % element != 0) {
+    throw ArgumentError("cannot wrap host memory at address " +
+                        std::to_string(reinterpret_cast<std::uintptr_t>(data)) + " as " +
+                        dtype_name(dtype_) + ": it is not aligned to " + std::to_string(element) +
+                        " bytes (the element size)");
+  }
+  data_ = backend_->adopt_host(data, bytes_);
+  adopted_ = true;
 }
 
 Storage::~Storage() {

@@ -129,6 +129,32 @@ Tensor zeros_like(const Tensor& like) {
   return zeros(like.shape(), like.options());
 }
 
+Tensor from_blob(void* data, Shape shape, Strides strides, DType dtype, std::shared_ptr<void> owner,
+                 BackendPtr backend) {
+  if (dtype != DType::f32 && dtype != DType::f64) {
+    throw ArgumentError("from_blob: dtype " + std::to_string(static_cast<int32_t>(dtype)) +
+                        " is not supported; only f32 and f64 are");
+  }
+  for (std::size_t d = 0; d < strides.size(); ++d) {
+    if (strides[d] < 0)
+      throw ArgumentError("from_blob: stride " + std::to_string(strides[d]) + " of dim " +
+                          std::to_string(d) +
+                          " is negative; only strides >= 0 (in elements) can be viewed");
+  }
+  Layout layout(std::move(shape), std::move(strides));
+  const int64_t extent = layout.size() == 0 ? 0 : layout.last_position() + 1;
+  auto storage =
+      std::make_shared<Storage>(resolve(std::move(backend)), dtype, extent, data, std::move(owner));
+  return Tensor::from_storage(std::move(storage), std::move(layout));
+}
+
+Tensor from_blob(void* data, Shape shape, DType dtype, std::shared_ptr<void> owner,
+                 BackendPtr backend) {
+  Layout layout(std::move(shape));
+  return from_blob(data, layout.shape(), layout.strides(), dtype, std::move(owner),
+                   std::move(backend));
+}
+
 // ---- properties ---------------------------------------------------------------
 
 int64_t Tensor::size(int64_t dim) const {

@@ -2,15 +2,18 @@
 // to size classes; freed blocks are kept per class under one mutex, bounded
 // in bytes, and the least recently used classes go back to the system first.
 // A block carries a 64-byte header (request and class), so free needs no
-// lookup. Large blocks are 2 MiB aligned and advised as huge pages. Not a
+// lookup. Large blocks are 2 MiB aligned and advised as huge pages. Adopted
+// caller memory has no header and lives in a small registry instead. Not a
 // malloc: no realloc, no per-thread caches.
 #include "memory.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstdlib>
 #include <mutex>
 #include <new>
+#include <unordered_map>
 #include <vector>
 
 #if defined(__linux__)
@@ -201,6 +204,59 @@ void buffer_free(void* block) noexcept {
   }
   if (!kept)
     system_free(block);
+}
+
+namespace {
+
+struct AdoptedEntry {
+  std::size_t bytes = 0;    // the largest size adopted at this address
+  std::size_t handles = 0;  // live handles of it
+};
+
+struct AdoptedRegistry {
+  std::mutex mutex;
+  std::unordered_map<const void*, AdoptedEntry> entries;
+  std::atomic<std::size_t> live{0};  // entries.size(), readable without the lock
+};
+
+// Never destroyed, like the cache: handles may be freed from static destructors.
+AdoptedRegistry& adopted_registry() {
+  static AdoptedRegistry* const instance = new AdoptedRegistry();
+  return *instance;
+}
+
+}  // namespace
+
+void adopted_add(void* data, std::size_t bytes) {
+  AdoptedRegistry& r = adopted_registry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  AdoptedEntry& entry = r.entries[data];
+  entry.bytes = std::max(entry.bytes, bytes);
+  ++entry.handles;
+  r.live.store(r.entries.size(), std::memory_order_release);
+}
+
+bool adopted_forget(const void* data) noexcept {
+  AdoptedRegistry& r = adopted_registry();
+  if (data == nullptr || r.live.load(std::memory_order_acquire) == 0)
+    return false;
+  std::lock_guard<std::mutex> lock(r.mutex);
+  const auto found = r.entries.find(data);
+  if (found == r.entries.end())
+    return false;
+  if (--found->second.handles == 0)
+    r.entries.erase(found);
+  r.live.store(r.entries.size(), std::memory_order_release);
+  return true;
+}
+
+std::size_t adopted_bytes(const void* data) noexcept {
+  AdoptedRegistry& r = adopted_registry();
+  if (data == nullptr || r.live.load(std::memory_order_acquire) == 0)
+    return 0;
+  std::lock_guard<std::mutex> lock(r.mutex);
+  const auto found = r.entries.find(data);
+  return found == r.entries.end() ? 0 : found->second.bytes;
 }
 
 BufferCacheStats buffer_cache_stats() {

@@ -26,6 +26,18 @@ void buffer_free(void* block) noexcept;
 // live block of this allocator: nothing else can be told apart.
 std::size_t buffer_bytes(const void* block) noexcept;
 
+// Caller-owned host memory adopted as a buffer handle (the adopt_host slot).
+// Such handles have no header, so they are kept in a registry that the slots
+// consult before the header: while none is live, the check is one relaxed
+// atomic load and the alloc/free path is unchanged.
+// Registers [data, data + bytes); the same memory may be adopted repeatedly.
+void adopted_add(void* data, std::size_t bytes);
+// Forgets one handle of `data` and returns true if it was adopted; false
+// (touching nothing) for any other pointer.
+bool adopted_forget(const void* data) noexcept;
+// The bytes an adopted handle refers to, or 0 if `data` is not adopted.
+std::size_t adopted_bytes(const void* data) noexcept;
+
 // The capacity of the size class a request of `bytes` is served from: the
 // request rounded up to 64 bytes up to 1 KiB, then to one of 8 steps per
 // power of two (at most 12.5% more than asked for).

@@ -35,8 +35,13 @@ namespace {
 // every view is also checked against the buffer it names. Buffers are not
 // looked up in a table: a pointer that is not one of this plugin's blocks is
 // a core bug the reference backend (which keeps one) reports.
+// Adopted caller memory (adopt_host) has no header: the registry answers
+// for it first (one atomic load while none is live).
 struct BytesOf {
-  std::size_t operator()(const void* buffer) const { return mt::par::buffer_bytes(buffer); }
+  std::size_t operator()(const void* buffer) const {
+    const std::size_t adopted = mt::par::adopted_bytes(buffer);
+    return adopted != 0 ? adopted : mt::par::buffer_bytes(buffer);
+  }
 };
 
 // ---- queries ---------------------------------------------------------------
@@ -76,8 +81,19 @@ mt_status alloc(mt_plugin_context*, size_t bytes, void** out) {
 }
 
 mt_status release(mt_plugin_context*, void* buffer) {
-  mt::par::buffer_free(buffer);
+  if (!mt::par::adopted_forget(buffer))  // adopted memory is the caller's: only forget it
+    mt::par::buffer_free(buffer);
   return MT_OK;
+}
+
+// Any 4-aligned host memory will do: the kernels use unaligned loads, and
+// only the non-temporal stores ask for 16-byte alignment, which they check.
+mt_status adopt_host(mt_plugin_context*, void* data, size_t bytes, void** out) {
+  return mt::sdk::guard("adopt_host", [&] {
+    mt::sdk::check_adopt_host_args(data, bytes, out);
+    mt::par::adopted_add(data, bytes);
+    *out = data;
+  });
 }
 
 // Large copies are split across the arena: one core cannot saturate memory.
@@ -226,6 +242,7 @@ const mt_backend g_table = [] {
   t.conv1d = &conv1d;
   t.conv2d = &conv2d;
   t.optim_step = &optim_step;
+  t.adopt_host = &adopt_host;
   return t;
 }();
 

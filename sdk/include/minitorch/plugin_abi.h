@@ -339,6 +339,29 @@ typedef struct mt_backend {
   mt_status (*optim_step)(mt_plugin_context* ctx, const mt_optim_step* step, int32_t count,
                           const mt_view* params, const mt_view* grads, const mt_view* state0,
                           const mt_view* state1);
+
+  /* Make a buffer handle that refers to caller-owned host memory
+   * [data, data + bytes), so a tensor can view it without a copy (NumPy's
+   * from_numpy, libtorch's from_blob). Host backends only: a plugin whose
+   * device kind is not MT_DEVICE_CPU leaves this slot NULL.
+   *  - On MT_OK, *out is the handle; it equals `data` (core reads host
+   *    buffers through the handle), and it is valid wherever an `alloc`
+   *    handle is: in views (checked against `bytes` like any buffer), in
+   *    copies and in `free`.
+   *  - The plugin never frees, reallocates or caches the memory: `free` on
+   *    an adopted handle only forgets it. The caller keeps the memory alive
+   *    and unmoved until that `free` returns.
+   *  - Alignment: `data` aligned to 4 bytes (the smallest element size)
+   *    suffices for the plugins of this project; core only passes memory
+   *    aligned to the dtype it views it as. A plugin that needs more (e.g.
+   *    64 bytes) declines anything less with MT_ERR_UNSUPPORTED and a
+   *    last_error saying what it needs; core then copies instead.
+   *  - NULL data, bytes == 0 or a NULL out is MT_ERR_INVALID_ARG. The same
+   *    memory may be adopted more than once (each handle is freed once).
+   *  - Memory that lies inside a live `alloc` buffer of this plugin should
+   *    be viewed through that buffer, not adopted (a plugin may decline it).
+   * (optional) */
+  mt_status (*adopt_host)(mt_plugin_context* ctx, void* data, size_t bytes, void** out);
 } mt_backend;
 
 /* The exported entry point, named MT_PLUGIN_ENTRY_SYMBOL:
@@ -363,7 +386,7 @@ typedef const mt_backend* (*mt_plugin_entry_fn)(uint32_t host_abi_major, uint32_
  * table->struct_size >= MT_BACKEND_SIZE_THROUGH(m) and it is non-NULL. */
 #define MT_BACKEND_SIZE_THROUGH(m) (offsetof(mt_backend, m) + sizeof(((mt_backend*)0)->m))
 
-/* Freeze the layout of ABI 1.0 and the slot ABI 1.1 appended (LP64 / LLP64
+/* Freeze the layout of ABI 1.0 and the slots ABI 1.1 appended (LP64 / LLP64
  * 64-bit targets). */
 #if defined(__cplusplus)
 #define MT_STATIC_ASSERT(c, msg) static_assert(c, msg)
@@ -380,7 +403,8 @@ MT_STATIC_ASSERT(offsetof(mt_backend, map) == 48 + 8 * 9, "mt_backend slot order
 MT_STATIC_ASSERT(offsetof(mt_backend, conv2d) == 48 + 8 * 14,
                  "mt_backend layout of ABI 1.0 changed");
 MT_STATIC_ASSERT(offsetof(mt_backend, optim_step) == 48 + 8 * 15, "mt_backend slot order changed");
-MT_STATIC_ASSERT(sizeof(mt_backend) == 48 + 8 * 16, "mt_backend size changed for ABI 1.1");
+MT_STATIC_ASSERT(offsetof(mt_backend, adopt_host) == 48 + 8 * 16, "mt_backend slot order changed");
+MT_STATIC_ASSERT(sizeof(mt_backend) == 48 + 8 * 17, "mt_backend size changed for ABI 1.1");
 MT_STATIC_ASSERT(sizeof(mt_optim_step) == 8 + 8 + 8 * 11, "mt_optim_step layout changed");
 MT_STATIC_ASSERT(offsetof(mt_optim_step, lr) == 16, "mt_optim_step layout changed");
 MT_STATIC_ASSERT(offsetof(mt_optim_step, inv_sqrt_bias_correction2) == 16 + 8 * 10,

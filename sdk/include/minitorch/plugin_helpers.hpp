@@ -424,6 +424,26 @@ inline void check_alloc_args(void** out) {
     throw Error(MT_ERR_INVALID_ARG, "the result pointer `out` is NULL");
 }
 
+// adopt_host (ABI 1.1): caller-owned host memory [data, data + bytes) to
+// hand back as a buffer handle. It must be there, non-empty, aligned to the
+// smallest element size (4 bytes), and not wrap around the address space.
+inline void check_adopt_host_args(const void* data, std::size_t bytes, void** out) {
+  if (out == nullptr)
+    throw Error(MT_ERR_INVALID_ARG, "the result pointer `out` is NULL");
+  *out = nullptr;
+  if (data == nullptr)
+    throw Error(MT_ERR_INVALID_ARG, "data is NULL (adopt_host needs memory to refer to)");
+  if (bytes == 0)
+    throw Error(MT_ERR_INVALID_ARG, "bytes is 0 (an empty tensor needs no buffer; adopt none)");
+  const auto address = reinterpret_cast<std::uintptr_t>(data);
+  if (address % 4 != 0)
+    throw Error(MT_ERR_INVALID_ARG, "data " + std::to_string(address) +
+                                        " is not aligned to 4 bytes (the smallest element)");
+  if (bytes > UINTPTR_MAX - address)
+    throw Error(MT_ERR_INVALID_ARG, std::to_string(bytes) + " bytes from address " +
+                                        std::to_string(address) + " wrap around memory");
+}
+
 // copy_from_host: `bytes` bytes from host `src` into [dst_offset, +bytes) of
 // the buffer `dst`. Nothing to check when bytes == 0 (a no-op).
 template <class BytesOf>

@@ -94,6 +94,14 @@ class Backend {
   void optim_step(const mt_optim_step& step, int32_t count, const mt_view* params,
                   const mt_view* grads, const mt_view* state0, const mt_view* state1);
 
+  // ABI 1.1 (optional slot): whether caller-owned host memory can be viewed
+  // without a copy (a host backend with the adopt_host slot).
+  bool has_adopt_host() const;
+  // A buffer handle referring to [data, data + bytes), released with
+  // release() (which then only forgets it; the memory stays the caller's).
+  // BackendError when the slot is absent or the plugin declines.
+  void* adopt_host(void* data, std::size_t bytes);
+
   // The raw table, for the conformance kit and tests.
   const mt_backend& table() const { return *table_; }
 

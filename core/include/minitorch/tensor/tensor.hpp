@@ -251,6 +251,21 @@ Tensor full(Shape shape, double value, TensorOptions options = {});
 Tensor rand(Shape shape, TensorOptions options = {});
 Tensor zeros_like(const Tensor& like);
 
+// A tensor viewing caller-owned host memory without a copy, like libtorch's
+// torch::from_blob: element i of the layout lives at data + Σ i_k*strides[k]
+// elements (strides in elements, each >= 0; contiguous when omitted).
+// `owner` keeps the memory alive while any view of the tensor lives and is
+// released after the backend forgets it (pass nullptr to keep it alive
+// yourself). Writes through the tensor and through `data` see each other.
+// A null backend means default_backend(). Throws ArgumentError when the
+// backend cannot adopt host memory (a device backend, or a plugin without
+// the adopt_host slot), the dtype is not f32/f64, `data` is not aligned to
+// the dtype, or a stride is negative; ShapeError for mismatched lengths.
+Tensor from_blob(void* data, Shape shape, Strides strides, DType dtype, std::shared_ptr<void> owner,
+                 BackendPtr backend = nullptr);
+Tensor from_blob(void* data, Shape shape, DType dtype, std::shared_ptr<void> owner,
+                 BackendPtr backend = nullptr);
+
 // ---- operators (Tensor ⊕ Tensor broadcasts; a double is a constant) --------
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator+(const Tensor& a, double b);
