@@ -30,6 +30,7 @@ from ._minitorch import (
     backends,
     default_backend,
     from_numpy,
+    _from_numpy_plan,
     manual_seed,
     no_grad,
     ones,

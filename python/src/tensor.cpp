@@ -198,11 +198,72 @@ py::array_t<double> to_numpy(const Tensor& t) {
   return out;
 }
 
-Tensor from_numpy(const py::array_t<double, py::array::c_style | py::array::forcecast>& array,
-                  const py::object& backend, bool requires_grad) {
+// Why `array` cannot be viewed in place on `backend`, or "" when it can:
+// float32/float64, aligned, writable, strides >= 0 and multiples of the item
+// size with no dim of size > 1 on stride 0, and a host backend that adopts.
+std::string why_not_shared(const py::array& array, const Backend& backend) {
+  const auto flags = py::detail::array_proxy(array.ptr())->flags;
+  if (!backend.has_adopt_host())
+    return "backend '" + backend.name() + "' cannot adopt host memory";
+  if (!array.dtype().is(py::dtype::of<float>()) && !array.dtype().is(py::dtype::of<double>()))
+    return "dtype is not float32/float64";
+  if ((flags & py::detail::npy_api::NPY_ARRAY_ALIGNED_) == 0)
+    return "not aligned";
+  if ((flags & py::detail::npy_api::NPY_ARRAY_WRITEABLE_) == 0)
+    return "not writable";
+  const auto item = static_cast<py::ssize_t>(array.itemsize());
+  for (py::ssize_t d = 0; d < array.ndim(); ++d) {
+    const py::ssize_t stride = array.strides(d);
+    if (stride < 0 || stride % item != 0)
+      return "stride " + std::to_string(stride) + " is negative or not a multiple of " +
+             std::to_string(item);
+    if (stride == 0 && array.shape(d) > 1)
+      return "dims overlap (stride 0)";
+  }
+  return "";
+}
+
+Tensor from_numpy(const py::array& array, const py::object& backend, bool requires_grad) {
+  TensorOptions options = options_for(backend, requires_grad);
+  if (array.dtype().is(py::dtype::of<float>()))
+    options.dtype = DType::f32;  // float32 stays float32, shared or copied
   Shape shape(array.shape(), array.shape() + array.ndim());
-  std::span<const double> values(array.data(), static_cast<std::size_t>(array.size()));
-  return Tensor::from_host(values, shape, options_for(backend, requires_grad));
+  if (why_not_shared(array, *options.backend).empty()) {
+    Strides strides;
+    for (py::ssize_t d = 0; d < array.ndim(); ++d)
+      strides.push_back(static_cast<int64_t>(array.strides(d) / array.itemsize()));
+    // The tensor's storage keeps the array (and so its memory) alive; the
+    // last reference may go from any thread, so it takes the GIL to drop it.
+    PyObject* keep = array.ptr();
+    Py_INCREF(keep);
+    std::shared_ptr<void> owner(keep, [](void* object) {
+      if (!Py_IsInitialized())
+        return;  // the interpreter is gone, and the memory with it
+      py::gil_scoped_acquire gil;
+      Py_DECREF(static_cast<PyObject*>(object));
+    });
+    Tensor t = from_blob(const_cast<void*>(array.data()), std::move(shape), std::move(strides),
+                         options.dtype, std::move(owner), options.backend);
+    if (requires_grad)
+      t.requires_grad_(true);
+    return t;
+  }
+  if (options.dtype == DType::f32) {
+    const auto values =
+        py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(array);
+    return Tensor::from_host(std::span<const float>(values.data(), values.size()), shape, options);
+  }
+  const auto values = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(array);
+  if (!values)
+    throw ArgumentError("from_numpy: cannot convert a NumPy array of dtype " +
+                        py::str(array.dtype()).cast<std::string>() + " to float64");
+  return Tensor::from_host(std::span<const double>(values.data(), values.size()), shape, options);
+}
+
+// The layout from_numpy would share `array` with on `backend`, or why not.
+std::string from_numpy_plan(const py::array& array, const py::object& backend) {
+  const std::string why = why_not_shared(array, *options_for(backend, false).backend);
+  return why.empty() ? "shared" : "copied: " + why;
 }
 
 }  // namespace
@@ -409,11 +470,19 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
       "Uniform [0, 1) from the core's seeded generator (see manual_seed).");
   m.def("from_numpy", &from_numpy, py::arg("array"), py::arg("backend") = py::none(),
         py::arg("requires_grad") = false, R"doc(
-A float64 copy of a NumPy array (any dtype, layout or backend). It is never
-shared: the plugins accept only buffers they allocated (every slot checks that
-the memory it touches is a live buffer of its own), so foreign NumPy memory
-cannot be a storage. The other way is shared: Tensor.to_numpy() on a host
-backend returns a view of the tensor's storage.)doc");
+A tensor with the array's shape, sharing the array's memory when it can.
+
+Shared (zero-copy, like torch.from_numpy) when all of these hold: the array is
+float32 or float64; it is aligned and writable; every stride is >= 0 and a
+multiple of the item size, with no dim longer than 1 on stride 0 (so slices,
+transposes and step slicing are shared too); and the backend is a host backend
+whose plugin adopts host memory (reference and parallel do; cuda does not).
+Then writes through either side are seen by the other, and the tensor keeps
+the array alive. Otherwise it copies: float32 into a float32 tensor, anything
+else (int, bool, float16, ...) into a float64 tensor. The dtype never depends
+on the layout: a float32 array gives a float32 tensor, a float64 one float64.)doc");
+  m.def("_from_numpy_plan", &from_numpy_plan, py::arg("array"), py::arg("backend") = py::none(),
+        "'shared' when from_numpy would share the array's memory, else 'copied: <reason>'.");
   m.def("manual_seed", &manual_seed, py::arg("seed"),
         "Reseeds the core's generator (rand, dropout).");
   m.def("matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); });
