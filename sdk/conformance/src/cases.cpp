@@ -1,11 +1,13 @@
 // cases.cpp — the conformance catalogue: which cases exist (every op of the
 // op table over every layout of its family, the unknown-op cases, the
-// optim_step cases of optim_cases.cpp, then the gradient cases of
+// optim_step cases of optim_cases.cpp, the adopt_host cases of adopt_cases.cpp,
+// then the gradient cases of
 // grad_cases.cpp), and for each op case the operand
 // layouts and the host values it runs on, drawn from the op's table domain
 // by the generator seeded with the case id, so every run and every backend
 // sees the same inputs. It does not run anything (runner.cpp does).
 
+#include "adopt_cases.hpp"
 #include "grad_cases.hpp"
 #include "optim_cases.hpp"
 #include "plan.hpp"
@@ -265,7 +267,10 @@ const std::vector<std::pair<int32_t, std::string>> kMemoryCases = {
 const char* const kUnknownOpLayout = "unknown_op";
 
 const char* memory_op_name(int32_t op) {
-  return op == memory_fill ? "fill" : op == memory_copy ? "copy" : "alloc";
+  return op == memory_fill    ? "fill"
+         : op == memory_copy  ? "copy"
+         : op == memory_alloc ? "alloc"
+                              : "adopt_host";
 }
 
 // ---------------------------------------------------------------------------
@@ -750,6 +755,9 @@ std::vector<CaseInfo> list_cases() {
   }
   // The optimizer step (ABI 1.1's optional slot).
   for (CaseInfo& info : detail::optim_cases())
+    cases.push_back(std::move(info));
+  // Adopting caller-owned host memory (ABI 1.1's optional slot).
+  for (CaseInfo& info : detail::adopt_cases())
     cases.push_back(std::move(info));
   for (CaseInfo& info : detail::gradient_cases())
     cases.push_back(std::move(info));

@@ -5,6 +5,7 @@
 // grad_cases.cpp. It does not choose cases or layouts (cases.cpp) and does
 // no reporting.
 
+#include "adopt_cases.hpp"
 #include "grad_cases.hpp"
 #include "optim_cases.hpp"
 #include "plan.hpp"
@@ -677,6 +678,8 @@ CaseResult run_case(const CaseInfo& info, const BackendPtr& candidate, const Bac
     return detail::run_gradient_case(info, candidate, reference, dtype);
   if (info.family == MT_FAMILY_OPTIM)
     return detail::run_optim_case(info, candidate, dtype);
+  if (info.family == kMemoryFamily && info.op == memory_adopt)
+    return detail::run_adopt_case(info, candidate, dtype);
   return run_op_case(info, *candidate, *reference, dtype);
 }
 

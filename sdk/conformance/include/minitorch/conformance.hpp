@@ -25,7 +25,8 @@ namespace mt::conformance {
 // this value, which `supports` is never asked about.
 inline constexpr mt_family kMemoryFamily = MT_FAMILY_COUNT;
 // `op` values of the memory cases.
-enum MemoryOp : int32_t { memory_fill = 0, memory_copy = 1, memory_alloc = 2 };
+// memory_adopt: ABI 1.1's optional adopt_host slot ("memory.adopt_host.*").
+enum MemoryOp : int32_t { memory_fill = 0, memory_copy = 1, memory_alloc = 2, memory_adopt = 3 };
 
 enum class CaseKind {
   op,       // one plugin slot, compared with the reference (and the reject_*
