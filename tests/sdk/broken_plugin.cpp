@@ -167,6 +167,7 @@ const mt_backend g_table = {
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
     .optim_step = nullptr,  // optional (ABI 1.1)
+    .adopt_host = nullptr,  // optional (ABI 1.1)
 };
 
 }  // namespace

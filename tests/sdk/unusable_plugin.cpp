@@ -94,6 +94,7 @@ const mt_backend g_table = {
     .conv1d = slot_conv,
     .conv2d = slot_conv,
     .optim_step = nullptr,  // optional (ABI 1.1)
+    .adopt_host = nullptr,  // optional (ABI 1.1)
 };
 
 }  // namespace

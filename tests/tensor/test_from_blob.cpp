@@ -54,7 +54,7 @@ MT_BACKEND_TEST(test_from_blob, strided_f32_view, adopts_host) {
   for (std::size_t i = 0; i < host.size(); ++i)
     host[i] = static_cast<float>(i);
   Tensor t = from_blob(host.data(), {2, 3}, {2, 4}, DType::f32, nullptr, backend);
-  BOOST_TEST(t.dtype() == DType::f32);
+  BOOST_TEST((t.dtype() == DType::f32));
   BOOST_TEST((t.to_vector() == std::vector<double>{0, 4, 8, 2, 6, 10}));
   BOOST_TEST(t.storage()->size() == 11);  // reaches element 2 + 8 = 10
   // An in-place update goes to exactly the viewed elements.

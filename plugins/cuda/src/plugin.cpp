@@ -323,6 +323,7 @@ const mt_backend g_table = {
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
     .optim_step = slot_optim_step,
+    .adopt_host = nullptr,  // device memory: nothing to adopt (from_numpy copies)
 };
 
 }  // namespace

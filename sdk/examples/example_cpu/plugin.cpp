@@ -1,7 +1,8 @@
 // plugin.cpp — the example_cpu backend's table: queries, memory slots and
 // the exported entry point, with every compute slot forwarding to the loops
 // in kernels.hpp. A complete plugin that passes the conformance kit; it is
-// not fast and keeps no state beyond the plugin-wide last error.
+// not fast and keeps no state beyond the plugin-wide last error and the set
+// of host memory it adopted (ABI 1.1's adopt_host).
 #include "kernels.hpp"
 
 #include <minitorch/plugin_abi.h>
@@ -9,6 +10,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 // minitorch_add_plugin() defines both from its arguments.
 #ifndef MT_PLUGIN_NAME
@@ -19,8 +22,11 @@
 #endif
 
 // The ABI hands this pointer back to every slot. A host-memory backend with
-// no device state needs nothing in it.
-struct mt_plugin_context {};
+// no device state needs only the adopted handles, which free must not free.
+struct mt_plugin_context {
+  std::mutex mutex;
+  std::map<const void*, std::size_t> adopted;  // handle -> live adoptions of it
+};
 
 namespace {
 
@@ -61,9 +67,30 @@ mt_status slot_alloc(mt_plugin_context*, size_t bytes, void** out) {
   });
 }
 
-mt_status slot_free(mt_plugin_context*, void* buffer) {
+mt_status slot_free(mt_plugin_context* ctx, void* buffer) {
+  {
+    std::lock_guard<std::mutex> lock(ctx->mutex);
+    const auto found = ctx->adopted.find(buffer);
+    if (found != ctx->adopted.end()) {  // the caller's memory: only forget it
+      if (--found->second == 0)
+        ctx->adopted.erase(found);
+      return MT_OK;
+    }
+  }
   std::free(buffer);  // NULL is a no-op
   return MT_OK;
+}
+
+// (optional, ABI 1.1) Caller-owned host memory as a buffer: the handle is
+// the memory itself; free only forgets it. The kernels need nothing more
+// than element alignment.
+mt_status slot_adopt_host(mt_plugin_context* ctx, void* data, size_t bytes, void** out) {
+  return guard("adopt_host", [&] {
+    mt::sdk::check_adopt_host_args(data, bytes, out);
+    std::lock_guard<std::mutex> lock(ctx->mutex);
+    ++ctx->adopted[data];
+    *out = data;
+  });
 }
 
 mt_status slot_copy_from_host(mt_plugin_context*, void* dst, size_t dst_offset, const void* src,
@@ -153,6 +180,7 @@ const mt_backend g_table = {
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
     .optim_step = slot_optim_step,
+    .adopt_host = slot_adopt_host,
 };
 
 }  // namespace

@@ -188,6 +188,15 @@ mt_status slot_optim_step(mt_plugin_context*, const mt_optim_step* step, int32_t
   return unimplemented();
 }
 
+// (optional, ABI 1.1; host backends only, else leave it NULL) Make a buffer
+// handle for caller-owned host memory [data, data + bytes): *out = data, and
+// free on that handle only forgets it (never frees the memory). Check with
+// check_adopt_host_args first.
+mt_status slot_adopt_host(mt_plugin_context*, void* data, size_t bytes, void** out) {
+  (void)data, (void)bytes, (void)out;
+  return unimplemented();
+}
+
 // The table the host reads. Keep the header fields as they are; the name
 // must equal the one in the file name (minitorch_add_plugin sees to both).
 const mt_backend g_table = {
@@ -216,6 +225,7 @@ const mt_backend g_table = {
     .conv1d = slot_conv1d,
     .conv2d = slot_conv2d,
     .optim_step = slot_optim_step,
+    .adopt_host = slot_adopt_host,
 };
 
 }  // namespace
