@@ -146,6 +146,7 @@ static const mt_backend g_table = {FAKE_ABI_MAJOR,
                                    NULL,
                                    NULL,
                                    NULL,
+                                   NULL,
                                    NULL};
 
 #ifndef FAKE_NO_ENTRY
