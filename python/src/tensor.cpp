@@ -173,29 +173,35 @@ py::object grad_or_none(const Tensor& t) {
   return py::cast(g);
 }
 
-// A float64 tensor on a host backend comes back as a view of its storage (any
-// strides, as MiniTorch's to_numpy shares storage); the array keeps the storage
-// alive and is read-only while the tensor requires grad. Otherwise a copy.
-py::array_t<double> to_numpy(const Tensor& t) {
+// A tensor on a host backend comes back as a view of its storage in its own
+// dtype (float64, or float32 for a float32 tensor: any strides, as MiniTorch's
+// to_numpy shares storage); the array keeps the storage alive and is
+// read-only while the tensor requires grad. Otherwise a copy of that dtype.
+template <class T>
+py::array to_numpy_as(const Tensor& t) {
   std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
-  if (t.dtype() == DType::f64 && t.backend()->host_accessible() && t.numel() > 0) {
+  if (t.backend()->host_accessible() && t.numel() > 0) {
     std::vector<py::ssize_t> strides;
     for (const int64_t s : t.strides()) {
-      strides.push_back(static_cast<py::ssize_t>(s * sizeof(double)));
+      strides.push_back(static_cast<py::ssize_t>(s * static_cast<int64_t>(sizeof(T))));
     }
     auto* keep = new StoragePtr(t.storage());
     py::capsule owner(keep, [](void* p) { delete static_cast<StoragePtr*>(p); });
-    const double* first = static_cast<const double*>(t.storage()->data()) + t.offset();
-    py::array_t<double> view(shape, strides, first, owner);
+    const T* first = static_cast<const T*>(t.storage()->data()) + t.offset();
+    py::array_t<T> view(shape, strides, first, owner);
     if (t.requires_grad()) {
       py::detail::array_proxy(view.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
     }
     return view;
   }
   const std::vector<double> values = t.to_vector();
-  py::array_t<double> out(shape);
+  py::array_t<T> out(shape);
   std::copy(values.begin(), values.end(), out.mutable_data());
   return out;
+}
+
+py::array to_numpy(const Tensor& t) {
+  return t.dtype() == DType::f32 ? to_numpy_as<float>(t) : to_numpy_as<double>(t);
 }
 
 // Why `array` cannot be viewed in place on `backend`, or "" when it can:
@@ -295,8 +301,9 @@ autograd state. Made by minitorch.tensor / zeros / rand; float64 by default.)doc
   });
   t.def("item", &Tensor::item)
       .def("to_numpy", &to_numpy,
-           "A NumPy float64 array with this tensor's shape: a view of the storage on a host "
-           "backend (read-only while the tensor requires grad), else a copy.")
+           "A NumPy array with this tensor's shape and dtype (float64, or float32 for a "
+           "float32 tensor): a view of the storage on a host backend (read-only while the "
+           "tensor requires grad), else a copy.")
       .def("tolist", [](const Tensor& self) { return to_numpy(self).attr("tolist")(); });
 
   // ---- operators (tensor or number on either side) ------------------------------
