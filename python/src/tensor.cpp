@@ -173,6 +173,20 @@ py::object grad_or_none(const Tensor& t) {
   return py::cast(g);
 }
 
+// The name of the capsules by which to_numpy's arrays keep a storage alive.
+constexpr const char* kStorageCapsule = "minitorch.StoragePtr";
+
+// The storage a NumPy array views when it (or an array it is a view of) came
+// from to_numpy; null otherwise.
+StoragePtr storage_behind(const py::array& array) {
+  py::object base = array.base();  // null when the array owns its memory
+  while (base && py::isinstance<py::array>(base))
+    base = base.cast<py::array>().base();
+  if (!base || !PyCapsule_CheckExact(base.ptr()) || !PyCapsule_IsValid(base.ptr(), kStorageCapsule))
+    return nullptr;
+  return *static_cast<StoragePtr*>(PyCapsule_GetPointer(base.ptr(), kStorageCapsule));
+}
+
 // A tensor on a host backend comes back as a view of its storage in its own
 // dtype (float64, or float32 for a float32 tensor: any strides, as MiniTorch's
 // to_numpy shares storage); the array keeps the storage alive and is
@@ -187,6 +201,7 @@ py::array to_numpy_as(const Tensor& t) {
     }
     auto* keep = new StoragePtr(t.storage());
     py::capsule owner(keep, [](void* p) { delete static_cast<StoragePtr*>(p); });
+    PyCapsule_SetName(owner.ptr(), kStorageCapsule);  // from_numpy recognises it
     const T* first = static_cast<const T*>(t.storage()->data()) + t.offset();
     py::array_t<T> view(shape, strides, first, owner);
     if (t.requires_grad()) {
@@ -238,6 +253,21 @@ Tensor from_numpy(const py::array& array, const py::object& backend, bool requir
     Strides strides;
     for (py::ssize_t d = 0; d < array.ndim(); ++d)
       strides.push_back(static_cast<int64_t>(array.strides(d) / array.itemsize()));
+    // An array from to_numpy (or a view of one) is a view of that storage
+    // again: memory a plugin allocated is never adopted as foreign memory.
+    if (const StoragePtr storage = storage_behind(array);
+        storage && storage->backend() == options.backend && storage->dtype() == options.dtype) {
+      const auto* begin = static_cast<const char*>(storage->data());
+      const auto* first = static_cast<const char*>(array.data());
+      const auto item = static_cast<std::ptrdiff_t>(array.itemsize());
+      if (array.size() > 0 && first >= begin && (first - begin) % item == 0) {
+        Tensor t = Tensor::from_storage(
+            storage, Layout(std::move(shape), std::move(strides), (first - begin) / item));
+        if (requires_grad)
+          t.requires_grad_(true);
+        return t;
+      }
+    }
     // The tensor's storage keeps the array (and so its memory) alive; the
     // last reference may go from any thread, so it takes the GIL to drop it.
     PyObject* keep = array.ptr();
@@ -248,11 +278,16 @@ Tensor from_numpy(const py::array& array, const py::object& backend, bool requir
       py::gil_scoped_acquire gil;
       Py_DECREF(static_cast<PyObject*>(object));
     });
-    Tensor t = from_blob(const_cast<void*>(array.data()), std::move(shape), std::move(strides),
-                         options.dtype, std::move(owner), options.backend);
-    if (requires_grad)
-      t.requires_grad_(true);
-    return t;
+    try {
+      Tensor t = from_blob(const_cast<void*>(array.data()), shape, std::move(strides),
+                           options.dtype, std::move(owner), options.backend);
+      if (requires_grad)
+        t.requires_grad_(true);
+      return t;
+    } catch (const BackendError&) {
+      // The plugin declined this memory (e.g. the reference plugin refuses
+      // memory inside one of its own buffers): copy instead, as documented.
+    }
   }
   if (options.dtype == DType::f32) {
     const auto values =

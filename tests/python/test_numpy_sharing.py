@@ -109,3 +109,16 @@ def test_shared_leaf_trains_in_place(backend):
     (t * t).sum().backward()
     assert t.grad.to_numpy().tolist() == [2.0, 4.0, 6.0]
     assert np.shares_memory(t.to_numpy(), w)  # read-only view while it requires grad
+
+
+def test_to_numpy_arrays_come_back_as_views_of_the_storage(backend):
+    if not shares(backend):
+        pytest.skip("backend copies")
+    t = minitorch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], backend=backend)
+    part = minitorch.from_numpy(t.to_numpy()[:, 1:], backend=backend)  # a view of a view
+    assert part.shape == (2, 2)
+    part[1, 0] = -5.0
+    assert t[1, 1] == -5.0  # the same storage, not an adopted copy of it
+    # The original keeps working on its full storage (sums every element).
+    assert t.sum().item() == 1.0 + 2.0 + 3.0 + 4.0 - 5.0 + 6.0
+    assert (part * 1).to_numpy().tolist() == [[2.0, 3.0], [-5.0, 6.0]]
