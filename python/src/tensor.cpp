@@ -520,9 +520,11 @@ multiple of the item size, with no dim longer than 1 on stride 0 (so slices,
 transposes and step slicing are shared too); and the backend is a host backend
 whose plugin adopts host memory (reference and parallel do; cuda does not).
 Then writes through either side are seen by the other, and the tensor keeps
-the array alive. Otherwise it copies: float32 into a float32 tensor, anything
-else (int, bool, float16, ...) into a float64 tensor. The dtype never depends
-on the layout: a float32 array gives a float32 tensor, a float64 one float64.)doc");
+the array alive (an array from Tensor.to_numpy is a view of that tensor's
+storage again). Otherwise, or when the plugin declines, it copies: float32
+into a float32 tensor, anything else (int, bool, float16, ...) into a float64
+tensor. The dtype never depends on the layout: a float32 array gives a
+float32 tensor, a float64 one float64.)doc");
   m.def("_from_numpy_plan", &from_numpy_plan, py::arg("array"), py::arg("backend") = py::none(),
         "'shared' when from_numpy would share the array's memory, else 'copied: <reason>'.");
   m.def("manual_seed", &manual_seed, py::arg("seed"),
