@@ -57,6 +57,9 @@ struct MpiEnvironment {
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
     setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 1);  // containers forbid CMA
+    // OpenMPI's plugins stay loaded until exit, so LeakSanitizer (the ASan build) can name the
+    // library of their allocations, which tests/distributed/lsan-openmpi.supp suppresses.
+    setenv("OMPI_MCA_mca_base_component_disable_dlclose", "1", 1);
   }
 };
 BOOST_TEST_GLOBAL_FIXTURE(MpiEnvironment);
