@@ -1,6 +1,7 @@
 // conv.cpp — conv2d at the LeNet-style shapes (B16, 1→4 and 4→8, 3×3) and a
 // ResNet-style layer (B32, 64→64, 3×3, 56×56), and conv1d at the sentiment
-// model's (B10, 50→100, k3, W52), forward and backward, in GFLOP/s.
+// model's (B10, 50→100, k3, W52) and the IMDB Kim CNN's widest (B32, 100→100,
+// k5, W200), forward and backward, in GFLOP/s.
 // Backward times the two raw conv calls nn's ConvNode::backward makes, with
 // the same views (the reversed conv of the output gradient with the weight's
 // channels swapped, and the forward conv of the permuted input with the
@@ -93,6 +94,7 @@ void register_conv(const std::vector<BackendPtr>& backends, const BackendPtr& re
       {"B16_4to8_3x3_14x14", 2, 16, 4, 8, 3, 14, 14, true},
       {"B32_64to64_3x3_56x56", 2, 32, 64, 64, 3, 56, 56, false},
       {"B10_50to100_k3_W52", 1, 10, 50, 100, 3, 1, 52, true},
+      {"B32_100to100_k5_W200", 1, 32, 100, 100, 5, 1, 200, false},
   };
   for (const ConvShape& s : shapes) {
     register_case(conv_case(s, false), backends, reference);

@@ -11,7 +11,7 @@
 
 namespace mt::bench {
 
-inline constexpr std::array<int64_t, 6> kMatmulSides{64, 128, 256, 512, 1024, 2048};
+inline constexpr std::array<int64_t, 7> kMatmulSides{64, 96, 128, 256, 512, 1024, 2048};
 inline constexpr std::array<int64_t, 2> kMatmulSidesF64{512, 1024};
 inline constexpr int64_t kBatchedCount = 32;
 inline constexpr int64_t kBatchedSide = 128;

@@ -358,7 +358,8 @@ void run_kernels(const Args& a) {
   const Shape shapes[] = {{"B16_1to4_3x3_28x28", 2, 16, 1, 4, 3, 28, 28},
                           {"B16_4to8_3x3_14x14", 2, 16, 4, 8, 3, 14, 14},
                           {"B32_64to64_3x3_56x56", 2, 32, 64, 64, 3, 56, 56},
-                          {"B10_50to100_k3_W52", 1, 10, 50, 100, 3, 1, 52}};
+                          {"B10_50to100_k3_W52", 1, 10, 50, 100, 3, 1, 52},
+                          {"B32_100to100_k5_W200", 1, 32, 100, 100, 5, 1, 200}};
   for (const Shape& s : shapes) {
     const bool one = s.dims == 1;
     std::vector<int64_t> xs{s.b, s.cin}, ws{s.cout, s.cin}, gs{s.b, s.cout};

@@ -27,6 +27,8 @@ WORKLOADS = [
     ("conv2d/bwd/B32_64to64_3x3_56x56", "ms", "lab"),
     ("conv1d/fwd/B10_50to100_k3_W52", "ms", "lab"),
     ("conv1d/bwd/B10_50to100_k3_W52", "ms", "lab"),
+    ("conv1d/fwd/B32_100to100_k5_W200", "ms", "lab"),
+    ("conv1d/bwd/B32_100to100_k5_W200", "ms", "lab"),
     ("matmul/f32/64", "ms", "lab"),
     ("matmul/f32/96", "ms", "lab"),
     ("matmul/f32/128", "ms", "lab"),
