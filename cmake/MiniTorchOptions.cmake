@@ -44,6 +44,26 @@ function(mt_project_warnings target)
   endif()
 endfunction()
 
+# mt_optional_dependency(<result> <option> <found> <feature> <why-missing>): the one
+# AUTO|ON|OFF rule for a part that needs a toolkit. Call it after the find (which the
+# caller skips when <option> is OFF); <found> names the variable the find set. Sets
+# <result> to TRUE when the part is built; otherwise records the part as skipped with
+# the reason, or stops the configure when <option> is ON. The caller records what it
+# built (mt_feature_built) with the toolkit's version.
+function(mt_optional_dependency result option found feature why_missing)
+  if(${option} STREQUAL "OFF")
+    mt_feature_skipped("${feature}" "${option}=OFF")
+    set(${result} FALSE PARENT_SCOPE)
+  elseif(${found})
+    set(${result} TRUE PARENT_SCOPE)
+  elseif(${option} STREQUAL "ON")
+    message(FATAL_ERROR "${option}=ON but ${why_missing}")
+  else()
+    mt_feature_skipped("${feature}" "${why_missing}")
+    set(${result} FALSE PARENT_SCOPE)
+  endif()
+endfunction()
+
 set(MT_FEATURES_BUILT "" CACHE INTERNAL "")
 set(MT_FEATURES_SKIPPED "" CACHE INTERNAL "")
 function(mt_feature_built what)
