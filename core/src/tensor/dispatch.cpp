@@ -3,6 +3,7 @@
 // Nothing here records autograd history.
 #include "tensor/dispatch.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -225,18 +226,53 @@ std::vector<double> read_elements(const Tensor& t) {
   return out;
 }
 
-void write_contiguous(const Tensor& t, std::span<const double> values) {
-  const std::size_t esize = dtype_size(t.dtype());
-  const std::size_t offset_bytes = static_cast<std::size_t>(t.offset()) * esize;
+namespace {
+
+// Copies host values of type Src into a contiguous tensor: straight from the
+// caller's buffer when the tensor holds Src, else converted through a small
+// stack buffer on host backends (no heap temporary the size of the tensor,
+// so a per-batch upload touches no fresh pages).
+template <class Src>
+void write_values(const Tensor& t, std::span<const Src> values) {
   if (values.empty())
     return;
-  if (t.dtype() == DType::f64) {
-    t.backend()->copy_from_host(t.storage()->data(), offset_bytes, values.data(),
-                                values.size() * esize);
-  } else {
-    std::vector<float> raw(values.begin(), values.end());
-    t.backend()->copy_from_host(t.storage()->data(), offset_bytes, raw.data(), raw.size() * esize);
+  const std::size_t esize = dtype_size(t.dtype());
+  const std::size_t offset_bytes = static_cast<std::size_t>(t.offset()) * esize;
+  void* data = t.storage()->data();
+  if (esize == sizeof(Src)) {
+    t.backend()->copy_from_host(data, offset_bytes, values.data(), values.size() * esize);
+    return;
   }
+  const auto convert_chunks = [&]<class Dst>(Dst*) {
+    if (!t.backend()->host_accessible()) {
+      // A device copy has a fixed cost per call: one transfer of everything.
+      const std::vector<Dst> raw(values.begin(), values.end());
+      t.backend()->copy_from_host(data, offset_bytes, raw.data(), raw.size() * esize);
+      return;
+    }
+    constexpr std::size_t kChunk = 4096;  // 16-32 KiB on the stack
+    Dst chunk[kChunk];
+    for (std::size_t start = 0; start < values.size(); start += kChunk) {
+      const std::size_t n = std::min(kChunk, values.size() - start);
+      for (std::size_t i = 0; i < n; ++i)
+        chunk[i] = static_cast<Dst>(values[start + i]);
+      t.backend()->copy_from_host(data, offset_bytes + start * esize, chunk, n * esize);
+    }
+  };
+  if (t.dtype() == DType::f64)
+    convert_chunks(static_cast<double*>(nullptr));
+  else
+    convert_chunks(static_cast<float*>(nullptr));
+}
+
+}  // namespace
+
+void write_contiguous(const Tensor& t, std::span<const double> values) {
+  write_values(t, values);
+}
+
+void write_contiguous(const Tensor& t, std::span<const float> values) {
+  write_values(t, values);
 }
 
 Tensor convert(const Tensor& a, const BackendPtr& backend, DType dtype) {

@@ -33,7 +33,9 @@ Tensor copy(const Tensor& a);
 // storage the view reaches).
 std::vector<double> read_elements(const Tensor& t);
 // Writes row-major values into a contiguous tensor's elements.
+// The values are converted to t's dtype; no temporary of the tensor's size.
 void write_contiguous(const Tensor& t, std::span<const double> values);
+void write_contiguous(const Tensor& t, std::span<const float> values);
 // Copies through the host into a new tensor on `backend` with `dtype`.
 Tensor convert(const Tensor& a, const BackendPtr& backend, DType dtype);
 

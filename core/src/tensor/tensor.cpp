@@ -83,25 +83,36 @@ Tensor Tensor::empty(Shape shape, TensorOptions options) {
   return t;
 }
 
-Tensor Tensor::from_values(const std::vector<double>& values, Shape shape, TensorOptions options) {
+namespace {
+
+// from_host's body: one copy from the caller's buffer into the new tensor
+// (converted on the way when the dtypes differ), no intermediate vector.
+template <class T>
+Tensor host_copy_in(std::span<const T> values, Shape shape, TensorOptions options) {
   if (static_cast<int64_t>(values.size()) != shape_size(shape)) {
     throw ShapeError("got " + std::to_string(values.size()) + " values for shape " +
                      shape_to_string(shape) + ", which needs " + std::to_string(shape_size(shape)));
   }
   const bool requires_grad = options.requires_grad;
   options.requires_grad = false;
-  Tensor t = empty(std::move(shape), options);
+  Tensor t = Tensor::empty(std::move(shape), options);
   dispatch::write_contiguous(t, values);
   t.requires_grad_(requires_grad);
   return t;
 }
 
+}  // namespace
+
+Tensor Tensor::from_values(const std::vector<double>& values, Shape shape, TensorOptions options) {
+  return host_copy_in(std::span<const double>(values), std::move(shape), options);
+}
+
 Tensor Tensor::from_host(std::span<const double> values, Shape shape, TensorOptions options) {
-  return from_values(std::vector<double>(values.begin(), values.end()), std::move(shape), options);
+  return host_copy_in(values, std::move(shape), options);
 }
 
 Tensor Tensor::from_host(std::span<const float> values, Shape shape, TensorOptions options) {
-  return from_values(std::vector<double>(values.begin(), values.end()), std::move(shape), options);
+  return host_copy_in(values, std::move(shape), options);
 }
 
 Tensor tensor(const NestedValues& values, TensorOptions options) {

@@ -4,6 +4,7 @@
 #include <minitorch/datasets/imdb.hpp>
 #include <minitorch/errors.hpp>
 
+#include <minitorch/tensor/storage.hpp>
 #include <minitorch/tensor/tensor_data.hpp>
 
 #include "binary.hpp"
@@ -180,6 +181,49 @@ SentimentData load_sentiment_data(const SentimentConfig& config,
   return data;
 }
 
+namespace {
+
+// Writes sample rows[b]'s (d, length) channels-first block for every b into
+// `out` (indices.size() * d * length values of T). Each review's token
+// vectors are looked up once, then copied channel by channel, so the writes
+// run along time and the ~length vectors read stay in cache. Pad tokens
+// read `zeros` (d values).
+template <class T>
+void embed_into(T* out, const SentimentData& data, const TextSet& set,
+                std::span<const int64_t> indices, const float* zeros) {
+  const int64_t length = set.max_length;
+  const int64_t d = data.table.dim;
+  std::vector<const float*> vectors(static_cast<std::size_t>(length));
+  for (std::size_t b = 0; b < indices.size(); ++b) {
+    const int64_t row = indices[b];
+    if (row < 0 || row >= set.count)
+      throw IndexingError("review index " + std::to_string(row) + " is outside 0.." +
+                          std::to_string(set.count - 1));
+    for (int64_t t = 0; t < length; ++t) {
+      const int32_t id = set.tokens[static_cast<std::size_t>(row * length + t)];
+      const float* v = zeros;
+      if (id != pad_token) {
+        if (id < 0 || id - 2 >= data.table.size())
+          throw ArgumentError("SentimentData::embed: token id " + std::to_string(id) + " in row " +
+                              std::to_string(row) + " is outside 0.." +
+                              std::to_string(data.table.size() + 1));
+        v = id == unknown_token ? data.unknown_vector.data()
+                                : data.table.vectors.data() + (id - 2) * d;
+      }
+      vectors[static_cast<std::size_t>(t)] = v;
+    }
+    // Channels-first (dim, length): conv1d reads channel c at time t.
+    T* sample = out + b * static_cast<std::size_t>(d * length);
+    for (int64_t c = 0; c < d; ++c) {
+      T* channel = sample + c * length;
+      for (int64_t t = 0; t < length; ++t)
+        channel[t] = static_cast<T>(vectors[static_cast<std::size_t>(t)][c]);
+    }
+  }
+}
+
+}  // namespace
+
 Tensor SentimentData::embed(const TextSet& set, std::span<const int64_t> indices,
                             const TensorOptions& options) const {
   const int64_t length = set.max_length;
@@ -194,30 +238,36 @@ Tensor SentimentData::embed(const TextSet& set, std::span<const int64_t> indices
                         std::to_string(set.tokens.size()) +
                         " stored) or the table does not add up");
   const Shape shape{static_cast<int64_t>(indices.size()), d, length};
-  auto out = host_vector<float>(
-      shape_size(shape), [&] { return "a batch of embedded reviews " + shape_to_string(shape); });
-  for (std::size_t b = 0; b < indices.size(); ++b) {
-    const int64_t row = indices[b];
-    if (row < 0 || row >= set.count)
-      throw IndexingError("review index " + std::to_string(row) + " is outside 0.." +
-                          std::to_string(set.count - 1));
-    float* sample = out.data() + b * d * length;
-    for (int64_t t = 0; t < length; ++t) {
-      const int32_t id = set.tokens[static_cast<std::size_t>(row * length + t)];
-      if (id == pad_token)
-        continue;
-      if (id < 0 || id - 2 >= table.size())
-        throw ArgumentError("SentimentData::embed: token id " + std::to_string(id) + " in row " +
-                            std::to_string(row) + " is outside 0.." +
-                            std::to_string(table.size() + 1));
-      const float* v =
-          id == unknown_token ? unknown_vector.data() : table.vectors.data() + (id - 2) * d;
-      // Channels-first (dim, length): conv1d reads channel c at time t.
-      for (int64_t c = 0; c < d; ++c)
-        sample[c * length + t] = v[c];
+  const std::vector<float> zeros(static_cast<std::size_t>(d), 0.0f);
+  const BackendPtr backend = options.backend ? options.backend : default_backend();
+  if (backend->host_accessible()) {
+    // Gather straight into the new tensor's buffer: no host batch, no copy,
+    // and the buffer comes from the backend's allocator (reused every batch).
+    TensorOptions plain = options;
+    plain.backend = backend;
+    plain.requires_grad = false;
+    Tensor out = Tensor::empty(shape, plain);
+    if (out.numel() > 0) {
+      void* data = out.storage()->data();
+      if (out.dtype() == DType::f32)
+        embed_into(static_cast<float*>(data) + out.offset(), *this, set, indices, zeros.data());
+      else
+        embed_into(static_cast<double*>(data) + out.offset(), *this, set, indices, zeros.data());
+    } else {
+      embed_into(static_cast<float*>(nullptr), *this, set, indices, zeros.data());
     }
+    out.requires_grad_(options.requires_grad);
+    return out;
   }
-  return Tensor::from_host(std::span<const float>(out), shape, options);
+  // A device backend: gather into a per-thread staging buffer that keeps its
+  // capacity across batches (no fresh pages per batch), then one upload.
+  thread_local std::vector<float> staging;
+  const auto n = static_cast<std::size_t>(shape_size(shape));
+  if (staging.size() < n)
+    staging = host_vector<float>(
+        shape_size(shape), [&] { return "a batch of embedded reviews " + shape_to_string(shape); });
+  embed_into(staging.data(), *this, set, indices, zeros.data());
+  return Tensor::from_host(std::span<const float>(staging.data(), n), shape, options);
 }
 
 Tensor SentimentData::labels(const TextSet& set, std::span<const int64_t> indices,
