@@ -1,6 +1,7 @@
 // test_text.cpp — the IMDB side: tokenizer, both embedding source formats,
 // the pruned cache (round trip, corrupt -> DataError then rebuild, stale key),
-// reviews.json errors, and encoding/splitting/embedding of a tiny corpus.
+// reviews.json errors, encoding/splitting/embedding of a tiny corpus, and embed's batches on
+// every backend.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/datasets/imdb.hpp>
 #include <minitorch/datasets/text.hpp>
@@ -233,6 +234,68 @@ BOOST_AUTO_TEST_CASE(encodes_pads_truncates_and_splits) {
 
   config.valid_size = 10;
   BOOST_CHECK_THROW(make_sentiment_data(reviews, table, config), ArgumentError);
+}
+
+// embed on every backend that loads, in both dtypes: a batch that repeats a row and mixes
+// padding, unknown and known tokens equals the (B, dim, length) tensor written out by hand
+// from the table; a bad row or token id names it. (Host backends gather straight into the
+// tensor's buffer, device backends through a staging buffer: both must agree with this.)
+BOOST_AUTO_TEST_CASE(embed_builds_channels_first_batches_on_every_backend) {
+  SentimentData data;
+  data.table.dim = 2;
+  const float good[] = {0.5f, -1.25f}, bad[] = {3.0f, 0.1f};
+  data.table.add("good", good);  // id 2
+  data.table.add("bad", bad);    // id 3
+  data.unknown_vector = {7.0f, -7.5f};
+  data.train.count = 3;
+  data.train.max_length = 4;
+  // Rows: [good, unk, pad, pad], [bad, bad, good, unk], [pad, pad, pad, pad].
+  data.train.tokens = {2, 1, 0, 0, 3, 3, 2, 1, 0, 0, 0, 0};
+  data.train.labels = {1, 0, 1};
+  const std::vector<int64_t> rows{1, 0, 2, 1};
+  // Expected[b][c][t], written out from the rows above.
+  const std::vector<float> row0_c0{0.5f, 7.0f, 0, 0}, row0_c1{-1.25f, -7.5f, 0, 0};
+  const std::vector<float> row1_c0{3.0f, 3.0f, 0.5f, 7.0f}, row1_c1{0.1f, 0.1f, -1.25f, -7.5f};
+  const std::vector<float> zero(4, 0.0f);
+  std::vector<float> want;
+  for (const auto* part :
+       {&row1_c0, &row1_c1, &row0_c0, &row0_c1, &zero, &zero, &row1_c0, &row1_c1})
+    want.insert(want.end(), part->begin(), part->end());
+
+  for (const char* name : {"reference", "parallel"}) {
+    BackendPtr backend;
+    try {
+      backend = load_backend(name);
+    } catch (const std::exception& e) {
+      BOOST_TEST_MESSAGE("embed: backend " << name << " skipped: " << e.what());
+      continue;
+    }
+    for (const DType dtype : {DType::f32, DType::f64}) {
+      BOOST_TEST_CONTEXT("backend " << name << ", " << dtype_name(dtype)) {
+        const TensorOptions options{.dtype = dtype, .backend = backend};
+        const Tensor x = data.embed(data.train, rows, options);
+        BOOST_TEST((x.shape() == Shape{4, 2, 4}));
+        BOOST_TEST((x.dtype() == dtype));
+        BOOST_TEST(!x.requires_grad());
+        std::vector<double> expect(want.begin(), want.end());
+        BOOST_TEST(x.to_vector() == expect, boost::test_tools::per_element());
+        // A second batch reuses whatever the first left behind: padding must still be zero.
+        const std::vector<int64_t> pads{2, 2};
+        BOOST_TEST(
+            data.embed(data.train, pads, options).to_vector() == std::vector<double>(16, 0.0),
+            boost::test_tools::per_element());
+        BOOST_TEST(
+            data.labels(data.train, rows, options).to_vector() == (std::vector<double>{0, 1, 1, 0}),
+            boost::test_tools::per_element());
+        const std::vector<int64_t> outside{0, 3};
+        BOOST_CHECK_THROW(data.embed(data.train, outside, options), IndexingError);
+      }
+    }
+  }
+  SentimentData broken = data;
+  broken.train.tokens[5] = 9;  // no row 7 in a 2-word table
+  const std::vector<int64_t> row1{1};
+  BOOST_CHECK_THROW(broken.embed(broken.train, row1, {.backend = reference()}), ArgumentError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
