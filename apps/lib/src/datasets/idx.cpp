@@ -340,10 +340,18 @@ ImageSet make_image_set(const IdxArray& images, const std::string& images_name,
                       std::to_string(i) + " is out of range 0.." + std::to_string(num_classes - 1));
     set.labels[static_cast<std::size_t>(i)] = label;
   }
-  set.pixels = host_vector<float>(static_cast<int64_t>(images.bytes.size()),
-                                  [&] { return "the pixels of " + images_name; });
-  for (std::size_t i = 0; i < images.bytes.size(); ++i)
-    set.pixels[i] = static_cast<float>(images.bytes[i]) / 255.0f;
+  // Reserved, then appended a cache-sized chunk at a time: the pixels are
+  // written once (a sized vector would zero-fill all of them first).
+  host_reserve(set.pixels, static_cast<int64_t>(images.bytes.size()),
+               [&] { return "the pixels of " + images_name; });
+  constexpr std::size_t kChunk = 4096;
+  float chunk[kChunk];
+  for (std::size_t start = 0; start < images.bytes.size(); start += kChunk) {
+    const std::size_t n = std::min(kChunk, images.bytes.size() - start);
+    for (std::size_t i = 0; i < n; ++i)
+      chunk[i] = static_cast<float>(images.bytes[start + i]) / 255.0f;
+    set.pixels.insert(set.pixels.end(), chunk, chunk + n);
+  }
   return set;
 }
 
