@@ -1,6 +1,7 @@
 // test_dataloader.cpp — Dataset, TensorDataset and DataLoader on every usable backend: rows and
 // batches against the values put in, seeded unbiased shuffles, drop_last, batch dtype/backend,
-// prefetch (same batches, another thread, exceptions re-thrown here), errors. Not a benchmark.
+// prefetch (same batches, another thread, exceptions re-thrown here), f32 / f64 host batches,
+// errors. Not a benchmark.
 #include <boost/test/unit_test.hpp>
 #include <minitorch/data/dataloader.hpp>
 #include <minitorch/nn/module.hpp>
@@ -176,6 +177,36 @@ MT_BACKEND_TEST(test_dataloader, tensor_dataset_rows) {
   BOOST_CHECK_THROW(TensorDataset(tensor({1.0}, f64()).sum().view({})), ShapeError);
   BOOST_CHECK_THROW(TensorDataset(zeros({4, 2}, f64()), zeros({3}, f64())), ShapeError);
   BOOST_CHECK_THROW(ds.gather_host(std::vector<int64_t>{0, 7}), IndexingError);
+}
+
+// f32 rows gathered for an f32 batch stay floats (f32_values, no round trip through doubles);
+// asked for f64 they widen into values. upload takes either, in the batch's dtype, and refuses
+// a host tensor whose count is wrong or that fills both vectors.
+MT_BACKEND_TEST(test_dataloader, host_tensors_hold_f32_or_f64_values) {
+  const std::vector<float> rows{0.1f, 0.2f, 0.3f, 1.1f, 1.2f, 1.3f, 2.1f, 2.2f, 2.3f};
+  const TensorDataset ds = TensorDataset::from_host(std::vector<float>(rows), {3, 3});
+  const std::vector<int64_t> pick{2, 0};
+  const HostBatch as_f32 = ds.gather_host(pick);
+  BOOST_TEST(as_f32.data.values.empty());
+  BOOST_TEST(as_f32.data.f32_values == (std::vector<float>{2.1f, 2.2f, 2.3f, 0.1f, 0.2f, 0.3f}),
+             boost::test_tools::per_element());
+  const Tensor up = upload(as_f32.data, backend);
+  BOOST_TEST((up.dtype() == DType::f32 && up.shape() == Shape{2, 3}));
+  BOOST_TEST(up.to_vector() == (std::vector<double>{2.1f, 2.2f, 2.3f, 0.1f, 0.2f, 0.3f}),
+             boost::test_tools::per_element());
+  const HostBatch as_f64 = ds.gather_host(pick, DType::f64);
+  BOOST_TEST(as_f64.data.f32_values.empty());
+  BOOST_TEST(as_f64.data.values == (std::vector<double>{2.1f, 2.2f, 2.3f, 0.1f, 0.2f, 0.3f}),
+             boost::test_tools::per_element());
+  // f32_values uploaded into an f64 tensor widen exactly.
+  HostTensor widen{.shape = {2}, .dtype = DType::f64, .values = {}, .f32_values = {0.1f, 3.5f}};
+  BOOST_TEST(upload(widen, backend).to_vector() == (std::vector<double>{0.1f, 3.5f}),
+             boost::test_tools::per_element());
+  widen.shape = {3};
+  BOOST_CHECK_THROW(upload(widen, backend), ShapeError);
+  widen.shape = {2};
+  widen.values = {1.0, 2.0};
+  BOOST_CHECK_THROW(upload(widen, backend), ArgumentError);
 }
 
 MT_BACKEND_TEST(test_dataloader, batches_in_order_on_the_backend) {

@@ -33,7 +33,16 @@ Shape with_batch_dim(int64_t batch, const Shape& row) {
 }  // namespace
 
 Tensor upload(const HostTensor& host, const BackendPtr& backend) {
-  return Tensor::from_values(host.values, host.shape, {.dtype = host.dtype, .backend = backend});
+  const TensorOptions options{.dtype = host.dtype, .backend = backend};
+  if (host.f32_values.empty())
+    return Tensor::from_values(host.values, host.shape, options);
+  if (!host.values.empty()) {
+    throw ArgumentError("upload: the host tensor " + shape_to_string(host.shape) + " has " +
+                        std::to_string(host.values.size()) + " values and " +
+                        std::to_string(host.f32_values.size()) +
+                        " f32_values; only one of them may hold the elements");
+  }
+  return Tensor::from_host(std::span<const float>(host.f32_values), host.shape, options);
 }
 
 // ---- Dataset --------------------------------------------------------------------
@@ -245,17 +254,24 @@ HostTensor TensorDataset::gather(const Rows& rows, std::span<const int64_t> indi
     throw ArgumentError("TensorDataset: a batch of " + std::to_string(indices.size()) +
                         " rows of " + std::to_string(width) + " elements overflows");
   }
-  out.values.resize(indices.size() * width);
-  double* dst = out.values.data();
-  for (const int64_t index : indices) {
-    check_index("TensorDataset", index, size);
-    const std::size_t first = static_cast<std::size_t>(index) * width;
-    if (rows.f32)
-      std::copy_n(rows.f32->data() + first, width, dst);
-    else if (rows.f64)
-      std::copy_n(rows.f64->data() + first, width, dst);
-    dst += width;
-  }
+  // f32 rows for an f32 batch stay floats; anything else goes through doubles.
+  const auto copy_rows = [&]<class Dst>(std::vector<Dst>& values) {
+    values.resize(indices.size() * width);
+    Dst* dst = values.data();
+    for (const int64_t index : indices) {
+      check_index("TensorDataset", index, size);
+      const std::size_t first = static_cast<std::size_t>(index) * width;
+      if (rows.f32)
+        std::copy_n(rows.f32->data() + first, width, dst);
+      else if (rows.f64)
+        std::copy_n(rows.f64->data() + first, width, dst);
+      dst += width;
+    }
+  };
+  if (rows.f32 && out.dtype == DType::f32)
+    copy_rows(out.f32_values);
+  else
+    copy_rows(out.values);
   return out;
 }
 

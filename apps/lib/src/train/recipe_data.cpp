@@ -42,29 +42,37 @@ HostBatch ImageSetDataset::gather_host(std::span<const int64_t> indices,
                         std::to_string(s.count) + " images of " + std::to_string(s.rows) + "x" +
                         std::to_string(s.cols));
   const auto b = static_cast<int64_t>(indices.size());
+  const auto classes = static_cast<std::size_t>(s.num_classes);
   HostBatch out;
   out.data.shape = {b, 1, s.rows, s.cols};
   out.data.dtype = dtype.value_or(DType::f32);
-  out.data.values.resize(indices.size() * per_image);
   HostTensor target;
   target.shape = {b, s.num_classes};
   target.dtype = out.data.dtype;
-  target.values.assign(indices.size() * static_cast<std::size_t>(s.num_classes), 0.0);
-  for (std::size_t i = 0; i < indices.size(); ++i) {
-    const int64_t row = indices[i];
-    if (row < 0 || row >= s.count)
-      throw IndexingError("image index " + std::to_string(row) + " is outside 0.." +
-                          std::to_string(s.count - 1));
-    const int32_t label = s.labels[static_cast<std::size_t>(row)];
-    if (label < 0 || label >= s.num_classes)
-      throw ArgumentError("ImageSetDataset: label " + std::to_string(label) + " of image " +
-                          std::to_string(row) + " is outside 0.." +
-                          std::to_string(s.num_classes - 1));
-    const float* pixels = s.pixels.data() + static_cast<std::size_t>(row) * per_image;
-    std::copy(pixels, pixels + per_image, out.data.values.begin() + i * per_image);
-    target.values[i * static_cast<std::size_t>(s.num_classes) + static_cast<std::size_t>(label)] =
-        1.0;
-  }
+  // The pixels are floats: an f32 batch keeps them so (f32_values), an f64
+  // one widens them once.
+  const auto fill = [&]<class T>(std::vector<T>& pixels, std::vector<T>& one_hot) {
+    pixels.resize(indices.size() * per_image);
+    one_hot.assign(indices.size() * classes, T{0});
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+      const int64_t row = indices[i];
+      if (row < 0 || row >= s.count)
+        throw IndexingError("image index " + std::to_string(row) + " is outside 0.." +
+                            std::to_string(s.count - 1));
+      const int32_t label = s.labels[static_cast<std::size_t>(row)];
+      if (label < 0 || label >= s.num_classes)
+        throw ArgumentError("ImageSetDataset: label " + std::to_string(label) + " of image " +
+                            std::to_string(row) + " is outside 0.." +
+                            std::to_string(s.num_classes - 1));
+      const float* source = s.pixels.data() + static_cast<std::size_t>(row) * per_image;
+      std::copy(source, source + per_image, pixels.begin() + i * per_image);
+      one_hot[i * classes + static_cast<std::size_t>(label)] = T{1};
+    }
+  };
+  if (out.data.dtype == DType::f32)
+    fill(out.data.f32_values, target.f32_values);
+  else
+    fill(out.data.values, target.values);
   out.target = std::move(target);
   return out;
 }

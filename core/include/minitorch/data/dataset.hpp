@@ -24,10 +24,13 @@ struct Example {
 
 // A tensor's elements on the host, not yet on any backend: row-major values
 // (shape_size(shape) of them) and the dtype the tensor gets when uploaded.
+// The values sit in `values`, or, when a gatherer holds f32 data for an f32
+// batch, in `f32_values` (no widening to double and back); the other is empty.
 struct HostTensor {
   Shape shape;
   DType dtype = DType::f32;
   std::vector<double> values;
+  std::vector<float> f32_values = {};
 };
 
 // A batch gathered on the host; `target` is empty for a dataset without targets.
@@ -37,7 +40,8 @@ struct HostBatch {
 };
 
 // Copies a host tensor onto `backend` (null: default_backend()) in one upload:
-// a new contiguous leaf. A value count that does not match the shape is a ShapeError.
+// a new contiguous leaf. A value count that does not match the shape is a
+// ShapeError; values in both vectors are an ArgumentError.
 Tensor upload(const HostTensor& host, const BackendPtr& backend);
 
 class Dataset {
