@@ -3,6 +3,7 @@
 // gradient checks and argument errors. Not a test of training.
 #include <boost/test/unit_test.hpp>
 
+#include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/loss.hpp>
 
 #include "nn_testing.hpp"
@@ -346,5 +347,126 @@ MT_BACKEND_PROP(loss, regression_losses_grad_check) {
                                                 nn::l1_loss(xs[0], xs[1], r);
                                        },
                                        {input, target}, rng, 6));
+  }
+}
+
+// ---- the fused log_softmax + NLL node (cross_entropy, nll_loss(logsoftmax(x, 1))) ----------
+
+namespace {
+
+// cross_entropy by recorded primitives only: the shifted log-softmax, then −Σ w·lp per row.
+Tensor composed_cross_entropy(const Tensor& x, const Tensor& rows, nn::Reduction reduction) {
+  const Tensor shifted = x - x.detach().max(1);
+  const Tensor lp = shifted - shifted.exp().sum(1).log();
+  const Tensor per_row = (lp * rows).sum(1).reshape({x.size(0)}) * -1.0;
+  if (reduction == nn::Reduction::none)
+    return per_row;
+  return reduction == nn::Reduction::sum ? per_row.sum() : per_row.mean();
+}
+
+// Rows 0 and 1 are extreme (±1e4, a 2e4 spread), rows 2 and 3 ordinary; (4, 3).
+const std::vector<double> k_fused_logits{1e4, -1e4, 0.0, -1e4, 1e4, 1e4,
+                                         0.3, -1.2, 2.5, -0.7, 0.1, 0.4};
+
+}  // namespace
+
+MT_BACKEND_TEST(loss, fused_cross_entropy_equals_composition) {
+  const std::vector<int64_t> labels{1, 2, 0, 2};  // row 0's label is the −1e4 logit
+  // Soft rows that do not sum to 1 (0.7 and 1.3): the closed form must scale softmax by Σ w.
+  const std::vector<double> soft{0.2, 0.5, 0.0, 0.0, 0.3, 1.0, 0.1, 0.1, 0.5, 0.0, 0.0, 1.0};
+  const std::vector<double> seed_none{0.5, -1.0, 2.0, 0.25};
+  for (const DType dtype : {DType::f32, DType::f64}) {
+    const double tol = dtype == DType::f32 ? 1e-5 : 1e-12;
+    for (const nn::Reduction reduction :
+         {nn::Reduction::none, nn::Reduction::mean, nn::Reduction::sum}) {
+      for (const bool index_targets : {true, false}) {
+        const std::string what = std::string(dtype_name(dtype)) + " " +
+                                 nn::reduction_name(reduction) +
+                                 (index_targets ? " index targets" : " soft targets");
+        const Tensor rows = index_targets ? nn::one_hot(labels, 3, on(backend, dtype))
+                                          : Tensor::from_values(soft, {4, 3}, on(backend, dtype));
+        Tensor fused_x = Tensor::from_values(k_fused_logits, {4, 3}, on(backend, dtype, true));
+        Tensor plain_x = Tensor::from_values(k_fused_logits, {4, 3}, on(backend, dtype, true));
+        const Tensor fused = index_targets
+                                 ? nn::cross_entropy(fused_x, labels, reduction)
+                                 : nn::nll_loss(nn::logsoftmax(fused_x, 1), rows, reduction);
+        const Tensor plain = composed_cross_entropy(plain_x, rows, reduction);
+        BOOST_TEST(std::string(fused.grad_fn()->name()) == "nn::LogSoftmaxNllLoss", what);
+        BOOST_TEST(compare(fused, plain.to_vector(), plain.shape(), tol) == "", what);
+        const bool per_item = reduction == nn::Reduction::none;
+        const Tensor seed = per_item ? Tensor::from_values(seed_none, {4}, on(backend, dtype))
+                                     : ones({1}, on(backend, dtype));
+        fused.backward(seed);
+        plain.backward(seed);
+        BOOST_TEST(compare(fused_x.grad(), plain_x.grad().to_vector(), {4, 3}, tol) == "", what);
+      }
+    }
+  }
+  // The closed form by hand on the extreme rows (mean over 4 rows): softmax of row 0 is
+  // (1, 0, 0) and its label is 1; row 1 splits between its two 1e4 logits, label 2.
+  Tensor x = Tensor::from_values(k_fused_logits, {4, 3}, on(backend, DType::f64, true));
+  nn::cross_entropy(x, labels).backward();
+  const std::vector<double> g = x.grad().to_vector();
+  BOOST_TEST(g[0] == 0.25, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(g[1] == -0.25, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(std::fabs(g[2]) <= 1e-300);
+  BOOST_TEST(g[4] == 0.125, boost::test_tools::tolerance(1e-12));
+  BOOST_TEST(g[5] == -0.125, boost::test_tools::tolerance(1e-12));
+}
+
+MT_BACKEND_TEST(loss, fused_cross_entropy_falls_back_when_it_cannot_fuse) {
+  const std::vector<double> soft{0.2, 0.8, 0.0, 0.5, 0.25, 0.25};
+  // Targets that require grad keep the composition (and get their gradient −lp·scale).
+  Tensor x = Tensor::from_values({0.1, 0.2, -0.3, 1.0, 0.0, -1.0}, {2, 3}, on(backend));
+  Tensor targets = Tensor::from_values(soft, {2, 3}, on(backend, DType::f64, true));
+  const Tensor lp = nn::logsoftmax(x, 1);
+  const Tensor loss = nn::nll_loss(lp, targets);
+  BOOST_TEST(std::string(loss.grad_fn()->name()) != "nn::LogSoftmaxNllLoss");
+  loss.backward();
+  const std::vector<double> lpv = lp.to_vector();
+  std::vector<double> expected;
+  for (const double v : lpv)
+    expected.push_back(-v / 2.0);
+  BOOST_TEST(compare(targets.grad(), expected, {2, 3}, 1e-12) == "");
+  // Log-probabilities over dim 0 are not what NLL reads as rows: no fusion, same value.
+  Tensor y =
+      Tensor::from_values({0.1, 0.2, -0.3, 1.0, 0.0, -1.0}, {2, 3}, on(backend, DType::f64, true));
+  const Tensor by_cols = nn::nll_loss(nn::logsoftmax(y, 0), std::vector<int64_t>{2, 0});
+  BOOST_TEST(std::string(by_cols.grad_fn()->name()) != "nn::LogSoftmaxNllLoss");
+  // Both uses of one log-softmax: the fused loss plus a term through the logsoftmax node.
+  Tensor z =
+      Tensor::from_values({0.1, 0.2, -0.3, 1.0, 0.0, -1.0}, {2, 3}, on(backend, DType::f64, true));
+  Tensor w =
+      Tensor::from_values({0.1, 0.2, -0.3, 1.0, 0.0, -1.0}, {2, 3}, on(backend, DType::f64, true));
+  const Tensor lz = nn::logsoftmax(z, 1);
+  (nn::nll_loss(lz, std::vector<int64_t>{2, 0}) + lz.sum()).backward();
+  const Tensor shifted = w - w.detach().max(1);
+  const Tensor lw = shifted - shifted.exp().sum(1).log();
+  (nn::nll_loss(lw, std::vector<int64_t>{2, 0}) + lw.sum()).backward();
+  BOOST_TEST(compare(z.grad(), w.grad().to_vector(), {2, 3}, 1e-12) == "");
+}
+
+MT_BACKEND_PROP(loss, fused_cross_entropy_grad_check_with_extreme_logits) {
+  std::mt19937_64 rng(*rc::gen::arbitrary<uint64_t>());
+  std::vector<double> values = uniform_values(15, rng, -3, 3);
+  values[0] = 1e4;  // row 0: one dominant logit, one far below
+  values[1] = -1e4;
+  values[7] = -1e4;  // row 1: a very negative logit
+  const Tensor logits = Tensor::from_values(values, {3, 5}, on(backend));
+  const Tensor soft = Tensor::from_values(uniform_values(15, rng, 0, 1), {3, 5}, on(backend));
+  for (const nn::Reduction reduction :
+       {nn::Reduction::none, nn::Reduction::mean, nn::Reduction::sum}) {
+    rc_require_no_problem(
+        backend, gradient_mismatch(
+                     [&](const std::vector<Tensor>& xs) {
+                       return nn::cross_entropy(xs[0], std::vector<int64_t>{1, 2, 4}, reduction);
+                     },
+                     {logits}, rng, 15));
+    rc_require_no_problem(backend, gradient_mismatch(
+                                       [&](const std::vector<Tensor>& xs) {
+                                         return nn::nll_loss(nn::logsoftmax(xs[0], 1), soft,
+                                                             reduction);
+                                       },
+                                       {logits}, rng, 15));
   }
 }

@@ -1,11 +1,12 @@
 // functional.cpp — MiniTorch's nn.py on Tensor: tile, pooling, max/argmax_one_hot,
-// softmax, logsoftmax and dropout. Everything except max is composed from
-// recorded Tensor primitives, so autograd comes for free; max has its own
-// node because its gradient picks one winner per slice. Convolutions are in
-// conv.cpp.
+// softmax, logsoftmax and dropout. Everything except max and logsoftmax is composed from
+// recorded Tensor primitives, so autograd comes for free; max has its own node because its
+// gradient picks one winner per slice, logsoftmax one with the closed-form backward (which
+// nll_loss fuses with). Convolutions are in conv.cpp.
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/tensor/autograd.hpp>
 
+#include "nn/log_softmax_node.hpp"
 #include "tensor/dispatch.hpp"
 
 #include <cmath>
@@ -125,8 +126,19 @@ Tensor softmax(const Tensor& input, int64_t dim) {
 
 Tensor logsoftmax(const Tensor& input, int64_t dim) {
   const int64_t d = dispatch::normalize_dim(dim, input.dims(), "nn::logsoftmax");
-  const Tensor shifted = input - input.detach().max(d);
-  return shifted - shifted.exp().sum(d).log();
+  // The stable forward (shift by the max), unrecorded; one node for the whole op.
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    const Tensor x = input.detach();
+    const Tensor shifted = x - x.max(d);
+    out = shifted - shifted.exp().sum(d).log();
+  }
+  if (auto* node = record<detail::LogSoftmaxNode>(out, input)) {
+    node->dim = d;
+    node->out = out.detach();
+  }
+  return out;
 }
 
 // ---- dropout --------------------------------------------------------------------

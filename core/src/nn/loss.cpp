@@ -1,10 +1,12 @@
-// loss.cpp — losses composed from recorded primitives, except the two BCEs: single autograd
-// nodes with a closed-form backward (right at clamped logs and z = 0). Each with torch's
-// reduction modes. Not a place for metrics such as accuracy.
+// loss.cpp — losses composed from recorded primitives, except the two BCEs and NLL of a
+// logsoftmax (so cross_entropy): single autograd nodes with a closed-form backward (right at
+// clamped logs and z = 0; (softmax − target) for NLL). Each with torch's reduction modes.
+// Not a place for metrics such as accuracy.
 #include <minitorch/nn/functional.hpp>
 #include <minitorch/nn/loss.hpp>
 #include <minitorch/tensor/autograd.hpp>
 
+#include "nn/log_softmax_node.hpp"
 #include "tensor/dispatch.hpp"
 
 #include <cmath>
@@ -120,6 +122,63 @@ struct BinaryCrossEntropyWithLogits final : Node {
   }
 };
 
+// nll_loss of logsoftmax(logits, 1) as one node on the logits: loss = −Σ w·log_softmax(x)·scale,
+// so d/dx = (softmax · Σ_c w − w) · g · scale. Rows that are one-hot (class-index targets) sum
+// to 1 and skip the row sums.
+struct LogSoftmaxNllLoss final : Node {
+  const char* name() const override { return "nn::LogSoftmaxNllLoss"; }
+  Tensor log_probs;  // detached (B, C)
+  Tensor weights;    // detached (B, C) targets
+  bool one_hot_rows = false;
+  bool per_item = false;  // Reduction::none: g is (B), else (1)
+  double scale = 1.0;
+  Grads backward(const Tensor& g) override {
+    const Tensor softmax = log_probs.exp();
+    const Tensor spread = one_hot_rows ? softmax : softmax * weights.sum(1);
+    const Tensor g_rows = per_item ? g.reshape({g.numel(), 1}) : g;
+    return {(spread - weights) * (scale == 1.0 ? g_rows : g_rows * scale)};
+  }
+};
+
+// The logsoftmax node that made `log_probs` when nll_loss can fuse with it: over dim 1 of a
+// (B, C) tensor, with targets that are data (no gradient).
+const detail::LogSoftmaxNode* fusable_logsoftmax(const Tensor& log_probs, const Tensor& weights) {
+  if (!grad_enabled() || !log_probs.requires_grad() || weights.requires_grad())
+    return nullptr;
+  const auto* node = dynamic_cast<const detail::LogSoftmaxNode*>(log_probs.grad_fn().get());
+  return node != nullptr && node->dim == 1 ? node : nullptr;
+}
+
+// The NLL of (B, C) log-probabilities against (B, C) target rows.
+Tensor nll_of_rows(const Tensor& log_probs, const Tensor& weights, bool one_hot_rows,
+                   Reduction reduction) {
+  const int64_t batch = log_probs.size(0);
+  const double scale = reduction_scale(reduction, batch);
+  const detail::LogSoftmaxNode* fused = fusable_logsoftmax(log_probs, weights);
+  if (fused == nullptr) {
+    if (reduction == Reduction::none)
+      return (log_probs * weights).sum(1).reshape({batch}) * -1.0;
+    return (log_probs * weights).sum() * (-scale);
+  }
+  // The same forward ops as the composition above, unrecorded; one node on the logits.
+  Tensor out;
+  const Tensor lp = log_probs.detach();
+  const Tensor w = weights.detach();
+  {
+    NoGradGuard no_grad;
+    out = reduction == Reduction::none ? (lp * w).sum(1).reshape({batch}) * -1.0
+                                       : (lp * w).sum() * (-scale);
+  }
+  if (auto* node = record<LogSoftmaxNllLoss>(out, fused->inputs[0])) {
+    node->log_probs = lp;
+    node->weights = w;
+    node->one_hot_rows = one_hot_rows;
+    node->per_item = reduction == Reduction::none;
+    node->scale = scale;
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor one_hot(const std::vector<int64_t>& classes, int64_t num_classes, TensorOptions options) {
@@ -141,27 +200,32 @@ Tensor one_hot(const std::vector<int64_t>& classes, int64_t num_classes, TensorO
   return Tensor::from_values(values, shape, options);
 }
 
-Tensor nll_loss(const Tensor& log_probs, const Tensor& targets, Reduction reduction) {
+namespace {
+
+// log_probs checked as (batch >= 1, classes), for nll_loss.
+void check_log_probs(const Tensor& log_probs, Reduction reduction) {
   check_reduction(reduction, "nll_loss");
   if (log_probs.dims() != 2 || log_probs.size(0) == 0) {
     throw ShapeError("nll_loss: log_probs " + shape_to_string(log_probs.shape()) +
                      " must be (batch, classes) with batch >= 1");
   }
+}
+
+}  // namespace
+
+Tensor nll_loss(const Tensor& log_probs, const Tensor& targets, Reduction reduction) {
+  check_log_probs(log_probs, reduction);
   const int64_t batch = log_probs.size(0);
-  Tensor weights;
-  if (targets.dims() == 2 && targets.shape() == log_probs.shape()) {
-    weights = targets;
-  } else if (targets.dims() == 1 && targets.size(0) == batch) {
-    weights = indices_to_one_hot(targets, log_probs, "nll_loss");
-  } else {
+  if (targets.dims() == 2 && targets.shape() == log_probs.shape())
+    return nll_of_rows(log_probs, targets, false, reduction);
+  if (targets.dims() != 1 || targets.size(0) != batch) {
     throw ShapeError("nll_loss: targets " + shape_to_string(targets.shape()) +
                      " do not fit log_probs " + shape_to_string(log_probs.shape()) +
                      ": give one-hot rows of the same shape or (" + std::to_string(batch) +
                      ") class indices");
   }
-  if (reduction == Reduction::none)
-    return (log_probs * weights).sum(1).reshape({batch}) * -1.0;
-  return (log_probs * weights).sum() * (-reduction_scale(reduction, batch));
+  return nll_of_rows(log_probs, indices_to_one_hot(targets, log_probs, "nll_loss"), true,
+                     reduction);
 }
 
 Tensor nll_loss(const Tensor& log_probs, const std::vector<int64_t>& targets, Reduction reduction) {
@@ -170,7 +234,9 @@ Tensor nll_loss(const Tensor& log_probs, const std::vector<int64_t>& targets, Re
                      " must be (batch, classes) with one class index per row; got " +
                      std::to_string(targets.size()) + " indices");
   }
-  return nll_loss(log_probs, one_hot(targets, log_probs.size(1), log_probs.options()), reduction);
+  check_log_probs(log_probs, reduction);
+  return nll_of_rows(log_probs, one_hot(targets, log_probs.size(1), log_probs.options()), true,
+                     reduction);
 }
 
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, Reduction reduction) {
