@@ -283,7 +283,9 @@ Tensor binary_cross_entropy_with_logits(const Tensor& logits, const Tensor& targ
     NoGradGuard no_grad;
     const Tensor z = logits.detach();
     const Tensor y = targets.detach();
-    const Tensor per_item = z.relu() - z * y + ((-z.abs()).exp() + 1.0).log();
+    // max(z, 0) − z·y + log(1 + e^−|z|), the last term as −log(sigmoid(|z|)): the same value
+    // in 7 plugin calls instead of 10 (no negation, no constant 1, no add).
+    const Tensor per_item = z.relu() - z * y - z.abs().sigmoid().log();
     out = reduce(per_item, reduction);
   }
   if (auto* node = record<BinaryCrossEntropyWithLogits>(out, logits, targets))
