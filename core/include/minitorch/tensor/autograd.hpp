@@ -58,7 +58,9 @@ N* record(Tensor& out, const Inputs&... inputs) {
   if (!grad_enabled() || !(inputs.requires_grad() || ...))
     return nullptr;
   auto node = std::make_shared<N>();
-  node->inputs = {inputs...};
+  // One copy of each input; an initializer list would copy each twice.
+  node->inputs.reserve(sizeof...(Inputs));
+  (node->inputs.push_back(inputs), ...);
   N* raw = node.get();
   out.set_grad_fn(std::move(node));
   return raw;
