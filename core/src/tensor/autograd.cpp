@@ -7,6 +7,7 @@
 #include "tensor/dispatch.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -112,11 +113,74 @@ Tensor sum_to_shape(const Tensor& grad, const Shape& shape) {
 
 namespace {
 
+// Node* -> position, open addressing in one array: a backward's bookkeeping is then two
+// allocations instead of one per node (std::unordered_* allocate every entry, which for a
+// small MLP step cost more than the engine's own work).
+class NodeIndex {
+ public:
+  static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+  NodeIndex() : slots_(64, Slot{nullptr, npos}) {}
+  // The position of `node`, or npos.
+  std::size_t find(const Node* node) const {
+    for (std::size_t i = home(node);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].node == node)
+        return slots_[i].position;
+      if (slots_[i].node == nullptr)
+        return npos;
+    }
+  }
+  // Adds `node` at `position`; false (and no change) when it is already there.
+  bool insert(const Node* node, std::size_t position) {
+    if (2 * (size_ + 1) > slots_.size())
+      grow();
+    for (std::size_t i = home(node);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].node == node)
+        return false;
+      if (slots_[i].node == nullptr) {
+        slots_[i] = {node, position};
+        ++size_;
+        return true;
+      }
+    }
+  }
+  void set(const Node* node, std::size_t position) {
+    for (std::size_t i = home(node);; i = (i + 1) & (slots_.size() - 1)) {
+      if (slots_[i].node == node) {
+        slots_[i].position = position;
+        return;
+      }
+    }
+  }
+
+ private:
+  struct Slot {
+    const Node* node;
+    std::size_t position;
+  };
+  std::size_t home(const Node* node) const {
+    // Fibonacci hashing of the address (nodes are at least 8-byte aligned).
+    const auto bits = reinterpret_cast<std::uintptr_t>(node) >> 3;
+    return static_cast<std::size_t>(bits * 0x9E3779B97F4A7C15ull) & (slots_.size() - 1);
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2, Slot{nullptr, npos});
+    old.swap(slots_);
+    size_ = 0;
+    for (const Slot& slot : old) {
+      if (slot.node != nullptr)
+        insert(slot.node, slot.position);
+    }
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
 // Nodes reachable from `root` through inputs that require grad, each after
-// every node it depends on (post-order), root last.
-std::vector<Node*> topological_order(Node* root) {
+// every node it depends on (post-order), root last. `index` ends with each node's position
+// in the result.
+std::vector<Node*> topological_order(Node* root, NodeIndex& index) {
   std::vector<Node*> order;
-  std::unordered_set<Node*> visited{root};
+  index.insert(root, NodeIndex::npos);
   std::vector<std::pair<Node*, std::size_t>> stack{{root, 0}};
   while (!stack.empty()) {
     Node* node = stack.back().first;
@@ -124,9 +188,10 @@ std::vector<Node*> topological_order(Node* root) {
     if (next < node->inputs.size()) {
       const Tensor& input = node->inputs[next++];
       Node* child = input.requires_grad() ? input.grad_fn().get() : nullptr;
-      if (child != nullptr && visited.insert(child).second)
+      if (child != nullptr && index.insert(child, NodeIndex::npos))
         stack.emplace_back(child, 0);  // invalidates `next`; not used again
     } else {
+      index.set(node, order.size());
       order.push_back(node);
       stack.pop_back();
     }
@@ -247,16 +312,18 @@ void run_backward(const Tensor& root, const Tensor& seed) {
       hooks.finish();
     return;
   }
-  const std::vector<Node*> order = topological_order(root.grad_fn().get());
+  NodeIndex index;
+  const std::vector<Node*> order = topological_order(root.grad_fn().get(), index);
   if (hooks.active()) {
     hooks.count_edges(order);
     hooks.fire_unreached();
   }
-  std::unordered_map<Node*, Tensor> pending{{root.grad_fn().get(), seed}};
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    Node* node = *it;
-    auto found = pending.find(node);
-    if (found == pending.end()) {
+  // The gradient flowing into each node so far, by its position in `order` (the root last).
+  std::vector<Tensor> pending(order.size());
+  pending.back() = seed;
+  for (std::size_t at = order.size(); at-- > 0;) {
+    Node* node = order[at];
+    if (!pending[at].defined()) {
       // Nothing flowed here (every path gave no gradient): its leaf edges deliver nothing.
       if (hooks.active()) {
         for (const Tensor& input : node->inputs)
@@ -264,8 +331,8 @@ void run_backward(const Tensor& root, const Tensor& seed) {
       }
       continue;
     }
-    const Tensor grad_output = std::move(found->second);
-    pending.erase(found);
+    const Tensor grad_output = std::move(pending[at]);
+    pending[at] = Tensor();
 
     std::vector<Tensor> grads = node->backward(grad_output);
     if (grads.size() != node->inputs.size()) {
@@ -295,10 +362,8 @@ void run_backward(const Tensor& root, const Tensor& seed) {
           hooks.edge_done(input);
         continue;
       }
-      // try_emplace leaves `grad` untouched when the slot already exists.
-      auto [slot, inserted] = pending.try_emplace(input.grad_fn().get(), std::move(grad));
-      if (!inserted)
-        slot->second = slot->second + grad;
+      Tensor& slot = pending[index.find(input.grad_fn().get())];
+      slot = slot.defined() ? slot + grad : std::move(grad);
     }
   }
   if (hooks.active())
