@@ -54,12 +54,17 @@ mt_view make_view(void* buffer, DType dtype, const std::vector<int64_t>& shape,
     throw ShapeError("tensor has " + std::to_string(shape.size()) + " dims; at most " +
                      std::to_string(MT_MAX_DIMS) + " are allowed");
   }
-  mt_view v{};
+  // Field by field, the entries past ndim left unset (the ABI ignores them): zero-filling
+  // the two MT_MAX_DIMS arrays and copying the struct out cost more than the view itself
+  // (see view_of in core/src/tensor/dispatch.cpp).
+  mt_view v;
   v.buffer = buffer;
   v.offset = offset;
   v.dtype = static_cast<int32_t>(dtype);
   v.ndim = static_cast<int32_t>(shape.size());
-  for (std::size_t d = 0; d < shape.size(); ++d) {
+  for (std::size_t d = 0; d < MT_MAX_DIMS; ++d) {
+    if (d == shape.size())
+      break;
     v.shape[d] = shape[d];
     v.strides[d] = strides[d];
   }
