@@ -66,68 +66,16 @@ template <class T, int OP>
   return acc[0];
 }
 
-// dest[j * ds] = reduction of in[j * is + k] for k in [kb, ke), j < len: the
-// contiguous shape. Compiled again for AVX2 and AVX-512 below: the lanes and
-// the fold are the same operations in the same order (no FMA in a combine),
-// so every build gives the same bits, but a 1M-element sum that sits in L2
-// is load-bound, and 64-byte loads move twice what 16-byte ones do (1024 x
-// 1024 f32 over 2 threads: 50 -> 36 us, see README.md).
-template <class T, int OP>
-[[gnu::always_inline]] inline void reduce_rows_body(int64_t len, const T* in, int64_t is,
-                                                    int64_t kb, int64_t ke, T* dest, int64_t ds,
-                                                    T start) {
-  for (int64_t j = 0; j < len; ++j)
-    dest[j * ds] = reduce_contiguous<T, OP>(in + j * is + kb, ke - kb, start);
-}
-
-template <class T>
-using RowsFn = void (*)(int64_t, const T*, int64_t, int64_t, int64_t, T*, int64_t, T);
-
-template <class T, int OP>
-void reduce_rows_generic(int64_t len, const T* in, int64_t is, int64_t kb, int64_t ke, T* dest,
-                         int64_t ds, T start) {
-  reduce_rows_body<T, OP>(len, in, is, kb, ke, dest, ds, start);
-}
-
-#if defined(__x86_64__)
-template <class T, int OP>
-__attribute__((target("avx512f,avx2,prefer-vector-width=512"))) void reduce_rows_avx512(
-    int64_t len, const T* in, int64_t is, int64_t kb, int64_t ke, T* dest, int64_t ds, T start) {
-  reduce_rows_body<T, OP>(len, in, is, kb, ke, dest, ds, start);
-}
-template <class T, int OP>
-__attribute__((target("avx2"))) void reduce_rows_avx2(int64_t len, const T* in, int64_t is,
-                                                      int64_t kb, int64_t ke, T* dest, int64_t ds,
-                                                      T start) {
-  reduce_rows_body<T, OP>(len, in, is, kb, ke, dest, ds, start);
-}
-#endif
-
-// The contiguous-row kernel for the ISA chosen at start-up (MT_PARALLEL_ISA).
-template <class T, int OP>
-RowsFn<T> pick_rows() {
-#if defined(__x86_64__)
-  switch (settings().isa) {
-    case Isa::avx512:
-      return &reduce_rows_avx512<T, OP>;
-    case Isa::avx2:
-      return &reduce_rows_avx2<T, OP>;
-    case Isa::generic:
-      break;
-  }
-#endif
-  return &reduce_rows_generic<T, OP>;
-}
-
 // Reduces `len` outputs over k in [kb, ke). in points at (output 0, k = 0);
 // output j, element k is in[j * is + k * ks]. Results go to dest[j * ds].
 template <class T, int OP>
-void reduce_piece(int64_t len, const T* in, int64_t is, int64_t ks, int64_t kb, int64_t ke, T* dest,
-                  int64_t ds) {
+[[gnu::always_inline]] inline void reduce_piece_body(int64_t len, const T* in, int64_t is,
+                                                     int64_t ks, int64_t kb, int64_t ke, T* dest,
+                                                     int64_t ds) {
   const T start = sdk::reduce_start<T>(OP);
   if (ks == 1) {
-    static const RowsFn<T> rows = pick_rows<T, OP>();
-    rows(len, in, is, kb, ke, dest, ds, start);
+    for (int64_t j = 0; j < len; ++j)
+      dest[j * ds] = reduce_contiguous<T, OP>(in + j * is + kb, ke - kb, start);
     return;
   }
   if (is == 1 && len > 1) {
@@ -156,6 +104,52 @@ void reduce_piece(int64_t len, const T* in, int64_t is, int64_t ks, int64_t kb, 
       acc = combine<T, OP>(acc, x[k * ks]);
     dest[j * ds] = acc;
   }
+}
+
+// reduce_piece_body compiled for the baseline target, AVX2 and AVX-512, and
+// the one for the ISA chosen at start-up (MT_PARALLEL_ISA). The lanes and
+// the fold are the same operations in the same order in every build (no FMA
+// in a combine, -ffp-contract=off), so every build gives the same bits; the
+// wide builds keep the contiguous shape's 64 accumulators in registers (the
+// baseline's 16 XMM registers hold no more than the accumulators) and read
+// 64 bytes per load: a sum over the last dim of 1024 x 1024 f32 on 2
+// threads, in L2, 50 -> 38 us (see README.md).
+template <class T>
+using PieceFn = void (*)(int64_t, const T*, int64_t, int64_t, int64_t, int64_t, T*, int64_t);
+
+#define MT_REDUCE_PIECE(SUFFIX, ATTR)                                                           \
+  template <class T, int OP>                                                                    \
+  ATTR void reduce_piece_##SUFFIX(int64_t len, const T* in, int64_t is, int64_t ks, int64_t kb, \
+                                  int64_t ke, T* dest, int64_t ds) {                            \
+    reduce_piece_body<T, OP>(len, in, is, ks, kb, ke, dest, ds);                                \
+  }
+MT_REDUCE_PIECE(generic, )
+#if defined(__x86_64__)
+MT_REDUCE_PIECE(avx512, __attribute__((target("avx512f,avx2,prefer-vector-width=512"))))
+MT_REDUCE_PIECE(avx2, __attribute__((target("avx2"))))
+#endif
+#undef MT_REDUCE_PIECE
+
+template <class T, int OP>
+PieceFn<T> pick_piece() {
+#if defined(__x86_64__)
+  switch (settings().isa) {
+    case Isa::avx512:
+      return &reduce_piece_avx512<T, OP>;
+    case Isa::avx2:
+      return &reduce_piece_avx2<T, OP>;
+    case Isa::generic:
+      break;
+  }
+#endif
+  return &reduce_piece_generic<T, OP>;
+}
+
+template <class T, int OP>
+void reduce_piece(int64_t len, const T* in, int64_t is, int64_t ks, int64_t kb, int64_t ke, T* dest,
+                  int64_t ds) {
+  static const PieceFn<T> piece = pick_piece<T, OP>();
+  piece(len, in, is, ks, kb, ke, dest, ds);
 }
 
 template <class T, int OP>

@@ -71,7 +71,7 @@ constexpr int64_t grain_for(sdk::Cost cost) {
     case sdk::Cost::cheap:
       return 32768;
     case sdk::Cost::transcendental:
-      return 4096;
+      return 8192;
   }
   return 32768;
 }

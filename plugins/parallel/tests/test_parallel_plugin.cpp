@@ -635,6 +635,75 @@ BOOST_AUTO_TEST_CASE(max_propagates_nan_and_empty_dims_give_the_start) {
   }
 }
 
+// The contiguous shape's documented order (src/reduce.cpp): 256 bytes of
+// independent accumulators, lane j taking elements j, j + L, j + 2L, ...,
+// the tail into lanes 0.., then a pairwise fold (halves, quarters, ...);
+// rows shorter than L are one serial chain. Strided reduced dims with
+// contiguous outputs: one serial chain per output. Computed here in T, so
+// the plugin must match bit for bit; CTest runs this once per ISA, so the
+// AVX2/AVX-512 builds of the loops give the same bits as the baseline.
+template <class T>
+T documented_row_sum(const std::vector<T>& x) {
+  constexpr std::size_t L = 256 / sizeof(T);
+  const std::size_t n = x.size();
+  if (n < L) {
+    T r = 0;
+    for (T v : x)
+      r += v;
+    return r;
+  }
+  std::vector<T> acc(L, T(0));
+  std::size_t i = 0;
+  for (; i + L <= n; i += L)
+    for (std::size_t j = 0; j < L; ++j)
+      acc[j] += x[i + j];
+  for (std::size_t j = 0; i < n; ++i, ++j)
+    acc[j] += x[i];
+  for (std::size_t w = L / 2; w >= 1; w /= 2)
+    for (std::size_t j = 0; j < w; ++j)
+      acc[j] += acc[j + w];
+  return acc[0];
+}
+
+template <class T>
+void check_sum_order(int32_t dtype) {
+  for (const int64_t n : {1, 31, 63, 64, 65, 127, 200, 1000, 1024, 4099}) {
+    for (const int dim : {1, 0}) {
+      const int64_t rows = 7;
+      const std::vector<int64_t> shape =
+          dim == 1 ? std::vector<int64_t>{rows, n} : std::vector<int64_t>{n, rows};
+      Tensor in(dtype, shape, in_order(2), 5, -3.0, 3.0);
+      std::vector<int64_t> out_shape = shape;
+      out_shape[static_cast<std::size_t>(dim)] = 1;
+      Tensor out(dtype, out_shape, in_order(2));
+      BOOST_TEST_REQUIRE(api().reduce(api().context, MT_REDUCE_SUM, &out.view(), &in.view(), dim) ==
+                         MT_OK);
+      for (int64_t r = 0; r < rows; ++r) {
+        std::vector<T> x(static_cast<std::size_t>(n));
+        for (int64_t k = 0; k < n; ++k)
+          x[static_cast<std::size_t>(k)] = static_cast<T>(dim == 1 ? in.at({r, k}) : in.at({k, r}));
+        T want = 0;
+        if (dim == 1) {
+          want = documented_row_sum(x);
+        } else {
+          for (T v : x)
+            want += v;
+        }
+        const double got = dim == 1 ? out.at({r, 0}) : out.at({0, r});
+        if (static_cast<T>(got) != want)
+          BOOST_ERROR(mt::sdk::dtype_name(dtype)
+                      << " sum over dim " << dim << " of " << n << ": got " << got
+                      << ", want exactly " << static_cast<double>(want));
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(sums_follow_the_documented_order_bit_for_bit) {
+  check_sum_order<float>(MT_F32);
+  check_sum_order<double>(MT_F64);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 // ---- matmul ------------------------------------------------------------------------------
