@@ -63,7 +63,10 @@ inline int thread_count() {
 // an op that costs tens of cycles. A range is split only when it holds more
 // than one grain, into pieces of half a grain or more. parallel-grain-sweep
 // (README.md, "Choosing the cut-off") times both sides of these values; on
-// a quiet machine its "suggested grain" is what belongs here. A new cost
+// a quiet machine its "suggested grain" is what belongs here. Measured on
+// the 2-core AVX-512 machine (f32, 2 threads): a fork costs 1-1.6 us when
+// the worker joins in; forced splits first win at 32-48K elements for map
+// relu and sums of columns, 24-32K for zip add, 8-12K for exp. A new cost
 // class must be given a grain here (the switch has no default, so -Wswitch
 // flags a missing one).
 constexpr int64_t grain_for(sdk::Cost cost) {
