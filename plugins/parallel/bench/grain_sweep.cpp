@@ -116,6 +116,13 @@ int main(int argc, char** argv) {
                                        view_of(x, {n / 256, 256}), 1);
                      };
                    }});
+  // The IMDB Kim CNN's max over time: rows of 198 (200 tokens, kernel 3).
+  cases.push_back({"reduce/max rows of 198", sizes, [=](int64_t n) -> std::function<void()> {
+                     return [=] {
+                       mt::par::reduce(MT_REDUCE_MAX, view_of(out, {n / 198, 1}),
+                                       view_of(x, {n / 198, 198}), 1);
+                     };
+                   }});
   cases.push_back(
       {"reduce/sum columns of 256", sizes, [=](int64_t n) -> std::function<void()> {
          return [=] {
