@@ -114,14 +114,73 @@ template <class T, int OP>
 // baseline's 16 XMM registers hold no more than the accumulators) and read
 // 64 bytes per load: a sum over the last dim of 1024 x 1024 f32 on 2
 // threads, in L2, 50 -> 38 us (see README.md).
+// reduce_outputs_body: outputs [begin, end) of the plan over the whole
+// reduced dim, walked as walk_range (layout.hpp) does, with the piece written
+// out rather than passed as a lambda: a lambda's body would be compiled for
+// the baseline target even inside an AVX-512 function, and one indirect call
+// per row piece costs more than the piece on pooling windows (rows of 2-4).
+template <class T, int OP>
+[[gnu::always_inline]] inline void reduce_outputs_body(const Plan<2>& p, int64_t begin, int64_t end,
+                                                       const T* in_base, int64_t ks, int64_t n,
+                                                       T* out_base) {
+  if (begin >= end)
+    return;
+  if (p.ndim == 0) {
+    reduce_piece_body<T, OP>(1, in_base, 0, ks, 0, n, out_base, 0);
+    return;
+  }
+  const int inner = p.ndim - 1;
+  const int64_t cols = p.shape[inner];
+  const int64_t is = p.strides[0][inner];
+  const int64_t ds = p.strides[1][inner];
+  int64_t row = begin / cols;
+  int64_t col = begin % cols;
+  int64_t index[MT_MAX_DIMS] = {};
+  int64_t off_in = 0;
+  int64_t off_out = 0;
+  for (int d = inner - 1; d >= 0; --d) {
+    index[d] = row % p.shape[d];
+    row /= p.shape[d];
+    off_in += index[d] * p.strides[0][d];
+    off_out += index[d] * p.strides[1][d];
+  }
+  int64_t pos = begin;
+  for (;;) {
+    const int64_t len = std::min(end - pos, cols - col);
+    reduce_piece_body<T, OP>(len, in_base + off_in + col * is, is, ks, 0, n,
+                             out_base + off_out + col * ds, ds);
+    pos += len;
+    if (pos >= end)
+      return;
+    col = 0;
+    for (int d = inner - 1; d >= 0; --d) {
+      ++index[d];
+      off_in += p.strides[0][d];
+      off_out += p.strides[1][d];
+      if (index[d] < p.shape[d])
+        break;
+      off_in -= index[d] * p.strides[0][d];
+      off_out -= index[d] * p.strides[1][d];
+      index[d] = 0;
+    }
+  }
+}
+
 template <class T>
 using PieceFn = void (*)(int64_t, const T*, int64_t, int64_t, int64_t, int64_t, T*, int64_t);
+template <class T>
+using OutputsFn = void (*)(const Plan<2>&, int64_t, int64_t, const T*, int64_t, int64_t, T*);
 
 #define MT_REDUCE_PIECE(SUFFIX, ATTR)                                                           \
   template <class T, int OP>                                                                    \
   ATTR void reduce_piece_##SUFFIX(int64_t len, const T* in, int64_t is, int64_t ks, int64_t kb, \
                                   int64_t ke, T* dest, int64_t ds) {                            \
     reduce_piece_body<T, OP>(len, in, is, ks, kb, ke, dest, ds);                                \
+  }                                                                                             \
+  template <class T, int OP>                                                                    \
+  ATTR void reduce_outputs_##SUFFIX(const Plan<2>& p, int64_t begin, int64_t end,               \
+                                    const T* in_base, int64_t ks, int64_t n, T* out_base) {     \
+    reduce_outputs_body<T, OP>(p, begin, end, in_base, ks, n, out_base);                        \
   }
 MT_REDUCE_PIECE(generic, )
 #if defined(__x86_64__)
@@ -143,6 +202,21 @@ PieceFn<T> pick_piece() {
   }
 #endif
   return &reduce_piece_generic<T, OP>;
+}
+
+template <class T, int OP>
+OutputsFn<T> pick_outputs() {
+#if defined(__x86_64__)
+  switch (settings().isa) {
+    case Isa::avx512:
+      return &reduce_outputs_avx512<T, OP>;
+    case Isa::avx2:
+      return &reduce_outputs_avx2<T, OP>;
+    case Isa::generic:
+      break;
+  }
+#endif
+  return &reduce_outputs_generic<T, OP>;
 }
 
 template <class T, int OP>
@@ -188,11 +262,9 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
     chunk = std::max(kMinBandRows, (n + kRowBands - 1) / kRowBands);
   if (chunk == 0) {
     const int64_t grain = std::max<int64_t>(1, kGrain<OP> / n);
+    static const OutputsFn<T> walk = pick_outputs<T, OP>();
     parallel_for(0, outputs, grain, [&](int64_t begin, int64_t end) {
-      walk_range(p, begin, end, [&](int64_t len, const int64_t(&off)[2]) {
-        reduce_piece<T, OP>(len, in_base + off[0], p.inner_stride(0), ks, 0, n, out_base + off[1],
-                            p.inner_stride(1));
-      });
+      walk(p, begin, end, in_base, ks, n, out_base);
     });
     return;
   }
