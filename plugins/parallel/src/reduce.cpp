@@ -6,6 +6,8 @@
 // few outputs or the reduced dim is an outer one, over fixed chunks of the
 // reduced dim whose partial results are combined in order; the chunking
 // depends on shapes only, so results do not change with the thread count.
+// The loops are compiled for the baseline, AVX2 and AVX-512 with the same
+// order of operations, so the ISA does not change results either.
 // Op semantics come from mt::sdk.
 #include "reduce.hpp"
 
@@ -106,14 +108,6 @@ template <class T, int OP>
   }
 }
 
-// reduce_piece_body compiled for the baseline target, AVX2 and AVX-512, and
-// the one for the ISA chosen at start-up (MT_PARALLEL_ISA). The lanes and
-// the fold are the same operations in the same order in every build (no FMA
-// in a combine, -ffp-contract=off), so every build gives the same bits; the
-// wide builds keep the contiguous shape's 64 accumulators in registers (the
-// baseline's 16 XMM registers hold no more than the accumulators) and read
-// 64 bytes per load: a sum over the last dim of 1024 x 1024 f32 on 2
-// threads, in L2, 50 -> 38 us (see README.md).
 // reduce_outputs_body: outputs [begin, end) of the plan over the whole
 // reduced dim, walked as walk_range (layout.hpp) does, with the piece written
 // out rather than passed as a lambda: a lambda's body would be compiled for
@@ -171,6 +165,14 @@ using PieceFn = void (*)(int64_t, const T*, int64_t, int64_t, int64_t, int64_t, 
 template <class T>
 using OutputsFn = void (*)(const Plan<2>&, int64_t, int64_t, const T*, int64_t, int64_t, T*);
 
+// reduce_piece_body and reduce_outputs_body compiled for the baseline
+// target, AVX2 and AVX-512, and the ones for the ISA chosen at start-up
+// (MT_PARALLEL_ISA). The lanes and the fold are the same operations in the
+// same order in every build (no FMA in a combine, -ffp-contract=off), so
+// every build gives the same bits; the wide builds hold the contiguous
+// shape's 64 f32 accumulators in 4 (8) registers, where they take all 16 of
+// the baseline's XMM registers, and read 64 bytes per load: a sum over the
+// last dim of 1024 x 1024 f32 on 2 threads, in L2, 50 -> 38 us (README.md).
 #define MT_REDUCE_PIECE(SUFFIX, ATTR)                                                           \
   template <class T, int OP>                                                                    \
   ATTR void reduce_piece_##SUFFIX(int64_t len, const T* in, int64_t is, int64_t ks, int64_t kb, \
