@@ -531,7 +531,10 @@ inline int64_t flat_chunk(int64_t kflat, int64_t unit, int64_t min_len) {
 
 // Many channels on both sides: per pixel the GEMM W (cout x k) * X (k x
 // batch). X is packed once per k slice over kc + max shift rows; pixel s
-// only moves the panel pointer down by shift[s] rows.
+// only moves the panel pointer down by shift[s] rows. The batch entries
+// past the last whole nr panel would leave most of a panel idle at every
+// pixel (100 = 3 x 32 + 4), so they go instead into "tail" panels whose
+// columns are (entry, pixel) pairs, packed with the shift applied.
 template <class T>
 void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
   const GemmKernel<T>& kern = gemm_kernel<T>();
@@ -542,12 +545,31 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
   const int64_t smax = f.shift[static_cast<std::size_t>(f.pixels - 1)];
   const int64_t m_panels = ceil_div(cv.cout, mr);
   const int64_t mp = m_panels * mr;
-  const int64_t b_panels = ceil_div(n, nr);
-  const int64_t tiles = f.pixels * b_panels;  // tile (s, q) = pixel s, batch panel q
-  // Deeper slices than a plain GEMM's: each packs kc + smax rows of X.
+  // Shifted panels (batch entries q * nr ...) and tail panels ((entry,
+  // pixel) columns of the entries from n_shifted on), when these are fewer.
+  const int64_t tail_n = n % nr;
+  const bool use_tail = tail_n > 0 && ceil_div(tail_n * f.pixels, nr) < f.pixels;
+  const int64_t s_panels = use_tail ? n / nr : ceil_div(n, nr);
+  const int64_t n_shifted = use_tail ? n - tail_n : n;
+  const int64_t tail_cols = use_tail ? tail_n * f.pixels : 0;
+  const int64_t t_panels = ceil_div(tail_cols, nr);
+  const int64_t s_tiles = f.pixels * s_panels;  // tile (s, q) = pixel s, shifted panel q
+  const int64_t tiles = s_tiles + t_panels;
+  // The k range splits into `chunks` near-equal chunks (a shape-only count,
+  // so the chunk sums and results do not depend on the thread count), each
+  // into `slices` near-equal slices, deeper than a plain GEMM's: each packs
+  // kc + smax rows of X.
   const int64_t kc_max = std::min(f.kflat, 2 * kern.kc);
-  const int64_t chunk = flat_chunk(f.kflat, 2 * kern.kc, 8 * kern.kc);
-  const int64_t chunks = ceil_div(f.kflat, chunk);
+  const int64_t chunks = std::clamp<int64_t>(f.kflat / kc_max, 1, 8);
+  const int64_t chunk = ceil_div(f.kflat, chunks);
+  const int64_t slices = ceil_div(chunk, kc_max);
+  // Slice i of chunk ch: [first, first + depth).
+  auto slice_at = [&](int64_t ch, int64_t i, int64_t& first, int64_t& depth) {
+    const int64_t k0 = ch * chunk;
+    const int64_t len = std::min(chunk, f.kflat - k0);
+    first = k0 + i * len / slices;
+    depth = k0 + (i + 1) * len / slices - first;
+  };
   const int threads = thread_count();
   // Few chunks: split the weight rows too, and pack X once for all groups.
   const int64_t m_groups =
@@ -556,20 +578,37 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
   Scratch<T> partial(c_elems * static_cast<std::size_t>(chunks));
   const StridedMatrix<T> w_mat{f.wpad.data(), f.kstride, 1};
   const StridedMatrix<T> x_mat{f.images.data(), 1, f.img};  // element (k, batch entry)
-  // Slice pc of X (chunks are whole slices, so pc / kc_max numbers them):
-  // panel q over kc + smax rows, at panel_elems * (slice * b_panels + q).
+  // One slice of X: the shifted panels over kc + smax rows, then the tail
+  // panels over kc rows.
   const int64_t panel_elems = nr * (kc_max + smax);
-  auto pack_x = [&](T* dst, int64_t pc, int64_t q) {
-    const int64_t kc = std::min(kc_max, std::min(f.kflat, (pc / chunk + 1) * chunk) - pc);
-    pack_b_panel_strided(dst, x_mat, q * nr, std::min(nr, n - q * nr), pc, kc + smax,
-                         static_cast<int>(nr));
+  const int64_t slice_elems = s_panels * panel_elems + t_panels * nr * kc_max;
+  auto pack_x = [&](T* dst, int64_t pc, int64_t kc) {
+    for (int64_t q = 0; q < s_panels; ++q)
+      pack_b_panel_strided(dst + q * panel_elems, x_mat, q * nr, std::min(nr, n - q * nr), pc,
+                           kc + smax, static_cast<int>(nr));
+    T* tail = dst + s_panels * panel_elems;
+    for (int64_t t = 0; t < t_panels; ++t) {
+      const int64_t cols = std::min(nr, tail_cols - t * nr);
+      const T* rows[kMaxTileEdge];
+      for (int64_t c = 0; c < cols; ++c) {
+        const int64_t col = t * nr + c;
+        rows[c] = f.images.data() + (n_shifted + col / f.pixels) * f.img + pc +
+                  f.shift[static_cast<std::size_t>(col % f.pixels)];
+      }
+      T* panel = tail + t * nr * kc_max;
+      transpose_runs(panel, nr, rows, cols, kc);
+      for (int64_t p = 0; p < kc; ++p)
+        std::fill(panel + p * nr + cols, panel + (p + 1) * nr, T(0));
+    }
   };
-  const int64_t slices = ceil_div(f.kflat, kc_max);
-  Scratch<T> x_shared(static_cast<std::size_t>(m_groups > 1 ? slices * b_panels * panel_elems : 1));
+  Scratch<T> x_shared(static_cast<std::size_t>(m_groups > 1 ? chunks * slices * slice_elems : 1));
   if (m_groups > 1)
-    parallel_for(0, slices * b_panels, 1, [&](int64_t i0, int64_t i1) {
-      for (int64_t i = i0; i < i1; ++i)
-        pack_x(x_shared.data() + i * panel_elems, (i / b_panels) * kc_max, i % b_panels);
+    parallel_for(0, chunks * slices, 1, [&](int64_t i0, int64_t i1) {
+      for (int64_t i = i0; i < i1; ++i) {
+        int64_t pc, kc;
+        slice_at(i / slices, i % slices, pc, kc);
+        pack_x(x_shared.data() + i * slice_elems, pc, kc);
+      }
     });
 
   parallel_tasks(chunks * m_groups, [&](int64_t id) {
@@ -577,25 +616,26 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
     const int64_t g = id % m_groups;
     const int64_t q0 = g * m_panels / m_groups;
     const int64_t q1 = (g + 1) * m_panels / m_groups;
-    const int64_t k0 = ch * chunk;
-    const int64_t k1 = std::min(f.kflat, k0 + chunk);
     Scratch<T> a_pack(static_cast<std::size_t>((q1 - q0) * mr * kc_max));
-    Scratch<T> b_own(static_cast<std::size_t>(m_groups > 1 ? 1 : b_panels * panel_elems));
+    Scratch<T> b_own(static_cast<std::size_t>(m_groups > 1 ? 1 : slice_elems));
     T* c_part = partial.data() + static_cast<std::size_t>(ch) * c_elems;
-    for (int64_t pc = k0; pc < k1; pc += kc_max) {
-      const int64_t kc = std::min(kc_max, k1 - pc);
+    for (int64_t i = 0; i < slices; ++i) {
+      int64_t pc, kc;
+      slice_at(ch, i, pc, kc);
+      if (kc <= 0)
+        continue;
       pack_a_strided(a_pack.data(), w_mat, q0 * mr, std::min(cv.cout, q1 * mr) - q0 * mr, pc, kc,
                      static_cast<int>(mr));
-      const T* b_pack = x_shared.data() + (pc / kc_max) * b_panels * panel_elems;
+      const T* b_pack = x_shared.data() + (ch * slices + i) * slice_elems;
       if (m_groups == 1) {
-        for (int64_t q = 0; q < b_panels; ++q)
-          pack_x(b_own.data() + q * panel_elems, pc, q);
+        pack_x(b_own.data(), pc, kc);
         b_pack = b_own.data();
       }
-      const int accumulate = pc > k0 ? 1 : 0;
+      const int accumulate = i > 0 ? 1 : 0;
       for (int64_t t = 0; t < tiles; ++t) {
-        const T* bq = b_pack + (t % b_panels) * panel_elems +
-                      f.shift[static_cast<std::size_t>(t / b_panels)] * nr;
+        const T* bq = t < s_tiles ? b_pack + (t % s_panels) * panel_elems +
+                                        f.shift[static_cast<std::size_t>(t / s_panels)] * nr
+                                  : b_pack + s_panels * panel_elems + (t - s_tiles) * nr * kc_max;
         for (int64_t ip = q0; ip < q1; ++ip)
           tile.micro(kc, a_pack.data() + (ip - q0) * mr * kc, bq, nullptr,
                      c_part + (t * mp + ip * mr) * nr, nr, accumulate);
@@ -605,11 +645,20 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
 
   // Sum the chunks in order into out (tile column -> batch entry, pixel).
   for (int64_t t = 0; t < tiles; ++t) {
-    const int64_t s = t / b_panels;
     for (int64_t jj = 0; jj < nr; ++jj) {
-      const int64_t nb = (t % b_panels) * nr + jj;
-      if (nb >= n)
-        continue;
+      int64_t nb, s;
+      if (t < s_tiles) {
+        nb = (t % s_panels) * nr + jj;
+        s = t / s_panels;
+        if (nb >= n)
+          continue;
+      } else {
+        const int64_t col = (t - s_tiles) * nr + jj;
+        if (col >= tail_cols)
+          continue;
+        nb = n_shifted + col / f.pixels;
+        s = col % f.pixels;
+      }
       T* dst = cv.out_data + nb * cv.out.strides[0] + (s / cv.ow) * cv.out.strides[2] +
                (s % cv.ow) * cv.out.strides[3];
       for (int64_t o = 0; o < cv.cout; ++o) {

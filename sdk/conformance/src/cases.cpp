@@ -244,6 +244,8 @@ const std::vector<std::string> kConvLayouts = {"forward",
                                                "multichannel_reverse",
                                                "weight_grad",
                                                "weight_grad_wide",
+                                               "weight_grad_panels",
+                                               "weight_grad_strided",
                                                "input_grad",
                                                "permuted",
                                                "kernel_larger",
@@ -556,6 +558,23 @@ Plan conv_plan(const CaseInfo& info, Rng& rng) {
     in = permute_of(cat({batch, cin}, size), perm);
     w = permute_of(cat({batch, cout}, size), perm);
     out = contiguous(cat({cin, cout}, kernel));
+  } else if (l == "weight_grad_panels" || l == "weight_grad_strided") {
+    // The same call at an IMDB-like shape: Cin (the batch here) is not a
+    // multiple of a GEMM panel, the width is odd and the flat k long enough
+    // to split, so a backend's panel tails and k chunks all meet real data;
+    // "_strided" hands the operands as strided views instead.
+    const int64_t batch = two_d ? 16 : 24, cin = two_d ? 40 : 70, cout = two_d ? 40 : 50;
+    const Shape size = sp(9, two_d ? 11 : 101), kernel = sp(2, two_d ? 3 : 5);
+    std::vector<int> perm = two_d ? std::vector<int>{1, 0, 2, 3} : std::vector<int>{1, 0, 2};
+    if (l == "weight_grad_panels") {
+      in = permute_of(cat({batch, cin}, size), perm);
+      w = permute_of(cat({batch, cout}, size), perm);
+      out = contiguous(cat({cin, cout}, kernel));
+    } else {
+      in = strided(cat({cin, batch}, size), 2, 3);
+      w = permute_of(cat({batch, cout}, size), perm);
+      out = strided(cat({cin, cout}, kernel), 1, 4);
+    }
   } else if (l == "input_grad") {
     // Backward's input gradient: conv(grad_out, weight.permute(1,0,...), reverse).
     const int64_t batch = 2, cin = 3, cout = 4;
