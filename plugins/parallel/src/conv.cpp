@@ -643,7 +643,14 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
     }
   });
 
-  // Sum the chunks in order into out (tile column -> batch entry, pixel).
+  // Sum the chunks in chunk order (a vector pass per chunk), then scatter
+  // into out (tile column -> batch entry, pixel).
+  for (int64_t ch = 1; ch < chunks; ++ch) {
+    const T* src = partial.data() + static_cast<std::size_t>(ch) * c_elems;
+    T* acc = partial.data();
+    for (std::size_t e = 0; e < c_elems; ++e)
+      acc[e] += src[e];
+  }
   for (int64_t t = 0; t < tiles; ++t) {
     for (int64_t jj = 0; jj < nr; ++jj) {
       int64_t nb, s;
@@ -661,13 +668,8 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
       }
       T* dst = cv.out_data + nb * cv.out.strides[0] + (s / cv.ow) * cv.out.strides[2] +
                (s % cv.ow) * cv.out.strides[3];
-      for (int64_t o = 0; o < cv.cout; ++o) {
-        const std::size_t e = static_cast<std::size_t>((t * mp + o) * nr + jj);
-        T sum = partial[e];
-        for (int64_t ch = 1; ch < chunks; ++ch)
-          sum += partial[e + static_cast<std::size_t>(ch) * c_elems];
-        dst[o * cv.out.strides[1]] = sum;
-      }
+      for (int64_t o = 0; o < cv.cout; ++o)
+        dst[o * cv.out.strides[1]] = partial[static_cast<std::size_t>((t * mp + o) * nr + jj)];
     }
   }
 }
