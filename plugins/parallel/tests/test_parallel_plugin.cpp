@@ -785,9 +785,13 @@ BOOST_AUTO_TEST_CASE(weight_gradients_on_flat_planes) {
     check_conv(dtype, 2, 40, 3, 24, {10, 12}, {8, 10}, {3, 3}, false);   // GEMM, one chunk
     check_conv(dtype, 2, 33, 20, 26, {10, 12}, {9, 10}, {2, 3}, false);  // GEMM, chunks
     check_conv(dtype, 1, 50, 10, 100, {52}, {52}, {3}, false);           // GEMM, conv1d
-    check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false);   // dot, LeNet conv2
-    check_conv(dtype, 2, 3, 5, 11, {9, 7}, {7, 7}, {3, 2}, false);       // dot, partial rows
-    check_conv(dtype, 2, 1, 16, 4, {28, 28}, {28, 28}, {3, 3}, false);   // dot, LeNet conv1
+    // Batch (here the input channels) past whole panels: tail panels of
+    // (entry, pixel) columns beside the shifted ones, several k chunks.
+    check_conv(dtype, 1, 70, 12, 50, {101}, {97}, {5}, false);          // GEMM, IMDB-like
+    check_conv(dtype, 2, 40, 16, 40, {9, 11}, {8, 9}, {2, 3}, false);   // GEMM, tail panels
+    check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false);  // dot, LeNet conv2
+    check_conv(dtype, 2, 3, 5, 11, {9, 7}, {7, 7}, {3, 2}, false);      // dot, partial rows
+    check_conv(dtype, 2, 1, 16, 4, {28, 28}, {28, 28}, {3, 3}, false);  // dot, LeNet conv1
   }
 }
 
