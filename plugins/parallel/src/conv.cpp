@@ -71,9 +71,11 @@ struct Conv {
   Scratch<int64_t> tap;
   Scratch<int64_t> weight_off;
 
-  // row_pitch >= ow + kw - 1: the width of the padded rows.
+  // row_pitch >= ow + kw - 1: the width of the padded rows. Without
+  // `with_taps` the tables stay empty (the flat forms index planes directly,
+  // and a weight gradient's "kernel" is nearly the image: cin * kh * kw taps).
   Conv(const Geometry& og, T* o, const Geometry& ig, const T* i, const Geometry& wg, const T* wt,
-       bool rev, int64_t row_pitch, int nr)
+       bool rev, int64_t row_pitch, int nr, bool with_taps = true)
       : out(og),
         in(ig),
         w(wg),
@@ -96,8 +98,10 @@ struct Conv {
         // Reads run past the last row by < pitch + nr elements (discarded
         // columns and the zero-padded last panel); keep them in bounds.
         image(cin * plane + pitch + nr),
-        tap(static_cast<std::size_t>(std::max<int64_t>(1, cin * kh * kw))),
-        weight_off(static_cast<std::size_t>(std::max<int64_t>(1, cin * kh * kw))) {
+        tap(static_cast<std::size_t>(with_taps ? std::max<int64_t>(1, cin * kh * kw) : 1)),
+        weight_off(static_cast<std::size_t>(with_taps ? std::max<int64_t>(1, cin * kh * kw) : 1)) {
+    if (!with_taps)
+      return;
     int64_t k = 0;
     for (int64_t c = 0; c < cin; ++c)
       for (int64_t a = 0; a < kh; ++a)
@@ -442,9 +446,13 @@ bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_
                 int64_t cols, int64_t planes, int64_t ph, int64_t pitch, int64_t len) {
   const int64_t valid_rows = std::min(rows, ph);
   const int64_t valid_cols = std::min(cols, pitch);
+  // One memset for all the padding, then the rows on top: the rows are short
+  // (LeNet's 14-28 elements), so per-row fills of the few padding columns
+  // cost more in calls than they save in stores.
+  std::fill_n(dst, len, T(0));
   int bad = 0;
-  T* d = dst;
   for (int64_t c = 0; c < planes; ++c) {
+    T* d = dst + c * ph * pitch;
     for (int64_t r = 0; r < valid_rows; ++r, d += pitch) {
       const T* row = src + c * cs + r * rs;
       if (ws == 1) {
@@ -458,12 +466,8 @@ bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_
           bad |= (d[q] - d[q]) != T(0);
         }
       }
-      std::fill_n(d + valid_cols, pitch - valid_cols, T(0));
     }
-    std::fill_n(d, (ph - valid_rows) * pitch, T(0));
-    d += (ph - valid_rows) * pitch;
   }
-  std::fill_n(d, len - (d - dst), T(0));
   return bad == 0;
 }
 
@@ -807,7 +811,7 @@ void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, con
   // flat padded planes, while padding adds at most half. Their padding pass
   // checks both operands for inf and NaN on the way.
   if (!direct && !reverse && oh * ow <= 64 && 2 * (oh + kh - 1) * (ow + kw - 1) <= 3 * kh * kw) {
-    const Conv<T> cv(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr);
+    const Conv<T> cv(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr, false);
     const DotKernel<T>& dk = dot_kernel<T>();
     const Flat<T> f(cv, dk.vl, ceil_div(cv.cout, dk.mo) * dk.mo);
     if (!f.finite_weights) {
