@@ -225,9 +225,11 @@ template <class T, int VB, int R>
 #define MT_TARGET_AVX2 __attribute__((target("avx2,fma")))
 MT_DEFINE_KERNEL(sgemm_avx512_12, MT_TARGET_AVX512, float, 64, 12, 2)
 MT_DEFINE_KERNEL(sgemm_avx512_8, MT_TARGET_AVX512, float, 64, 8, 2)
+MT_DEFINE_KERNEL(sgemm_avx512_4, MT_TARGET_AVX512, float, 64, 4, 2)
 MT_DEFINE_KERNEL(sgemm_avx512_1, MT_TARGET_AVX512, float, 64, 1, 2)
 MT_DEFINE_KERNEL(dgemm_avx512_12, MT_TARGET_AVX512, double, 64, 12, 2)
 MT_DEFINE_KERNEL(dgemm_avx512_8, MT_TARGET_AVX512, double, 64, 8, 2)
+MT_DEFINE_KERNEL(dgemm_avx512_4, MT_TARGET_AVX512, double, 64, 4, 2)
 MT_DEFINE_KERNEL(dgemm_avx512_1, MT_TARGET_AVX512, double, 64, 1, 2)
 MT_DEFINE_KERNEL(sgemm_avx2_6, MT_TARGET_AVX2, float, 32, 6, 2)
 MT_DEFINE_KERNEL(sgemm_avx2_4, MT_TARGET_AVX2, float, 32, 4, 2)
@@ -267,32 +269,75 @@ MT_DEFINE_DOT(ddot_generic, , double, 16, 4, 3)
 // Block sizes. The driver keeps an mr x kc sliver of A in L1 while kc x nr
 // panels of B stream past it from L2, so kc x nc of B (about 1 MiB) is sized
 // for L2 and kc x nr (16-32 KiB) for L1; mc only sets the task granularity.
-constexpr GemmKernel<float> kSgemmGeneric{
-    "generic", {6, &sgemm_generic_6}, {4, &sgemm_generic_4}, {1, &sgemm_generic_1}, 8, 192, 256,
-    1024,      &ssmall_generic};
-constexpr GemmKernel<double> kDgemmGeneric{
-    "generic", {6, &dgemm_generic_6}, {4, &dgemm_generic_4}, {1, &dgemm_generic_1}, 4, 96, 256,
-    512,       &dsmall_generic};
+constexpr GemmKernel<float> kSgemmGeneric{"generic",
+                                          {6, &sgemm_generic_6},
+                                          {4, &sgemm_generic_4},
+                                          {1, &sgemm_generic_1},
+                                          {4, &sgemm_generic_4},
+                                          8,
+                                          192,
+                                          256,
+                                          1024,
+                                          &ssmall_generic};
+constexpr GemmKernel<double> kDgemmGeneric{"generic",
+                                           {6, &dgemm_generic_6},
+                                           {4, &dgemm_generic_4},
+                                           {1, &dgemm_generic_1},
+                                           {4, &dgemm_generic_4},
+                                           4,
+                                           96,
+                                           256,
+                                           512,
+                                           &dsmall_generic};
 #if defined(__x86_64__)
-constexpr GemmKernel<float> kSgemmAvx2{
-    "avx2", {6, &sgemm_avx2_6}, {4, &sgemm_avx2_4}, {1, &sgemm_avx2_1}, 16, 192, 256,
-    1024,   &ssmall_avx2};
-constexpr GemmKernel<double> kDgemmAvx2{
-    "avx2", {6, &dgemm_avx2_6}, {4, &dgemm_avx2_4}, {1, &dgemm_avx2_1}, 8, 96, 256,
-    512,    &dsmall_avx2};
-constexpr GemmKernel<float> kSgemmAvx512{
-    "avx512", {12, &sgemm_avx512_12}, {8, &sgemm_avx512_8}, {1, &sgemm_avx512_1}, 32, 192, 256,
-    1024,     &ssmall_avx512};
-constexpr GemmKernel<double> kDgemmAvx512{
-    "avx512", {12, &dgemm_avx512_12}, {8, &dgemm_avx512_8}, {1, &dgemm_avx512_1}, 16, 192, 256,
-    512,      &dsmall_avx512};
+constexpr GemmKernel<float> kSgemmAvx2{"avx2",
+                                       {6, &sgemm_avx2_6},
+                                       {4, &sgemm_avx2_4},
+                                       {1, &sgemm_avx2_1},
+                                       {4, &sgemm_avx2_4},
+                                       16,
+                                       192,
+                                       256,
+                                       1024,
+                                       &ssmall_avx2};
+constexpr GemmKernel<double> kDgemmAvx2{"avx2",
+                                        {6, &dgemm_avx2_6},
+                                        {4, &dgemm_avx2_4},
+                                        {1, &dgemm_avx2_1},
+                                        {4, &dgemm_avx2_4},
+                                        8,
+                                        96,
+                                        256,
+                                        512,
+                                        &dsmall_avx2};
+constexpr GemmKernel<float> kSgemmAvx512{"avx512",
+                                         {12, &sgemm_avx512_12},
+                                         {8, &sgemm_avx512_8},
+                                         {1, &sgemm_avx512_1},
+                                         {4, &sgemm_avx512_4},
+                                         32,
+                                         192,
+                                         256,
+                                         1024,
+                                         &ssmall_avx512};
+constexpr GemmKernel<double> kDgemmAvx512{"avx512",
+                                          {12, &dgemm_avx512_12},
+                                          {8, &dgemm_avx512_8},
+                                          {1, &dgemm_avx512_1},
+                                          {4, &dgemm_avx512_4},
+                                          16,
+                                          192,
+                                          256,
+                                          512,
+                                          &dsmall_avx512};
 #endif
 
 template <class T>
 constexpr bool valid(const GemmKernel<T>& k) {
   return k.wide.mr * k.nr <= kMaxTileElements && k.wide.mr <= kMaxTileEdge &&
          k.nr <= kMaxTileEdge && k.narrow.mr <= k.wide.mr && k.mc % k.wide.mr == 0 &&
-         k.mc % k.narrow.mr == 0 && k.thin.mr <= k.narrow.mr && k.nc % k.nr == 0;
+         k.mc % k.narrow.mr == 0 && k.thin.mr <= k.narrow.mr && k.thin.mr < k.half.mr &&
+         k.half.mr <= k.narrow.mr && k.mc % k.half.mr == 0 && k.nc % k.nr == 0;
 }
 static_assert(valid(kSgemmGeneric) && valid(kDgemmGeneric));
 #if defined(__x86_64__)

@@ -47,6 +47,7 @@ struct GemmKernel {
   Tile<T> wide;    // the fastest tile
   Tile<T> narrow;  // fewer rows, for row counts the wide one would pad a lot (e.g. 64 = 5.3 x 12)
   Tile<T> thin;    // one row, for 1-3 rows (a convolution's input gradient with Cin = 1)
+  Tile<T> half;    // half the narrow one's rows where that is more than thin's (LeNet's 4 channels)
   int nr;          // columns of the register tile
   int64_t mc;      // rows of A per task block, a multiple of both mr
   int64_t kc;      // depth per packed block (a kc x nr panel of B stays in L1)
@@ -61,6 +62,9 @@ struct GemmKernel {
     // narrow one computing 8 rows (10 loads per 16 FMAs) for them.
     if (m <= 3)
       return thin;
+    // 4 rows on AVX-512: the narrow tile would compute 8, half of them padding.
+    if (m <= half.mr)
+      return half;
     const int64_t wide_rows = (m + wide.mr - 1) / wide.mr * wide.mr;
     const int64_t narrow_rows = (m + narrow.mr - 1) / narrow.mr * narrow.mr;
     return narrow_rows * 20 < wide_rows * 19 ? narrow : wide;

@@ -761,6 +761,8 @@ BOOST_AUTO_TEST_CASE(direct_path_forward_and_reverse) {
       check_conv(dtype, 1, 3, 5, 7, {60}, {5}, {60}, reverse);
       check_conv(dtype, 2, 8, 6, 16, {12, 12}, {5, 5}, {12, 12}, reverse);  // a third discarded
       check_conv(dtype, 2, 16, 4, 1, {28, 28}, {3, 3}, {28, 28}, reverse);  // one-row tiles
+      check_conv(dtype, 2, 16, 1, 4, {28, 28}, {3, 3}, {28, 28}, reverse);  // four-row tiles
+      check_conv(dtype, 2, 3, 8, 4, {14, 14}, {3, 3}, {14, 14}, reverse);   // (LeNet's Cout, Cin)
       check_conv(dtype, 1, 2, 5, 3, {70}, {3}, {70}, reverse);
     }
 }
