@@ -254,6 +254,16 @@ void transpose_runs(T* dst, int64_t ld, const T* const* rows, int64_t nrows, int
   T tile[kMaxTileEdge][kStep];
   for (int64_t p0 = 0; p0 < len; p0 += kStep) {
     const int64_t pl = std::min(kStep, len - p0);
+    if (pl == kStep) {
+      // Fixed length: vector moves, not a call per row.
+      for (int64_t r = 0; r < nrows; ++r)
+        for (int64_t q = 0; q < kStep; ++q)
+          tile[r][q] = rows[r][p0 + q];
+      for (int64_t q = 0; q < kStep; ++q)
+        for (int64_t r = 0; r < nrows; ++r)
+          dst[(p0 + q) * ld + r] = tile[r][q];
+      continue;
+    }
     for (int64_t r = 0; r < nrows; ++r)
       for (int64_t q = 0; q < pl; ++q)
         tile[r][q] = rows[r][p0 + q];
@@ -470,6 +480,69 @@ bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_
   return bad == 0;
 }
 
+// Whether every element src[c * cs + r * rs + col * ws] (c < planes, r <
+// rows, col < cols) is finite: pad_planes's check without the copy.
+template <class T>
+bool finite_planes(const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows, int64_t cols,
+                   int64_t planes) {
+  int bad = 0;
+  for (int64_t c = 0; c < planes; ++c)
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* row = src + c * cs + r * rs;
+      if (ws == 1) {
+        for (int64_t q = 0; q < cols; ++q)
+          bad |= (row[q] - row[q]) != T(0);
+      } else {
+        for (int64_t q = 0; q < cols; ++q)
+          bad |= (row[q * ws] - row[q * ws]) != T(0);
+      }
+      if (bad)
+        return false;
+    }
+  return true;
+}
+
+// Packs `count` (<= kMaxTileEdge) operands straight from their strided
+// views, as pad_planes would lay them out, transposed into a GEMM panel:
+// dst[(p - p0) * ld + i] = flat element p of operand i, for p in [p0, p0 +
+// depth), where operand i's flat element c * ph * pitch + r * pitch + col is
+// src[i * is + c * cs + r * rs + col * ws] for c < planes, r < rows, col <
+// cols, and 0 elsewhere (also past the last plane). Columns count..ld are
+// left alone. One pass instead of pad_planes and a transpose of its copy.
+template <class T>
+void pack_planes(T* dst, int64_t ld, const T* src, int64_t is, int64_t cs, int64_t rs, int64_t ws,
+                 int64_t rows, int64_t cols, int64_t planes, int64_t ph, int64_t pitch,
+                 int64_t count, int64_t p0, int64_t depth) {
+  const int64_t plane = ph * pitch;
+  const int64_t end = p0 + depth;
+  for (int64_t p = p0; p < end;) {
+    const int64_t c = p / plane;
+    const int64_t r = (p % plane) / pitch;
+    const int64_t col = p % pitch;
+    const int64_t run = std::min(pitch - col, end - p);
+    T* d = dst + (p - p0) * ld;
+    int64_t valid = 0;
+    if (c < planes && r < rows && col < cols) {
+      valid = std::min(run, cols - col);
+      const T* base = src + c * cs + r * rs + col * ws;
+      if (ws == 1) {
+        const T* from[kMaxTileEdge];
+        for (int64_t i = 0; i < count; ++i)
+          from[i] = base + i * is;
+        transpose_runs(d, ld, from, count, valid);
+      } else {
+        for (int64_t q = 0; q < valid; ++q)
+          for (int64_t i = 0; i < count; ++i)
+            d[q * ld + i] = base[i * is + q * ws];
+      }
+    }
+    for (int64_t q = valid; q < run; ++q)
+      for (int64_t i = 0; i < count; ++i)
+        d[q * ld + i] = T(0);
+    p += run;
+  }
+}
+
 // The weight-gradient call (out a few pixels, "kernel" nearly the image)
 // over one flat k. With the input and the weight both zero-padded to planes
 // of ph = oh + kh - 1 rows by pitch = ow + kw - 1,
@@ -490,31 +563,42 @@ struct Flat {
   bool finite_weights = true;
   bool finite_input = true;
 
-  // vl: the dot kernel's vector length; weight_rows >= cout.
-  Flat(const Conv<T>& cv, int64_t vl, int64_t weight_rows)
+  // vl: the dot kernel's vector length; weight_rows >= cout. Only batch
+  // entries from `first_image` on are padded into `images`, and the weights
+  // into `wpad` only with `pad_weights` (the GEMM packs the rest straight
+  // from the views with pack_planes); the rest are only checked.
+  Flat(const Conv<T>& cv, int64_t vl, int64_t weight_rows, bool pad_weights = true,
+       int64_t first_image = 0)
       : kflat(cv.cin * cv.plane),
         kstride(ceil_div(kflat, vl) * vl),
         img(ceil_div(kstride + (cv.oh - 1) * cv.pitch + cv.ow + vl, 16) * 16),
         pixels(cv.oh * cv.ow),
         shift(static_cast<std::size_t>(pixels)),
-        wpad(static_cast<std::size_t>(weight_rows * kstride)),
-        images(static_cast<std::size_t>(cv.batch * img)) {
+        wpad(static_cast<std::size_t>(pad_weights ? weight_rows * kstride : 1)),
+        images(static_cast<std::size_t>(std::max<int64_t>(1, cv.batch * img))) {
     for (int64_t s = 0; s < pixels; ++s)
       shift[static_cast<std::size_t>(s)] = (s / cv.ow) * cv.pitch + s % cv.ow;
-    std::fill(wpad.data() + cv.cout * kstride, wpad.data() + wpad.size(), T(0));
+    if (pad_weights)
+      std::fill(wpad.data() + cv.cout * kstride, wpad.data() + wpad.size(), T(0));
     Scratch<unsigned char> finite(static_cast<std::size_t>(cv.cout + cv.batch));
     parallel_for(0, cv.cout + cv.batch, 1, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         bool ok;
         if (r < cv.cout) {
-          ok = pad_planes(wpad.data() + r * kstride, cv.w_data + r * cv.w.strides[0],
-                          cv.w.strides[1], cv.w.strides[2], cv.w.strides[3], cv.kh, cv.kw, cv.cin,
-                          cv.ph, cv.pitch, kstride);
+          const T* src = cv.w_data + r * cv.w.strides[0];
+          ok = pad_weights
+                   ? pad_planes(wpad.data() + r * kstride, src, cv.w.strides[1], cv.w.strides[2],
+                                cv.w.strides[3], cv.kh, cv.kw, cv.cin, cv.ph, cv.pitch, kstride)
+                   : finite_planes(src, cv.w.strides[1], cv.w.strides[2], cv.w.strides[3], cv.kh,
+                                   cv.kw, cv.cin);
         } else {
           const int64_t b = r - cv.cout;
-          ok = pad_planes(images.data() + b * img, cv.in_data + b * cv.in.strides[0],
-                          cv.in.strides[1], cv.in.strides[2], cv.in.strides[3], cv.h, cv.wd, cv.cin,
-                          cv.ph, cv.pitch, img);
+          const T* src = cv.in_data + b * cv.in.strides[0];
+          ok = b >= first_image
+                   ? pad_planes(images.data() + b * img, src, cv.in.strides[1], cv.in.strides[2],
+                                cv.in.strides[3], cv.h, cv.wd, cv.cin, cv.ph, cv.pitch, img)
+                   : finite_planes(src, cv.in.strides[1], cv.in.strides[2], cv.in.strides[3], cv.h,
+                                   cv.wd, cv.cin);
         }
         finite[static_cast<std::size_t>(r)] = ok ? 1 : 0;
       }
@@ -579,16 +663,20 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
       threads > 1 && chunks < 2 * threads ? std::min<int64_t>(m_panels, 2 * threads) : 1;
   const std::size_t c_elems = static_cast<std::size_t>(tiles * mp * nr);
   Scratch<T> partial(c_elems * static_cast<std::size_t>(chunks));
-  const StridedMatrix<T> w_mat{f.wpad.data(), f.kstride, 1};
-  const StridedMatrix<T> x_mat{f.images.data(), 1, f.img};  // element (k, batch entry)
   // One slice of X: the shifted panels over kc + smax rows, then the tail
   // panels over kc rows.
   const int64_t panel_elems = nr * (kc_max + smax);
   const int64_t slice_elems = s_panels * panel_elems + t_panels * nr * kc_max;
   auto pack_x = [&](T* dst, int64_t pc, int64_t kc) {
-    for (int64_t q = 0; q < s_panels; ++q)
-      pack_b_panel_strided(dst + q * panel_elems, x_mat, q * nr, std::min(nr, n - q * nr), pc,
-                           kc + smax, static_cast<int>(nr));
+    for (int64_t q = 0; q < s_panels; ++q) {
+      T* panel = dst + q * panel_elems;
+      const int64_t count = std::min(nr, n - q * nr);
+      pack_planes(panel, nr, cv.in_data + q * nr * cv.in.strides[0], cv.in.strides[0],
+                  cv.in.strides[1], cv.in.strides[2], cv.in.strides[3], cv.h, cv.wd, cv.cin, cv.ph,
+                  cv.pitch, count, pc, kc + smax);
+      for (int64_t p = 0; p < kc + smax; ++p)
+        std::fill(panel + p * nr + count, panel + (p + 1) * nr, T(0));
+    }
     T* tail = dst + s_panels * panel_elems;
     for (int64_t t = 0; t < t_panels; ++t) {
       const int64_t cols = std::min(nr, tail_cols - t * nr);
@@ -627,8 +715,15 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
       slice_at(ch, i, pc, kc);
       if (kc <= 0)
         continue;
-      pack_a_strided(a_pack.data(), w_mat, q0 * mr, std::min(cv.cout, q1 * mr) - q0 * mr, pc, kc,
-                     static_cast<int>(mr));
+      for (int64_t ip = q0; ip < q1; ++ip) {
+        T* panel = a_pack.data() + (ip - q0) * mr * kc;
+        const int64_t count = std::min(mr, cv.cout - ip * mr);
+        pack_planes(panel, mr, cv.w_data + ip * mr * cv.w.strides[0], cv.w.strides[0],
+                    cv.w.strides[1], cv.w.strides[2], cv.w.strides[3], cv.kh, cv.kw, cv.cin, cv.ph,
+                    cv.pitch, count, pc, kc);
+        for (int64_t p = 0; p < kc; ++p)
+          std::fill(panel + p * mr + count, panel + (p + 1) * mr, T(0));
+      }
       const T* b_pack = x_shared.data() + (ch * slices + i) * slice_elems;
       if (m_groups == 1) {
         pack_x(b_own.data(), pc, kc);
@@ -812,15 +907,19 @@ void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, con
   if (!direct && !reverse && oh * ow <= 64 && 2 * (oh + kh - 1) * (ow + kw - 1) <= 3 * kh * kw) {
     const Conv<T> cv(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr, false);
     const DotKernel<T>& dk = dot_kernel<T>();
-    const Flat<T> f(cv, dk.vl, ceil_div(cv.cout, dk.mo) * dk.mo);
+    // The GEMM while its tiles are at least half used. It packs its panels
+    // straight from the views, all but the batch entries past whole panels.
+    const int64_t mr = gemm_kernel<T>().tile_for(cv.cout).mr;
+    const bool gemm =
+        2 * cv.cout * cv.batch >= ceil_div(cv.cout, mr) * mr * ceil_div(cv.batch, nr) * nr;
+    const Flat<T> f(cv, dk.vl, ceil_div(cv.cout, dk.mo) * dk.mo, !gemm,
+                    gemm ? cv.batch - cv.batch % nr : 0);
     if (!f.finite_weights) {
       conv_exact(og, out, ig, in, wg, w, reverse);
       return;
     }
     if (f.finite_input) {
-      // The GEMM while its tiles are at least half used.
-      const int64_t mr = gemm_kernel<T>().tile_for(cv.cout).mr;
-      if (2 * cv.cout * cv.batch >= ceil_div(cv.cout, mr) * mr * ceil_div(cv.batch, nr) * nr)
+      if (gemm)
         conv_flat_gemm(cv, f);
       else
         conv_flat_dot(cv, f);
