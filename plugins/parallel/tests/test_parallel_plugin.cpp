@@ -802,6 +802,10 @@ BOOST_AUTO_TEST_CASE(weight_gradients_on_flat_planes) {
 BOOST_AUTO_TEST_CASE(non_finite_inputs_on_weight_gradient_shapes) {
   for (int32_t dtype : kDtypes) {
     check_conv(dtype, 2, 40, 3, 24, {10, 12}, {8, 10}, {3, 3}, false, false, true);
+    // The GEMM form checks the views it packs from (pack_planes) for
+    // weights and inputs alike, also past whole panels (70 = 2 x 32 + 6).
+    check_conv(dtype, 2, 40, 3, 24, {10, 12}, {8, 10}, {3, 3}, false, true);
+    check_conv(dtype, 1, 70, 12, 50, {101}, {97}, {5}, false, false, true);
     check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false, false, true);
   }
 }
