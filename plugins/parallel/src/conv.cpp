@@ -778,7 +778,9 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
 // block uses them.
 template <class T>
 void conv_flat_dot(const Conv<T>& cv, const Flat<T>& f) {
-  const DotKernel<T>& dk = dot_kernel<T>();
+  // f's weight rows are padded for the wide kernel, so enough for either.
+  const DotKernel<T>& dk =
+      cv.cout <= dot_kernel_narrow<T>().mo ? dot_kernel_narrow<T>() : dot_kernel<T>();
   const int64_t o_blocks = ceil_div(cv.cout, dk.mo);
   const int64_t columns = cv.batch * f.pixels;  // column j = (batch entry j / pixels, pixel)
   const int64_t p_blocks = ceil_div(columns, dk.mp);

@@ -258,6 +258,8 @@ MT_DEFINE_SMALL(dsmall_generic, , double, 16, 2)
 #if defined(__x86_64__)
 MT_DEFINE_DOT(sdot_avx512, MT_TARGET_AVX512, float, 64, 8, 3)
 MT_DEFINE_DOT(ddot_avx512, MT_TARGET_AVX512, double, 64, 8, 3)
+MT_DEFINE_DOT(sdot_avx512_4, MT_TARGET_AVX512, float, 64, 4, 3)
+MT_DEFINE_DOT(ddot_avx512_4, MT_TARGET_AVX512, double, 64, 4, 3)
 MT_DEFINE_DOT(sdot_avx2, MT_TARGET_AVX2, float, 32, 4, 3)
 MT_DEFINE_DOT(ddot_avx2, MT_TARGET_AVX2, double, 32, 4, 3)
 #endif
@@ -351,6 +353,8 @@ constexpr DotKernel<float> kSdotAvx2{4, 3, 8, &sdot_avx2};
 constexpr DotKernel<double> kDdotAvx2{4, 3, 4, &ddot_avx2};
 constexpr DotKernel<float> kSdotAvx512{8, 3, 16, &sdot_avx512};
 constexpr DotKernel<double> kDdotAvx512{8, 3, 8, &ddot_avx512};
+constexpr DotKernel<float> kSdotAvx512Narrow{4, 3, 16, &sdot_avx512_4};
+constexpr DotKernel<double> kDdotAvx512Narrow{4, 3, 8, &ddot_avx512_4};
 #endif
 
 }  // namespace
@@ -377,6 +381,24 @@ const DotKernel<double>& dot_kernel<double>(Isa isa) {
 #endif
   (void)isa;
   return kDdotGeneric;
+}
+
+template <>
+const DotKernel<float>& dot_kernel_narrow<float>(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::avx512)
+    return kSdotAvx512Narrow;
+#endif
+  return dot_kernel<float>(isa);
+}
+
+template <>
+const DotKernel<double>& dot_kernel_narrow<double>(Isa isa) {
+#if defined(__x86_64__)
+  if (isa == Isa::avx512)
+    return kDdotAvx512Narrow;
+#endif
+  return dot_kernel<double>(isa);
 }
 
 template <>

@@ -102,6 +102,15 @@ const DotKernel<float>& dot_kernel<float>(Isa isa);
 template <>
 const DotKernel<double>& dot_kernel<double>(Isa isa);
 
+// The same with at most 4 weight rows per call (the wide one's 8 would be
+// half padding for LeNet's 4 channels); dot_kernel's own where that has 4.
+template <class T>
+const DotKernel<T>& dot_kernel_narrow(Isa isa);
+template <>
+const DotKernel<float>& dot_kernel_narrow<float>(Isa isa);
+template <>
+const DotKernel<double>& dot_kernel_narrow<double>(Isa isa);
+
 // The kernels for the ISA in settings().
 template <class T>
 const GemmKernel<T>& gemm_kernel() {
@@ -110,6 +119,10 @@ const GemmKernel<T>& gemm_kernel() {
 template <class T>
 const DotKernel<T>& dot_kernel() {
   return dot_kernel<T>(settings().isa);
+}
+template <class T>
+const DotKernel<T>& dot_kernel_narrow() {
+  return dot_kernel_narrow<T>(settings().isa);
 }
 
 }  // namespace mt::par
