@@ -764,6 +764,9 @@ BOOST_AUTO_TEST_CASE(direct_path_forward_and_reverse) {
       check_conv(dtype, 2, 16, 1, 4, {28, 28}, {3, 3}, {28, 28}, reverse);  // four-row tiles
       check_conv(dtype, 2, 3, 8, 4, {14, 14}, {3, 3}, {14, 14}, reverse);   // (LeNet's Cout, Cin)
       check_conv(dtype, 1, 2, 5, 3, {70}, {3}, {70}, reverse);
+      // 1-D images side by side in one GEMM, the last group partial.
+      check_conv(dtype, 1, 13, 6, 20, {45}, {5}, {45}, reverse);
+      check_conv(dtype, 1, 33, 7, 13, {30}, {4}, {27}, reverse);
     }
 }
 

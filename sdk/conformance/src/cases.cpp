@@ -253,6 +253,7 @@ const std::vector<std::string> kConvLayouts = {"forward",
                                                "out_larger",
                                                "out_larger_reverse",
                                                "offset",
+                                               "many_images",
                                                "zero_channels",
                                                "zero_batch",
                                                "large",
@@ -597,6 +598,9 @@ Plan conv_plan(const CaseInfo& info, Rng& rng) {
     in = strided(cat({2, 2}, sp(4, 6)), 2, 3);
     w = strided(cat({3, 2}, sp(2, 3)), 1, 7);
     out = strided(cat({2, 3}, sp(4, 6)), 3, 2);
+  } else if (l == "many_images") {
+    // A batch a backend may process several images at a time, not evenly.
+    dense(13, 6, 20, sp(3, 45), sp(2, 5), sp(3, 45));
   } else if (l == "zero_channels") {  // Cin = 0: every sum is empty, all zeros
     dense(2, 0, 3, sp(3, 5), sp(2, 2), sp(3, 5));
     p.null_empty_buffers = true;
