@@ -5,12 +5,13 @@
 // offset into it and no bounds are checked in the inner loops:
 //   * "direct": out[b] (Cout x OH*pitch, extra columns discarded) =
 //     W (Cout x Cin*KH*KW) * X, where row k of X is read in place from the
-//     padded image at offset tap[k] (no im2col, no packing of X);
+//     padded image at offset tap[k] (no im2col, no packing of X); 1-D
+//     images go several to a buffer, side by side;
 //   * "flat": the weight-gradient call (out is the kernel's size, the
-//     "kernel" about the image's) with input and weight both padded to
-//     flat planes, where each output pixel is a shift of one product: a
-//     GEMM per pixel over one packed X for many channels, dot products
-//     along the flat k for few;
+//     "kernel" about the image's) with input and weight both as flat
+//     zero-padded planes, where each output pixel is a shift of one
+//     product: a GEMM per pixel for many channels (panels packed straight
+//     from the strided views), dot products along the flat k for few;
 //   * "dot": other tiny outputs with kernel rows of a vector or more;
 //   * "folded": the rest of the tiny outputs: batch and output pixels
 //     become GEMM rows, C (B*OH*OW x Cout) = X^T * W^T.
