@@ -169,17 +169,103 @@ void conv_direct(const Conv<T>& cv) {
   const int64_t k = cv.k();
   const int64_t kc_max = std::min(k, kern.kc);
   const int64_t m_panels = ceil_div(cv.cout, mr);
+  const int64_t cols = cv.oh * cv.pitch;  // GEMM columns of one image
+  const int64_t n_panels = ceil_div(cols, nr);
+  const int64_t ldc = n_panels * nr;
+
+  // The whole weight matrix, packed once: panel q, row r, tap p at
+  // a_pack[q * mr * k + p * mr + r] (so any kc slice of a panel is contiguous).
+  Scratch<T> a_pack(static_cast<std::size_t>(m_panels * mr * k));
+  for (int64_t q = 0; q < m_panels; ++q) {
+    T* panel = a_pack.data() + q * mr * k;
+    for (int64_t r = 0; r < mr; ++r) {
+      const int64_t o = q * mr + r;
+      const T* wrow = cv.w_data + o * cv.w.strides[0];
+      for (int64_t p = 0; p < k; ++p)
+        panel[p * mr + r] = o < cv.cout ? wrow[cv.weight_off[static_cast<std::size_t>(p)]] : T(0);
+    }
+  }
+
+  // Computes panels [q0, q1) of image b from its padded copy into c_img
+  // (m_panels * mr rows of ldc), then copies the valid part to out.
+  auto compute = [&](int64_t b, const T* image, T* c_img, int64_t q0, int64_t q1) {
+    for (int64_t q = q0; q < q1; ++q) {
+      for (int64_t pc = 0; pc < k; pc += kc_max) {
+        const int64_t kc = std::min(kc_max, k - pc);
+        const int64_t* offs = cv.tap.data() + pc;
+        for (int64_t ir = 0; ir < m_panels; ++ir)
+          tile.micro(kc, a_pack.data() + ir * mr * k + pc * mr, image + q * nr, offs,
+                     c_img + ir * mr * ldc + q * nr, ldc, pc > 0 ? 1 : 0);
+      }
+    }
+    // Column n = i * pitch + j of the GEMM is output pixel (i, j), j < ow.
+    T* out_b = cv.out_data + b * cv.out.strides[0];
+    const int64_t n0 = q0 * nr;
+    const int64_t n1 = std::min(cols, q1 * nr);
+    const int64_t os3 = cv.out.strides[3];
+    for (int64_t o = 0; o < cv.cout; ++o) {
+      const T* crow = c_img + o * ldc;
+      T* orow = out_b + o * cv.out.strides[1];
+      for (int64_t i = n0 / cv.pitch; i * cv.pitch < n1; ++i) {
+        const int64_t ja = std::max<int64_t>(0, n0 - i * cv.pitch);
+        const int64_t jb = std::min(cv.ow, n1 - i * cv.pitch);
+        const T* src = crow + i * cv.pitch;
+        T* dst = orow + i * cv.out.strides[2];
+        for (int64_t j = ja; j < jb; ++j)
+          dst[j * os3] = src[j];
+      }
+    }
+  };
+
   const int threads = thread_count();
-  // 1-D (one padded row per channel): `group` images side by side in one
-  // buffer, channel c's rows at c * group * pitch, so the GEMM's columns run
-  // over all of them and its last panel is shared (IMDB: 204 columns are 7
-  // panels of 32 for 200 outputs; 8 images are 51 panels exactly). Each
-  // column's sum is the same either way.
-  const bool whole_images = threads == 1 || cv.batch >= 2 * threads;
-  const int64_t group =
-      whole_images && cv.ph == 1
-          ? std::clamp<int64_t>(cv.batch / (2 * static_cast<int64_t>(threads)), 1, 8)
-          : 1;
+  const std::size_t image_elems = static_cast<std::size_t>(cv.image);
+  const std::size_t c_elems = static_cast<std::size_t>(m_panels * mr * ldc);
+  if (threads == 1 || cv.batch >= 2 * threads) {
+    // Whole images per task: pad, multiply and copy out while hot in cache.
+    const int64_t work = cv.cout * cols * k;
+    parallel_for(0, cv.batch, std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, work)),
+                 [&](int64_t b0, int64_t b1) {
+                   Scratch<T> image(image_elems);
+                   Scratch<T> c_img(c_elems);
+                   for (int64_t b = b0; b < b1; ++b) {
+                     cv.pad_image(b, image.data());
+                     compute(b, image.data(), c_img.data(), 0, n_panels);
+                   }
+                 });
+    return;
+  }
+  // Few images: pad them all, then split each image's columns into groups.
+  Scratch<T> images(image_elems * static_cast<std::size_t>(cv.batch));
+  Scratch<T> c_all(c_elems * static_cast<std::size_t>(cv.batch));
+  parallel_for(0, cv.batch, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      cv.pad_image(b, images.data() + static_cast<std::size_t>(b) * image_elems);
+  });
+  const int64_t groups = std::min(n_panels, ceil_div(4 * threads, cv.batch));
+  parallel_tasks(cv.batch * groups, [&](int64_t task) {
+    const int64_t b = task / groups;
+    const int64_t g = task % groups;
+    compute(b, images.data() + static_cast<std::size_t>(b) * image_elems,
+            c_all.data() + static_cast<std::size_t>(b) * c_elems, g * n_panels / groups,
+            (g + 1) * n_panels / groups);
+  });
+}
+
+template <class T>
+void conv_direct_grouped(const Conv<T>& cv, int64_t group) {
+  const GemmKernel<T>& kern = gemm_kernel<T>();
+  const Tile<T>& tile = kern.tile_for(cv.cout);
+  const int64_t mr = tile.mr;
+  const int64_t nr = kern.nr;
+  const int64_t k = cv.k();
+  const int64_t kc_max = std::min(k, kern.kc);
+  const int64_t m_panels = ceil_div(cv.cout, mr);
+  // 1-D (one padded row per channel, ph == 1): `group` images side by side
+  // in one buffer, channel c's rows at c * group * pitch, so the GEMM's
+  // columns run over all of them and its last panel is shared (IMDB: 204
+  // columns are 7 panels of 32 for 200 outputs; 8 images are 51 panels
+  // exactly). Each column's sum is the same either way. Whole buffers per
+  // task (the caller has enough images for every thread).
   const int64_t stride = group * cv.plane;        // channel stride in the buffer
   const int64_t cols = group * cv.oh * cv.pitch;  // GEMM columns of one buffer
   const int64_t n_panels = ceil_div(cols, nr);
@@ -221,19 +307,30 @@ void conv_direct(const Conv<T>& cv) {
     const int64_t n0 = q0 * nr;
     const int64_t n1 = std::min(cols, q1 * nr);
     const int64_t os3 = cv.out.strides[3];
+    // Row i of the buffer is row i % oh of image b0 + i / oh: the divisions
+    // once per call, not per row.
+    const int64_t i_first = n0 / cv.pitch;
     for (int64_t o = 0; o < cv.cout; ++o) {
       const T* crow = c_img + o * ldc;
-      for (int64_t i = n0 / cv.pitch; i * cv.pitch < n1; ++i) {
-        const int64_t b = b0 + i / cv.oh;
-        if (b >= cv.batch)
-          break;
+      int64_t b = b0 + i_first / cv.oh;
+      int64_t row = i_first % cv.oh;
+      for (int64_t i = i_first; i * cv.pitch < n1 && b < cv.batch; ++i) {
         const int64_t ja = std::max<int64_t>(0, n0 - i * cv.pitch);
         const int64_t jb = std::min(cv.ow, n1 - i * cv.pitch);
         const T* src = crow + i * cv.pitch;
-        T* dst = cv.out_data + b * cv.out.strides[0] + o * cv.out.strides[1] +
-                 (i % cv.oh) * cv.out.strides[2];
-        for (int64_t j = ja; j < jb; ++j)
-          dst[j * os3] = src[j];
+        T* dst =
+            cv.out_data + b * cv.out.strides[0] + o * cv.out.strides[1] + row * cv.out.strides[2];
+        if (os3 == 1) {
+          for (int64_t j = ja; j < jb; ++j)
+            dst[j] = src[j];
+        } else {
+          for (int64_t j = ja; j < jb; ++j)
+            dst[j * os3] = src[j];
+        }
+        if (++row == cv.oh) {
+          row = 0;
+          ++b;
+        }
       }
     }
   };
@@ -241,45 +338,26 @@ void conv_direct(const Conv<T>& cv) {
   // Room past the last channel for the reads of discarded columns.
   const std::size_t image_elems = static_cast<std::size_t>(cv.cin * stride + cv.pitch + nr);
   const std::size_t c_elems = static_cast<std::size_t>(m_panels * mr * ldc);
-  if (whole_images) {
-    // Whole buffers per task: pad, multiply and copy out while hot in cache.
-    const int64_t buffers = ceil_div(cv.batch, group);
-    const int64_t work = cv.cout * cols * k;
-    parallel_for(0, buffers, std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, work)),
-                 [&](int64_t g0, int64_t g1) {
-                   Scratch<T> image(image_elems);
-                   Scratch<T> c_img(c_elems);
-                   for (int64_t g = g0; g < g1; ++g) {
-                     const int64_t b0 = g * group;
-                     for (int64_t gi = 0; gi < group; ++gi) {
-                       if (b0 + gi < cv.batch) {
-                         cv.pad_planes_of(b0 + gi, image.data() + gi * cv.plane, stride);
-                       } else {
-                         for (int64_t c = 0; c < cv.cin; ++c)
-                           std::fill_n(image.data() + c * stride + gi * cv.plane, cv.plane, T(0));
-                       }
+  const int64_t buffers = ceil_div(cv.batch, group);
+  const int64_t work = cv.cout * cols * k;
+  parallel_for(0, buffers, std::max<int64_t>(1, (int64_t{1} << 18) / std::max<int64_t>(1, work)),
+               [&](int64_t g0, int64_t g1) {
+                 Scratch<T> image(image_elems);
+                 Scratch<T> c_img(c_elems);
+                 for (int64_t g = g0; g < g1; ++g) {
+                   const int64_t b0 = g * group;
+                   for (int64_t gi = 0; gi < group; ++gi) {
+                     if (b0 + gi < cv.batch) {
+                       cv.pad_planes_of(b0 + gi, image.data() + gi * cv.plane, stride);
+                     } else {
+                       for (int64_t c = 0; c < cv.cin; ++c)
+                         std::fill_n(image.data() + c * stride + gi * cv.plane, cv.plane, T(0));
                      }
-                     std::fill(image.data() + cv.cin * stride, image.data() + image_elems, T(0));
-                     compute(b0, image.data(), c_img.data(), 0, n_panels);
                    }
-                 });
-    return;
-  }
-  // Few images: pad them all, then split each image's columns into groups.
-  Scratch<T> images(image_elems * static_cast<std::size_t>(cv.batch));
-  Scratch<T> c_all(c_elems * static_cast<std::size_t>(cv.batch));
-  parallel_for(0, cv.batch, 1, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b)
-      cv.pad_image(b, images.data() + static_cast<std::size_t>(b) * image_elems);
-  });
-  const int64_t groups = std::min(n_panels, ceil_div(4 * threads, cv.batch));
-  parallel_tasks(cv.batch * groups, [&](int64_t task) {
-    const int64_t b = task / groups;
-    const int64_t g = task % groups;
-    compute(b, images.data() + static_cast<std::size_t>(b) * image_elems,
-            c_all.data() + static_cast<std::size_t>(b) * c_elems, g * n_panels / groups,
-            (g + 1) * n_panels / groups);
-  });
+                   std::fill(image.data() + cv.cin * stride, image.data() + image_elems, T(0));
+                   compute(b0, image.data(), c_img.data(), 0, n_panels);
+                 }
+               });
 }
 
 // ---- folded: pixels as rows, for tiny outputs -------------------------------
@@ -970,7 +1048,14 @@ void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, con
     return;
   }
   if (direct) {
-    conv_direct(Conv<T>(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr));
+    const Conv<T> cv(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr);
+    const int64_t threads = thread_count();
+    const int64_t group =
+        cv.ph == 1 && cv.batch >= 2 * threads ? std::min<int64_t>(8, cv.batch / (2 * threads)) : 1;
+    if (group > 1)
+      conv_direct_grouped(cv, group);
+    else
+      conv_direct(cv);
     return;
   }
   // Tiny outputs: dot products when the kernel rows fill vectors.
