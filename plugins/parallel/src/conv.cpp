@@ -677,6 +677,7 @@ struct Flat {
   Scratch<T> images;  // batch x img
   bool finite_weights = true;
   bool finite_input = true;
+  bool weights_padded = true;  // else the GEMM packs them from the view
 
   // vl: the dot kernel's vector length; weight_rows >= cout. Only batch
   // entries from `first_image` on are padded into `images`, and the weights
@@ -690,7 +691,8 @@ struct Flat {
         pixels(cv.oh * cv.ow),
         shift(static_cast<std::size_t>(pixels)),
         wpad(static_cast<std::size_t>(pad_weights ? weight_rows * kstride : 1)),
-        images(static_cast<std::size_t>(std::max<int64_t>(1, cv.batch * img))) {
+        images(static_cast<std::size_t>(std::max<int64_t>(1, cv.batch * img))),
+        weights_padded(pad_weights) {
     for (int64_t s = 0; s < pixels; ++s)
       shift[static_cast<std::size_t>(s)] = (s / cv.ow) * cv.pitch + s % cv.ow;
     if (pad_weights)
@@ -786,6 +788,11 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
     for (int64_t q = 0; q < s_panels; ++q) {
       T* panel = dst + q * panel_elems;
       const int64_t count = std::min(nr, n - q * nr);
+      if (f.weights_padded) {  // then the images are padded too
+        pack_b_panel_strided(panel, StridedMatrix<T>{f.images.data(), 1, f.img}, q * nr, count, pc,
+                             kc + smax, static_cast<int>(nr));
+        continue;
+      }
       pack_planes(panel, nr, cv.in_data + q * nr * cv.in.strides[0], cv.in.strides[0],
                   cv.in.strides[1], cv.in.strides[2], cv.in.strides[3], cv.h, cv.wd, cv.cin, cv.ph,
                   cv.pitch, count, pc, kc + smax);
@@ -830,7 +837,10 @@ void conv_flat_gemm(const Conv<T>& cv, const Flat<T>& f) {
       slice_at(ch, i, pc, kc);
       if (kc <= 0)
         continue;
-      for (int64_t ip = q0; ip < q1; ++ip) {
+      if (f.weights_padded)
+        pack_a_strided(a_pack.data(), StridedMatrix<T>{f.wpad.data(), f.kstride, 1}, q0 * mr,
+                       std::min(cv.cout, q1 * mr) - q0 * mr, pc, kc, static_cast<int>(mr));
+      for (int64_t ip = q0; ip < q1 && !f.weights_padded; ++ip) {
         T* panel = a_pack.data() + (ip - q0) * mr * kc;
         const int64_t count = std::min(mr, cv.cout - ip * mr);
         pack_planes(panel, mr, cv.w_data + ip * mr * cv.w.strides[0], cv.w.strides[0],
@@ -1024,13 +1034,15 @@ void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, con
   if (!direct && !reverse && oh * ow <= 64 && 2 * (oh + kh - 1) * (ow + kw - 1) <= 3 * kh * kw) {
     const Conv<T> cv(og, out, ig, in, wg, w, reverse, ow + kw - 1, nr, false);
     const DotKernel<T>& dk = dot_kernel<T>();
-    // The GEMM while its tiles are at least half used. It packs its panels
-    // straight from the views, all but the batch entries past whole panels.
+    // The GEMM while its tiles are at least half used.
     const int64_t mr = gemm_kernel<T>().tile_for(cv.cout).mr;
     const bool gemm =
         2 * cv.cout * cv.batch >= ceil_div(cv.cout, mr) * mr * ceil_div(cv.batch, nr) * nr;
-    const Flat<T> f(cv, dk.vl, ceil_div(cv.cout, dk.mo) * dk.mo, !gemm,
-                    gemm ? cv.batch - cv.batch % nr : 0);
+    // Packing from the views pays on long rows (IMDB's 200), not on short
+    // ones (56: transposing short runs costs more than padding first).
+    const bool from_views = gemm && cv.kw >= 128 && cv.wd >= 128;
+    const Flat<T> f(cv, dk.vl, ceil_div(cv.cout, dk.mo) * dk.mo, !from_views,
+                    from_views ? cv.batch - cv.batch % nr : 0);
     if (!f.finite_weights) {
       conv_exact(og, out, ig, in, wg, w, reverse);
       return;

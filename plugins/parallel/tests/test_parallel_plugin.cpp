@@ -793,6 +793,7 @@ BOOST_AUTO_TEST_CASE(weight_gradients_on_flat_planes) {
     // Batch (here the input channels) past whole panels: tail panels of
     // (entry, pixel) columns beside the shifted ones, several k chunks.
     check_conv(dtype, 1, 70, 12, 50, {101}, {97}, {5}, false);          // GEMM, IMDB-like
+    check_conv(dtype, 1, 70, 12, 50, {133}, {129}, {5}, false);         // packed from the views
     check_conv(dtype, 2, 40, 16, 40, {9, 11}, {8, 9}, {2, 3}, false);   // GEMM, tail panels
     check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false);  // dot, LeNet conv2
     check_conv(dtype, 2, 3, 5, 11, {9, 7}, {7, 7}, {3, 2}, false);      // dot, partial rows
@@ -808,7 +809,8 @@ BOOST_AUTO_TEST_CASE(non_finite_inputs_on_weight_gradient_shapes) {
     // The GEMM form checks the views it packs from (pack_planes) for
     // weights and inputs alike, also past whole panels (70 = 2 x 32 + 6).
     check_conv(dtype, 2, 40, 3, 24, {10, 12}, {8, 10}, {3, 3}, false, true);
-    check_conv(dtype, 1, 70, 12, 50, {101}, {97}, {5}, false, false, true);
+    check_conv(dtype, 1, 40, 3, 24, {150}, {148}, {3}, false, true);  // packed from the views
+    check_conv(dtype, 1, 70, 12, 50, {133}, {129}, {5}, false, false, true);
     check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false, false, true);
   }
 }

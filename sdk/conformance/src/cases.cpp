@@ -565,7 +565,7 @@ Plan conv_plan(const CaseInfo& info, Rng& rng) {
     // to split, so a backend's panel tails and k chunks all meet real data;
     // "_strided" hands the operands as strided views instead.
     const int64_t batch = two_d ? 16 : 24, cin = two_d ? 40 : 70, cout = two_d ? 40 : 50;
-    const Shape size = sp(9, two_d ? 11 : 101), kernel = sp(2, two_d ? 3 : 5);
+    const Shape size = sp(9, two_d ? 11 : 131), kernel = sp(2, two_d ? 3 : 5);
     std::vector<int> perm = two_d ? std::vector<int>{1, 0, 2, 3} : std::vector<int>{1, 0, 2};
     if (l == "weight_grad_panels") {
       in = permute_of(cat({batch, cin}, size), perm);
