@@ -160,6 +160,22 @@ struct Conv {
 
 // ---- direct: W * X with X's rows read in place ----------------------------
 
+// The whole weight matrix of a direct form, packed once into a_pack (m_panels * mr * k):
+// panel q, row r, tap p at a_pack[q * mr * k + p * mr + r] (so any kc slice of a panel is
+// contiguous); rows past cout are zero.
+template <class T>
+void pack_weights(const Conv<T>& cv, int64_t m_panels, int64_t mr, int64_t k, T* a_pack) {
+  for (int64_t q = 0; q < m_panels; ++q) {
+    T* panel = a_pack + q * mr * k;
+    for (int64_t r = 0; r < mr; ++r) {
+      const int64_t o = q * mr + r;
+      const T* wrow = cv.w_data + o * cv.w.strides[0];
+      for (int64_t p = 0; p < k; ++p)
+        panel[p * mr + r] = o < cv.cout ? wrow[cv.weight_off[static_cast<std::size_t>(p)]] : T(0);
+    }
+  }
+}
+
 template <class T>
 void conv_direct(const Conv<T>& cv) {
   const GemmKernel<T>& kern = gemm_kernel<T>();
@@ -173,18 +189,8 @@ void conv_direct(const Conv<T>& cv) {
   const int64_t n_panels = ceil_div(cols, nr);
   const int64_t ldc = n_panels * nr;
 
-  // The whole weight matrix, packed once: panel q, row r, tap p at
-  // a_pack[q * mr * k + p * mr + r] (so any kc slice of a panel is contiguous).
   Scratch<T> a_pack(static_cast<std::size_t>(m_panels * mr * k));
-  for (int64_t q = 0; q < m_panels; ++q) {
-    T* panel = a_pack.data() + q * mr * k;
-    for (int64_t r = 0; r < mr; ++r) {
-      const int64_t o = q * mr + r;
-      const T* wrow = cv.w_data + o * cv.w.strides[0];
-      for (int64_t p = 0; p < k; ++p)
-        panel[p * mr + r] = o < cv.cout ? wrow[cv.weight_off[static_cast<std::size_t>(p)]] : T(0);
-    }
-  }
+  pack_weights(cv, m_panels, mr, k, a_pack.data());
 
   // Computes panels [q0, q1) of image b from its padded copy into c_img
   // (m_panels * mr rows of ldc), then copies the valid part to out.
@@ -277,18 +283,8 @@ void conv_direct_grouped(const Conv<T>& cv, int64_t group) {
     tap[static_cast<std::size_t>(p)] = t / cv.plane * stride + t % cv.plane;
   }
 
-  // The whole weight matrix, packed once: panel q, row r, tap p at
-  // a_pack[q * mr * k + p * mr + r] (so any kc slice of a panel is contiguous).
   Scratch<T> a_pack(static_cast<std::size_t>(m_panels * mr * k));
-  for (int64_t q = 0; q < m_panels; ++q) {
-    T* panel = a_pack.data() + q * mr * k;
-    for (int64_t r = 0; r < mr; ++r) {
-      const int64_t o = q * mr + r;
-      const T* wrow = cv.w_data + o * cv.w.strides[0];
-      for (int64_t p = 0; p < k; ++p)
-        panel[p * mr + r] = o < cv.cout ? wrow[cv.weight_off[static_cast<std::size_t>(p)]] : T(0);
-    }
-  }
+  pack_weights(cv, m_panels, mr, k, a_pack.data());
 
   // Computes panels [q0, q1) of the buffer holding images b0.. into c_img
   // (m_panels * mr rows of ldc), then copies the valid part to out.
