@@ -233,6 +233,8 @@ const std::vector<std::string> kMatmulLayouts = {"square",
                                                  "batch_broadcast_a",
                                                  "batch_broadcast_b",
                                                  "transposed",
+                                                 "transposed_b",
+                                                 "transposed_b_broadcast",
                                                  "k0",
                                                  "m0",
                                                  "vector",
@@ -492,6 +494,14 @@ Plan matmul_plan(const CaseInfo& info, Rng& rng) {
     a = permute_of({2, 7, 5}, {0, 2, 1});
     b = permute_of({2, 3, 7}, {0, 2, 1});
     out = stored_in_order({2, 5, 3}, {0, 2, 1});
+  } else if (l == "transposed_b") {  // a @ w.T, as Linear's backward: column-major b, n > 32
+    dense(1, 6, 9, 37);
+    b = permute_of({1, 37, 9}, {0, 2, 1});
+  } else if (l == "transposed_b_broadcast") {  // the same b.T shared by a batch of 3
+    dense(3, 6, 9, 37);
+    b = permute_of({1, 37, 9}, {0, 2, 1});
+    b.shape[0] = 3;
+    b.strides[0] = 0;
   } else if (l == "k0") {  // empty sums: all zeros
     dense(2, 3, 0, 4);
     p.null_empty_buffers = true;
