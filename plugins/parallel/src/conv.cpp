@@ -176,6 +176,23 @@ void pack_weights(const Conv<T>& cv, int64_t m_panels, int64_t mr, int64_t k, T*
   }
 }
 
+// Column panels [q0, q1) (nr wide) of C (m_panels * mr rows of ldc) = packed W (pack_weights) times
+// the image's rows read in place at offs[p] (one per tap p), k in slices of kc_max.
+template <class T>
+void direct_panels(const Tile<T>& tile, int64_t nr, const T* a_pack, int64_t m_panels, int64_t k,
+                   int64_t kc_max, const int64_t* offs, const T* image, T* c_img, int64_t ldc,
+                   int64_t q0, int64_t q1) {
+  const int64_t mr = tile.mr;
+  for (int64_t q = q0; q < q1; ++q) {
+    for (int64_t pc = 0; pc < k; pc += kc_max) {
+      const int64_t kc = std::min(kc_max, k - pc);
+      for (int64_t ir = 0; ir < m_panels; ++ir)
+        tile.micro(kc, a_pack + ir * mr * k + pc * mr, image + q * nr, offs + pc,
+                   c_img + ir * mr * ldc + q * nr, ldc, pc > 0 ? 1 : 0);
+    }
+  }
+}
+
 template <class T>
 void conv_direct(const Conv<T>& cv) {
   const GemmKernel<T>& kern = gemm_kernel<T>();
@@ -195,15 +212,8 @@ void conv_direct(const Conv<T>& cv) {
   // Computes panels [q0, q1) of image b from its padded copy into c_img
   // (m_panels * mr rows of ldc), then copies the valid part to out.
   auto compute = [&](int64_t b, const T* image, T* c_img, int64_t q0, int64_t q1) {
-    for (int64_t q = q0; q < q1; ++q) {
-      for (int64_t pc = 0; pc < k; pc += kc_max) {
-        const int64_t kc = std::min(kc_max, k - pc);
-        const int64_t* offs = cv.tap.data() + pc;
-        for (int64_t ir = 0; ir < m_panels; ++ir)
-          tile.micro(kc, a_pack.data() + ir * mr * k + pc * mr, image + q * nr, offs,
-                     c_img + ir * mr * ldc + q * nr, ldc, pc > 0 ? 1 : 0);
-      }
-    }
+    direct_panels(tile, nr, a_pack.data(), m_panels, k, kc_max, cv.tap.data(), image, c_img, ldc,
+                  q0, q1);
     // Column n = i * pitch + j of the GEMM is output pixel (i, j), j < ow.
     T* out_b = cv.out_data + b * cv.out.strides[0];
     const int64_t n0 = q0 * nr;
@@ -289,15 +299,8 @@ void conv_direct_grouped(const Conv<T>& cv, int64_t group) {
   // Computes panels [q0, q1) of the buffer holding images b0.. into c_img
   // (m_panels * mr rows of ldc), then copies the valid part to out.
   auto compute = [&](int64_t b0, const T* image, T* c_img, int64_t q0, int64_t q1) {
-    for (int64_t q = q0; q < q1; ++q) {
-      for (int64_t pc = 0; pc < k; pc += kc_max) {
-        const int64_t kc = std::min(kc_max, k - pc);
-        const int64_t* offs = tap.data() + pc;
-        for (int64_t ir = 0; ir < m_panels; ++ir)
-          tile.micro(kc, a_pack.data() + ir * mr * k + pc * mr, image + q * nr, offs,
-                     c_img + ir * mr * ldc + q * nr, ldc, pc > 0 ? 1 : 0);
-      }
-    }
+    direct_panels(tile, nr, a_pack.data(), m_panels, k, kc_max, tap.data(), image, c_img, ldc, q0,
+                  q1);
     // Column n = i * pitch + j of the GEMM is output pixel (i % oh, j) of
     // image b0 + i / oh, for j < ow.
     const int64_t n0 = q0 * nr;
