@@ -131,64 +131,126 @@ template <class T, int VB, int MO, int MP>
     }
 }
 
-// Columns [j, j + NV * VL) of C for all m rows, R rows at a time (registers:
-// R * NV accumulators, NV loaded B vectors, one broadcast). The k x NV * VL
-// block of B stays in L1 while every row group uses it. A last, partial row
-// group recomputes its last row in the unused slots (nothing is stored
-// from them).
+// Rows [i, i + rows) (rows <= R) of columns [j, j + NV * VL) of C, in
+// registers: R * NV accumulators, NV loaded B vectors, one broadcast. A
+// partial group recomputes its last row in the unused slots (nothing is
+// stored from them). The stores are unrolled over R with a guard, so the
+// accumulators stay in registers (a loop to a run-time row count would put
+// them on the stack).
+template <class T, int VB, int R, int NV>
+[[gnu::always_inline]] inline void small_rows(int64_t i, int64_t rows, int64_t j, int64_t k,
+                                              const T* __restrict a, int64_t a_rs, int64_t a_cs,
+                                              const T* __restrict b, int64_t b_rs, T* __restrict c,
+                                              int64_t c_rs) {
+  constexpr int VL = VB / static_cast<int>(sizeof(T));
+  typedef T V __attribute__((vector_size(VB)));
+  const T* ar[R];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    ar[r] = a + (i + std::min<int64_t>(r, rows - 1)) * a_rs;
+  V acc[R][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      acc[r][v] = V{};
+  const T* bp = b + j;
+  for (int64_t p = 0; p < k; ++p, bp += b_rs) {
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      std::memcpy(&bv[v], bp + v * VL, VB);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      // x - 0 is exactly x (also for -0), so this is a pure broadcast.
+      const V x = ar[r][p * a_cs] - V{};
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        acc[r][v] += x * bv[v];
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+    if (r < rows)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v)
+        std::memcpy(c + (i + r) * c_rs + j + v * VL, &acc[r][v], VB);
+}
+
+// Columns [j, j + NV * VL) of C for all m rows, R rows at a time; the k x
+// NV * VL block of B stays in L1 while every row group uses it. A last
+// group of at most R / 2 rows runs as a half-height group (12 rows with R =
+// 8: 8 + 4, not 8 + 8 with 4 recomputed).
 template <class T, int VB, int R, int NV>
 [[gnu::always_inline]] inline void small_columns(int64_t m, int64_t j, int64_t k,
                                                  const T* __restrict a, int64_t a_rs, int64_t a_cs,
                                                  const T* __restrict b, int64_t b_rs,
                                                  T* __restrict c, int64_t c_rs) {
-  constexpr int VL = VB / static_cast<int>(sizeof(T));
-  typedef T V __attribute__((vector_size(VB)));
-  for (int64_t i = 0; i < m; i += R) {
-    const T* ar[R];
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r)
-      ar[r] = a + std::min<int64_t>(i + r, m - 1) * a_rs;
-    V acc[R][NV] = {};
-    for (int64_t p = 0; p < k; ++p) {
-      V bv[NV];
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v)
-        std::memcpy(&bv[v], b + p * b_rs + j + v * VL, VB);
-#pragma GCC unroll 8
-      for (int r = 0; r < R; ++r) {
-        // x - 0 is exactly x (also for -0), so this is a pure broadcast.
-        const V x = ar[r][p * a_cs] - V{};
-#pragma GCC unroll 4
-        for (int v = 0; v < NV; ++v)
-          acc[r][v] += x * bv[v];
-      }
+  int64_t i = 0;
+  for (; i + R <= m; i += R)
+    small_rows<T, VB, R, NV>(i, R, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+  const int64_t left = m - i;
+  if (left <= 0)
+    return;
+  if constexpr (R >= 4) {
+    if (left <= R / 2) {
+      small_rows<T, VB, R / 2, NV>(i, left, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+      return;
     }
-    const int64_t rows = std::min<int64_t>(R, m - i);
-    for (int64_t r = 0; r < rows; ++r)
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v)
-        std::memcpy(c + (i + r) * c_rs + j + v * VL, &acc[r][v], VB);
   }
+  small_rows<T, VB, R, NV>(i, left, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
 }
 
-// Blocks of 4 vectors of columns, then 2, then 1, then scalar columns.
-template <class T, int VB, int R>
+// Blocks of vectors of columns, each with its own rows per group (R4 for
+// blocks of 4 vectors, R3 for 3, ...): with 32 registers, 4 x 6, 3 x 8 and
+// 2 x 8 tiles keep 16-24 accumulators busy, and n = 96 (6 vectors) goes as
+// 3 + 3 rather than 4 + 2 (whose 2-vector block would do 12 FMAs per 8
+// loads). R3 == 0: no 3-vector blocks (4, then 2, then 1). Then scalar
+// columns. Every element is the same k-ordered sum whatever block holds it.
+template <class T, int VB, int R4, int R3, int R2, int R1>
 [[gnu::always_inline]] inline void small_body(int64_t m, int64_t n, int64_t k,
                                               const T* __restrict a, int64_t a_rs, int64_t a_cs,
                                               const T* __restrict b, int64_t b_rs, T* __restrict c,
                                               int64_t c_rs) {
   constexpr int VL = VB / static_cast<int>(sizeof(T));
+  const int64_t nv = n / VL;
+  // How many blocks of 4, 3, 2 and 1 vectors.
+  int64_t n4 = nv / 4, n3 = 0, n2 = 0, n1 = 0;
+  const int64_t rem = nv % 4;
+  if (R3 == 0) {
+    n2 = rem / 2;
+    n1 = rem % 2;
+  } else if (rem == 3) {
+    n3 = 1;
+  } else if (rem == 2) {
+    if (n4 >= 1) {
+      n4 -= 1;
+      n3 = 2;
+    } else {
+      n2 = 1;
+    }
+  } else if (rem == 1) {
+    if (n4 >= 2) {
+      n4 -= 2;
+      n3 = 3;
+    } else if (n4 == 1) {
+      n4 = 0;
+      n3 = 1;
+      n2 = 1;
+    } else {
+      n1 = 1;
+    }
+  }
   int64_t j = 0;
-  for (; j + 4 * VL <= n; j += 4 * VL)
-    small_columns<T, VB, R, 4>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
-  if (j + 2 * VL <= n) {
-    small_columns<T, VB, R, 2>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
-    j += 2 * VL;
-  }
-  if (j + VL <= n) {
-    small_columns<T, VB, R, 1>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
-    j += VL;
-  }
+  for (int64_t q = 0; q < n4; ++q, j += 4 * VL)
+    small_columns<T, VB, R4, 4>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+  if constexpr (R3 > 0)
+    for (int64_t q = 0; q < n3; ++q, j += 3 * VL)
+      small_columns<T, VB, R3, 3>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+  for (int64_t q = 0; q < n2; ++q, j += 2 * VL)
+    small_columns<T, VB, R2, 2>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+  for (int64_t q = 0; q < n1; ++q, j += VL)
+    small_columns<T, VB, R1, 1>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   for (; j < n; ++j)
     for (int64_t i = 0; i < m; ++i) {
       T s = T(0);
@@ -198,10 +260,10 @@ template <class T, int VB, int R>
     }
 }
 
-#define MT_DEFINE_SMALL(NAME, ATTR, T, VB, R)                                             \
+#define MT_DEFINE_SMALL(NAME, ATTR, T, VB, R4, R3, R2, R1)                                \
   ATTR void NAME(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs, \
                  const T* b, int64_t b_rs, T* c, int64_t c_rs) {                          \
-    small_body<T, VB, R>(m, n, k, a, a_rs, a_cs, b, b_rs, c, c_rs);                       \
+    small_body<T, VB, R4, R3, R2, R1>(m, n, k, a, a_rs, a_cs, b, b_rs, c, c_rs);          \
   }
 
 #define MT_DEFINE_DOT(NAME, ATTR, T, VB, MO, MP)                                                   \
@@ -247,13 +309,13 @@ MT_DEFINE_KERNEL(dgemm_generic_4, , double, 16, 4, 2)
 MT_DEFINE_KERNEL(dgemm_generic_1, , double, 16, 1, 2)
 #if defined(__x86_64__)
 // 32 vector registers with AVX-512: 6 x 4 accumulators; 16 otherwise: 2 x 4.
-MT_DEFINE_SMALL(ssmall_avx512, MT_TARGET_AVX512, float, 64, 6)
-MT_DEFINE_SMALL(dsmall_avx512, MT_TARGET_AVX512, double, 64, 6)
-MT_DEFINE_SMALL(ssmall_avx2, MT_TARGET_AVX2, float, 32, 2)
-MT_DEFINE_SMALL(dsmall_avx2, MT_TARGET_AVX2, double, 32, 2)
+MT_DEFINE_SMALL(ssmall_avx512, MT_TARGET_AVX512, float, 64, 6, 8, 8, 8)
+MT_DEFINE_SMALL(dsmall_avx512, MT_TARGET_AVX512, double, 64, 6, 8, 8, 8)
+MT_DEFINE_SMALL(ssmall_avx2, MT_TARGET_AVX2, float, 32, 2, 0, 2, 2)
+MT_DEFINE_SMALL(dsmall_avx2, MT_TARGET_AVX2, double, 32, 2, 0, 2, 2)
 #endif
-MT_DEFINE_SMALL(ssmall_generic, , float, 16, 2)
-MT_DEFINE_SMALL(dsmall_generic, , double, 16, 2)
+MT_DEFINE_SMALL(ssmall_generic, , float, 16, 2, 0, 2, 2)
+MT_DEFINE_SMALL(dsmall_generic, , double, 16, 2, 0, 2, 2)
 #undef MT_DEFINE_SMALL
 #if defined(__x86_64__)
 MT_DEFINE_DOT(sdot_avx512, MT_TARGET_AVX512, float, 64, 8, 3)

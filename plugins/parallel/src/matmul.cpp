@@ -113,8 +113,8 @@ void matmul_typed(const mt_view& out, const mt_view& av, const mt_view& bv) {
   if (work <= kSmallVector && b.cs == 1 && c.cs == 1 && n >= 4 && m >= 2) {
     const SmallGemm<T> small = gemm_kernel<T>().small;
     if (threads > 1 && batch < threads && work >= kSmallSplit) {
-      // Row blocks of 12 (whole register groups of 6, 4 or 2 rows), about
-      // two per thread.
+      // Row blocks of 12 (whole register groups of 6 or 2 rows, or 8 and a
+      // half-height 4), about two per thread.
       const int64_t groups = ceil_div(m, 12);
       const int64_t blocks = std::min(groups, int64_t{2} * threads);
       parallel_tasks(batch * blocks, [&](int64_t t) {

@@ -719,16 +719,18 @@ BOOST_AUTO_TEST_CASE(edge_sizes_with_random_layouts) {
           check_matmul(dtype, 1, m, n, k, false, false);
 }
 
-// Row-major products up to 128^3 skip packing: every column block (4, 2, 1
-// vectors, scalar columns), partial row groups, and the split by rows
-// across threads for a single large product.
+// Row-major products up to 128^3 skip packing: every column block (4, 3,
+// 2, 1 vectors, scalar columns; with AVX-512 f32, 144 = 3 + 3 + 3 and 160 =
+// 4 + 3 + 3 vectors), partial and half-height row groups (12 = 8 + 4, 9 =
+// 6 + 3), and the split by rows across threads for a single large product.
 BOOST_AUTO_TEST_CASE(unpacked_small_products) {
   for (int32_t dtype : kDtypes) {
-    for (int64_t n : {4, 9, 31, 48, 64, 80, 96, 113})
-      for (int64_t m : {2, 5, 13, 64})
+    for (int64_t n : {4, 9, 31, 48, 64, 80, 96, 113, 144, 160})
+      for (int64_t m : {2, 5, 9, 12, 13, 64})
         check_matmul(dtype, 1, m, n, 33, false, false, false, true);
     check_matmul(dtype, 1, 128, 128, 128, false, false, false, true);  // split by rows
     check_matmul(dtype, 1, 101, 120, 97, false, false, false, true);   // split, partial groups
+    check_matmul(dtype, 1, 128, 96, 96, false, false, false, true);    // split, 3-vector blocks
     check_matmul(dtype, 3, 64, 64, 64, true, false, false, true);      // broadcast a
   }
 }
