@@ -89,19 +89,23 @@ inline int thread_count() {
 // than one grain, into pieces of half a grain or more. parallel-grain-sweep
 // (README.md, "Choosing the cut-off") times both sides of these values; on
 // a quiet machine its "suggested grain" is what belongs here. Measured on
-// the 2-core AVX-512 machine (f32, 2 threads): a fork costs 1-1.6 us when
-// the worker joins in; forced splits first win at 32-48K elements for map
-// relu and sums of columns, 24-32K for zip add, 8-12K for exp. A new cost
-// class must be given a grain here (the switch has no default, so -Wswitch
-// flags a missing one).
+// the 2-core AVX-512 machine (f32, 2 threads, with other builds running):
+// a fork through the pool costs 0.6-0.7 us when the worker joins in (the
+// TBB arena: 1.0-1.4 us); forced splits first won at 24K elements for map
+// relu and 6K-24K for exp (the second core was often taken), and an MNIST
+// SGD epoch was fastest with 16K / 4K of the 32K/16K/8K tried. (reduce.cpp
+// also derives its chunking from these grains, which fixes its summation
+// order: below 8192 for cheap ops, test_parallel_plugin's documented-order
+// sums of 7 x 4099 would be chunked.) A new cost class must be given a
+// grain here (the switch has no default, so -Wswitch flags a missing one).
 constexpr int64_t grain_for(sdk::Cost cost) {
   switch (cost) {
     case sdk::Cost::cheap:
-      return 32768;
+      return 16384;
     case sdk::Cost::transcendental:
-      return 8192;
+      return 4096;
   }
-  return 32768;
+  return 16384;
 }
 
 // The grain of (family, op); `op` must be valid.
