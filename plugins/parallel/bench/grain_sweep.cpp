@@ -3,21 +3,27 @@
 // loop forced inline and with every loop forced across all threads
 // (runtime.hpp's MT_PARALLEL_GRAIN_SWEEP mode, compiled into this tool only)
 // and prints both, their ratio and the smallest size from which the split
-// run stays faster. Not a benchmark of the kernels (benchmarks/ is) and not
-// a test: nothing is asserted.
-// Usage: parallel-grain-sweep [repeats [case-substring]]
+// run stays faster; first, the cost of one fork itself through the plugin's
+// pool and through the oneTBB arena, with the worker awake and asleep. Not a
+// benchmark of the kernels (benchmarks/ is) and not a test: nothing is
+// asserted.
+// Usage: parallel-grain-sweep [repeats [case-substring]]   (cases: fork, map/relu,
+//        map/exp, zip, reduce, matmul, matmul/small split)
 #include "elementwise.hpp"
+#include "gemm_kernels.hpp"
 #include "matmul.hpp"
 #include "memory.hpp"
 #include "reduce.hpp"
 #include "runtime.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -72,6 +78,54 @@ double best_us(const std::function<void()>& call, int repeats) {
     best = std::min(best, us / per_batch);
   }
   return best;
+}
+
+// Median wall time of one fork + join of `threads` pieces in microseconds,
+// over `forks` forks. `rendezvous`: every piece waits until all have started,
+// so the join includes the worker's wake-up and arrival (without it the
+// caller may run every piece of an empty body itself). `gap`: idle time
+// before each fork (long enough and the worker has gone to sleep).
+double fork_us(bool arena, bool rendezvous, std::chrono::microseconds gap, int forks) {
+  const int threads = mt::par::thread_count();
+  mt::par::sweep_use_arena = arena;
+  std::atomic<int> arrived{0};
+  std::vector<double> times;
+  times.reserve(static_cast<std::size_t>(forks));
+  for (int f = 0; f < forks + 10; ++f) {
+    if (gap.count() > 0)
+      std::this_thread::sleep_for(gap);
+    arrived.store(0);
+    const auto t0 = Clock::now();
+    mt::par::parallel_tasks(threads, [&](int64_t) {
+      if (!rendezvous)
+        return;
+      arrived.fetch_add(1);
+      while (arrived.load() < threads) {
+      }
+    });
+    const double us = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+    if (f >= 10)  // the first forks start the threads
+      times.push_back(us);
+  }
+  mt::par::sweep_use_arena = false;
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+void fork_costs(int repeats) {
+  std::printf("\n%-28s %12s %12s %12s %12s\n", "fork (median us)", "pool awake", "arena awake",
+              "pool asleep", "arena asleep");
+  const int awake = 200 * repeats, asleep = 20 * repeats;
+  for (const bool rendezvous : {false, true}) {
+    const auto none = std::chrono::microseconds(0), idle = std::chrono::microseconds(3000);
+    // Interleaved, so a change in the machine's load touches both alike.
+    const double pw = fork_us(false, rendezvous, none, awake);
+    const double aw = fork_us(true, rendezvous, none, awake);
+    const double ps = fork_us(false, rendezvous, idle, asleep);
+    const double as = fork_us(true, rendezvous, idle, asleep);
+    std::printf("%-28s %12.2f %12.2f %12.2f %12.2f\n",
+                rendezvous ? "  every thread takes part" : "  empty pieces", pw, aw, ps, as);
+  }
 }
 
 struct Case {
@@ -137,9 +191,31 @@ int main(int argc, char** argv) {
            mt::par::matmul(view_of(out, {1, n, n}), view_of(x, {1, n, n}), view_of(y, {1, n, n}));
          };
        }});
+  // matmul.cpp's unpacked kernel for products up to 128^3, split by rows as
+  // matmul.cpp splits it (blocks of 12 rows, two blocks per thread) at every
+  // size, to place its 2^20 multiply-add threshold (kSmallSplit).
+  cases.push_back({"matmul/small split n^3",
+                   {32, 40, 48, 56, 64, 72, 80, 88, 96, 112, 128},
+                   [=](int64_t n) -> std::function<void()> {
+                     return [=] {
+                       const auto small = mt::par::gemm_kernel<float>().small;
+                       const int64_t groups = (n + 11) / 12;
+                       const int64_t blocks =
+                           std::min<int64_t>(groups, 2 * mt::par::thread_count());
+                       const bool split = mt::par::sweep_mode != SweepMode::inline_all;
+                       mt::par::parallel_tasks(split ? blocks : 1, [&](int64_t t) {
+                         const int64_t r0 = split ? t * groups / blocks * 12 : 0;
+                         const int64_t r1 = split ? std::min(n, (t + 1) * groups / blocks * 12) : n;
+                         if (r0 < r1)
+                           small(r1 - r0, n, n, x + r0 * n, n, 1, y, n, out + r0 * n, n);
+                       });
+                     };
+                   }});
 
   std::printf("# parallel-grain-sweep: %d threads, isa %s; best of %d batches; us per call\n",
               mt::par::thread_count(), mt::par::isa_name(mt::par::settings().isa), repeats);
+  if (std::string("fork").find(only) != std::string::npos)
+    fork_costs(repeats);
   for (const Case& c : cases) {
     if (c.name.find(only) == std::string::npos)
       continue;
