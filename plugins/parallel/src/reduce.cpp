@@ -26,6 +26,11 @@ namespace {
 // Elements read per task, at least: the op table's grain for OP's cost class.
 template <int OP>
 constexpr int64_t kGrain = op_grain(MT_FAMILY_REDUCE, OP);
+// Elements a reduction must read before its reduced dim is split into
+// chunks. The chunking fixes the order of the sum, so it is a constant of its
+// own: retuning the grains above (how many elements a task takes) must not
+// change any result's bits.
+constexpr int64_t kSplitWork = 131072;
 constexpr int64_t kChunk = 16384;        // reduced-dim chunk when splitting it
 constexpr int64_t kFewOutputs = 64;      // below this many outputs, split the reduced dim
 constexpr int64_t kStripeBytes = 16384;  // accumulators (in L1) in the strided shape
@@ -255,12 +260,13 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
   // dim with contiguous outputs (a sum over rows), where each task takes a
   // band of whole rows and reads it front to back; column stripes instead
   // would read a short run from every row, which the prefetchers serve
-  // poorly. The chunking depends on shapes only.
+  // poorly. The chunking depends on shapes only (not on the grain or the
+  // thread count).
   int64_t chunk = 0;
-  if (outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= 4 * kGrain<OP>)
+  if (outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= kSplitWork)
     chunk = kChunk;
   else if (ks != 1 && p.inner_stride(0) == 1 && n >= 2 * kMinBandRows &&
-           outputs * n >= 4 * kGrain<OP>)
+           outputs * n >= kSplitWork)
     chunk = std::max(kMinBandRows, (n + kRowBands - 1) / kRowBands);
   if (chunk == 0) {
     const int64_t grain = std::max<int64_t>(1, kGrain<OP> / n);
