@@ -85,10 +85,16 @@ inline auto magnitude_bits(T x) {
 }
 
 // Counts the non-zeros of v (NaN counts), stopping as soon as the count passes
-// `limit`: a dense operand costs a scan of about limit / density elements.
+// `limit`, or once 4096 elements or more have been read at more than twice
+// the density the limit allows (a dense operand then costs a scan of a few
+// thousand elements; the answer depends on the data only). Returns a count
+// above `limit` when it stopped early.
 template <class T>
 int64_t count_nonzeros(const View4& v, const T* data, int64_t limit) {
+  constexpr double kProbe = 4096;
+  const double total = static_cast<double>(v.count());
   int64_t count = 0;
+  double scanned = 0;
   for (int64_t a = 0; a < v.shape[0]; ++a)
     for (int64_t b = 0; b < v.shape[1]; ++b)
       for (int64_t c = 0; c < v.shape[2]; ++c) {
@@ -102,8 +108,10 @@ int64_t count_nonzeros(const View4& v, const T* data, int64_t limit) {
             n += magnitude_bits(row[d * v.strides[3]]) != 0 ? 1 : 0;
         }
         count += n;
-        if (count > limit)
-          return count;
+        scanned += static_cast<double>(v.shape[3]);
+        if (count > limit || (scanned >= kProbe && static_cast<double>(count) * total >
+                                                       2.0 * static_cast<double>(limit) * scanned))
+          return std::max(count, limit + 1);
       }
   return count;
 }
