@@ -6,9 +6,14 @@
 // the same views (the reversed conv of the output gradient with the weight's
 // channels swapped, and the forward conv of the permuted input with the
 // permuted gradient as "weight"); it is not the autograd call, so no graph
-// bookkeeping or allocation is in the figure.
+// bookkeeping or allocation is in the figure. `bwd_maxpool` is the same
+// backward with the output gradient a max-pool over the width hands back
+// (one non-zero per (batch, channel) row), as the IMDB Kim CNN's; its
+// GFLOP/s count the dense conv's work, so it reads as an effective rate.
 #include "lab.hpp"
 
+#include <algorithm>
+#include <span>
 #include <string>
 
 namespace mt::bench {
@@ -44,16 +49,38 @@ std::vector<int64_t> swap_first_two(int spatial) {
   return spatial == 2 ? std::vector<int64_t>{1, 0, 2, 3} : std::vector<int64_t>{1, 0, 2};
 }
 
-Case conv_case(const ConvShape& s, bool backward) {
+// The gradient of a max over the last dim: one non-zero per row, at a place
+// and with a value taken from host_values (deterministic, as every tensor here).
+Tensor max_pool_gradient(const Shape& shape, DType dtype, const BackendPtr& backend,
+                         uint64_t seed) {
+  int64_t count = 1;
+  for (int64_t extent : shape)
+    count *= extent;
+  const int64_t width = shape.back();
+  const std::vector<double> draws = host_values(2 * (count / width), seed);
+  std::vector<double> values(static_cast<std::size_t>(count), 0.0);
+  for (int64_t r = 0; r < count / width; ++r) {
+    const double unit = (draws[static_cast<std::size_t>(2 * r)] + 1.0) / 2.0;  // [0, 1)
+    const int64_t at = std::min(width - 1, static_cast<int64_t>(unit * static_cast<double>(width)));
+    values[static_cast<std::size_t>(r * width + at)] = draws[static_cast<std::size_t>(2 * r + 1)];
+  }
+  const TensorOptions options{.dtype = dtype, .backend = backend};
+  if (dtype == DType::f64)
+    return Tensor::from_host(std::span<const double>(values), shape, options);
+  const std::vector<float> narrow(values.begin(), values.end());
+  return Tensor::from_host(std::span<const float>(narrow), shape, options);
+}
+
+Case conv_case(const ConvShape& s, bool backward, bool max_pooled = false) {
   Case c;
-  c.name =
-      std::string(s.spatial == 2 ? "conv2d/" : "conv1d/") + (backward ? "bwd/" : "fwd/") + s.label;
+  c.name = std::string(s.spatial == 2 ? "conv2d/" : "conv1d/") +
+           (backward ? (max_pooled ? "bwd_maxpool/" : "bwd/") : "fwd/") + s.label;
   c.flops = forward_flops(s) * (backward ? 2.0 : 1.0);
   c.tolerance = 1e-4;
   c.run_on_reference = s.run_on_reference;
   // Large problems: the reference recomputes one image (or one input channel).
   const int64_t slice = s.run_on_reference ? 0 : 1;
-  c.build = [s, backward, slice](const BackendPtr& backend, DType dtype) {
+  c.build = [s, backward, slice, max_pooled](const BackendPtr& backend, DType dtype) {
     const Family family = s.spatial == 2 ? Family::conv2d : Family::conv1d;
     const Tensor input = random_tensor(image_shape(s, s.batch, s.in_channels), dtype, backend, 20);
     const Tensor weight = random_tensor(weight_shape(s), dtype, backend, 21);
@@ -66,8 +93,9 @@ Case conv_case(const ConvShape& s, bool backward) {
       return std::vector<Step>{step};
     }
     const std::vector<int64_t> swap = swap_first_two(s.spatial);
-    const Tensor grad_out =
-        random_tensor(image_shape(s, s.batch, s.out_channels), dtype, backend, 22);
+    const Shape grad_shape = image_shape(s, s.batch, s.out_channels);
+    const Tensor grad_out = max_pooled ? max_pool_gradient(grad_shape, dtype, backend, 22)
+                                       : random_tensor(grad_shape, dtype, backend, 22);
     // grad_input = reversed conv of grad_out with weight (Cin, Cout, K…).
     Step grad_input{.family = family, .reverse = true};
     grad_input.operands = {empty_tensor(input.shape(), dtype, backend), grad_out,
@@ -100,6 +128,9 @@ void register_conv(const std::vector<BackendPtr>& backends, const BackendPtr& re
     register_case(conv_case(s, false), backends, reference);
     register_case(conv_case(s, true), backends, reference);
   }
+  // The IMDB Kim CNN's backward as training sees it: the gradient behind
+  // relu and the max over time.
+  register_case(conv_case(shapes[4], true, true), backends, reference);
 }
 
 }  // namespace mt::bench

@@ -18,6 +18,7 @@
 // Conv1d is the H = 1 case. Not here: validation (plugin.cpp).
 #include "conv.hpp"
 
+#include "conv_sparse.hpp"
 #include "gemm.hpp"
 #include "memory.hpp"
 #include "runtime.hpp"
@@ -1018,6 +1019,11 @@ bool all_finite(const Geometry& g, const T* data) {
 template <class T>
 void conv_typed(const Geometry& og, T* out, const Geometry& ig, const T* in, const Geometry& wg,
                 const T* w, bool reverse) {
+  // Mostly zeros in `in` or `weight` (the gradients behind a max-pool):
+  // scattered non-zeros instead of the dense forms (conv_sparse.cpp).
+  if (conv_sparse<T>({og.shape, og.strides}, out, {ig.shape, ig.strides}, in,
+                     {wg.shape, wg.strides}, w, reverse))
+    return;
   const int nr = gemm_kernel<T>().nr;
   const int64_t kh = wg.shape[2];
   const int64_t kw = wg.shape[3];

@@ -328,10 +328,30 @@ void check_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
 
 // dims = 1 or 2; in (B, Cin, space...), weight (Cout, Cin, kernel...), out
 // (B, Cout, out space...). `nan_weight` plants a NaN in the weights.
+// `sparse` zeroes an operand but for one non-zero per row (the last dim), as
+// the gradient behind a max-pool: kSparseIn, kSparseWeight; kZeroIn zeroes
+// the input whole.
+enum Sparsity { kDense = 0, kSparseIn, kSparseWeight, kZeroIn };
+
+// One non-zero per row of the last dim (1-D) or per plane of the last two
+// (2-D: a max over the whole image); none when !keep_one.
+void make_one_hot_rows(Tensor& t, const std::vector<int64_t>& shape, bool keep_one) {
+  for (int64_t i = 0; i < t.span(); ++i)
+    t.set(i, 0.0);
+  const std::vector<int64_t> rows(shape.begin(), shape.begin() + 2);
+  for_each_index(rows, [&](const std::vector<int64_t>& r) {
+    std::vector<int64_t> index(r);
+    for (std::size_t d = 2; d < shape.size(); ++d)
+      index.push_back(std::uniform_int_distribution<int64_t>(0, shape[d] - 1)(rng()));
+    if (keep_one)
+      t.set(t.position(index), 0.5 + static_cast<double>(index.back() % 7) / 4.0);
+  });
+}
+
 void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cout,
                 const std::vector<int64_t>& space, const std::vector<int64_t>& kernel,
                 const std::vector<int64_t>& out_space, bool reverse, bool nan_weight = false,
-                bool inf_input = false) {
+                bool inf_input = false, Sparsity sparse = kDense) {
   std::vector<int64_t> in_shape{batch, cin}, w_shape{cout, cin}, out_shape{batch, cout};
   in_shape.insert(in_shape.end(), space.begin(), space.end());
   w_shape.insert(w_shape.end(), kernel.begin(), kernel.end());
@@ -340,6 +360,10 @@ void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cou
   Tensor in(dtype, in_shape, shuffled(rank), 1);
   Tensor w(dtype, w_shape, shuffled(rank), 2);
   Tensor out(dtype, out_shape, shuffled(rank), 0);
+  if (sparse == kSparseIn || sparse == kZeroIn)
+    make_one_hot_rows(in, in_shape, sparse == kSparseIn);
+  if (sparse == kSparseWeight)
+    make_one_hot_rows(w, w_shape, true);
   if (nan_weight)
     w.set(w.view().offset, NAN);
   if (inf_input) {
@@ -825,6 +849,34 @@ BOOST_AUTO_TEST_CASE(folded_path_and_small_images) {
       check_conv(dtype, 1, 2, 3, 4, {9}, {4}, {9}, reverse);
       check_conv(dtype, 2, 1, 1, 1, {1, 1}, {3, 3}, {1, 1}, reverse);
     }
+}
+
+// Operands with one non-zero per row (the gradients behind a max-pool) take
+// the scatter form: the input gradient (reverse, sparse `in`), the weight
+// gradient (sparse `weight`), forward calls with a sparse input, all-zero
+// inputs; an inf or NaN in the other operand sends the call back to the
+// dense forms (0 * inf is NaN).
+BOOST_AUTO_TEST_CASE(sparse_operands_scatter) {
+  for (int32_t dtype : kDtypes) {
+    for (bool reverse : {false, true}) {
+      check_conv(dtype, 1, 6, 20, 24, {200}, {5}, {200}, reverse, false, false, kSparseIn);
+      check_conv(dtype, 1, 4, 32, 16, {90}, {7}, {87}, reverse, false, false, kSparseIn);
+      check_conv(dtype, 2, 2, 24, 16, {20, 24}, {3, 5}, {20, 24}, reverse, false, false, kSparseIn);
+      check_conv(dtype, 2, 9, 16, 20, {6, 30}, {2, 3}, {6, 30}, reverse, false, false, kSparseIn);
+      check_conv(dtype, 1, 6, 20, 24, {200}, {5}, {200}, reverse, false, false, kZeroIn);
+      check_conv(dtype, 2, 20, 16, 30, {8, 20}, {8, 20}, {2, 3}, reverse, false, false,
+                 kSparseWeight);
+      check_conv(dtype, 1, 24, 8, 16, {60}, {60}, {5}, reverse, false, false, kSparseWeight);
+      // Non-finite values in the dense operand: the definition's NaNs.
+      check_conv(dtype, 1, 6, 20, 24, {200}, {5}, {200}, reverse, true, false, kSparseIn);
+      check_conv(dtype, 1, 6, 20, 24, {200}, {5}, {200}, reverse, true, false, kZeroIn);
+      check_conv(dtype, 1, 24, 8, 16, {60}, {60}, {5}, reverse, false, true, kSparseWeight);
+    }
+    // The IMDB backward's weight gradient: Cin = 40 as the batch, batch 12 as
+    // the channels, the gradient one-hot per (batch, channel) row.
+    check_conv(dtype, 1, 40, 12, 30, {200}, {200}, {5}, false, false, false, kSparseWeight);
+    check_conv(dtype, 1, 40, 12, 30, {200}, {200}, {5}, false, false, true, kSparseWeight);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(non_finite_weights_skip_out_of_range_terms) {

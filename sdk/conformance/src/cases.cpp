@@ -262,7 +262,14 @@ const std::vector<std::string> kConvLayouts = {"forward",
                                                "reject_batch",
                                                "reject_in_channels",
                                                "reject_out_channels",
-                                               "reject_rank"};
+                                               "reject_rank",
+                                               "sparse_input_grad",
+                                               "sparse_weight_grad",
+                                               "sparse_random",
+                                               "sparse_zero",
+                                               "sparse_nonfinite_weight",
+                                               "sparse_nonfinite_input",
+                                               "sparse_strided"};
 const std::vector<std::pair<int32_t, std::string>> kMemoryCases = {
     {memory_fill, "contiguous"}, {memory_fill, "strided"}, {memory_fill, "permuted"},
     {memory_fill, "zero_size"},  {memory_fill, "scalar"},  {memory_fill, "special"},
@@ -546,7 +553,18 @@ Plan conv_plan(const CaseInfo& info, Rng& rng) {
     out = contiguous(cat({batch, cout}, out_size));
   };
   const bool reverse_layout = l.size() > 8 && l.compare(l.size() - 8, 8, "_reverse") == 0;
-  p.reverse = l == "reverse" || reverse_layout || l == "input_grad";
+  p.reverse = l == "reverse" || reverse_layout || l == "input_grad" || l == "sparse_input_grad" ||
+              l == "sparse_nonfinite_weight" || l == "sparse_strided";
+  // The sparse layouts (a conv's gradients behind a max-pool, which passes
+  // one non-zero per pooled row): operand `sparse` (0 in, 1 weight) holds
+  // one non-zero per `run` elements in index order (a max over each 1-D row,
+  // or each 2-D plane), or `scattered` at random places (none: all zero);
+  // `nonfinite` plants inf and NaN in the other operand, where a skipped
+  // zero would still make NaN.
+  int sparse = -1;
+  int64_t run = 0;
+  int64_t scattered = 0;
+  bool nonfinite = false;
   if (l == "forward" || l == "reverse") {
     dense(1, 1, 1, sp(6, 8), sp(2, 3), sp(6, 8));
   } else if (l == "multichannel" || l == "multichannel_reverse") {
@@ -645,12 +663,77 @@ Plan conv_plan(const CaseInfo& info, Rng& rng) {
     in = contiguous(Shape(in.shape.begin() + 1, in.shape.end()));
     p.expect_invalid_arg = true;
     p.reject_reason = "in has one dim too few";
+  } else if (l == "sparse_input_grad" || l == "sparse_nonfinite_weight" || l == "sparse_strided") {
+    // The input gradient: conv(grad_out, weight.permute(1,0,...), reverse),
+    // grad_out one-hot per row; "_strided" as strided views.
+    // Sizes where a backend's sparse form pays (32 x 7 or 32 x 9 products
+    // per output over ~2% non-zeros).
+    const int64_t batch = 3, cin = 16, cout = 32;
+    const Shape size = two_d ? Shape{7, 9} : Shape{60};
+    const Shape kernel = two_d ? Shape{3, 3} : Shape{7};
+    std::vector<int> perm = two_d ? std::vector<int>{1, 0, 2, 3} : std::vector<int>{1, 0, 2};
+    if (l == "sparse_strided") {
+      in = strided(cat({batch, cout}, size), 2, 3);
+      w = strided(cat({cin, cout}, kernel), 1, 5);
+      out = strided(cat({batch, cin}, size), 3, 2);
+    } else {
+      in = contiguous(cat({batch, cout}, size));
+      w = permute_of(cat({cout, cin}, kernel), perm);
+      out = contiguous(cat({batch, cin}, size));
+    }
+    sparse = 0;
+    run = detail::element_count(size);
+    nonfinite = l == "sparse_nonfinite_weight";
+  } else if (l == "sparse_weight_grad" || l == "sparse_nonfinite_input") {
+    // The weight gradient: conv(input.permute(1,0,...), grad_out.permute(1,0,...))
+    // with grad_out one-hot per row.
+    const int64_t batch = 6, cin = 24, cout = 20;
+    const Shape size = two_d ? Shape{8, 9} : Shape{60};
+    const Shape kernel = two_d ? Shape{2, 3} : Shape{5};
+    std::vector<int> perm = two_d ? std::vector<int>{1, 0, 2, 3} : std::vector<int>{1, 0, 2};
+    in = permute_of(cat({batch, cin}, size), perm);
+    w = permute_of(cat({batch, cout}, size), perm);
+    out = contiguous(cat({cin, cout}, kernel));
+    sparse = 1;
+    run = detail::element_count(size);
+    nonfinite = l == "sparse_nonfinite_input";
+  } else if (l == "sparse_random" || l == "sparse_zero") {
+    dense(2, 32, 16, two_d ? Shape{6, 30} : Shape{60}, two_d ? Shape{2, 3} : Shape{7},
+          two_d ? Shape{6, 30} : Shape{60});
+    sparse = 0;
+    scattered = l == "sparse_random" ? 7 : 0;
   } else {
     unknown_layout(info);
   }
   const Domain d = sdk::uniform(-1, 1);
-  p.inputs.push_back(make_input("in", in, d, rng));
-  p.inputs.push_back(make_input("weight", w, d, rng));
+  if (sparse < 0) {
+    p.inputs.push_back(make_input("in", in, d, rng));
+    p.inputs.push_back(make_input("weight", w, d, rng));
+    p.output = guarded(out);
+    return p;
+  }
+  std::vector<double> values[2];
+  const ViewSpec* views[2] = {&in, &w};
+  for (int k = 0; k < 2; ++k) {
+    const int64_t n = detail::element_count(views[k]->shape);
+    std::vector<double>& v = values[k];
+    if (k != sparse) {
+      for (int64_t e = 0; e < n; ++e)
+        v.push_back(draw(d, rng));
+      if (nonfinite) {
+        v[static_cast<std::size_t>(n / 3)] = kInf;
+        v[static_cast<std::size_t>(2 * n / 3)] = kNaN;
+      }
+      continue;
+    }
+    v.assign(static_cast<std::size_t>(n), 0.0);
+    for (int64_t r = 0; run > 0 && r < n / run; ++r)
+      v[static_cast<std::size_t>(r * run + rng.below(run))] = rng.uniform(0.25, 1.0);
+    for (int64_t e = 0; e < scattered; ++e)
+      v[static_cast<std::size_t>(rng.below(n))] = rng.uniform(-1.0, 1.0);
+  }
+  p.inputs.push_back(make_input_values("in", in, values[0]));
+  p.inputs.push_back(make_input_values("weight", w, values[1]));
   p.output = guarded(out);
   return p;
 }
