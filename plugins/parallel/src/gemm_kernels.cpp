@@ -141,13 +141,16 @@ template <class T, int VB, int MO, int MP>
 // stored from them). The stores are unrolled over R with a guard, so the
 // accumulators stay in registers (a loop to a run-time row count would put
 // them on the stack).
-template <class T, int VB, int R, int NV>
+template <class T, int VB, int R, int NV, bool MOVED>
 [[gnu::always_inline]] inline void small_rows(int64_t i, int64_t rows, int64_t j, int64_t last,
                                               int64_t k, const T* __restrict a, int64_t a_rs,
                                               int64_t a_cs, const T* __restrict b, int64_t b_rs,
                                               T* __restrict c, int64_t c_rs) {
   constexpr int VL = VB / static_cast<int>(sizeof(T));
   typedef T V __attribute__((vector_size(VB)));
+  // A constant offset where the last vector is not moved.
+  if constexpr (!MOVED)
+    last = (NV - 1) * VL;
   const T* ar[R];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
@@ -185,24 +188,40 @@ template <class T, int VB, int R, int NV>
 // NV * VL block of B stays in L1 while every row group uses it. A last
 // group of at most R / 2 rows runs as a half-height group (12 rows with R =
 // 8: 8 + 4, not 8 + 8 with 4 recomputed).
-template <class T, int VB, int R, int NV>
+template <class T, int VB, int R, int NV, bool MOVED>
 [[gnu::always_inline]] inline void small_columns(int64_t m, int64_t j, int64_t last, int64_t k,
                                                  const T* __restrict a, int64_t a_rs, int64_t a_cs,
                                                  const T* __restrict b, int64_t b_rs,
                                                  T* __restrict c, int64_t c_rs) {
   int64_t i = 0;
   for (; i + R <= m; i += R)
-    small_rows<T, VB, R, NV>(i, R, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    small_rows<T, VB, R, NV, MOVED>(i, R, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   const int64_t left = m - i;
   if (left <= 0)
     return;
   if constexpr (R >= 4) {
     if (left <= R / 2) {
-      small_rows<T, VB, R / 2, NV>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+      small_rows<T, VB, R / 2, NV, MOVED>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
       return;
     }
   }
-  small_rows<T, VB, R, NV>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+  small_rows<T, VB, R, NV, MOVED>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+}
+
+// The block of NV vectors at column j: its vectors at constant offsets,
+// except in the block that would run past n (the last one, only when n is
+// not a multiple of VL), whose last vector moves back by `back` columns.
+template <class T, int VB, int R, int NV>
+[[gnu::always_inline]] inline void small_block(int64_t m, int64_t n, int64_t j, int64_t back,
+                                               int64_t k, const T* __restrict a, int64_t a_rs,
+                                               int64_t a_cs, const T* __restrict b, int64_t b_rs,
+                                               T* __restrict c, int64_t c_rs) {
+  constexpr int VL = VB / static_cast<int>(sizeof(T));
+  if (j + NV * VL > n)
+    small_columns<T, VB, R, NV, true>(m, j, (NV - 1) * VL - back, k, a, a_rs, a_cs, b, b_rs, c,
+                                      c_rs);
+  else
+    small_columns<T, VB, R, NV, false>(m, j, 0, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
 }
 
 // Blocks of vectors of columns, each with its own rows per group (R4 for
@@ -265,22 +284,16 @@ template <class T, int VB, int R4, int R3, int R2, int R1>
       n1 = 1;
     }
   }
-  // The offset of a block's last vector: moved back in the block that
-  // would run past n, the last one.
-  auto last = [&](int64_t j, int nvec) {
-    const int64_t at = (nvec - 1) * VL;
-    return j + nvec * VL > n ? at - back : at;
-  };
   int64_t j = 0;
   for (int64_t q = 0; q < n4; ++q, j += 4 * VL)
-    small_columns<T, VB, R4, 4>(m, j, last(j, 4), k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    small_block<T, VB, R4, 4>(m, n, j, back, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   if constexpr (R3 > 0)
     for (int64_t q = 0; q < n3; ++q, j += 3 * VL)
-      small_columns<T, VB, R3, 3>(m, j, last(j, 3), k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+      small_block<T, VB, R3, 3>(m, n, j, back, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   for (int64_t q = 0; q < n2; ++q, j += 2 * VL)
-    small_columns<T, VB, R2, 2>(m, j, last(j, 2), k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    small_block<T, VB, R2, 2>(m, n, j, back, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   for (int64_t q = 0; q < n1; ++q, j += VL)
-    small_columns<T, VB, R1, 1>(m, j, last(j, 1), k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    small_block<T, VB, R1, 1>(m, n, j, back, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
 }
 
 #define MT_DEFINE_SMALL(NAME, ATTR, T, VB, R4, R3, R2, R1)                                \
