@@ -186,8 +186,8 @@ template <class T, int VB, int R, int NV, bool MOVED>
 
 // Columns [j, j + NV * VL) of C for all m rows, R rows at a time; the k x
 // NV * VL block of B stays in L1 while every row group uses it. A last
-// group of at most R / 2 rows runs as a half-height group (12 rows with R =
-// 8: 8 + 4, not 8 + 8 with 4 recomputed).
+// group of at most R / 4 or R / 2 rows runs at that height (12 rows with R =
+// 8: 8 + 4, not 8 + 8 with 4 recomputed; 7 with R = 6: 6 + 1, not 6 + 3).
 template <class T, int VB, int R, int NV, bool MOVED>
 [[gnu::always_inline]] inline void small_columns(int64_t m, int64_t j, int64_t last, int64_t k,
                                                  const T* __restrict a, int64_t a_rs, int64_t a_cs,
@@ -200,6 +200,10 @@ template <class T, int VB, int R, int NV, bool MOVED>
   if (left <= 0)
     return;
   if constexpr (R >= 4) {
+    if (left <= R / 4) {
+      small_rows<T, VB, R / 4, NV, MOVED>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+      return;
+    }
     if (left <= R / 2) {
       small_rows<T, VB, R / 2, NV, MOVED>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
       return;
