@@ -131,19 +131,26 @@ template <class T, int VB, int MO, int MP>
     }
 }
 
-// Rows [i, i + rows) (rows <= R) of columns [j, j + NV * VL) of C, in
+// Rows [i, i + rows) (rows <= R) of NV vectors of columns of C, vector v
+// at columns j + v * VL except the last, at j + last (last <= (NV - 1) * VL:
+// a block that ends at a column count not a multiple of VL moves its last
+// vector back to end there, recomputing a few columns of the one before
+// with the same k-ordered sum, so the same bits are stored twice). In
 // registers: R * NV accumulators, NV loaded B vectors, one broadcast. A
 // partial group recomputes its last row in the unused slots (nothing is
 // stored from them). The stores are unrolled over R with a guard, so the
 // accumulators stay in registers (a loop to a run-time row count would put
 // them on the stack).
-template <class T, int VB, int R, int NV>
-[[gnu::always_inline]] inline void small_rows(int64_t i, int64_t rows, int64_t j, int64_t k,
-                                              const T* __restrict a, int64_t a_rs, int64_t a_cs,
-                                              const T* __restrict b, int64_t b_rs, T* __restrict c,
-                                              int64_t c_rs) {
+template <class T, int VB, int R, int NV, bool MOVED>
+[[gnu::always_inline]] inline void small_rows(int64_t i, int64_t rows, int64_t j, int64_t last,
+                                              int64_t k, const T* __restrict a, int64_t a_rs,
+                                              int64_t a_cs, const T* __restrict b, int64_t b_rs,
+                                              T* __restrict c, int64_t c_rs) {
   constexpr int VL = VB / static_cast<int>(sizeof(T));
   typedef T V __attribute__((vector_size(VB)));
+  // A constant offset where the last vector is not moved.
+  if constexpr (!MOVED)
+    last = (NV - 1) * VL;
   const T* ar[R];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r)
@@ -159,7 +166,7 @@ template <class T, int VB, int R, int NV>
     V bv[NV];
 #pragma GCC unroll 4
     for (int v = 0; v < NV; ++v)
-      std::memcpy(&bv[v], bp + v * VL, VB);
+      std::memcpy(&bv[v], bp + (v == NV - 1 ? last : v * VL), VB);
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
       // x - 0 is exactly x (also for -0), so this is a pure broadcast.
@@ -174,46 +181,86 @@ template <class T, int VB, int R, int NV>
     if (r < rows)
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v)
-        std::memcpy(c + (i + r) * c_rs + j + v * VL, &acc[r][v], VB);
+        std::memcpy(c + (i + r) * c_rs + j + (v == NV - 1 ? last : v * VL), &acc[r][v], VB);
 }
 
 // Columns [j, j + NV * VL) of C for all m rows, R rows at a time; the k x
 // NV * VL block of B stays in L1 while every row group uses it. A last
-// group of at most R / 2 rows runs as a half-height group (12 rows with R =
-// 8: 8 + 4, not 8 + 8 with 4 recomputed).
-template <class T, int VB, int R, int NV>
-[[gnu::always_inline]] inline void small_columns(int64_t m, int64_t j, int64_t k,
+// group of at most R / 4 or R / 2 rows runs at that height (12 rows with R =
+// 8: 8 + 4, not 8 + 8 with 4 recomputed; 7 with R = 6: 6 + 1, not 6 + 3).
+template <class T, int VB, int R, int NV, bool MOVED>
+[[gnu::always_inline]] inline void small_columns(int64_t m, int64_t j, int64_t last, int64_t k,
                                                  const T* __restrict a, int64_t a_rs, int64_t a_cs,
                                                  const T* __restrict b, int64_t b_rs,
                                                  T* __restrict c, int64_t c_rs) {
   int64_t i = 0;
   for (; i + R <= m; i += R)
-    small_rows<T, VB, R, NV>(i, R, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    small_rows<T, VB, R, NV, MOVED>(i, R, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   const int64_t left = m - i;
   if (left <= 0)
     return;
   if constexpr (R >= 4) {
+    if (left <= R / 4) {
+      small_rows<T, VB, R / 4, NV, MOVED>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+      return;
+    }
     if (left <= R / 2) {
-      small_rows<T, VB, R / 2, NV>(i, left, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+      small_rows<T, VB, R / 2, NV, MOVED>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
       return;
     }
   }
-  small_rows<T, VB, R, NV>(i, left, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+  small_rows<T, VB, R, NV, MOVED>(i, left, j, last, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+}
+
+// The block of NV vectors at column j: its vectors at constant offsets,
+// except in the block that would run past n (the last one, only when n is
+// not a multiple of VL), whose last vector moves back by `back` columns.
+template <class T, int VB, int R, int NV>
+[[gnu::always_inline]] inline void small_block(int64_t m, int64_t n, int64_t j, int64_t back,
+                                               int64_t k, const T* __restrict a, int64_t a_rs,
+                                               int64_t a_cs, const T* __restrict b, int64_t b_rs,
+                                               T* __restrict c, int64_t c_rs) {
+  constexpr int VL = VB / static_cast<int>(sizeof(T));
+  if (j + NV * VL > n)
+    small_columns<T, VB, R, NV, true>(m, j, (NV - 1) * VL - back, k, a, a_rs, a_cs, b, b_rs, c,
+                                      c_rs);
+  else
+    small_columns<T, VB, R, NV, false>(m, j, 0, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
 }
 
 // Blocks of vectors of columns, each with its own rows per group (R4 for
 // blocks of 4 vectors, R3 for 3, ...): with 32 registers, 4 x 6, 3 x 8 and
 // 2 x 8 tiles keep 16-24 accumulators busy, and n = 96 (6 vectors) goes as
 // 3 + 3 rather than 4 + 2 (whose 2-vector block would do 12 FMAs per 8
-// loads). R3 == 0: no 3-vector blocks (4, then 2, then 1). Then scalar
-// columns. Every element is the same k-ordered sum whatever block holds it.
+// loads). R3 == 0: no 3-vector blocks (4, then 2, then 1). Columns past the
+// last whole vector (n % VL of them) make one more vector, the last block's
+// last one moved back to end at n (small_rows), so n = 40 goes as one
+// 3-vector block like 48; n < VL runs on half-width vectors (n = 8..15 on
+// 32-byte ones with AVX-512), below 16-byte ones as scalar loops. Every
+// element is the same k-ordered sum whatever block holds it.
 template <class T, int VB, int R4, int R3, int R2, int R1>
 [[gnu::always_inline]] inline void small_body(int64_t m, int64_t n, int64_t k,
                                               const T* __restrict a, int64_t a_rs, int64_t a_cs,
                                               const T* __restrict b, int64_t b_rs, T* __restrict c,
                                               int64_t c_rs) {
   constexpr int VL = VB / static_cast<int>(sizeof(T));
-  const int64_t nv = n / VL;
+  if (n < VL) {
+    if constexpr (VB > 16) {
+      small_body<T, VB / 2, R4, R3, R2, R1>(m, n, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    } else {
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t i = 0; i < m; ++i) {
+          T s = T(0);
+          for (int64_t p = 0; p < k; ++p)
+            s += a[i * a_rs + p * a_cs] * b[p * b_rs + j];
+          c[i * c_rs + j] = s;
+        }
+    }
+    return;
+  }
+  const int64_t nv = (n + VL - 1) / VL;
+  // How far the last vector moves back (0 when n is a multiple of VL).
+  const int64_t back = nv * VL - n;
   // How many blocks of 4, 3, 2 and 1 vectors.
   int64_t n4 = nv / 4, n3 = 0, n2 = 0, n1 = 0;
   const int64_t rem = nv % 4;
@@ -243,21 +290,14 @@ template <class T, int VB, int R4, int R3, int R2, int R1>
   }
   int64_t j = 0;
   for (int64_t q = 0; q < n4; ++q, j += 4 * VL)
-    small_columns<T, VB, R4, 4>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    small_block<T, VB, R4, 4>(m, n, j, back, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   if constexpr (R3 > 0)
     for (int64_t q = 0; q < n3; ++q, j += 3 * VL)
-      small_columns<T, VB, R3, 3>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+      small_block<T, VB, R3, 3>(m, n, j, back, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   for (int64_t q = 0; q < n2; ++q, j += 2 * VL)
-    small_columns<T, VB, R2, 2>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
+    small_block<T, VB, R2, 2>(m, n, j, back, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
   for (int64_t q = 0; q < n1; ++q, j += VL)
-    small_columns<T, VB, R1, 1>(m, j, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
-  for (; j < n; ++j)
-    for (int64_t i = 0; i < m; ++i) {
-      T s = T(0);
-      for (int64_t p = 0; p < k; ++p)
-        s += a[i * a_rs + p * a_cs] * b[p * b_rs + j];
-      c[i * c_rs + j] = s;
-    }
+    small_block<T, VB, R1, 1>(m, n, j, back, k, a, a_rs, a_cs, b, b_rs, c, c_rs);
 }
 
 #define MT_DEFINE_SMALL(NAME, ATTR, T, VB, R4, R3, R2, R1)                                \

@@ -36,7 +36,9 @@ struct Tile {
 // A product too small to repay packing: C (m x n) = A (m x k) * B (k x n),
 // B's and C's rows contiguous (unit column stride), A with any strides; vector
 // registers hold 6 rows of C across 4 vectors of columns or 8 rows across 3,
-// 2 or 1 with AVX-512 (2 rows across 4, 2 or 1 vectors without).
+// 2 or 1 with AVX-512 (2 rows across 4, 2 or 1 vectors without); columns
+// past whole vectors in one more vector that ends at column n, recomputing
+// a few columns of its neighbour (the same bits), not in scalar loops.
 template <class T>
 using SmallGemm = void (*)(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_rs, int64_t a_cs,
                            const T* b, int64_t b_rs, T* c, int64_t c_rs);

@@ -756,6 +756,18 @@ BOOST_AUTO_TEST_CASE(unpacked_small_products) {
     check_matmul(dtype, 1, 101, 120, 97, false, false, false, true);   // split, partial groups
     check_matmul(dtype, 1, 128, 96, 96, false, false, false, true);    // split, 3-vector blocks
     check_matmul(dtype, 3, 64, 64, 64, true, false, false, true);      // broadcast a
+    // Column counts past whole vectors (of 2, 4, 8 and 16 elements): the
+    // last vector moved back over its neighbour, half-width vectors below
+    // one full one; row counts with every partial group; k of 1 and odd.
+    for (int64_t n : {5, 6, 7, 10, 12, 15, 17, 20, 24, 40, 56, 72, 88, 100, 104, 120, 127})
+      for (int64_t m : {2, 3, 4, 6, 7, 8, 11, 17, 25})
+        check_matmul(dtype, 1, m, n, n % 2 == 0 ? 1 : 19, false, false, false, true);
+    for (int64_t m : {5, 9, 10, 13, 50, 100})
+      check_matmul(dtype, 1, m, 40, 40, false, false, false, true);
+    check_matmul(dtype, 1, 200, 100, 100, false, false, false, true);  // split, 100 = 6 x 16 + 4
+    check_matmul(dtype, 1, 16, 64, 392, false, false, false, true);     // LeNet Linear(392, 64)
+    check_matmul(dtype, 1, 16, 392, 64, false, false, false, true);
+    check_matmul(dtype, 2, 10, 100, 100, false, true, false, true);  // broadcast b
   }
 }
 
