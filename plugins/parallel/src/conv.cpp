@@ -227,8 +227,13 @@ void conv_direct(const Conv<T>& cv) {
         const int64_t jb = std::min(cv.ow, n1 - i * cv.pitch);
         const T* src = crow + i * cv.pitch;
         T* dst = orow + i * cv.out.strides[2];
-        for (int64_t j = ja; j < jb; ++j)
-          dst[j * os3] = src[j];
+        if (os3 == 1) {  // the usual layout: a loop that vectorises
+          for (int64_t j = ja; j < jb; ++j)
+            dst[j] = src[j];
+        } else {
+          for (int64_t j = ja; j < jb; ++j)
+            dst[j * os3] = src[j];
+        }
       }
     }
   };
@@ -561,44 +566,69 @@ void conv_dot(const Conv<T>& cv, int64_t kwp) {
 
 // ---- shifted: tiny outputs, kernels about the image's size -------------------
 
-// Writes `len` elements to dst: a stack of `planes` zero-padded planes of ph
-// rows by `pitch`, whose element (c, r, col) is src[c * cs + r * rs + col * ws]
-// for r < rows and col < cols and 0 elsewhere, then zeros up to len. Returns
-// whether every element copied was finite (v - v is 0 only for finite v).
+// Copies n elements src[q * ws] to dst[q] and returns whether one was not
+// finite (v - v is 0 only for finite v): the check rides on the copy's
+// loads, so the data is read once. The unit-stride loop vectorises.
 template <class T>
-bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows,
-                int64_t cols, int64_t planes, int64_t ph, int64_t pitch, int64_t len) {
-  const int64_t valid_rows = std::min(rows, ph);
-  const int64_t valid_cols = std::min(cols, pitch);
-  // One memset for all the padding, then the rows on top, then one check
-  // over the whole result: the rows are short (LeNet's 14-28 elements), so
-  // per-row fills and per-row reductions of the check cost more than the
-  // extra pass over a buffer that is in L1/L2 anyway.
-  std::fill_n(dst, len, T(0));
-  for (int64_t c = 0; c < planes; ++c) {
-    T* d = dst + c * ph * pitch;
-    for (int64_t r = 0; r < valid_rows; ++r, d += pitch) {
-      const T* row = src + c * cs + r * rs;
-      if (ws == 1) {
-        for (int64_t q = 0; q < valid_cols; ++q)
-          d[q] = row[q];
-      } else {
-        for (int64_t q = 0; q < valid_cols; ++q)
-          d[q] = row[q * ws];
-      }
+[[gnu::always_inline]] inline int copy_checked(T* __restrict dst, const T* __restrict src,
+                                               int64_t ws, int64_t n) {
+  int bad = 0;
+  if (ws == 1) {
+    for (int64_t q = 0; q < n; ++q) {
+      const T v = src[q];
+      dst[q] = v;
+      bad |= (v - v) != T(0);
+    }
+  } else {
+    for (int64_t q = 0; q < n; ++q) {
+      const T v = src[q * ws];
+      dst[q] = v;
+      bad |= (v - v) != T(0);
     }
   }
+  return bad;
+}
+
+// pad_planes's body, built once per instruction set (below).
+template <class T>
+[[gnu::always_inline]] inline bool pad_planes_body(T* dst, const T* src, int64_t cs, int64_t rs,
+                                                   int64_t ws, int64_t rows, int64_t cols,
+                                                   int64_t planes, int64_t ph, int64_t pitch,
+                                                   int64_t len) {
+  const int64_t valid_rows = std::min(rows, ph);
+  const int64_t valid_cols = std::min(cols, pitch);
+  const int64_t plane = ph * pitch;
+  // Only the padding is zeroed (row ends, rows past the last, the tail), and
+  // each element is written once. Rows that fill the pitch and follow each
+  // other in the view are one run; whole planes that do too are one run.
+  const bool rows_run = ws == 1 && valid_cols == pitch && rs == pitch;
   int bad = 0;
-  for (int64_t e = 0; e < len; ++e)
-    bad |= (dst[e] - dst[e]) != T(0);
+  if (rows_run && valid_rows == ph && cs == plane) {
+    bad |= copy_checked(dst, src, 1, planes * plane);
+  } else {
+    for (int64_t c = 0; c < planes; ++c) {
+      T* d = dst + c * plane;
+      const T* s = src + c * cs;
+      if (rows_run) {
+        bad |= copy_checked(d, s, 1, valid_rows * pitch);
+      } else {
+        for (int64_t r = 0; r < valid_rows; ++r) {
+          bad |= copy_checked(d + r * pitch, s + r * rs, ws, valid_cols);
+          std::fill_n(d + r * pitch + valid_cols, pitch - valid_cols, T(0));
+        }
+      }
+      std::fill_n(d + valid_rows * pitch, (ph - valid_rows) * pitch, T(0));
+    }
+  }
+  std::fill_n(dst + planes * plane, len - planes * plane, T(0));
   return bad == 0;
 }
 
-// Whether every element src[c * cs + r * rs + col * ws] (c < planes, r <
-// rows, col < cols) is finite: pad_planes's check without the copy.
+// finite_planes's body, built once per instruction set (below).
 template <class T>
-bool finite_planes(const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows, int64_t cols,
-                   int64_t planes) {
+[[gnu::always_inline]] inline bool finite_planes_body(const T* src, int64_t cs, int64_t rs,
+                                                      int64_t ws, int64_t rows, int64_t cols,
+                                                      int64_t planes) {
   int bad = 0;
   for (int64_t c = 0; c < planes; ++c)
     for (int64_t r = 0; r < rows; ++r) {
@@ -614,6 +644,64 @@ bool finite_planes(const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t row
         return false;
     }
   return true;
+}
+
+#define MT_PAD_PLANES(SUFFIX, ATTR)                                                                \
+  template <class T>                                                                               \
+  ATTR bool pad_planes_##SUFFIX(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws,          \
+                                int64_t rows, int64_t cols, int64_t planes, int64_t ph,            \
+                                int64_t pitch, int64_t len) {                                      \
+    return pad_planes_body(dst, src, cs, rs, ws, rows, cols, planes, ph, pitch, len);              \
+  }                                                                                                \
+  template <class T>                                                                               \
+  ATTR bool finite_planes_##SUFFIX(const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows, \
+                                   int64_t cols, int64_t planes) {                                 \
+    return finite_planes_body(src, cs, rs, ws, rows, cols, planes);                                \
+  }
+MT_PAD_PLANES(generic, )
+#if defined(__x86_64__)
+MT_PAD_PLANES(avx512, __attribute__((target("avx512f,avx512bw,avx2,prefer-vector-width=512"))))
+MT_PAD_PLANES(avx2, __attribute__((target("avx2"))))
+#endif
+#undef MT_PAD_PLANES
+
+// Writes `len` elements to dst: a stack of `planes` zero-padded planes of ph
+// rows by `pitch`, whose element (c, r, col) is src[c * cs + r * rs + col * ws]
+// for r < rows and col < cols and 0 elsewhere, then zeros up to len. Returns
+// whether every element copied was finite. The widest vectors the GEMM
+// uses (settings().isa); the copy is exact either way.
+template <class T>
+bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows,
+                int64_t cols, int64_t planes, int64_t ph, int64_t pitch, int64_t len) {
+#if defined(__x86_64__)
+  switch (settings().isa) {
+    case Isa::avx512:
+      return pad_planes_avx512(dst, src, cs, rs, ws, rows, cols, planes, ph, pitch, len);
+    case Isa::avx2:
+      return pad_planes_avx2(dst, src, cs, rs, ws, rows, cols, planes, ph, pitch, len);
+    case Isa::generic:
+      break;
+  }
+#endif
+  return pad_planes_generic(dst, src, cs, rs, ws, rows, cols, planes, ph, pitch, len);
+}
+
+// Whether every element src[c * cs + r * rs + col * ws] (c < planes, r <
+// rows, col < cols) is finite: pad_planes's check without the copy.
+template <class T>
+bool finite_planes(const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows, int64_t cols,
+                   int64_t planes) {
+#if defined(__x86_64__)
+  switch (settings().isa) {
+    case Isa::avx512:
+      return finite_planes_avx512(src, cs, rs, ws, rows, cols, planes);
+    case Isa::avx2:
+      return finite_planes_avx2(src, cs, rs, ws, rows, cols, planes);
+    case Isa::generic:
+      break;
+  }
+#endif
+  return finite_planes_generic(src, cs, rs, ws, rows, cols, planes);
 }
 
 // Packs `count` (<= kMaxTileEdge) operands straight from their strided
