@@ -339,15 +339,14 @@ void check_conv_in(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t 
                    const std::vector<int64_t>& space, const std::vector<int64_t>& kernel,
                    const std::vector<int64_t>& out_space, bool reverse,
                    const std::vector<int>& in_layout, const std::vector<int>& w_layout,
-                   const std::vector<Plant>& plants) {
+                   const std::vector<Plant>& plants, const std::vector<int>& out_layout) {
   std::vector<int64_t> in_shape{batch, cin}, w_shape{cout, cin}, out_shape{batch, cout};
   in_shape.insert(in_shape.end(), space.begin(), space.end());
   w_shape.insert(w_shape.end(), kernel.begin(), kernel.end());
   out_shape.insert(out_shape.end(), out_space.begin(), out_space.end());
-  const std::size_t rank = in_shape.size();
   Tensor in(dtype, in_shape, in_layout, 1);
   Tensor w(dtype, w_shape, w_layout, 2);
-  Tensor out(dtype, out_shape, shuffled(rank), 0);
+  Tensor out(dtype, out_shape, out_layout, 0);
   for (const Plant& p : plants)
     (p.weight ? w : in).set((p.weight ? w : in).position(p.index), p.value);
   const mt_status status =
@@ -402,7 +401,7 @@ void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cou
     plants.push_back({false, last, INFINITY});
   }
   check_conv_in(dtype, dims, batch, cin, cout, space, kernel, out_space, reverse, in_layout,
-                w_layout, plants);
+                w_layout, plants, shuffled(rank));
 }
 
 const int32_t kDtypes[] = {MT_F32, MT_F64};
@@ -795,6 +794,12 @@ BOOST_AUTO_TEST_CASE(direct_path_forward_and_reverse) {
       // 1-D images side by side in one GEMM, the last group partial.
       check_conv(dtype, 1, 13, 6, 20, {45}, {5}, {45}, reverse);
       check_conv(dtype, 1, 33, 7, 13, {30}, {4}, {27}, reverse);
+      // Row-major everywhere: the copy-out's unit-stride rows, whole and (a
+      // single image's columns split into groups) cut by a group's ends.
+      const std::vector<int> rm = in_order(4);
+      check_conv_in(dtype, 2, 16, 1, 4, {28, 28}, {3, 3}, {28, 28}, reverse, rm, rm, {}, rm);
+      check_conv_in(dtype, 2, 1, 3, 13, {7, 40}, {2, 3}, {5, 37}, reverse, rm, rm, {}, rm);
+      check_conv_in(dtype, 2, 1, 4, 8, {14, 14}, {3, 3}, {14, 14}, reverse, rm, rm, {}, rm);
     }
 }
 
@@ -862,10 +867,10 @@ BOOST_AUTO_TEST_CASE(non_finite_values_anywhere_in_padded_planes) {
         for (const auto& at : in_at)
           for (double v : {double(INFINITY), double(NAN)})
             check_conv_in(dtype, 2, 1, 16, 4, {28, 28}, {k, k}, {3, 3}, false, layout, layout,
-                          {{false, at, v}});
+                          {{false, at, v}}, in_order(4));
         for (const auto& at : w_at)
           check_conv_in(dtype, 2, 1, 16, 4, {28, 28}, {k, k}, {3, 3}, false, layout, layout,
-                        {{true, at, NAN}});
+                        {{true, at, NAN}}, in_order(4));
       }
 }
 
