@@ -355,9 +355,10 @@ struct Conv {
     for (int64_t c = 0; c < cin; ++c) {
       const T* src_plane = in_data + b * in.strides[0] + c * in.strides[1];
       T* dst_plane = dst + c * stride;
-      std::fill_n(dst_plane, ia * pitch, T(0));
-      for (int64_t ii = ia; ii < ib && j0 > 0; ++ii)
-        std::fill_n(dst_plane + ii * pitch, j0, T(0));
+      // With a shift (reverse) each row starts with j0 zeros: one fill over
+      // the rows, which the copy then overwrites past j0, costs less than a
+      // call per row of 2-4 elements.
+      std::fill_n(dst_plane, (j0 > 0 ? ib : ia) * pitch, T(0));
       if (ib > ia)
         copy_rows(dst_plane + ia * pitch + j0, pitch, src_plane + (ia - shift_h) * in.strides[2],
                   in.strides[2], in.strides[3], ib - ia, j1 - j0, pitch - j0);
