@@ -28,6 +28,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace mt::par {
 
 namespace {
@@ -56,6 +60,217 @@ Geometry lift(const mt_view& v) {
     g.strides[3] = v.strides[2];
   }
   return g;
+}
+
+// ---- padding and copying rows --------------------------------------------------
+
+// Copies n elements src[q * ws] to dst[q], zeros dst[n, pitch) and returns
+// whether a copied value was not finite (v - v is 0 only for finite v): the
+// check rides on the copy's loads, so the data is read once. The unit-stride
+// loop vectorises.
+struct RowsPlain {
+  template <class T>
+  [[gnu::always_inline]] static int run(T* __restrict dst, const T* __restrict src, int64_t ws,
+                                        int64_t n, int64_t pitch) {
+    int bad = 0;
+    if (ws == 1) {
+      for (int64_t q = 0; q < n; ++q) {
+        const T v = src[q];
+        dst[q] = v;
+        bad |= (v - v) != T(0);
+      }
+    } else {
+      for (int64_t q = 0; q < n; ++q) {
+        const T v = src[q * ws];
+        dst[q] = v;
+        bad |= (v - v) != T(0);
+      }
+    }
+    std::fill_n(dst + n, pitch - n, T(0));
+    return bad;
+  }
+};
+
+#if defined(__x86_64__)
+// The same with AVX-512 masks: a row and its padding are whole vectors, the
+// load masked to the n source elements (lanes past them read as 0 and never
+// fault), the store to the pitch, so LeNet's rows of 14-28 in pitches of 16-30
+// are one or two loads and stores and no scalar tail.
+struct RowsAvx512 {
+  template <class T>
+  __attribute__((target("avx512f"))) static int run(T* dst, const T* src, int64_t ws, int64_t n,
+                                                    int64_t pitch) {
+    if (ws != 1)
+      return RowsPlain::run(dst, src, ws, n, pitch);
+    return masked(dst, src, n, pitch);
+  }
+  __attribute__((target("avx512f"))) static int masked(float* dst, const float* src, int64_t n,
+                                                       int64_t pitch) {
+    __mmask16 bad = 0;
+    for (int64_t q = 0; q < pitch; q += 16) {
+      const int64_t in = std::clamp<int64_t>(n - q, 0, 16);
+      const int64_t out = std::min<int64_t>(pitch - q, 16);
+      const __m512 v = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << in) - 1), src + q);
+      bad |= _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_NEQ_UQ);
+      _mm512_mask_storeu_ps(dst + q, static_cast<__mmask16>((1u << out) - 1), v);
+    }
+    return bad != 0;
+  }
+  __attribute__((target("avx512f"))) static int masked(double* dst, const double* src, int64_t n,
+                                                       int64_t pitch) {
+    __mmask8 bad = 0;
+    for (int64_t q = 0; q < pitch; q += 8) {
+      const int64_t in = std::clamp<int64_t>(n - q, 0, 8);
+      const int64_t out = std::min<int64_t>(pitch - q, 8);
+      const __m512d v = _mm512_maskz_loadu_pd(static_cast<__mmask8>((1u << in) - 1), src + q);
+      bad |= _mm512_cmp_pd_mask(_mm512_sub_pd(v, v), _mm512_setzero_pd(), _CMP_NEQ_UQ);
+      _mm512_mask_storeu_pd(dst + q, static_cast<__mmask8>((1u << out) - 1), v);
+    }
+    return bad != 0;
+  }
+};
+#endif
+
+// pad_planes's body, built once per instruction set (below).
+template <class Rows, class T>
+[[gnu::always_inline]] inline bool pad_planes_body(T* dst, const T* src, int64_t cs, int64_t rs,
+                                                   int64_t ws, int64_t rows, int64_t cols,
+                                                   int64_t planes, int64_t ph, int64_t pitch,
+                                                   int64_t len) {
+  const int64_t valid_rows = std::min(rows, ph);
+  const int64_t valid_cols = std::min(cols, pitch);
+  const int64_t plane = ph * pitch;
+  // Only the padding is zeroed (row ends, rows past the last, the tail), and
+  // each element is written once. Rows that fill the pitch and follow each
+  // other in the view are one run; whole planes that do too are one run.
+  const bool rows_run = ws == 1 && valid_cols == pitch && rs == pitch;
+  int bad = 0;
+  if (rows_run && valid_rows == ph && cs == plane) {
+    bad |= Rows::run(dst, src, 1, planes * plane, len);
+    return bad == 0;
+  }
+  for (int64_t c = 0; c < planes; ++c) {
+    T* d = dst + c * plane;
+    const T* s = src + c * cs;
+    if (rows_run) {
+      bad |= Rows::run(d, s, 1, valid_rows * pitch, valid_rows * pitch);
+    } else {
+      for (int64_t r = 0; r < valid_rows; ++r)
+        bad |= Rows::run(d + r * pitch, s + r * rs, ws, valid_cols, pitch);
+    }
+    std::fill_n(d + valid_rows * pitch, (ph - valid_rows) * pitch, T(0));
+  }
+  std::fill_n(dst + planes * plane, len - planes * plane, T(0));
+  return bad == 0;
+}
+
+// finite_planes's body, built once per instruction set (below).
+template <class T>
+[[gnu::always_inline]] inline bool finite_planes_body(const T* src, int64_t cs, int64_t rs,
+                                                      int64_t ws, int64_t rows, int64_t cols,
+                                                      int64_t planes) {
+  int bad = 0;
+  for (int64_t c = 0; c < planes; ++c)
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* row = src + c * cs + r * rs;
+      if (ws == 1) {
+        for (int64_t q = 0; q < cols; ++q)
+          bad |= (row[q] - row[q]) != T(0);
+      } else {
+        for (int64_t q = 0; q < cols; ++q)
+          bad |= (row[q * ws] - row[q * ws]) != T(0);
+      }
+      if (bad)
+        return false;
+    }
+  return true;
+}
+
+#define MT_PAD_PLANES(SUFFIX, ATTR, ROWS)                                                          \
+  template <class T>                                                                               \
+  ATTR bool pad_planes_##SUFFIX(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws,          \
+                                int64_t rows, int64_t cols, int64_t planes, int64_t ph,            \
+                                int64_t pitch, int64_t len) {                                      \
+    return pad_planes_body<ROWS>(dst, src, cs, rs, ws, rows, cols, planes, ph, pitch, len);        \
+  }                                                                                                \
+  template <class T>                                                                               \
+  ATTR int copy_rows_##SUFFIX(T* dst, int64_t ds, const T* src, int64_t ss, int64_t ws,            \
+                              int64_t rows, int64_t n, int64_t width) {                            \
+    int bad = 0;                                                                                   \
+    for (int64_t r = 0; r < rows; ++r)                                                             \
+      bad |= ROWS::run(dst + r * ds, src + r * ss, ws, n, width);                                  \
+    return bad;                                                                                    \
+  }                                                                                                \
+  template <class T>                                                                               \
+  ATTR bool finite_planes_##SUFFIX(const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows, \
+                                   int64_t cols, int64_t planes) {                                 \
+    return finite_planes_body(src, cs, rs, ws, rows, cols, planes);                                \
+  }
+MT_PAD_PLANES(generic, , RowsPlain)
+#if defined(__x86_64__)
+MT_PAD_PLANES(avx512,
+              __attribute__((target("avx512f,avx512bw,avx2,prefer-vector-width=512"), flatten)),
+              RowsAvx512)
+MT_PAD_PLANES(avx2, __attribute__((target("avx2"))), RowsPlain)
+#endif
+#undef MT_PAD_PLANES
+
+// Writes `len` elements to dst: a stack of `planes` zero-padded planes of ph
+// rows by `pitch`, whose element (c, r, col) is src[c * cs + r * rs + col * ws]
+// for r < rows and col < cols and 0 elsewhere, then zeros up to len. Returns
+// whether every element copied was finite. The widest vectors the GEMM
+// uses (settings().isa); the copy is exact either way.
+template <class T>
+bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows,
+                int64_t cols, int64_t planes, int64_t ph, int64_t pitch, int64_t len) {
+#if defined(__x86_64__)
+  switch (settings().isa) {
+    case Isa::avx512:
+      return pad_planes_avx512(dst, src, cs, rs, ws, rows, cols, planes, ph, pitch, len);
+    case Isa::avx2:
+      return pad_planes_avx2(dst, src, cs, rs, ws, rows, cols, planes, ph, pitch, len);
+    case Isa::generic:
+      break;
+  }
+#endif
+  return pad_planes_generic(dst, src, cs, rs, ws, rows, cols, planes, ph, pitch, len);
+}
+
+// Whether every element src[c * cs + r * rs + col * ws] (c < planes, r <
+// rows, col < cols) is finite: pad_planes's check without the copy.
+template <class T>
+bool finite_planes(const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows, int64_t cols,
+                   int64_t planes) {
+#if defined(__x86_64__)
+  switch (settings().isa) {
+    case Isa::avx512:
+      return finite_planes_avx512(src, cs, rs, ws, rows, cols, planes);
+    case Isa::avx2:
+      return finite_planes_avx2(src, cs, rs, ws, rows, cols, planes);
+    case Isa::generic:
+      break;
+  }
+#endif
+  return finite_planes_generic(src, cs, rs, ws, rows, cols, planes);
+}
+
+// Row r < rows of dst (rows ds apart) = n elements src[r * ss + q * ws], then
+// zeros up to `width` (>= n); returns nonzero if a copied value was not
+// finite. The direct forms' image padding and copy-out.
+template <class T>
+int copy_rows(T* dst, int64_t ds, const T* src, int64_t ss, int64_t ws, int64_t rows, int64_t n,
+              int64_t width) {
+#if defined(__x86_64__)
+  switch (settings().isa) {
+    case Isa::avx512:
+      return copy_rows_avx512(dst, ds, src, ss, ws, rows, n, width);
+    case Isa::avx2:
+      return copy_rows_avx2(dst, ds, src, ss, ws, rows, n, width);
+    case Isa::generic:
+      break;
+  }
+#endif
+  return copy_rows_generic(dst, ds, src, ss, ws, rows, n, width);
 }
 
 template <class T>
@@ -135,26 +350,20 @@ struct Conv {
     // Padded column jj holds input column jj - shift_w when that is in range.
     const int64_t j0 = shift_w;
     const int64_t j1 = std::min(pitch, wd + shift_w);
+    // Padded rows [ia, ib) hold input rows ii - shift_h.
+    const int64_t ia = std::min(ph, shift_h);
+    const int64_t ib = j1 > j0 ? std::clamp(h + shift_h, ia, ph) : ia;
     for (int64_t c = 0; c < cin; ++c) {
       const T* src_plane = in_data + b * in.strides[0] + c * in.strides[1];
       T* dst_plane = dst + c * stride;
-      for (int64_t ii = 0; ii < ph; ++ii) {
-        T* row = dst_plane + ii * pitch;
-        const int64_t si = ii - shift_h;
-        if (si < 0 || si >= h || j1 <= j0) {
-          std::fill_n(row, pitch, T(0));
-          continue;
-        }
-        const T* src = src_plane + si * in.strides[2];
-        std::fill_n(row, j0, T(0));
-        if (in.strides[3] == 1) {
-          std::memcpy(row + j0, src, sizeof(T) * static_cast<std::size_t>(j1 - j0));
-        } else {
-          for (int64_t jj = j0; jj < j1; ++jj)
-            row[jj] = src[(jj - j0) * in.strides[3]];
-        }
-        std::fill_n(row + j1, pitch - j1, T(0));
-      }
+      // With a shift (reverse) each row starts with j0 zeros: one fill over
+      // the rows, which the copy then overwrites past j0, costs less than a
+      // call per row of 2-4 elements.
+      std::fill_n(dst_plane, (j0 > 0 ? ib : ia) * pitch, T(0));
+      if (ib > ia)
+        copy_rows(dst_plane + ia * pitch + j0, pitch, src_plane + (ia - shift_h) * in.strides[2],
+                  in.strides[2], in.strides[3], ib - ia, j1 - j0, pitch - j0);
+      std::fill_n(dst_plane + ib * pitch, (ph - ib) * pitch, T(0));
     }
   }
 };
@@ -220,6 +429,35 @@ void conv_direct(const Conv<T>& cv) {
     const int64_t n0 = q0 * nr;
     const int64_t n1 = std::min(cols, q1 * nr);
     const int64_t os3 = cv.out.strides[3];
+    const int64_t os2 = cv.out.strides[2];
+    if (os3 == 1) {
+      // Whole output rows in one call per channel; a row cut by n0 or n1
+      // (a group's first or last) on its own.
+      const int64_t i0 = n0 / cv.pitch;
+      const int64_t i1 = ceil_div(n1, cv.pitch);
+      for (int64_t o = 0; o < cv.cout; ++o) {
+        const T* crow = c_img + o * ldc;
+        T* orow = out_b + o * cv.out.strides[1];
+        int64_t a = i0, b = i1;
+        // Copies row i if n0 or n1 cuts it; returns whether they do.
+        auto part = [&](int64_t i) {
+          const int64_t ja = std::max<int64_t>(0, n0 - i * cv.pitch);
+          const int64_t jb = std::min(cv.ow, n1 - i * cv.pitch);
+          if (ja == 0 && jb == cv.ow)
+            return false;
+          if (jb > ja)
+            copy_rows(orow + i * os2 + ja, 0, crow + i * cv.pitch + ja, 0, 1, 1, jb - ja, jb - ja);
+          return true;
+        };
+        if (a < b && part(a))
+          ++a;
+        if (a < b && part(b - 1))
+          --b;
+        if (a < b)
+          copy_rows(orow + a * os2, os2, crow + a * cv.pitch, cv.pitch, 1, b - a, cv.ow, cv.ow);
+      }
+      return;
+    }
     for (int64_t o = 0; o < cv.cout; ++o) {
       const T* crow = c_img + o * ldc;
       T* orow = out_b + o * cv.out.strides[1];
@@ -227,7 +465,7 @@ void conv_direct(const Conv<T>& cv) {
         const int64_t ja = std::max<int64_t>(0, n0 - i * cv.pitch);
         const int64_t jb = std::min(cv.ow, n1 - i * cv.pitch);
         const T* src = crow + i * cv.pitch;
-        T* dst = orow + i * cv.out.strides[2];
+        T* dst = orow + i * os2;
         for (int64_t j = ja; j < jb; ++j)
           dst[j * os3] = src[j];
       }
@@ -561,61 +799,6 @@ void conv_dot(const Conv<T>& cv, int64_t kwp) {
 }
 
 // ---- shifted: tiny outputs, kernels about the image's size -------------------
-
-// Writes `len` elements to dst: a stack of `planes` zero-padded planes of ph
-// rows by `pitch`, whose element (c, r, col) is src[c * cs + r * rs + col * ws]
-// for r < rows and col < cols and 0 elsewhere, then zeros up to len. Returns
-// whether every element copied was finite (v - v is 0 only for finite v).
-template <class T>
-bool pad_planes(T* dst, const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows,
-                int64_t cols, int64_t planes, int64_t ph, int64_t pitch, int64_t len) {
-  const int64_t valid_rows = std::min(rows, ph);
-  const int64_t valid_cols = std::min(cols, pitch);
-  // One memset for all the padding, then the rows on top, then one check
-  // over the whole result: the rows are short (LeNet's 14-28 elements), so
-  // per-row fills and per-row reductions of the check cost more than the
-  // extra pass over a buffer that is in L1/L2 anyway.
-  std::fill_n(dst, len, T(0));
-  for (int64_t c = 0; c < planes; ++c) {
-    T* d = dst + c * ph * pitch;
-    for (int64_t r = 0; r < valid_rows; ++r, d += pitch) {
-      const T* row = src + c * cs + r * rs;
-      if (ws == 1) {
-        for (int64_t q = 0; q < valid_cols; ++q)
-          d[q] = row[q];
-      } else {
-        for (int64_t q = 0; q < valid_cols; ++q)
-          d[q] = row[q * ws];
-      }
-    }
-  }
-  int bad = 0;
-  for (int64_t e = 0; e < len; ++e)
-    bad |= (dst[e] - dst[e]) != T(0);
-  return bad == 0;
-}
-
-// Whether every element src[c * cs + r * rs + col * ws] (c < planes, r <
-// rows, col < cols) is finite: pad_planes's check without the copy.
-template <class T>
-bool finite_planes(const T* src, int64_t cs, int64_t rs, int64_t ws, int64_t rows, int64_t cols,
-                   int64_t planes) {
-  int bad = 0;
-  for (int64_t c = 0; c < planes; ++c)
-    for (int64_t r = 0; r < rows; ++r) {
-      const T* row = src + c * cs + r * rs;
-      if (ws == 1) {
-        for (int64_t q = 0; q < cols; ++q)
-          bad |= (row[q] - row[q]) != T(0);
-      } else {
-        for (int64_t q = 0; q < cols; ++q)
-          bad |= (row[q * ws] - row[q * ws]) != T(0);
-      }
-      if (bad)
-        return false;
-    }
-  return true;
-}
 
 // Packs `count` (<= kMaxTileEdge) operands straight from their strided
 // views, as pad_planes would lay them out, transposed into a GEMM panel:

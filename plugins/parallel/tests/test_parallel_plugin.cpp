@@ -326,11 +326,9 @@ void check_matmul(int32_t dtype, int64_t batch, int64_t m, int64_t n, int64_t k,
 
 // ---- conv check --------------------------------------------------------------------
 
-// dims = 1 or 2; in (B, Cin, space...), weight (Cout, Cin, kernel...), out
-// (B, Cout, out space...). `nan_weight` plants a NaN in the weights.
-// `sparse` zeroes an operand but for one non-zero per row (the last dim), as
-// the gradient behind a max-pool: kSparseIn, kSparseWeight; kZeroIn zeroes
-// the input whole.
+// How check_conv fills an operand: `kSparseIn` / `kSparseWeight` zero it but
+// for one non-zero per row (the last dim), as the gradient behind a max-pool;
+// kZeroIn zeroes the input whole.
 enum Sparsity { kDense = 0, kSparseIn, kSparseWeight, kZeroIn };
 
 // One non-zero per row of the last dim (1-D) or per plane of the last two
@@ -348,32 +346,34 @@ void make_one_hot_rows(Tensor& t, const std::vector<int64_t>& shape, bool keep_o
   });
 }
 
-void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cout,
-                const std::vector<int64_t>& space, const std::vector<int64_t>& kernel,
-                const std::vector<int64_t>& out_space, bool reverse, bool nan_weight = false,
-                bool inf_input = false, Sparsity sparse = kDense) {
+// A value planted at an index of the input or the weight.
+struct Plant {
+  bool weight;
+  std::vector<int64_t> index;
+  double value;
+};
+
+// check_conv with the layouts (dim orders, outermost first), the sparsity
+// and planted values (set after the sparsity) given.
+void check_conv_in(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cout,
+                   const std::vector<int64_t>& space, const std::vector<int64_t>& kernel,
+                   const std::vector<int64_t>& out_space, bool reverse,
+                   const std::vector<int>& in_layout, const std::vector<int>& w_layout,
+                   const std::vector<Plant>& plants, const std::vector<int>& out_layout,
+                   Sparsity sparse = kDense) {
   std::vector<int64_t> in_shape{batch, cin}, w_shape{cout, cin}, out_shape{batch, cout};
   in_shape.insert(in_shape.end(), space.begin(), space.end());
   w_shape.insert(w_shape.end(), kernel.begin(), kernel.end());
   out_shape.insert(out_shape.end(), out_space.begin(), out_space.end());
-  const std::size_t rank = in_shape.size();
-  Tensor in(dtype, in_shape, shuffled(rank), 1);
-  Tensor w(dtype, w_shape, shuffled(rank), 2);
-  Tensor out(dtype, out_shape, shuffled(rank), 0);
+  Tensor in(dtype, in_shape, in_layout, 1);
+  Tensor w(dtype, w_shape, w_layout, 2);
+  Tensor out(dtype, out_shape, out_layout, 0);
   if (sparse == kSparseIn || sparse == kZeroIn)
     make_one_hot_rows(in, in_shape, sparse == kSparseIn);
   if (sparse == kSparseWeight)
     make_one_hot_rows(w, w_shape, true);
-  if (nan_weight)
-    w.set(w.view().offset, NAN);
-  if (inf_input) {
-    // The last element of the last image: out of range for most terms, so
-    // most outputs stay finite by the definition.
-    std::vector<int64_t> last(in_shape);
-    for (int64_t& d : last)
-      d -= 1;
-    in.set(in.position(last), INFINITY);
-  }
+  for (const Plant& p : plants)
+    (p.weight ? w : in).set((p.weight ? w : in).position(p.index), p.value);
   const mt_status status =
       dims == 2 ? api().conv2d(api().context, &out.view(), &in.view(), &w.view(), reverse)
                 : api().conv1d(api().context, &out.view(), &in.view(), &w.view(), reverse);
@@ -401,6 +401,32 @@ void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cou
       BOOST_ERROR("conv" << dims << "d reverse=" << reverse << " " << mt::sdk::dtype_name(dtype)
                          << ": got " << out.at(o) << ", want " << want);
   });
+}
+
+// dims = 1 or 2; in (B, Cin, space...), weight (Cout, Cin, kernel...), out
+// (B, Cout, out space...), in random layouts. `nan_weight` plants a NaN in
+// the weights' first element in memory; `inf_input` an inf in the last
+// element of the last image: out of range for most terms, so most outputs
+// stay finite by the definition. `sparse`: see Sparsity.
+void check_conv(int32_t dtype, int dims, int64_t batch, int64_t cin, int64_t cout,
+                const std::vector<int64_t>& space, const std::vector<int64_t>& kernel,
+                const std::vector<int64_t>& out_space, bool reverse, bool nan_weight = false,
+                bool inf_input = false, Sparsity sparse = kDense) {
+  const std::size_t rank = space.size() + 2;
+  const std::vector<int> in_layout = shuffled(rank), w_layout = shuffled(rank);
+  std::vector<Plant> plants;
+  if (nan_weight) {
+    // The element at the view's offset: index 0 in every dim.
+    plants.push_back({true, std::vector<int64_t>(rank, 0), NAN});
+  }
+  if (inf_input) {
+    std::vector<int64_t> last{batch - 1, cin - 1};
+    for (int64_t s : space)
+      last.push_back(s - 1);
+    plants.push_back({false, last, INFINITY});
+  }
+  check_conv_in(dtype, dims, batch, cin, cout, space, kernel, out_space, reverse, in_layout,
+                w_layout, plants, shuffled(rank), sparse);
 }
 
 const int32_t kDtypes[] = {MT_F32, MT_F64};
@@ -765,7 +791,7 @@ BOOST_AUTO_TEST_CASE(unpacked_small_products) {
     for (int64_t m : {5, 9, 10, 13, 50, 100})
       check_matmul(dtype, 1, m, 40, 40, false, false, false, true);
     check_matmul(dtype, 1, 200, 100, 100, false, false, false, true);  // split, 100 = 6 x 16 + 4
-    check_matmul(dtype, 1, 16, 64, 392, false, false, false, true);     // LeNet Linear(392, 64)
+    check_matmul(dtype, 1, 16, 64, 392, false, false, false, true);    // LeNet Linear(392, 64)
     check_matmul(dtype, 1, 16, 392, 64, false, false, false, true);
     check_matmul(dtype, 2, 10, 100, 100, false, true, false, true);  // broadcast b
   }
@@ -805,6 +831,12 @@ BOOST_AUTO_TEST_CASE(direct_path_forward_and_reverse) {
       // 1-D images side by side in one GEMM, the last group partial.
       check_conv(dtype, 1, 13, 6, 20, {45}, {5}, {45}, reverse);
       check_conv(dtype, 1, 33, 7, 13, {30}, {4}, {27}, reverse);
+      // Row-major everywhere: the copy-out's unit-stride rows, whole and (a
+      // single image's columns split into groups) cut by a group's ends.
+      const std::vector<int> rm = in_order(4);
+      check_conv_in(dtype, 2, 16, 1, 4, {28, 28}, {3, 3}, {28, 28}, reverse, rm, rm, {}, rm);
+      check_conv_in(dtype, 2, 1, 3, 13, {7, 40}, {2, 3}, {5, 37}, reverse, rm, rm, {}, rm);
+      check_conv_in(dtype, 2, 1, 4, 8, {14, 14}, {3, 3}, {14, 14}, reverse, rm, rm, {}, rm);
     }
 }
 
@@ -851,6 +883,32 @@ BOOST_AUTO_TEST_CASE(non_finite_inputs_on_weight_gradient_shapes) {
     check_conv(dtype, 1, 70, 12, 50, {133}, {129}, {5}, false, false, true);
     check_conv(dtype, 2, 4, 16, 8, {14, 14}, {14, 14}, {3, 3}, false, false, true);
   }
+}
+
+// The flat forms' padding pass checks each element as it copies it, in row
+// runs (rows narrower than the padded pitch) or in one run per stack of
+// planes (rows and planes that follow each other exactly): an inf or NaN at
+// the first or last column of a row, deep in a middle plane, or the very last
+// element must each still send the call to the exact forms. Layouts as the
+// autograd's weight-gradient call has them (batch and channel swapped) and
+// plain row-major; LeNet conv1's shape, with padding (rows of 28 in a pitch
+// of 30) and without (images of 28 filling the pitch: one run).
+BOOST_AUTO_TEST_CASE(non_finite_values_anywhere_in_padded_planes) {
+  const std::vector<int> swapped{1, 0, 2, 3};
+  for (int32_t dtype : kDtypes)
+    for (const std::vector<int>& layout : {swapped, in_order(4)})
+      for (int64_t k : {28, 26}) {
+        const std::vector<std::vector<int64_t>> in_at{
+            {0, 7, 13, 0}, {0, 9, 13, 27}, {0, 15, 27, 27}, {0, 0, 0, 0}};
+        const std::vector<std::vector<int64_t>> w_at{{2, 7, 13, k - 1}, {3, 15, k - 1, k - 1}};
+        for (const auto& at : in_at)
+          for (double v : {double(INFINITY), double(NAN)})
+            check_conv_in(dtype, 2, 1, 16, 4, {28, 28}, {k, k}, {3, 3}, false, layout, layout,
+                          {{false, at, v}}, in_order(4));
+        for (const auto& at : w_at)
+          check_conv_in(dtype, 2, 1, 16, 4, {28, 28}, {k, k}, {3, 3}, false, layout, layout,
+                        {{true, at, NAN}}, in_order(4));
+      }
 }
 
 BOOST_AUTO_TEST_CASE(folded_path_and_small_images) {
