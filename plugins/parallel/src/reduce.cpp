@@ -265,8 +265,7 @@ void reduce_typed(const mt_view& out, const mt_view& in, int32_t dim) {
   int64_t chunk = 0;
   if (outputs < kFewOutputs && n >= 2 * kChunk && outputs * n >= kSplitWork)
     chunk = kChunk;
-  else if (ks != 1 && p.inner_stride(0) == 1 && n >= 2 * kMinBandRows &&
-           outputs * n >= kSplitWork)
+  else if (ks != 1 && p.inner_stride(0) == 1 && n >= 2 * kMinBandRows && outputs * n >= kSplitWork)
     chunk = std::max(kMinBandRows, (n + kRowBands - 1) / kRowBands);
   if (chunk == 0) {
     const int64_t grain = std::max<int64_t>(1, kGrain<OP> / n);
