@@ -93,11 +93,10 @@ inline int thread_count() {
 // a fork through the pool costs 0.6-0.7 us when the worker joins in (the
 // TBB arena: 1.0-1.4 us); forced splits first won at 24K elements for map
 // relu and 6K-24K for exp (the second core was often taken), and an MNIST
-// SGD epoch was fastest with 16K / 4K of the 32K/16K/8K tried. (reduce.cpp
-// also derives its chunking from these grains, which fixes its summation
-// order: below 8192 for cheap ops, test_parallel_plugin's documented-order
-// sums of 7 x 4099 would be chunked.) A new cost class must be given a
-// grain here (the switch has no default, so -Wswitch flags a missing one).
+// SGD epoch was fastest with 16K / 4K of the 32K/16K/8K tried. A grain
+// changes no result: reduce.cpp's chunking, which fixes a sum's order, has
+// its own constant. A new cost class must be given a grain here (the switch
+// has no default, so -Wswitch flags a missing one).
 constexpr int64_t grain_for(sdk::Cost cost) {
   switch (cost) {
     case sdk::Cost::cheap:
