@@ -187,9 +187,27 @@ inline void cpu_relax() {
 #endif
 }
 
-// True on the pool's workers and on a caller while its job runs: a
-// parallel loop from there runs inline.
-thread_local bool t_in_pool_job = false;
+// Set on the pool's workers and on a caller while its job runs: a parallel
+// loop from there runs inline. A pthread key, not a thread_local: this
+// library is dlopen'ed, so a thread_local would live in dynamic TLS, which
+// LeakSanitizer (GCC 12's, with glibc 2.36) crashes scanning on the
+// workers alive at exit.
+pthread_key_t pool_job_key() {
+  static const pthread_key_t key = [] {
+    pthread_key_t k;
+    if (pthread_key_create(&k, nullptr) != 0)
+      std::abort();
+    return k;
+  }();
+  return key;
+}
+bool inside_pool_job() {
+  return pthread_getspecific(pool_job_key()) != nullptr;
+}
+void mark_pool_job(bool on) {
+  static char marker = 0;
+  pthread_setspecific(pool_job_key(), on ? &marker : nullptr);
+}
 
 class Pool {
  public:
@@ -211,12 +229,12 @@ class Pool {
   int started() const { return started_.load(std::memory_order_relaxed); }
 
   PoolRun run(int64_t pieces, PieceFn fn, const void* job) {
-    if (t_in_pool_job)
+    if (inside_pool_job())
       return PoolRun::nested;
     if (pieces >= (int64_t{1} << 31) || held_.load(std::memory_order_relaxed) ||
         held_.exchange(true, std::memory_order_acquire))
       return PoolRun::busy;
-    t_in_pool_job = true;
+    mark_pool_job(true);
     fn_ = fn;
     job_ = job;
     done_.store(0, std::memory_order_relaxed);
@@ -242,7 +260,7 @@ class Pool {
           yield = true;
       }
     }
-    t_in_pool_job = false;
+    mark_pool_job(false);
     held_.store(false, std::memory_order_release);
     return PoolRun::done;
   }
@@ -289,7 +307,7 @@ class Pool {
   }
 
   void work() {
-    t_in_pool_job = true;
+    mark_pool_job(true);
     pthread_setname_np(pthread_self(), "mt-parallel");
     for (;;) {
       wait_for_work();
