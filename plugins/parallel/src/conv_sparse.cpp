@@ -154,6 +154,19 @@ void collect_nonzeros(const View4& v, const T* data, Nonzero<T>* list) {
       }
 }
 
+// Where each value g of the outermost index starts in nz (index order):
+// nz[first[g], first[g + 1]) are the non-zeros with index[0] == g.
+template <class T>
+std::vector<int64_t> group_starts(const Nonzero<T>* nz, int64_t count, int64_t groups) {
+  std::vector<int64_t> first(static_cast<std::size_t>(groups + 1), count);
+  for (int64_t e = count; e-- > 0;)
+    first[static_cast<std::size_t>(nz[e].index[0])] = e;
+  for (int64_t g = groups; g-- > 0;)
+    first[static_cast<std::size_t>(g)] =
+        std::min(first[static_cast<std::size_t>(g)], first[static_cast<std::size_t>(g + 1)]);
+  return first;
+}
+
 // True when every element of v is finite (v - v is 0 exactly then).
 template <class T>
 bool all_finite(const View4& v, const T* data) {
@@ -258,12 +271,7 @@ void scatter_in(const View4& og, T* out, const View4& ig, const Nonzero<T>* nz, 
                    }
                });
   // The non-zeros of image b are nz[first[b], first[b + 1]).
-  std::vector<int64_t> first(static_cast<std::size_t>(batch + 1), count);
-  for (int64_t e = count; e-- > 0;)
-    first[static_cast<std::size_t>(nz[e].index[0])] = e;
-  for (int64_t b = batch; b-- > 0;)
-    first[static_cast<std::size_t>(b)] =
-        std::min(first[static_cast<std::size_t>(b)], first[static_cast<std::size_t>(b + 1)]);
+  const std::vector<int64_t> first = group_starts(nz, count, batch);
   // Few images: split each image's output rows too (a shape-only count).
   const int64_t row_blocks = batch >= 8 ? 1 : std::min<int64_t>(oh, 8);
   const AxpyFn<T> axpy = pick_axpy<T>();
@@ -336,12 +344,7 @@ bool scatter_weight(const View4& og, T* out, const View4& ig, const T* in, const
   if (bad.load())
     return false;
   // The non-zeros of output channel o are nz[first[o], first[o + 1]).
-  std::vector<int64_t> first(static_cast<std::size_t>(cout + 1), count);
-  for (int64_t e = count; e-- > 0;)
-    first[static_cast<std::size_t>(nz[e].index[0])] = e;
-  for (int64_t o = cout; o-- > 0;)
-    first[static_cast<std::size_t>(o)] =
-        std::min(first[static_cast<std::size_t>(o)], first[static_cast<std::size_t>(o + 1)]);
+  const std::vector<int64_t> first = group_starts(nz, count, cout);
   const int64_t blocks = std::min<int64_t>(cout, 16);
   const int64_t plane = oh * ow * n;  // one output channel's accumulators
   const AxpyFn<T> axpy = pick_axpy<T>();
